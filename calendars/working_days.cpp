@@ -1,0 +1,67 @@
+#include "calendars/working_days.h"
+
+#include "calendars/holidays.h"
+
+namespace arshjul {
+
+bool Blackout::contains(LocalDays day) const {
+  const date::year_month_day ymd{day};
+  const MonthDay md{static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
+  if (from <= to) return from <= md && md <= to;
+  return md >= from || md <= to;  // crosses New Year
+}
+
+std::string NonWorkingReason::describe() const {
+  switch (kind) {
+    case Kind::weekend: return "weekend";
+    case Kind::public_holiday: return "public holiday (" + name + ")";
+    case Kind::blackout: return "blackout (" + name + ")";
+    case Kind::half_day: return "half day, work ends 12:00 (" + name + ")";
+  }
+  return name;
+}
+
+WorkingCalendar::WorkingCalendar(WorkingDayRules rules) : rules_(std::move(rules)) {}
+
+std::optional<NonWorkingReason> WorkingCalendar::why_not_working(LocalDays day, bool ends_after_noon,
+                                                                 bool respect_blackouts) const {
+  using K = NonWorkingReason::Kind;
+  if (rules_.public_holidays) {
+    if (const char* h = norwegian_holiday_name(day)) return NonWorkingReason{K::public_holiday, h};
+  }
+  const date::weekday wd{day};
+  if (wd == date::Saturday) return NonWorkingReason{K::weekend, "lørdag"};
+  if (wd == date::Sunday) return NonWorkingReason{K::weekend, "søndag"};
+  if (respect_blackouts) {
+    for (const auto& b : rules_.blackouts)
+      if (b.contains(day)) return NonWorkingReason{K::blackout, b.name};
+  }
+  if (rules_.half_days && ends_after_noon) {
+    if (const char* h = norwegian_half_day_name(day)) return NonWorkingReason{K::half_day, h};
+  }
+  return std::nullopt;
+}
+
+Placement WorkingCalendar::place(LocalDays day, HolidayPolicy policy, bool ends_after_noon,
+                                 bool respect_blackouts) const {
+  Placement p;
+  p.reason = why_not_working(day, ends_after_noon, respect_blackouts);
+  if (!p.reason) {
+    p.day = day;
+    return p;
+  }
+  if (policy == HolidayPolicy::skip) return p;
+  const date::days step{policy == HolidayPolicy::next_working_day ? 1 : -1};
+  LocalDays candidate = day;
+  for (int i = 0; i < kMaxShiftDays; ++i) {
+    candidate += step;
+    if (!why_not_working(candidate, ends_after_noon, respect_blackouts)) {
+      p.day = candidate;
+      return p;
+    }
+  }
+  p.unplaceable = true;
+  return p;
+}
+
+}  // namespace arshjul

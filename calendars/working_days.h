@@ -1,0 +1,69 @@
+// Which days are working days, and where an occurrence goes when its day is not.
+//
+// Weekends, public holidays and blackout periods (fellesferie, Christmas,
+// school breaks) are not working days; on half days nothing timed may run
+// past 12:00. Each activity chooses what happens to an occurrence that lands
+// on a non-working day, and every move keeps its reason.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendars/time.h"
+
+namespace arshjul {
+
+// A period that recurs every year, inclusive; may cross New Year.
+struct Blackout {
+  std::string name;
+  MonthDay from;
+  MonthDay to;
+  bool contains(LocalDays day) const;
+};
+
+enum class HolidayPolicy { skip, next_working_day, previous_working_day };
+
+// Why a day is not a working day.
+struct NonWorkingReason {
+  enum class Kind { weekend, public_holiday, blackout, half_day };
+  Kind kind;
+  std::string name;         // "Grunnlovsdag", "Fellesferie", "lørdag"
+  std::string describe() const;  // "public holiday (Grunnlovsdag)"
+};
+
+// Where an occurrence was placed.
+struct Placement {
+  std::optional<LocalDays> day;             // empty: skipped, or not placeable
+  std::optional<NonWorkingReason> reason;   // why the original day was refused
+  bool unplaceable = false;                 // moved, but no working day within the limit
+};
+
+struct WorkingDayRules {
+  bool public_holidays = true;   // Norwegian helligdager
+  bool half_days = true;         // nothing timed past 12:00 on half days
+  std::vector<Blackout> blackouts;
+};
+
+// The working-day policy of one organisation. Stateless past construction.
+class WorkingCalendar {
+ public:
+  static constexpr int kMaxShiftDays = 14;
+
+  explicit WorkingCalendar(WorkingDayRules rules);
+
+  // Empty when `day` is a working day for something that ends at
+  // `ends_after_noon` (only timed meetings past 12:00 care about half days).
+  std::optional<NonWorkingReason> why_not_working(LocalDays day, bool ends_after_noon = false,
+                                                  bool respect_blackouts = true) const;
+
+  Placement place(LocalDays day, HolidayPolicy policy, bool ends_after_noon = false,
+                  bool respect_blackouts = true) const;
+
+  const WorkingDayRules& rules() const { return rules_; }
+
+ private:
+  WorkingDayRules rules_;
+};
+
+}  // namespace arshjul

@@ -1,0 +1,345 @@
+#include "scheduler/cli.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendars/icalendar.h"
+#include "scheduler/config_files.h"
+#include "scheduler/storage.h"
+#include "workflows/events.h"
+#include "workflows/expansion.h"
+
+namespace arshjul {
+namespace {
+
+constexpr const char* kUsage = R"(usage: arshjul COMMAND [ARGS]
+
+commands:
+  check DIR                                   validate a configuration folder
+  preview DIR [--year YYYY] [--wheel ID] [--db FILE]
+                                              the year as a table; with --db, also store it
+  export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
+                                              every occurrence of the year as iCalendar
+  sync DIR --db FILE                          store this year and next in FILE (SQLite)
+)";
+
+struct Args {
+  std::string command;
+  std::string dir;
+  std::map<std::string, std::string> options;
+};
+
+std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& err,
+                               const std::vector<std::string>& allowed) {
+  Args a;
+  a.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string s = argv[i];
+    if (s.rfind("--", 0) == 0) {
+      if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+        err << "arshjul " << a.command << ": unknown option " << s << "\n" << kUsage;
+        return std::nullopt;
+      }
+      if (i + 1 >= argc) {
+        err << "arshjul " << a.command << ": " << s << " needs a value\n";
+        return std::nullopt;
+      }
+      a.options[s] = argv[++i];
+    } else if (a.dir.empty()) {
+      a.dir = s;
+    } else {
+      err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
+      return std::nullopt;
+    }
+  }
+  if (a.dir.empty()) {
+    err << "arshjul " << a.command << ": missing the configuration folder (e.g. config/roros)\n";
+    return std::nullopt;
+  }
+  return a;
+}
+
+int current_year(const Clock& clock, const date::time_zone* zone) {
+  const auto local = date::zoned_time<Seconds>{zone, clock.now()}.get_local_time();
+  return static_cast<int>(date::year_month_day{date::floor<date::days>(local)}.year());
+}
+
+std::optional<int> year_option(const Args& a, const Clock& clock, const Config& c, std::ostream& err) {
+  auto it = a.options.find("--year");
+  if (it == a.options.end()) return current_year(clock, c.organisation.zone);
+  try {
+    std::size_t used = 0;
+    const int y = std::stoi(it->second, &used);
+    if (used == it->second.size() && y >= 1900 && y <= 2200) return y;
+  } catch (const std::exception&) {
+  }
+  err << "arshjul " << a.command << ": --year expects a year from 1900 to 2200, got \"" << it->second << "\"\n";
+  return std::nullopt;
+}
+
+std::optional<Config> load(const Args& a, std::ostream& err) {
+  auto c = load_config_dir(a.dir);
+  if (!c) {
+    err << c.error() << "\n";
+    return std::nullopt;
+  }
+  return std::move(c).value();
+}
+
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], display_width(r[i]));
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - display_width(r[i]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+std::string scope_text(const Unit* u) {
+  return u ? u->name : "organisation";
+}
+
+int cmd_check(const Args& a, std::ostream& out, std::ostream& err) {
+  auto sources = read_config_dir(a.dir);
+  if (!sources) {
+    err << sources.error() << "\n";
+    return 1;
+  }
+  LoadResult r = load_config(*sources);
+  if (!r.ok()) {
+    for (const auto& e : r.errors) err << e.to_string() << "\n";
+    err << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << a.dir << "\n";
+    return 1;
+  }
+  const Config& c = *r.config;
+  out << a.dir << ": ok: " << c.organisation.name << ", " << c.wheels.size() << " wheels, " << c.activity_count()
+      << " activities, " << c.levels.size() << " leader levels, " << c.units.size() << " units, " << c.people.size()
+      << " people\n";
+  return 0;
+}
+
+int cmd_sync_into(Storage& storage, const Config& c, int first_year, int last_year, const Clock& clock,
+                  std::ostream& out) {
+  const LocalDays from{date::year{first_year} / 1 / 1}, to{date::year{last_year} / 12 / 31};
+  const Expansion e = expand(c, from, to);
+  const SyncStats s = storage.sync(c.organisation.id, e, from, to, clock.now());
+  out << "stored " << first_year << "-" << last_year << ": " << s.inserted << " new, " << s.changed << " changed, "
+      << s.cancelled << " cancelled, " << s.restored << " restored, " << s.unchanged << " unchanged\n";
+  return 0;
+}
+
+std::unique_ptr<Storage> open_db(const std::string& path, std::ostream& err) {
+  const std::filesystem::path p(path);
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  auto s = open_sqlite_storage(path);
+  if (!s) {
+    err << s.error() << "\n";
+    return nullptr;
+  }
+  return std::move(s).value();
+}
+
+int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  auto c = load(a, err);
+  if (!c) return 1;
+  auto year = year_option(a, clock, *c, err);
+  if (!year) return 2;
+  ExpansionFilter filter;
+  if (auto w = a.options.find("--wheel"); w != a.options.end()) {
+    if (!c->find_wheel(w->second)) {
+      err << "arshjul preview: unknown wheel \"" << w->second << "\"\n";
+      return 1;
+    }
+    filter.wheel = w->second;
+  }
+  if (auto db = a.options.find("--db"); db != a.options.end()) {
+    auto storage = open_db(db->second, err);
+    if (!storage) return 1;
+    const int now_year = current_year(clock, c->organisation.zone);
+    cmd_sync_into(*storage, *c, std::min(now_year, *year), std::max(now_year + 1, *year), clock, out);
+  }
+  const Expansion e = expand_year(*c, *year, filter);
+  out << c->organisation.name << " — " << *year << (filter.wheel.empty() ? "" : " — wheel " + filter.wheel) << "\n\n";
+
+  struct Row {
+    SysSeconds when;
+    std::vector<std::string> cells;
+  };
+  std::vector<Row> rows;
+  const date::time_zone* zone = c->organisation.zone;
+  for (const Occurrence& o : e.occurrences) {
+    std::string time = "all day";
+    if (!o.all_day) {
+      const auto ls = date::zoned_time<Seconds>{zone, o.start}.get_local_time();
+      const auto le = date::zoned_time<Seconds>{zone, o.end}.get_local_time();
+      time = format_clock(ls - date::floor<date::days>(ls)) + "-" + format_clock(le - date::floor<date::days>(le));
+    }
+    std::string notes;
+    if (o.activity->kind == ActivityKind::window) notes = "window until " + format_date(o.last_day);
+    if (o.activity->kind == ActivityKind::deadline) notes = "deadline";
+    if (o.moved) {
+      if (!notes.empty()) notes += "; ";
+      notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
+               o.moved->reason.describe();
+    }
+    rows.push_back({o.start,
+                    {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
+                     scope_text(o.unit), notes}});
+  }
+  for (const Unplaced& u : e.unplaced) {
+    std::string notes = u.skipped ? "skipped: " + u.reason.describe()
+                                  : "NOT PLACED: " + u.reason.describe() + ", and no working day within 14 days";
+    rows.push_back({to_utc(LocalSeconds{u.day}, zone),
+                    {format_date(u.day), weekday_name(u.day), "-", u.wheel->id, u.activity->title, scope_text(u.unit),
+                     notes}});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.when < y.when; });
+  std::vector<std::vector<std::string>> table{{"date", "day", "time", "wheel", "title", "scope", "notes"}};
+  for (auto& r : rows) table.push_back(std::move(r.cells));
+  print_table(out, table);
+  std::size_t moved = 0, skipped = 0, unplaceable = 0;
+  for (const auto& o : e.occurrences) moved += o.moved.has_value();
+  for (const auto& u : e.unplaced) (u.skipped ? skipped : unplaceable)++;
+  out << "\n" << e.occurrences.size() << " occurrences, " << moved << " moved, " << skipped << " skipped";
+  if (unplaceable) out << ", " << unplaceable << " NOT PLACED (change the rule or the on_holiday policy)";
+  out << "\n";
+  return 0;
+}
+
+int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  auto c = load(a, err);
+  if (!c) return 1;
+  auto year = year_option(a, clock, *c, err);
+  if (!year) return 2;
+  ExpansionFilter filter;
+  if (auto w = a.options.find("--wheel"); w != a.options.end()) {
+    if (!c->find_wheel(w->second)) {
+      err << "arshjul export: unknown wheel \"" << w->second << "\"\n";
+      return 1;
+    }
+    filter.wheel = w->second;
+  }
+  const Expansion e = expand_year(*c, *year, filter);
+  std::vector<CalendarEvent> events;
+  events.reserve(e.occurrences.size());
+  const SysSeconds now = clock.now();
+  std::unique_ptr<Storage> storage;
+  std::map<std::string, StoredOccurrence> stored;
+  if (auto db = a.options.find("--db"); db != a.options.end()) {
+    storage = open_db(db->second, err);
+    if (!storage) return 1;
+    std::ostringstream quiet;
+    cmd_sync_into(*storage, *c, *year, *year, clock, quiet);
+    for (auto& s : storage->occurrences(c->organisation.id, LocalDays{date::year{*year} / 1 / 1},
+                                        LocalDays{date::year{*year} / 12 / 31}))
+      stored.emplace(s.uid, std::move(s));
+  }
+  for (const Occurrence& o : e.occurrences) {
+    EventState state{0, false, now, {}};
+    if (auto it = stored.find(o.uid); it != stored.end()) {
+      state = {it->second.sequence, false, it->second.updated, it->second.updated};
+      stored.erase(it);
+    }
+    events.push_back(to_calendar_event(o, state));
+  }
+  // What storage knows but the config no longer has: cancelled, so clients remove it.
+  for (const auto& [uid, s] : stored) {
+    if (!filter.wheel.empty() && s.wheel != filter.wheel) continue;
+    CalendarEvent ev;
+    ev.uid = s.uid;
+    ev.stamp = s.updated;
+    ev.last_modified = s.updated;
+    ev.sequence = s.sequence;
+    ev.status = CalendarEvent::Status::cancelled;
+    ev.all_day = s.all_day;
+    ev.start = s.start;
+    ev.end = s.end;
+    ev.first_day = date::floor<date::days>(date::zoned_time<Seconds>{c->organisation.zone, s.start}.get_local_time());
+    ev.last_day = date::floor<date::days>(date::zoned_time<Seconds>{c->organisation.zone, s.end}.get_local_time()) -
+                  date::days{1};
+    if (ev.last_day < ev.first_day) ev.last_day = ev.first_day;
+    ev.summary = s.title;
+    ev.location = s.location;
+    events.push_back(std::move(ev));
+  }
+  CalendarHeader header;
+  header.name = c->organisation.name + " – årshjul " + std::to_string(*year);
+  const std::string ics = render_calendar(header, c->organisation.zone, events);
+  if (auto o = a.options.find("--output"); o != a.options.end()) {
+    std::ofstream f(o->second, std::ios::binary);
+    if (!f || !(f << ics) || !f.flush()) {
+      err << o->second << ": cannot write the file\n";
+      return 1;
+    }
+    err << "wrote " << events.size() << " events to " << o->second << "\n";
+  } else {
+    out << ics;
+  }
+  return 0;
+}
+
+int cmd_sync(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  auto c = load(a, err);
+  if (!c) return 1;
+  auto db = a.options.find("--db");
+  if (db == a.options.end()) {
+    err << "arshjul sync: --db FILE is required\n";
+    return 2;
+  }
+  auto storage = open_db(db->second, err);
+  if (!storage) return 1;
+  const int y = current_year(clock, c->organisation.zone);
+  return cmd_sync_into(*storage, *c, y, y + 1, clock, out);
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream& out, std::ostream& err) {
+  if (argc < 2) {
+    err << kUsage;
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    out << kUsage;
+    return 0;
+  }
+  std::vector<std::string> allowed;
+  if (cmd == "check") allowed = {};
+  else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
+  else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
+  else if (cmd == "sync") allowed = {"--db"};
+  else {
+    err << "arshjul: unknown command \"" << cmd << "\"\n" << kUsage;
+    return 2;
+  }
+  auto args = parse_args(argc, argv, err, allowed);
+  if (!args) return 2;
+  if (cmd == "check") return cmd_check(*args, out, err);
+  if (cmd == "preview") return cmd_preview(*args, clock, out, err);
+  if (cmd == "export") return cmd_export(*args, clock, out, err);
+  return cmd_sync(*args, clock, out, err);
+}
+
+}  // namespace arshjul

@@ -1,0 +1,61 @@
+#include "scheduler/config_files.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace arshjul {
+namespace fs = std::filesystem;
+namespace {
+
+Expected<std::string> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return Error{p.string() + ": cannot read the file"};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Expected<ConfigSources> read_config_dir(const std::string& dir) {
+  const fs::path root(dir);
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return Error{dir + ": not a configuration folder (expected DIR/arshjul.toml)"};
+  ConfigSources s;
+  const fs::path org = root / "arshjul.toml";
+  auto text = read_file(org);
+  if (!text) return Error{text.error()};
+  s.organisation = {org.string(), std::move(text).value()};
+  const fs::path people = root / "people.toml";
+  if (fs::exists(people, ec)) {
+    auto t = read_file(people);
+    if (!t) return Error{t.error()};
+    s.people = SourceFile{people.string(), std::move(t).value()};
+  }
+  std::vector<fs::path> wheels;
+  if (fs::is_directory(root / "wheels", ec))
+    for (const auto& e : fs::directory_iterator(root / "wheels"))
+      if (e.is_regular_file() && e.path().extension() == ".toml") wheels.push_back(e.path());
+  std::sort(wheels.begin(), wheels.end());
+  for (const auto& w : wheels) {
+    auto t = read_file(w);
+    if (!t) return Error{t.error()};
+    s.wheels.push_back({w.string(), std::move(t).value()});
+  }
+  return s;
+}
+
+Expected<Config> load_config_dir(const std::string& dir) {
+  auto sources = read_config_dir(dir);
+  if (!sources) return Error{sources.error()};
+  LoadResult r = load_config(*sources);
+  if (r.ok()) return std::move(*r.config);
+  std::string msg;
+  for (const auto& e : r.errors) msg += e.to_string() + "\n";
+  msg += std::to_string(r.errors.size()) + (r.errors.size() == 1 ? " error" : " errors");
+  return Error{msg};
+}
+
+}  // namespace arshjul

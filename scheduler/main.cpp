@@ -1,0 +1,14 @@
+#include <exception>
+#include <iostream>
+
+#include "scheduler/cli.h"
+
+int main(int argc, char** argv) {
+  try {
+    arshjul::SystemClock clock;
+    return arshjul::run_cli(argc, argv, clock, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << "arshjul: internal error: " << e.what() << "\n";
+    return 70;
+  }
+}

@@ -1,0 +1,274 @@
+#include "scheduler/storage.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <sqlite3.h>
+
+#include "workflows/events.h"
+
+namespace arshjul {
+namespace {
+
+// Each entry moves the schema one version up; never edit a shipped one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE occurrence (
+  uid           TEXT PRIMARY KEY,
+  organisation  TEXT NOT NULL,
+  wheel         TEXT NOT NULL,
+  activity      TEXT NOT NULL,
+  unit          TEXT NOT NULL DEFAULT '',
+  original_day  TEXT NOT NULL,           -- YYYY-MM-DD, local
+  all_day       INTEGER NOT NULL,
+  start_utc     INTEGER NOT NULL,        -- seconds since 1970, UTC
+  end_utc       INTEGER NOT NULL,
+  title         TEXT NOT NULL,
+  location      TEXT NOT NULL DEFAULT '',
+  fingerprint   TEXT NOT NULL,
+  sequence      INTEGER NOT NULL DEFAULT 0,
+  status        TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled', 'cancelled')),
+  moved_from    TEXT,
+  move_reason   TEXT,
+  created_utc   INTEGER NOT NULL,
+  updated_utc   INTEGER NOT NULL
+);
+CREATE INDEX occurrence_by_org_day ON occurrence (organisation, original_day);
+CREATE INDEX occurrence_by_start ON occurrence (organisation, start_utc);
+)sql",
+};
+
+std::string fnv1a_hex(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::logic_error(std::string("SQL prepare: ") + sqlite3_errmsg(db) + " in " + sql);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, long long v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind_null(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw std::runtime_error(std::string("SQL step: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    step();
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  long long integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteStorage final : public Storage {
+ public:
+  explicit SqliteStorage(sqlite3* db) : db_(db) {}
+  ~SqliteStorage() override { sqlite3_close(db_); }
+
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw std::runtime_error("SQL: " + msg);
+    }
+  }
+
+  void migrate() {
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+    exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_utc INTEGER NOT NULL)");
+    const int have = schema_version();
+    const int want = static_cast<int>(std::size(kMigrations));
+    if (have > want)
+      throw std::runtime_error("the database has schema version " + std::to_string(have) +
+                               ", newer than this arshjul knows (" + std::to_string(want) + ")");
+    for (int v = have; v < want; ++v) {
+      exec("BEGIN IMMEDIATE");
+      try {
+        exec(kMigrations[v]);
+        Statement ins(db_, "INSERT INTO schema_migrations (version, applied_utc) VALUES (?, strftime('%s','now'))");
+        ins.bind(1, static_cast<long long>(v + 1)).run();
+        exec("COMMIT");
+      } catch (...) {
+        exec("ROLLBACK");
+        throw;
+      }
+    }
+  }
+
+  int schema_version() override {
+    Statement s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    s.step();
+    return static_cast<int>(s.integer(0));
+  }
+
+  SyncStats sync(std::string_view org, const Expansion& expansion, LocalDays from, LocalDays to,
+                 SysSeconds now) override {
+    struct Row {
+      std::string fingerprint;
+      int sequence;
+      bool cancelled;
+      bool seen = false;
+    };
+    SyncStats stats;
+    exec("BEGIN IMMEDIATE");
+    try {
+      std::unordered_map<std::string, Row> rows;
+      {
+        Statement q(db_,
+                    "SELECT uid, fingerprint, sequence, status FROM occurrence "
+                    "WHERE organisation = ? AND original_day BETWEEN ? AND ?");
+        q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
+        while (q.step())
+          rows.emplace(q.text(0), Row{q.text(1), static_cast<int>(q.integer(2)), q.text(3) == "cancelled"});
+      }
+      Statement insert(db_,
+                       "INSERT INTO occurrence (uid, organisation, wheel, activity, unit, original_day, all_day, "
+                       "start_utc, end_utc, title, location, fingerprint, sequence, status, moved_from, move_reason, "
+                       "created_utc, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,'scheduled',?,?,?,?)");
+      Statement update(db_,
+                       "UPDATE occurrence SET all_day=?, start_utc=?, end_utc=?, title=?, location=?, fingerprint=?, "
+                       "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=? "
+                       "WHERE uid=?");
+      Statement cancel(db_,
+                       "UPDATE occurrence SET status='cancelled', sequence=sequence+1, updated_utc=? WHERE uid=?");
+      const long long t = now.time_since_epoch().count();
+      for (const Occurrence& o : expansion.occurrences) {
+        if (o.original_day < from || o.original_day > to) continue;
+        const std::string fp = fnv1a_hex(occurrence_fingerprint(o));
+        auto bind_move = [&](Statement& s, int i) {
+          if (o.moved) {
+            s.bind(i, format_date(o.moved->from)).bind(i + 1, o.moved->reason.describe());
+          } else {
+            s.bind_null(i).bind_null(i + 1);
+          }
+        };
+        auto it = rows.find(o.uid);
+        if (it == rows.end()) {
+          insert.bind(1, o.uid).bind(2, org).bind(3, o.wheel->id).bind(4, o.activity->id).bind(5, o.scope_id());
+          insert.bind(6, format_date(o.original_day)).bind(7, static_cast<long long>(o.all_day));
+          insert.bind(8, static_cast<long long>(o.start.time_since_epoch().count()));
+          insert.bind(9, static_cast<long long>(o.end.time_since_epoch().count()));
+          insert.bind(10, occurrence_title(o)).bind(11, o.activity->location).bind(12, fp);
+          bind_move(insert, 13);
+          insert.bind(15, t).bind(16, t).run();
+          ++stats.inserted;
+          continue;
+        }
+        it->second.seen = true;
+        if (it->second.fingerprint == fp && !it->second.cancelled) {
+          ++stats.unchanged;
+          continue;
+        }
+        update.bind(1, static_cast<long long>(o.all_day));
+        update.bind(2, static_cast<long long>(o.start.time_since_epoch().count()));
+        update.bind(3, static_cast<long long>(o.end.time_since_epoch().count()));
+        update.bind(4, occurrence_title(o)).bind(5, o.activity->location).bind(6, fp);
+        bind_move(update, 7);
+        update.bind(9, t).bind(10, o.uid).run();
+        if (it->second.cancelled) ++stats.restored;
+        else ++stats.changed;
+      }
+      for (const auto& [uid, row] : rows) {
+        if (row.seen || row.cancelled) continue;
+        cancel.bind(1, t).bind(2, uid).run();
+        ++stats.cancelled;
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+    return stats;
+  }
+
+  std::vector<StoredOccurrence> occurrences(std::string_view org, LocalDays from, LocalDays to) override {
+    Statement q(db_,
+                "SELECT uid, wheel, activity, unit, original_day, all_day, start_utc, end_utc, title, location, "
+                "sequence, status, created_utc, updated_utc FROM occurrence "
+                "WHERE organisation = ? AND original_day BETWEEN ? AND ? ORDER BY start_utc, uid");
+    q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
+    std::vector<StoredOccurrence> out;
+    while (q.step()) {
+      StoredOccurrence s;
+      s.uid = q.text(0);
+      s.wheel = q.text(1);
+      s.activity = q.text(2);
+      s.unit = q.text(3);
+      if (auto d = parse_date(q.text(4))) s.original_day = *d;
+      s.all_day = q.integer(5) != 0;
+      s.start = SysSeconds{Seconds{q.integer(6)}};
+      s.end = SysSeconds{Seconds{q.integer(7)}};
+      s.title = q.text(8);
+      s.location = q.text(9);
+      s.sequence = static_cast<int>(q.integer(10));
+      s.cancelled = q.text(11) == "cancelled";
+      s.created = SysSeconds{Seconds{q.integer(12)}};
+      s.updated = SysSeconds{Seconds{q.integer(13)}};
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string msg = path + ": cannot open the database: " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return Error{msg};
+  }
+  auto storage = std::make_unique<SqliteStorage>(db);
+  try {
+    storage->migrate();
+  } catch (const std::exception& e) {
+    return Error{path + ": " + e.what()};
+  }
+  return std::unique_ptr<Storage>(std::move(storage));
+}
+
+}  // namespace arshjul

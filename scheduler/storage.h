@@ -1,0 +1,66 @@
+// Durable state: the occurrences materialised for the horizon, with the
+// SEQUENCE and STATUS that subscribers have seen.
+//
+// Storage is a narrow interface so a PostgreSQL backend can stand beside
+// the SQLite one. One writer; SQLite runs in WAL mode with versioned
+// migrations applied at open.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calendars/expected.h"
+#include "workflows/expansion.h"
+
+namespace arshjul {
+
+struct StoredOccurrence {
+  std::string uid;
+  std::string wheel;
+  std::string activity;
+  std::string unit;           // empty: organisation
+  LocalDays original_day;
+  bool all_day = false;
+  SysSeconds start{}, end{};
+  std::string title;
+  std::string location;
+  int sequence = 0;
+  bool cancelled = false;
+  SysSeconds created{};
+  SysSeconds updated{};
+};
+
+// What a sync did.
+struct SyncStats {
+  int inserted = 0;
+  int changed = 0;     // content or time changed: SEQUENCE raised
+  int cancelled = 0;   // no longer in the config: STATUS:CANCELLED, SEQUENCE raised
+  int restored = 0;    // cancelled before, back in the config
+  int unchanged = 0;
+  bool any_change() const { return inserted + changed + cancelled + restored > 0; }
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  virtual int schema_version() = 0;
+
+  // Makes storage match `expansion` for original days in [from, to]:
+  // new occurrences are inserted, changed ones get a higher SEQUENCE, and
+  // stored ones the expansion no longer has are cancelled, never deleted.
+  // Running it twice on the same expansion changes nothing.
+  virtual SyncStats sync(std::string_view organisation, const Expansion& expansion, LocalDays from, LocalDays to,
+                         SysSeconds now) = 0;
+
+  // Stored occurrences with original days in [from, to], by start.
+  virtual std::vector<StoredOccurrence> occurrences(std::string_view organisation, LocalDays from,
+                                                    LocalDays to) = 0;
+};
+
+// Opens (creating if needed) and migrates an SQLite database file.
+Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
+
+}  // namespace arshjul

@@ -1,0 +1,759 @@
+#include "workflows/config_loader.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace arshjul {
+namespace {
+
+struct Pos {
+  int line = 0;
+  int column = 0;
+};
+
+Pos pos_of(const toml::source_region& r) {
+  return {static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+}
+
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+std::string type_name(const toml::node& n) {
+  std::ostringstream os;
+  os << n.type();
+  return os.str();
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+// A reference to another part of the config, checked once everything is read.
+struct Reference {
+  enum class To { level, unit, committee, person };
+  To to;
+  std::string id;
+  std::string file;
+  Pos pos;
+  std::string field;
+};
+
+class Loader {
+ public:
+  std::vector<ConfigError> errors;
+
+  void error(const std::string& file, Pos p, std::string field, std::string message) {
+    errors.push_back({file, p.line, p.column, std::move(field), std::move(message)});
+  }
+
+  // ---- generic table access -------------------------------------------------
+
+  void check_keys(const toml::table& t, const std::string& file, const std::string& path,
+                  const std::vector<std::string>& allowed) {
+    for (auto&& [k, v] : t) {
+      const std::string key(k.str());
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string msg = "unknown key " + quoted(key);
+      if (auto s = did_you_mean(key, allowed)) msg += " (did you mean " + quoted(*s) + "?)";
+      else msg += " (expected one of: " + join(allowed, ", ") + ")";
+      error(file, pos_of(k.source()), path.empty() ? key : path + "." + key, msg);
+    }
+  }
+
+  const toml::node* find(const toml::table& t, std::string_view key) { return t.get(key); }
+
+  static bool misspelt_in(const toml::table& t, std::string_view key) {
+    for (auto&& [k, v] : t)
+      if (k.str() != key && did_you_mean(k.str(), {std::string(key)})) return true;
+    return false;
+  }
+
+  std::optional<std::string> get_string(const toml::table& t, std::string_view key, const std::string& file,
+                                        const std::string& path, bool required) {
+    const toml::node* n = find(t, key);
+    const std::string field = path.empty() ? std::string(key) : path + "." + std::string(key);
+    if (!n) {
+      // A misspelt key ("duraton") is already reported as unknown, with the suggestion.
+      if (required && !misspelt_in(t, key)) error(file, pos_of(t.source()), field, "missing required key " + quoted(key));
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      error(file, pos_of(n->source()), field, "expected a string, got " + type_name(*n));
+      return std::nullopt;
+    }
+    return n->as_string()->get();
+  }
+
+  std::optional<std::string> get_id(const toml::table& t, std::string_view key, const std::string& file,
+                                    const std::string& path, bool required = true) {
+    auto s = get_string(t, key, file, path, required);
+    if (s && !valid_id(*s)) {
+      error(file, pos_of(t.get(key)->source()), path.empty() ? std::string(key) : path + "." + std::string(key),
+            "expected an id of lower-case letters, digits and '-' (at most 64), got " + quoted(*s));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<long long> get_int(const toml::table& t, std::string_view key, const std::string& file,
+                                   const std::string& path, long long min, long long max) {
+    const toml::node* n = find(t, key);
+    if (!n) return std::nullopt;
+    const std::string field = path + "." + std::string(key);
+    if (!n->is_integer()) {
+      error(file, pos_of(n->source()), field, "expected an integer, got " + type_name(*n));
+      return std::nullopt;
+    }
+    const long long v = n->as_integer()->get();
+    if (v < min || v > max) {
+      error(file, pos_of(n->source()), field,
+            "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                std::to_string(v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> get_bool(const toml::table& t, std::string_view key, const std::string& file,
+                               const std::string& path) {
+    const toml::node* n = find(t, key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) {
+      error(file, pos_of(n->source()), path + "." + std::string(key), "expected true or false, got " + type_name(*n));
+      return std::nullopt;
+    }
+    return n->as_boolean()->get();
+  }
+
+  // A list of strings, each passed with its position to `each`.
+  template <class F>
+  void for_strings(const toml::table& t, std::string_view key, const std::string& file, const std::string& path,
+                   F&& each) {
+    const toml::node* n = find(t, key);
+    if (!n) return;
+    const std::string field = path + "." + std::string(key);
+    if (!n->is_array()) {
+      error(file, pos_of(n->source()), field, "expected an array of strings, got " + type_name(*n));
+      return;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *n->as_array()) {
+      const std::string f = field + "[" + std::to_string(i++) + "]";
+      if (!e.is_string()) {
+        error(file, pos_of(e.source()), f, "expected a string, got " + type_name(e));
+        continue;
+      }
+      each(e.as_string()->get(), pos_of(e.source()), f);
+    }
+  }
+
+  // The tables of an array of tables ([[name]]), each with its path.
+  template <class F>
+  void for_tables(const toml::table& root, std::string_view key, const std::string& file, F&& each) {
+    const toml::node* n = find(root, key);
+    if (!n) return;
+    if (!n->is_array_of_tables()) {
+      error(file, pos_of(n->source()), std::string(key),
+            "expected one or more [[" + std::string(key) + "]] tables, got " + type_name(*n));
+      return;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *n->as_array()) {
+      each(*e.as_table(), std::string(key) + "[" + std::to_string(i++) + "]");
+    }
+  }
+
+  template <class T>
+  std::optional<T> parsed(Expected<T> r, const std::string& file, Pos p, const std::string& field) {
+    if (!r) {
+      error(file, p, field, r.error());
+      return std::nullopt;
+    }
+    return std::move(r).value();
+  }
+
+  Pos pos_in(const toml::table& t, std::string_view key) {
+    const toml::node* n = t.get(key);
+    return n ? pos_of(n->source()) : pos_of(t.source());
+  }
+
+  // ---- the organisation file ---------------------------------------------
+
+  void read_organisation(const toml::table& root, const std::string& file, Config& c) {
+    check_keys(root, file, "", {"organisation", "level", "unit", "committee"});
+    const toml::node* on = root.get("organisation");
+    if (!on || !on->is_table()) {
+      error(file, on ? pos_of(on->source()) : Pos{1, 1}, "organisation",
+            on ? "expected an [organisation] table" : "missing the [organisation] table");
+    } else {
+      const toml::table& t = *on->as_table();
+      const std::string p = "organisation";
+      check_keys(t, file, p, {"id", "name", "timezone", "holidays", "half_days", "blackouts"});
+      auto& o = c.organisation;
+      if (auto v = get_id(t, "id", file, p)) o.id = *v;
+      if (auto v = get_string(t, "name", file, p, true)) o.name = *v;
+      if (auto v = get_string(t, "timezone", file, p, false)) o.timezone = *v;
+      if (auto z = parsed(find_zone(o.timezone), file, pos_in(t, "timezone"), p + ".timezone")) o.zone = *z;
+      if (auto v = get_string(t, "holidays", file, p, false)) {
+        if (*v == "NO") o.working_days.public_holidays = true;
+        else if (*v == "none") o.working_days.public_holidays = false;
+        else error(file, pos_in(t, "holidays"), p + ".holidays", "expected \"NO\" or \"none\", got " + quoted(*v));
+      }
+      if (auto v = get_bool(t, "half_days", file, p)) o.working_days.half_days = *v;
+      if (const toml::node* b = t.get("blackouts")) {
+        if (!b->is_array()) {
+          error(file, pos_of(b->source()), p + ".blackouts", "expected an array of { name, from, to } tables");
+        } else {
+          std::size_t i = 0;
+          for (const toml::node& e : *b->as_array()) {
+            const std::string f = p + ".blackouts[" + std::to_string(i++) + "]";
+            if (!e.is_table()) {
+              error(file, pos_of(e.source()), f, "expected a table { name = ..., from = \"MM-DD\", to = \"MM-DD\" }");
+              continue;
+            }
+            const toml::table& bt = *e.as_table();
+            check_keys(bt, file, f, {"name", "from", "to"});
+            Blackout bo;
+            auto name = get_string(bt, "name", file, f, true);
+            auto from = get_string(bt, "from", file, f, true);
+            auto to = get_string(bt, "to", file, f, true);
+            std::optional<MonthDay> mf, mt;
+            if (from) mf = parsed(parse_month_day(*from), file, pos_in(bt, "from"), f + ".from");
+            if (to) mt = parsed(parse_month_day(*to), file, pos_in(bt, "to"), f + ".to");
+            if (name && mf && mt) o.working_days.blackouts.push_back({*name, *mf, *mt});
+          }
+        }
+      }
+    }
+
+    std::set<std::string> level_ids;
+    for_tables(root, "level", file, [&](const toml::table& t, const std::string& p) {
+      check_keys(t, file, p, {"id", "name"});
+      auto id = get_id(t, "id", file, p);
+      auto name = get_string(t, "name", file, p, true);
+      if (id && !level_ids.insert(*id).second) error(file, pos_in(t, "id"), p + ".id", "duplicate level id " + quoted(*id));
+      if (id && name) c.levels.push_back({*id, *name});
+    });
+    if (c.levels.empty() && !root.get("level"))
+      error(file, Pos{1, 1}, "level", "missing [[level]]: at least one leader level is required");
+
+    std::set<std::string> unit_ids;
+    for_tables(root, "unit", file, [&](const toml::table& t, const std::string& p) {
+      check_keys(t, file, p, {"id", "name", "level", "parent"});
+      auto id = get_id(t, "id", file, p);
+      auto name = get_string(t, "name", file, p, true);
+      auto level = get_id(t, "level", file, p);
+      auto parent = get_id(t, "parent", file, p, false);
+      if (id && !unit_ids.insert(*id).second) error(file, pos_in(t, "id"), p + ".id", "duplicate unit id " + quoted(*id));
+      if (level) refs_.push_back({Reference::To::level, *level, file, pos_in(t, "level"), p + ".level"});
+      if (parent) refs_.push_back({Reference::To::unit, *parent, file, pos_in(t, "parent"), p + ".parent"});
+      if (id && name && level) {
+        c.units.push_back({*id, *name, *level, parent.value_or("")});
+        unit_pos_.push_back({file, pos_in(t, "parent"), p});
+      }
+    });
+    if (!root.get("unit")) error(file, Pos{1, 1}, "unit", "missing [[unit]]: at least the top unit is required");
+
+    std::set<std::string> committee_ids;
+    for_tables(root, "committee", file, [&](const toml::table& t, const std::string& p) {
+      check_keys(t, file, p, {"id", "name"});
+      auto id = get_id(t, "id", file, p);
+      auto name = get_string(t, "name", file, p, true);
+      if (id && !committee_ids.insert(*id).second)
+        error(file, pos_in(t, "id"), p + ".id", "duplicate committee id " + quoted(*id));
+      if (id && name) c.committees.push_back({*id, *name});
+    });
+  }
+
+  // ---- people ----------------------------------------------------------------
+
+  void read_people(const toml::table& root, const std::string& file, Config& c) {
+    check_keys(root, file, "", {"person"});
+    std::set<std::string> ids;
+    for_tables(root, "person", file, [&](const toml::table& t, const std::string& p) {
+      check_keys(t, file, p,
+                 {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date"});
+      Person person;
+      auto id = get_id(t, "id", file, p);
+      auto name = get_string(t, "name", file, p, true);
+      if (id && !ids.insert(*id).second) error(file, pos_in(t, "id"), p + ".id", "duplicate person id " + quoted(*id));
+      if (auto v = get_string(t, "email", file, p, false)) {
+        if (v->find('@') == std::string::npos || v->front() == '@' || v->back() == '@')
+          error(file, pos_in(t, "email"), p + ".email", "expected an e-mail address, got " + quoted(*v));
+        person.email = *v;
+      }
+      if (auto v = get_id(t, "unit", file, p, false)) {
+        person.unit = *v;
+        refs_.push_back({Reference::To::unit, *v, file, pos_in(t, "unit"), p + ".unit"});
+      }
+      for_strings(t, "roles", file, p, [&](const std::string& r, Pos rp, const std::string& f) {
+        if (auto role = role_from_name(r)) {
+          person.roles.push_back(*role);
+        } else {
+          std::vector<std::string> names(role_names().begin(), role_names().end());
+          std::string msg = "unknown role " + quoted(r);
+          if (auto s = did_you_mean(r, names)) msg += " (did you mean " + quoted(*s) + "?)";
+          else msg += " (expected one of: " + join(names, ", ") + ")";
+          error(file, rp, f, msg);
+        }
+      });
+      if (auto v = get_string(t, "union", file, p, false)) person.union_name = *v;
+      for_strings(t, "committees", file, p, [&](const std::string& cid, Pos cp, const std::string& f) {
+        person.committees.push_back(cid);
+        refs_.push_back({Reference::To::committee, cid, file, cp, f});
+      });
+      if (auto v = get_string(t, "start_date", file, p, false))
+        person.start_date = parsed(parse_date(*v), file, pos_in(t, "start_date"), p + ".start_date");
+      if (auto v = get_string(t, "leader_start_date", file, p, false))
+        person.leader_start_date = parsed(parse_date(*v), file, pos_in(t, "leader_start_date"), p + ".leader_start_date");
+      for (Role r : person.roles) {
+        if (is_unit_bound(r) && person.unit.empty())
+          error(file, pos_in(t, "roles"), p + ".unit", "role " + quoted(role_name(r)) + " needs the person's unit");
+        if ((r == Role::hovedtillitsvalgt || r == Role::plasstillitsvalgt) && person.union_name.empty())
+          error(file, pos_in(t, "roles"), p + ".union",
+                "role " + quoted(role_name(r)) + " needs `union` (e.g. \"Fagforbundet\")");
+      }
+      if (id && name) {
+        person.id = *id;
+        person.name = *name;
+        c.people.push_back(std::move(person));
+      }
+    });
+  }
+
+  // ---- wheels ----------------------------------------------------------------
+
+  std::optional<Selector> parse_selector(const std::string& text, bool allow_participants, const std::string& file,
+                                         Pos p, const std::string& field) {
+    Selector s;
+    s.text = text;
+    if (text == "participants") {
+      if (!allow_participants) {
+        error(file, p, field, "\"participants\" is only meaningful in reminders");
+        return std::nullopt;
+      }
+      s.kind = Selector::Kind::participants;
+      return s;
+    }
+    auto colon = text.find(':');
+    if (colon != std::string::npos) {
+      const std::string what = text.substr(0, colon), id = text.substr(colon + 1);
+      if (what == "committee") {
+        s.kind = Selector::Kind::committee;
+        refs_.push_back({Reference::To::committee, id, file, p, field});
+      } else if (what == "person") {
+        s.kind = Selector::Kind::person;
+        refs_.push_back({Reference::To::person, id, file, p, field});
+      } else {
+        error(file, p, field, "unknown selector " + quoted(text) + " (expected ROLE, ROLE@LEVEL, committee:ID or person:ID)");
+        return std::nullopt;
+      }
+      s.ref = id;
+      return s;
+    }
+    std::string role_text = text;
+    auto at = text.find('@');
+    if (at != std::string::npos) {
+      role_text = text.substr(0, at);
+      s.kind = Selector::Kind::role_at_level;
+      s.ref = text.substr(at + 1);
+      refs_.push_back({Reference::To::level, s.ref, file, p, field});
+    }
+    auto role = role_from_name(role_text);
+    if (!role) {
+      std::vector<std::string> names(role_names().begin(), role_names().end());
+      std::string msg = "unknown role " + quoted(role_text);
+      if (auto sug = did_you_mean(role_text, names)) msg += " (did you mean " + quoted(*sug) + "?)";
+      else msg += " (expected one of: " + join(names, ", ") + ", or committee:ID, person:ID)";
+      error(file, p, field, msg);
+      return std::nullopt;
+    }
+    s.role = *role;
+    return s;
+  }
+
+  std::vector<Selector> selectors(const toml::table& t, std::string_view key, const std::string& file,
+                                  const std::string& path, bool allow_participants) {
+    std::vector<Selector> out;
+    for_strings(t, key, file, path, [&](const std::string& s, Pos p, const std::string& f) {
+      if (auto sel = parse_selector(s, allow_participants, file, p, f)) out.push_back(*sel);
+    });
+    return out;
+  }
+
+  template <class E>
+  std::optional<E> enum_value(const toml::table& t, std::string_view key, const std::string& file,
+                              const std::string& path, const std::vector<std::pair<std::string, E>>& values) {
+    auto v = get_string(t, key, file, path, false);
+    if (!v) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& [n, e] : values) {
+      if (n == *v) return e;
+      names.push_back(n);
+    }
+    std::string msg = "expected one of " + join(names, ", ") + "; got " + quoted(*v);
+    if (auto s = did_you_mean(*v, names)) msg += " (did you mean " + quoted(*s) + "?)";
+    error(file, pos_in(t, key), path + "." + std::string(key), msg);
+    return std::nullopt;
+  }
+
+  void read_activity(const toml::table& t, const std::string& file, const std::string& p, const std::string& wheel_id,
+                     std::vector<Activity>& out) {
+    check_keys(t, file, p,
+               {"id", "title", "kind", "scope", "rule", "since", "dates", "from", "to", "start", "duration",
+                "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders"});
+    Activity a;
+    a.wheel = wheel_id;
+    a.defined_at = {file, pos_of(t.source()).line};
+    auto id = get_id(t, "id", file, p);
+    auto title = get_string(t, "title", file, p, true);
+    bool ok = id && title;
+    if (id) {
+      if (auto prev = activity_ids_.find(*id); prev != activity_ids_.end())
+        error(file, pos_in(t, "id"), p + ".id",
+              "duplicate activity id " + quoted(*id) + " (ids are unique across all wheels; first defined at " +
+                  prev->second + ")");
+      else
+        activity_ids_.emplace(*id, file + ":" + std::to_string(pos_in(t, "id").line));
+    }
+    if (auto k = enum_value<ActivityKind>(t, "kind", file, p,
+                                          {{"meeting", ActivityKind::meeting},
+                                           {"deadline", ActivityKind::deadline},
+                                           {"window", ActivityKind::window}}))
+      a.kind = *k;
+    else if (t.get("kind"))
+      ok = false;
+    a.on_holiday = a.kind == ActivityKind::deadline ? HolidayPolicy::previous_working_day
+                                                     : HolidayPolicy::next_working_day;
+    if (a.kind == ActivityKind::window && t.get("on_holiday"))
+      error(file, pos_in(t, "on_holiday"), p + ".on_holiday", "a window is never moved; remove on_holiday");
+    else if (auto h = enum_value<HolidayPolicy>(t, "on_holiday", file, p,
+                                                {{"skip", HolidayPolicy::skip},
+                                                 {"next-working-day", HolidayPolicy::next_working_day},
+                                                 {"previous-working-day", HolidayPolicy::previous_working_day}}))
+      a.on_holiday = *h;
+
+    // Scope
+    if (const toml::node* s = t.get("scope")) {
+      const std::string f = p + ".scope";
+      if (s->is_string() && s->as_string()->get() == "organisation") {
+        a.scope = {Scope::Kind::organisation, ""};
+      } else if (s->is_table() && s->as_table()->size() == 1 &&
+                 (s->as_table()->get("level") || s->as_table()->get("unit"))) {
+        const toml::table& st = *s->as_table();
+        const bool level = st.get("level") != nullptr;
+        if (auto ref = get_id(st, level ? "level" : "unit", file, f)) {
+          a.scope = {level ? Scope::Kind::level : Scope::Kind::unit, *ref};
+          refs_.push_back({level ? Reference::To::level : Reference::To::unit, *ref, file, pos_of(s->source()),
+                           f + (level ? ".level" : ".unit")});
+        }
+      } else {
+        error(file, pos_of(s->source()), f,
+              "expected \"organisation\", { level = \"LEVEL\" } or { unit = \"UNIT\" }");
+      }
+    }
+
+    // When
+    const bool has_rule = t.get("rule"), has_dates = t.get("dates"), has_from = t.get("from") || t.get("to");
+    if (a.kind == ActivityKind::window) {
+      if (has_rule || has_dates || t.get("since"))
+        error(file, pos_of(t.source()), p, "a window has `from` and `to` (MM-DD), not `rule`, `since` or `dates`");
+      auto from = get_string(t, "from", file, p, true);
+      auto to = get_string(t, "to", file, p, true);
+      std::optional<MonthDay> mf, mt;
+      if (from) mf = parsed(parse_month_day(*from), file, pos_in(t, "from"), p + ".from");
+      if (to) mt = parsed(parse_month_day(*to), file, pos_in(t, "to"), p + ".to");
+      if (mf && mt) {
+        a.window_from = *mf;
+        a.window_to = *mt;
+      } else {
+        ok = false;
+      }
+      for (std::string_view key : {"start", "duration"})
+        if (t.get(key))
+          error(file, pos_in(t, key), p + "." + std::string(key), "a window is all-day; remove " + std::string(key));
+    } else {
+      if (has_from)
+        error(file, pos_in(t, t.get("from") ? "from" : "to"), p + ".from",
+              "`from` and `to` belong to kind = \"window\"; a " + std::string(kind_name(a.kind)) +
+                  " has `rule` or `dates`");
+      if (has_rule == has_dates) {
+        error(file, pos_of(t.source()), p + (has_rule ? ".dates" : ".rule"),
+              has_rule ? "give either `rule` or `dates`, not both" : "missing `rule` (an RRULE) or `dates`");
+        ok = false;
+      }
+      LocalDays since = LocalDays{date::year{2024} / 1 / 1};
+      if (auto s = get_string(t, "since", file, p, false)) {
+        if (auto d = parsed(parse_date(*s), file, pos_in(t, "since"), p + ".since")) since = *d;
+      }
+      if (auto r = get_string(t, "rule", file, p, false)) {
+        if (auto lr = parsed(parse_local_rule(*r, since), file, pos_in(t, "rule"), p + ".rule")) a.rule = *lr;
+        else ok = false;
+      }
+      for_strings(t, "dates", file, p, [&](const std::string& d, Pos dp, const std::string& f) {
+        if (d.size() == 5) {
+          if (auto md = parsed(parse_month_day(d), file, dp, f)) a.yearly_dates.push_back(*md);
+        } else if (auto day = parsed(parse_date(d), file, dp, f)) {
+          a.dates.push_back(*day);
+        }
+      });
+      if (a.kind == ActivityKind::meeting) {
+        if (auto s = get_string(t, "start", file, p, true)) {
+          if (auto v = parsed(parse_clock_time(*s), file, pos_in(t, "start"), p + ".start")) a.start = *v;
+        } else {
+          ok = false;
+        }
+        if (auto d = get_string(t, "duration", file, p, true)) {
+          if (auto v = parsed(parse_duration(*d), file, pos_in(t, "duration"), p + ".duration")) {
+            if (*v > std::chrono::hours{24 * 7})
+              error(file, pos_in(t, "duration"), p + ".duration", "a meeting may last at most 7 days, got " + *d);
+            a.duration = *v;
+          }
+        } else {
+          ok = false;
+        }
+      } else {
+        for (std::string_view key : {"start", "duration"})
+          if (t.get(key))
+            error(file, pos_in(t, key), p + "." + std::string(key),
+                  "a deadline is all-day; remove " + std::string(key) + " or use kind = \"meeting\"");
+      }
+    }
+
+    if (auto v = get_string(t, "location", file, p, false)) a.location = *v;
+    if (auto v = get_string(t, "description", file, p, false)) a.description = *v;
+    for_strings(t, "agenda", file, p, [&](const std::string& item, Pos, const std::string&) { a.agenda.push_back(item); });
+    a.participants = selectors(t, "participants", file, p, false);
+
+    if (const toml::node* n = t.get("notice")) {
+      const std::string f = p + ".notice";
+      if (!n->is_table()) {
+        error(file, pos_of(n->source()), f, "expected { to = [...], days_before = 14, documents_days_before = 7 }");
+      } else {
+        const toml::table& nt = *n->as_table();
+        check_keys(nt, file, f, {"to", "days_before", "documents_days_before"});
+        Notice notice;
+        if (!nt.get("to")) error(file, pos_of(nt.source()), f + ".to", "missing required key \"to\" (who gets the notice)");
+        notice.to = selectors(nt, "to", file, f, false);
+        if (auto v = get_int(nt, "days_before", file, f, 1, 120)) notice.days_before = static_cast<int>(*v);
+        if (auto v = get_int(nt, "documents_days_before", file, f, 0, 120)) notice.documents_days_before = static_cast<int>(*v);
+        if (notice.documents_days_before > notice.days_before)
+          error(file, pos_in(nt, "documents_days_before"), f + ".documents_days_before",
+                "documents cannot be due before the notice goes out (days_before = " +
+                    std::to_string(notice.days_before) + ")");
+        a.notice = notice;
+      }
+    }
+    if (const toml::node* n = t.get("reminders")) {
+      const std::string f = p + ".reminders";
+      if (!n->is_array()) {
+        error(file, pos_of(n->source()), f, "expected an array of { before = \"2d\", to = \"participants\" }");
+      } else {
+        std::size_t i = 0;
+        for (const toml::node& e : *n->as_array()) {
+          const std::string rf = f + "[" + std::to_string(i++) + "]";
+          if (!e.is_table()) {
+            error(file, pos_of(e.source()), rf, "expected { before = \"2d\", to = \"participants\" }");
+            continue;
+          }
+          const toml::table& rt = *e.as_table();
+          check_keys(rt, file, rf, {"before", "to"});
+          Reminder r;
+          if (auto b = get_string(rt, "before", file, rf, true))
+            if (auto v = parsed(parse_duration(*b), file, pos_in(rt, "before"), rf + ".before")) r.before = *v;
+          if (const toml::node* to = rt.get("to"); to && to->is_string()) {
+            if (auto sel = parse_selector(to->as_string()->get(), true, file, pos_of(to->source()), rf + ".to"))
+              r.to.push_back(*sel);
+          } else if (to) {
+            r.to = selectors(rt, "to", file, rf, true);
+          } else {
+            r.to.push_back({Selector::Kind::participants, Role::employee, "", "participants"});
+          }
+          a.reminders.push_back(std::move(r));
+        }
+      }
+    }
+    if (ok) {
+      a.id = *id;
+      a.title = *title;
+      out.push_back(std::move(a));
+    }
+  }
+
+  void read_wheel(const toml::table& root, const std::string& file, Config& c) {
+    check_keys(root, file, "", {"wheel", "activity"});
+    const toml::node* wn = root.get("wheel");
+    if (!wn || !wn->is_table()) {
+      error(file, wn ? pos_of(wn->source()) : Pos{1, 1}, "wheel",
+            wn ? "expected a [wheel] table" : "missing the [wheel] table");
+      return;
+    }
+    const toml::table& t = *wn->as_table();
+    check_keys(t, file, "wheel", {"id", "name", "color", "description"});
+    Wheel w;
+    auto id = get_id(t, "id", file, "wheel");
+    auto name = get_string(t, "name", file, "wheel", true);
+    if (auto col = get_string(t, "color", file, "wheel", true)) {
+      const bool hex = col->size() == 7 && (*col)[0] == '#' &&
+                       std::all_of(col->begin() + 1, col->end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
+      if (!hex) error(file, pos_in(t, "color"), "wheel.color", "expected a colour as #rrggbb, got " + quoted(*col));
+      w.color = *col;
+    }
+    if (auto d = get_string(t, "description", file, "wheel", false)) w.description = *d;
+    if (id) {
+      if (c.find_wheel(*id)) error(file, pos_in(t, "id"), "wheel.id", "duplicate wheel id " + quoted(*id));
+      w.id = *id;
+    }
+    for_tables(root, "activity", file, [&](const toml::table& at, const std::string& p) {
+      read_activity(at, file, p, w.id, w.activities);
+    });
+    if (id && name) {
+      w.name = *name;
+      c.wheels.push_back(std::move(w));
+    }
+  }
+
+  // ---- cross references ----------------------------------------------------------
+
+  void check_references(const Config& c) {
+    auto ids = [](const auto& items) {
+      std::vector<std::string> out;
+      for (const auto& i : items) out.push_back(i.id);
+      return out;
+    };
+    const auto levels = ids(c.levels), units = ids(c.units), committees = ids(c.committees), people = ids(c.people);
+    for (const auto& r : refs_) {
+      const std::vector<std::string>* set = nullptr;
+      const char* what = "";
+      switch (r.to) {
+        case Reference::To::level: set = &levels; what = "level"; break;
+        case Reference::To::unit: set = &units; what = "unit"; break;
+        case Reference::To::committee: set = &committees; what = "committee"; break;
+        case Reference::To::person: set = &people; what = "person"; break;
+      }
+      if (std::find(set->begin(), set->end(), r.id) != set->end()) continue;
+      std::string msg = "unknown " + std::string(what) + " " + quoted(r.id);
+      if (auto s = did_you_mean(r.id, *set)) msg += " (did you mean " + quoted(*s) + "?)";
+      else if (!set->empty() && set->size() <= 12) msg += " (known: " + join(*set, ", ") + ")";
+      error(r.file, r.pos, r.field, msg);
+    }
+    // The unit tree: one root, and every child one or more levels below its parent.
+    int roots = 0;
+    for (std::size_t i = 0; i < c.units.size(); ++i) {
+      const Unit& u = c.units[i];
+      const auto& where = unit_pos_[i];
+      if (u.parent.empty()) {
+        ++roots;
+        continue;
+      }
+      const Unit* parent = c.find_unit(u.parent);
+      if (!parent) continue;  // reported above
+      const int li = c.level_index(u.level), pi = c.level_index(parent->level);
+      if (li >= 0 && pi >= 0 && li <= pi)
+        error(where.file, where.pos, where.path + ".parent",
+              "unit " + quoted(u.id) + " at level " + quoted(u.level) + " cannot sit under " + quoted(parent->id) +
+                  " at level " + quoted(parent->level) + " (a parent's level must be higher)");
+    }
+    if (!c.units.empty() && roots != 1 && !unit_pos_.empty())
+      error(unit_pos_.front().file, Pos{1, 1}, "unit",
+            "expected exactly one top unit without `parent`, found " + std::to_string(roots));
+  }
+
+ private:
+  struct UnitPos {
+    std::string file;
+    Pos pos;
+    std::string path;
+  };
+  std::vector<Reference> refs_;
+  std::vector<UnitPos> unit_pos_;
+  std::map<std::string, std::string> activity_ids_;
+};
+
+std::optional<toml::table> parse_file(const SourceFile& f, Loader& loader) {
+  try {
+    return toml::parse(f.text, f.path);
+  } catch (const toml::parse_error& e) {
+    loader.error(f.path, pos_of(e.source()), "", "TOML syntax: " + std::string(e.description()));
+    return std::nullopt;
+  }
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string out = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  if (!field.empty()) out += field + ": ";
+  return out + message;
+}
+
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    // A prefix ("next-working" for "next-working-day") is a likely slip too.
+    if (c.size() > word.size() && c.compare(0, word.size(), word) == 0 && word.size() >= 4) d = std::min<std::size_t>(d, 1);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+LoadResult load_config(const ConfigSources& sources) {
+  Loader loader;
+  Config config;
+  if (auto t = parse_file(sources.organisation, loader)) loader.read_organisation(*t, sources.organisation.path, config);
+  if (sources.people)
+    if (auto t = parse_file(*sources.people, loader)) loader.read_people(*t, sources.people->path, config);
+  for (const auto& w : sources.wheels)
+    if (auto t = parse_file(w, loader)) loader.read_wheel(*t, w.path, config);
+  loader.check_references(config);
+
+  LoadResult result;
+  result.errors = std::move(loader.errors);
+  // Keep the order a reader meets them in: by file as given, then by line.
+  std::vector<std::string> order{sources.organisation.path};
+  if (sources.people) order.push_back(sources.people->path);
+  for (const auto& w : sources.wheels) order.push_back(w.path);
+  auto rank = [&](const std::string& f) { return std::find(order.begin(), order.end(), f) - order.begin(); };
+  std::stable_sort(result.errors.begin(), result.errors.end(), [&](const ConfigError& a, const ConfigError& b) {
+    const auto ra = rank(a.file), rb = rank(b.file);
+    if (ra != rb) return ra < rb;
+    if (a.line != b.line) return a.line < b.line;
+    return a.column < b.column;
+  });
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+}  // namespace arshjul

@@ -1,0 +1,50 @@
+// Loading and validating HR's configuration (TOML).
+//
+// The loader is handed the text of each file, so it does no I/O and tests
+// can feed it strings. It reports every error at once, each with the file,
+// line and column, the field, and what was expected; a config with any
+// error yields no Config at all, so a bad reload never half-applies.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflows/model.h"
+
+namespace arshjul {
+
+struct SourceFile {
+  std::string path;  // as it should appear in messages, e.g. "config/roros/arshjul.toml"
+  std::string text;
+};
+
+struct ConfigSources {
+  SourceFile organisation;            // arshjul.toml
+  std::optional<SourceFile> people;   // people.toml
+  std::vector<SourceFile> wheels;     // wheels/*.toml
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string field;    // "activity[2].on_holiday"; empty for syntax errors
+  std::string message;  // what was expected, and what was found
+
+  // "file:line:column: field: message"
+  std::string to_string() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+  bool ok() const { return config.has_value(); }
+};
+
+LoadResult load_config(const ConfigSources& sources);
+
+// The closest of `candidates` to `word`, if it is close enough to be a typo.
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace arshjul

@@ -1,0 +1,37 @@
+// How an occurrence reads in a calendar: title, agenda, place, and why it moved.
+//
+// Text a municipal user reads is Norwegian bokmål; the words that vary
+// (titles, agendas, places) come from the config.
+#pragma once
+
+#include <string>
+
+#include "calendars/icalendar.h"
+#include "workflows/expansion.h"
+
+namespace arshjul {
+
+// What storage knows of an occurrence beyond the config: its version.
+struct EventState {
+  int sequence = 0;
+  bool cancelled = false;
+  SysSeconds stamp{};          // DTSTAMP
+  SysSeconds last_modified{};
+};
+
+// "Informasjons- og drøftingsmøte – Helse og omsorg"
+std::string occurrence_title(const Occurrence& o);
+
+// Description with the agenda, the notice rule and any move, ready for a feed.
+std::string occurrence_description(const Occurrence& o);
+
+// Everything a subscriber would notice changing; equal fingerprints mean an
+// unchanged event, so storage keeps its SEQUENCE.
+std::string occurrence_fingerprint(const Occurrence& o);
+
+CalendarEvent to_calendar_event(const Occurrence& o, const EventState& state);
+
+// "mandag 17. mai 2027"
+std::string norwegian_date(LocalDays day);
+
+}  // namespace arshjul

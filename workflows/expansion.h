@@ -1,0 +1,71 @@
+// From a configuration to the occurrences of a period.
+//
+// Each activity's rule or dates give local days; the working-day policy
+// moves or skips those that fall on non-working days; a unit-scoped
+// activity becomes one series per unit. Every occurrence has a stable UID
+// derived from (organisation, activity, scope, original local start), so it
+// survives restarts and reloads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calendars/working_days.h"
+#include "workflows/model.h"
+
+namespace arshjul {
+
+struct Move {
+  LocalDays from;            // where the rule put it
+  NonWorkingReason reason;   // why it could not stay there
+};
+
+struct Occurrence {
+  std::string uid;
+  const Wheel* wheel = nullptr;
+  const Activity* activity = nullptr;
+  const Unit* unit = nullptr;     // nullptr: the whole organisation
+
+  LocalDays original_day;         // where the rule put it; part of the identity
+  bool all_day = false;
+  SysSeconds start{}, end{};      // timed occurrences
+  LocalDays first_day, last_day;  // all-day occurrences (inclusive); for timed, the local day
+  std::optional<Move> moved;
+
+  std::string scope_id() const;   // unit id, or "" for the organisation
+};
+
+// An occurrence the policy did not place: skipped on purpose, or no working
+// day within WorkingCalendar::kMaxShiftDays. Reported, never silently dropped.
+struct Unplaced {
+  std::string uid;
+  const Wheel* wheel = nullptr;
+  const Activity* activity = nullptr;
+  const Unit* unit = nullptr;
+  LocalDays day;
+  NonWorkingReason reason;
+  bool skipped = false;      // on_holiday = skip
+};
+
+struct Expansion {
+  std::vector<Occurrence> occurrences;  // ordered by start, then UID
+  std::vector<Unplaced> unplaced;
+};
+
+struct ExpansionFilter {
+  std::string wheel;  // empty: every wheel
+};
+
+// Occurrences whose original day lies in [from, to].
+Expansion expand(const Config& config, LocalDays from, LocalDays to, const ExpansionFilter& filter = {});
+
+// Convenience: one calendar year.
+Expansion expand_year(const Config& config, int year, const ExpansionFilter& filter = {});
+
+// "drofting-htv.20270302T0900@roros.arshjul"; unit series insert the unit id.
+std::string occurrence_uid(std::string_view organisation, std::string_view activity, std::string_view unit,
+                           LocalDays original_day, std::optional<Seconds> start);
+
+}  // namespace arshjul

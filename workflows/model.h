@@ -1,0 +1,153 @@
+// The configuration model: an organisation, its leader levels and unit tree,
+// the people who take part, and its wheels of activities.
+//
+// A Config is what `load_config` returns once every reference is checked:
+// code that holds one can rely on every id it names existing.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calendars/recurrence.h"
+#include "calendars/time.h"
+#include "calendars/working_days.h"
+
+namespace arshjul {
+
+enum class Role { leader, employee, hr, hovedtillitsvalgt, plasstillitsvalgt, hovedverneombud, verneombud, bht };
+
+std::optional<Role> role_from_name(std::string_view name);
+std::string_view role_name(Role role);
+std::vector<std::string_view> role_names();
+// Roles held in one unit (leader, employee, plasstillitsvalgt, verneombud), as
+// opposed to organisation-wide ones (hr, hovedtillitsvalgt, ...).
+bool is_unit_bound(Role role);
+
+struct Level {
+  std::string id;
+  std::string name;
+};
+
+struct Unit {
+  std::string id;
+  std::string name;
+  std::string level;
+  std::string parent;  // empty for the top unit
+};
+
+struct Committee {
+  std::string id;
+  std::string name;
+};
+
+struct Person {
+  std::string id;
+  std::string name;
+  std::string email;
+  std::string unit;
+  std::vector<Role> roles;
+  std::string union_name;
+  std::vector<std::string> committees;
+  std::optional<LocalDays> start_date;
+  std::optional<LocalDays> leader_start_date;
+};
+
+// Who takes part: a role (relative to the series' unit where the role is
+// unit-bound), a role at a level, a committee, one person, or (in reminders)
+// the activity's participants.
+struct Selector {
+  enum class Kind { role, role_at_level, committee, person, participants };
+  Kind kind = Kind::role;
+  Role role = Role::employee;
+  std::string ref;   // level, committee or person id
+  std::string text;  // as written in the config
+};
+
+struct Scope {
+  enum class Kind { organisation, level, unit };
+  Kind kind = Kind::organisation;
+  std::string ref;  // level or unit id
+};
+
+struct Notice {
+  std::vector<Selector> to;
+  int days_before = 14;
+  int documents_days_before = 7;
+};
+
+struct Reminder {
+  Seconds before{};
+  std::vector<Selector> to;
+};
+
+enum class ActivityKind { meeting, deadline, window };
+std::string_view kind_name(ActivityKind kind);
+
+struct SourcePosition {
+  std::string file;
+  int line = 0;
+};
+
+struct Activity {
+  std::string id;
+  std::string wheel;
+  std::string title;
+  std::string description;
+  std::string location;
+  ActivityKind kind = ActivityKind::meeting;
+  Scope scope;
+
+  // When: a rule, or explicit dates, or (windows) a yearly from-to.
+  std::optional<LocalRule> rule;
+  std::vector<LocalDays> dates;
+  std::vector<MonthDay> yearly_dates;
+  MonthDay window_from, window_to;
+
+  Seconds start{};     // meetings: local time of day
+  Seconds duration{};  // meetings
+  HolidayPolicy on_holiday = HolidayPolicy::next_working_day;
+
+  std::vector<std::string> agenda;
+  std::vector<Selector> participants;
+  std::optional<Notice> notice;
+  std::vector<Reminder> reminders;
+
+  SourcePosition defined_at;
+};
+
+struct Wheel {
+  std::string id;
+  std::string name;
+  std::string color;  // #rrggbb
+  std::string description;
+  std::vector<Activity> activities;
+};
+
+struct Organisation {
+  std::string id;
+  std::string name;
+  std::string timezone = "Europe/Oslo";
+  const date::time_zone* zone = nullptr;
+  WorkingDayRules working_days;
+};
+
+struct Config {
+  Organisation organisation;
+  std::vector<Level> levels;        // top first
+  std::vector<Unit> units;
+  std::vector<Committee> committees;
+  std::vector<Person> people;
+  std::vector<Wheel> wheels;
+
+  const Unit* find_unit(std::string_view id) const;
+  const Person* find_person(std::string_view id) const;
+  const Wheel* find_wheel(std::string_view id) const;
+  int level_index(std::string_view level_id) const;  // -1 when unknown
+  std::vector<const Unit*> units_at_level(std::string_view level_id) const;
+  std::size_t activity_count() const;
+};
+
+}  // namespace arshjul
