@@ -18,6 +18,9 @@ icaltimetype to_ical_date(LocalDays day) {
   t.year = static_cast<int>(ymd.year());
   t.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
   t.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
+  // icaltime_null_date() leaves the time fields at -1, which throws off
+  // libical's INTERVAL arithmetic; a DATE must read as midnight.
+  t.hour = t.minute = t.second = 0;
   t.is_date = 1;
   return t;
 }

@@ -305,7 +305,8 @@ class Loader {
         if (auto role = role_from_name(r)) {
           person.roles.push_back(*role);
         } else {
-          std::vector<std::string> names(role_names().begin(), role_names().end());
+          const auto known = role_names();
+          std::vector<std::string> names(known.begin(), known.end());
           std::string msg = "unknown role " + quoted(r);
           if (auto s = did_you_mean(r, names)) msg += " (did you mean " + quoted(*s) + "?)";
           else msg += " (expected one of: " + join(names, ", ") + ")";
@@ -376,7 +377,8 @@ class Loader {
     }
     auto role = role_from_name(role_text);
     if (!role) {
-      std::vector<std::string> names(role_names().begin(), role_names().end());
+      const auto known = role_names();
+      std::vector<std::string> names(known.begin(), known.end());
       std::string msg = "unknown role " + quoted(role_text);
       if (auto sug = did_you_mean(role_text, names)) msg += " (did you mean " + quoted(*sug) + "?)";
       else msg += " (expected one of: " + join(names, ", ") + ", or committee:ID, person:ID)";

@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include "calendars/working_days.h"
+
+using namespace arshjul;
+using namespace date::literals;
+
+namespace {
+LocalDays d(date::year_month_day ymd) { return LocalDays{ymd}; }
+
+WorkingCalendar norwegian() {
+  WorkingDayRules r;
+  r.blackouts = {{"Fellesferie", {7, 1}, {8, 5}}, {"Jul og nyttår", {12, 22}, {1, 2}}};
+  return WorkingCalendar(r);
+}
+}  // namespace
+
+TEST_CASE("A meeting on 17 May is moved to 18 May") {
+  const auto p = norwegian().place(d(2027_y / 5 / 17), HolidayPolicy::next_working_day);
+  REQUIRE(p.day);
+  CHECK(*p.day == d(2027_y / 5 / 18));
+  REQUIRE(p.reason);
+  CHECK(p.reason->kind == NonWorkingReason::Kind::public_holiday);
+  CHECK(p.reason->name == "Grunnlovsdag");
+}
+
+TEST_CASE("previous-working-day moves a Saturday deadline to Friday") {
+  const auto p = norwegian().place(d(2027_y / 3 / 6), HolidayPolicy::previous_working_day);
+  CHECK(*p.day == d(2027_y / 3 / 5));
+  CHECK(p.reason->kind == NonWorkingReason::Kind::weekend);
+}
+
+TEST_CASE("Easter 2027 pushes a Thursday meeting past the whole holiday") {
+  // Maundy Thursday 25 March → Good Friday, weekend, Easter Monday → Tuesday 30 March.
+  const auto p = norwegian().place(d(2027_y / 3 / 25), HolidayPolicy::next_working_day);
+  CHECK(*p.day == d(2027_y / 3 / 30));
+}
+
+TEST_CASE("skip leaves the occurrence out but says why") {
+  const auto p = norwegian().place(d(2027_y / 5 / 6), HolidayPolicy::skip);
+  CHECK_FALSE(p.day);
+  CHECK_FALSE(p.unplaceable);
+  CHECK(p.reason->name == "Kristi himmelfartsdag");
+}
+
+TEST_CASE("A blackout across New Year covers both sides of it") {
+  const auto cal = norwegian();
+  CHECK(cal.why_not_working(d(2027_y / 12 / 22)));
+  CHECK(cal.why_not_working(d(2027_y / 12 / 30))->kind == NonWorkingReason::Kind::blackout);
+  CHECK(cal.why_not_working(d(2029_y / 1 / 2))->name == "Jul og nyttår");  // a Tuesday
+  CHECK_FALSE(cal.why_not_working(d(2028_y / 1 / 3)));
+  const auto p = cal.place(d(2027_y / 12 / 28), HolidayPolicy::next_working_day);
+  CHECK(*p.day == d(2028_y / 1 / 3));
+  const auto back = cal.place(d(2027_y / 12 / 28), HolidayPolicy::previous_working_day);
+  CHECK(*back.day == d(2027_y / 12 / 21));
+}
+
+TEST_CASE("An occurrence with no working day within 14 days is reported unplaceable") {
+  const auto p = norwegian().place(d(2027_y / 7 / 6), HolidayPolicy::next_working_day);
+  CHECK_FALSE(p.day);
+  CHECK(p.unplaceable);
+  CHECK(p.reason->name == "Fellesferie");
+}
+
+TEST_CASE("On a half day only what runs past noon is refused") {
+  const auto cal = norwegian();
+  const LocalDays wednesday_before_easter = d(2027_y / 3 / 24);
+  CHECK_FALSE(cal.why_not_working(wednesday_before_easter, false));
+  CHECK(cal.why_not_working(wednesday_before_easter, true)->kind == NonWorkingReason::Kind::half_day);
+  WorkingDayRules no_half;
+  no_half.half_days = false;
+  CHECK_FALSE(WorkingCalendar(no_half).why_not_working(wednesday_before_easter, true));
+}
+
+TEST_CASE("Without public holidays only weekends and blackouts count") {
+  WorkingDayRules r;
+  r.public_holidays = false;
+  CHECK_FALSE(WorkingCalendar(r).why_not_working(d(2027_y / 5 / 17)));
+  CHECK(WorkingCalendar(r).why_not_working(d(2027_y / 5 / 16)));
+}

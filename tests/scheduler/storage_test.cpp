@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "scheduler/config_files.h"
+#include "scheduler/storage.h"
+
+using namespace arshjul;
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDb {
+  std::string path;
+  TempDb() {
+    path = (std::filesystem::temp_directory_path() /
+            ("arshjul-test-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".db"))
+               .string();
+    std::filesystem::remove(path);
+  }
+  ~TempDb() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+  }
+};
+
+Config mini() {
+  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
+  REQUIRE(c);
+  return std::move(c).value();
+}
+
+const LocalDays kFrom{2027_y / 1 / 1}, kTo{2027_y / 12 / 31};
+const SysSeconds kNow{date::sys_days{2026_y / 12 / 1}};
+
+std::unique_ptr<Storage> open(const TempDb& db) {
+  auto s = open_sqlite_storage(db.path);
+  REQUIRE(s);
+  return std::move(s).value();
+}
+
+const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::string& uid) {
+  for (const auto& s : v)
+    if (s.uid == uid) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("Opening a new database applies every migration") {
+  TempDb db;
+  auto s = open(db);
+  CHECK(s->schema_version() == 1);
+  s.reset();
+  CHECK(open(db)->schema_version() == 1);  // reopening applies nothing twice
+}
+
+TEST_CASE("Storing the same config twice changes nothing") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  const Expansion e = expand(c, kFrom, kTo);
+  const SyncStats first = s->sync("mini", e, kFrom, kTo, kNow);
+  CHECK(first.inserted == static_cast<int>(e.occurrences.size()));
+  const SyncStats second = s->sync("mini", e, kFrom, kTo, kNow + 1h);
+  CHECK_FALSE(second.any_change());
+  CHECK(second.unchanged == first.inserted);
+  for (const auto& o : s->occurrences("mini", kFrom, kTo)) CHECK(o.sequence == 0);
+}
+
+TEST_CASE("A changed meeting time raises SEQUENCE and keeps the UID") {
+  TempDb db;
+  auto s = open(db);
+  Config c = mini();
+  s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow);
+  c.wheels[0].activities[0].location = "Kommunestyresalen";
+  const SyncStats st = s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow + 1h);
+  CHECK(st.changed == 11);  // every placed drofting meeting of 2027
+  CHECK(st.inserted == 0);
+  const auto rows = s->occurrences("mini", kFrom, kTo);
+  const auto* o = find(rows, "drofting.20270118T0900@mini.arshjul");
+  REQUIRE(o);
+  CHECK(o->sequence == 1);
+  CHECK(o->location == "Kommunestyresalen");
+}
+
+TEST_CASE("An activity removed from the config is cancelled, not deleted, and can come back") {
+  TempDb db;
+  auto s = open(db);
+  Config c = mini();
+  s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow);
+  Config without = c;
+  without.wheels[0].activities.erase(without.wheels[0].activities.begin());
+  const SyncStats st = s->sync("mini", expand(without, kFrom, kTo), kFrom, kTo, kNow + 1h);
+  CHECK(st.cancelled == 11);
+  const auto* o = find(s->occurrences("mini", kFrom, kTo), "drofting.20270118T0900@mini.arshjul");
+  REQUIRE(o);
+  CHECK(o->cancelled);
+  CHECK(o->sequence == 1);
+  // Cancelling again is not another change.
+  CHECK_FALSE(s->sync("mini", expand(without, kFrom, kTo), kFrom, kTo, kNow + 2h).any_change());
+  const SyncStats back = s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow + 3h);
+  CHECK(back.restored == 11);
+  o = find(s->occurrences("mini", kFrom, kTo), "drofting.20270118T0900@mini.arshjul");
+  CHECK_FALSE(o->cancelled);
+  CHECK(o->sequence == 2);
+}
+
+TEST_CASE("A sync touches only its own period") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  const LocalDays y2028{2028_y / 1 / 1}, y2028e{2028_y / 12 / 31};
+  s->sync("mini", expand(c, kFrom, y2028e), kFrom, y2028e, kNow);
+  // Syncing 2028 alone with nothing in it must not cancel 2027.
+  const SyncStats st = s->sync("mini", Expansion{}, y2028, y2028e, kNow);
+  CHECK(st.cancelled > 0);
+  for (const auto& o : s->occurrences("mini", kFrom, kTo)) CHECK_FALSE(o.cancelled);
+}
+
+TEST_CASE("A file that is not a database is a clear error") {
+  TempDb db;
+  {
+    std::ofstream f(db.path);
+    f << "this is not sqlite, just text that is long enough to be read as a header";
+  }
+  auto s = open_sqlite_storage(db.path);
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.error(), Catch::Contains(db.path));
+}
