@@ -1,10 +1,16 @@
 #include "calendars/working_days.h"
 
+#include <date/iso_week.h>
+
 #include "calendars/holidays.h"
 
 namespace arshjul {
 
 bool Blackout::contains(LocalDays day) const {
+  if (iso_week != 0) {
+    const iso_week::year_weeknum_weekday iso{date::sys_days{day.time_since_epoch()}};
+    return static_cast<unsigned>(iso.weeknum()) == iso_week;
+  }
   const date::year_month_day ymd{day};
   const MonthDay md{static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day())};
   if (from <= to) return from <= md && md <= to;

@@ -14,11 +14,13 @@
 
 namespace arshjul {
 
-// A period that recurs every year, inclusive; may cross New Year.
+// A period that recurs every year: from-to inclusive (may cross New Year),
+// or an ISO week number, as school breaks are given ("uke 9").
 struct Blackout {
   std::string name;
   MonthDay from;
   MonthDay to;
+  unsigned iso_week = 0;  // 1-53; when set, from/to are unused
   bool contains(LocalDays day) const;
 };
 

@@ -223,13 +223,19 @@ class Loader {
           for (const toml::node& e : *b->as_array()) {
             const std::string f = p + ".blackouts[" + std::to_string(i++) + "]";
             if (!e.is_table()) {
-              error(file, pos_of(e.source()), f, "expected a table { name = ..., from = \"MM-DD\", to = \"MM-DD\" }");
+              error(file, pos_of(e.source()), f,
+                    "expected a table { name = ..., from = \"MM-DD\", to = \"MM-DD\" } or { name = ..., week = N }");
               continue;
             }
             const toml::table& bt = *e.as_table();
-            check_keys(bt, file, f, {"name", "from", "to"});
-            Blackout bo;
             auto name = get_string(bt, "name", file, f, true);
+            if (bt.get("week")) {
+              check_keys(bt, file, f, {"name", "week"});
+              if (auto w = get_int(bt, "week", file, f, 1, 53); w && name)
+                o.working_days.blackouts.push_back({*name, {}, {}, static_cast<unsigned>(*w)});
+              continue;
+            }
+            check_keys(bt, file, f, {"name", "from", "to", "week"});
             auto from = get_string(bt, "from", file, f, true);
             auto to = get_string(bt, "to", file, f, true);
             std::optional<MonthDay> mf, mt;

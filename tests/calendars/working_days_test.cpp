@@ -78,3 +78,14 @@ TEST_CASE("Without public holidays only weekends and blackouts count") {
   CHECK_FALSE(WorkingCalendar(r).why_not_working(d(2027_y / 5 / 17)));
   CHECK(WorkingCalendar(r).why_not_working(d(2027_y / 5 / 16)));
 }
+
+TEST_CASE("A school break given as an ISO week covers Monday to Sunday of that week every year") {
+  WorkingDayRules r;
+  r.blackouts = {{"Vinterferie", {}, {}, 9}};
+  const WorkingCalendar cal(r);
+  CHECK(cal.why_not_working(d(2027_y / 3 / 1))->name == "Vinterferie");   // week 9 of 2027: 1-7 March
+  CHECK(cal.why_not_working(d(2027_y / 3 / 5))->name == "Vinterferie");
+  CHECK_FALSE(cal.why_not_working(d(2027_y / 2 / 26)));
+  CHECK_FALSE(cal.why_not_working(d(2027_y / 3 / 8)));
+  CHECK(cal.why_not_working(d(2028_y / 2 / 28))->name == "Vinterferie");  // week 9 of 2028: 28 Feb-5 Mar
+}
