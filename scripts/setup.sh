@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what arshjul needs on Debian 12 and builds it. Idempotent: when
+# everything is there it only runs the (incremental) build.
+#   scripts/setup.sh [--tests] [--sanitize]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tests=0 sanitize=0
+for a in "$@"; do
+  case "$a" in
+    --tests) tests=1 ;;
+    --sanitize) sanitize=1 ;;
+    *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+packages=(build-essential cmake ninja-build pkg-config tzdata
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
+  libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
+if (( tests )); then
+  packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=(); (( EUID == 0 )) || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if (( tests )) && [[ ! -d tests/interop/node_modules ]]; then
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+build_type=RelWithDebInfo
+dir=build
+if (( sanitize )); then dir=build-asan; build_type=Debug; fi
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DARSHJUL_SANITIZE="$sanitize" >/dev/null
+cmake --build "$dir" -j"$(nproc)"
