@@ -94,7 +94,8 @@ TEST_CASE("An activity removed from the config is cancelled, not deleted, and ca
   without.wheels[0].activities.erase(without.wheels[0].activities.begin());
   const SyncStats st = s->sync("mini", expand(without, kFrom, kTo), kFrom, kTo, kNow + 1h);
   CHECK(st.cancelled == 11);
-  const auto* o = find(s->occurrences("mini", kFrom, kTo), "drofting.20270118T0900@mini.arshjul");
+  const auto after_removal = s->occurrences("mini", kFrom, kTo);
+  const auto* o = find(after_removal, "drofting.20270118T0900@mini.arshjul");
   REQUIRE(o);
   CHECK(o->cancelled);
   CHECK(o->sequence == 1);
@@ -102,7 +103,9 @@ TEST_CASE("An activity removed from the config is cancelled, not deleted, and ca
   CHECK_FALSE(s->sync("mini", expand(without, kFrom, kTo), kFrom, kTo, kNow + 2h).any_change());
   const SyncStats back = s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow + 3h);
   CHECK(back.restored == 11);
-  o = find(s->occurrences("mini", kFrom, kTo), "drofting.20270118T0900@mini.arshjul");
+  const auto after_return = s->occurrences("mini", kFrom, kTo);
+  o = find(after_return, "drofting.20270118T0900@mini.arshjul");
+  REQUIRE(o);
   CHECK_FALSE(o->cancelled);
   CHECK(o->sequence == 2);
 }
