@@ -1,5 +1,6 @@
 #include "calendars/icalendar.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace arshjul {
@@ -102,6 +103,7 @@ void append_folded(std::string& out, std::string_view line) {
 
 std::string render_vtimezone(const date::time_zone* zone, int year) {
   std::string out = "BEGIN:VTIMEZONE\r\nTZID:" + std::string(zone->name()) + "\r\n";
+  year = std::min(year, kLastListedYear);  // later years repeat its rules (see time.h)
   const SysSeconds year_start{date::sys_days{date::year{year} / 1 / 1}.time_since_epoch()};
   const SysSeconds year_end{date::sys_days{date::year{year + 1} / 1 / 1}.time_since_epoch()};
   date::sys_info info = zone->get_info(year_start);
@@ -158,8 +160,8 @@ std::string render_calendar(const CalendarHeader& header, const date::time_zone*
       add(out, "DTSTART;VALUE=DATE", date::format("%Y%m%d", e.first_day));
       add(out, "DTEND;VALUE=DATE", date::format("%Y%m%d", e.last_day + date::days{1}));
     } else {
-      const auto local_start = date::zoned_time<Seconds>{zone, e.start}.get_local_time();
-      const auto local_end = date::zoned_time<Seconds>{zone, e.end}.get_local_time();
+      const auto local_start = to_local(e.start, zone);
+      const auto local_end = to_local(e.end, zone);
       add(out, "DTSTART" + tz_param, date::format("%Y%m%dT%H%M%S", local_start));
       add(out, "DTEND" + tz_param, date::format("%Y%m%dT%H%M%S", local_end));
     }

@@ -21,18 +21,43 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-SysSeconds to_utc(LocalSeconds local, const date::time_zone* zone) {
+namespace {
+
+// How far back to read a day's rules: whole 28-year cycles past kLastListedYear.
+date::days cycle_shift(LocalDays day) {
+  const date::year_month_day ymd{day};
+  const int y = static_cast<int>(ymd.year());
+  if (y <= kLastListedYear) return date::days{0};
+  const int cycles = (y - kLastListedYear + 27) / 28;
+  // 28 years keep leap years aligned up to 2099; past that, 29 February falls back to the 28th.
+  const date::year earlier_year = ymd.year() - date::years{28 * cycles};
+  date::year_month_day earlier{earlier_year, ymd.month(), ymd.day()};
+  if (!earlier.ok()) earlier = date::year_month_day{earlier_year / ymd.month() / date::last};
+  return day - LocalDays{earlier};
+}
+
+}  // namespace
+
+LocalSeconds to_local(SysSeconds t, const date::time_zone* zone) {
+  const date::days shift = cycle_shift(LocalDays{date::floor<date::days>(t).time_since_epoch()});
+  const date::sys_info info = zone->get_info(t - shift);
+  return LocalSeconds{t.time_since_epoch() + info.offset};
+}
+
+SysSeconds to_utc(LocalSeconds in, const date::time_zone* zone) {
+  const date::days shift = cycle_shift(date::floor<date::days>(in));
+  const LocalSeconds local = in - shift;
   const date::local_info info = zone->get_info(local);
   switch (info.result) {
     case date::local_info::unique:
     case date::local_info::ambiguous:  // first is the earlier instant
-      return SysSeconds{local.time_since_epoch() - info.first.offset};
+      return SysSeconds{in.time_since_epoch() - info.first.offset};
     case date::local_info::nonexistent:
       // Moving forward by the gap is the same as reading the wall time with
       // the offset that was in force before the gap.
-      return SysSeconds{local.time_since_epoch() - info.first.offset};
+      return SysSeconds{in.time_since_epoch() - info.first.offset};
   }
-  return SysSeconds{local.time_since_epoch() - info.first.offset};
+  return SysSeconds{in.time_since_epoch() - info.first.offset};
 }
 
 Expected<const date::time_zone*> find_zone(std::string_view name) {

@@ -33,6 +33,14 @@ struct MonthDay {
 // The UTC instant of a local wall time, resolving gaps and overlaps as above.
 SysSeconds to_utc(LocalSeconds local, const date::time_zone* zone);
 
+// The local wall time of a UTC instant.
+LocalSeconds to_local(SysSeconds instant, const date::time_zone* zone);
+
+// The zone's database lists transitions up to this year only (Debian's
+// date-tz ignores the rule that continues them), so later times are read
+// with the rules of a year 28 years earlier: same weekdays, same leap days.
+inline constexpr int kLastListedYear = 2037;
+
 // The zone by IANA name, or an error naming it.
 Expected<const date::time_zone*> find_zone(std::string_view name);
 

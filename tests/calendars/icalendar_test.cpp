@@ -99,3 +99,9 @@ TEST_CASE("A calendar writes timed events in the zone and all-day events as date
   CHECK(ics.size() > 2);
   CHECK(ics.substr(ics.size() - 15) == "END:VCALENDAR\r\n");
 }
+
+TEST_CASE("The VTIMEZONE keeps summer time for years past the tz database's last listed transition") {
+  const std::string tz = render_vtimezone(date::locate_zone("Europe/Oslo"), 2040);
+  CHECK(tz.find("BEGIN:DAYLIGHT") != std::string::npos);
+  CHECK(tz.find("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU") != std::string::npos);
+}

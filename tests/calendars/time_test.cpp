@@ -60,3 +60,11 @@ TEST_CASE("An unknown time zone is an error naming it") {
   REQUIRE_FALSE(z);
   CHECK(z.error().find("Europe/Olso") != std::string::npos);
 }
+
+TEST_CASE("Summer time holds after 2037, where the tz database stops listing transitions") {
+  CHECK(to_utc(local(2038_y / 6 / 21, 9h), oslo()) == utc(2038_y / 6 / 21, 7h));
+  CHECK(to_utc(local(2038_y / 1 / 21, 9h), oslo()) == utc(2038_y / 1 / 21, 8h));
+  CHECK(to_utc(local(2050_y / 3 / 27, 2h + 30min), oslo()) == utc(2050_y / 3 / 27, 1h + 30min));  // gap: last Sunday
+  CHECK(to_local(utc(2045_y / 7 / 1, 10h), oslo()) == local(2045_y / 7 / 1, 12h));
+  CHECK(to_local(utc(2045_y / 12 / 1, 10h), oslo()) == local(2045_y / 12 / 1, 11h));
+}
