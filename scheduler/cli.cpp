@@ -10,6 +10,10 @@
 
 #include "calendars/icalendar.h"
 #include "scheduler/config_files.h"
+#include "scheduler/feeds.h"
+#include "scheduler/server.h"
+#include "scheduler/tokens.h"
+#include "workflows/audience.h"
 #include "scheduler/storage.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
@@ -26,6 +30,13 @@ commands:
   export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
                                               every occurrence of the year as iCalendar
   sync DIR --db FILE                          store this year and next in FILE (SQLite)
+  serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
+                                              run the daemon (defaults: config/roros, var/arshjul.db,
+                                              127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
+  subscribe [--config DIR] [--db FILE] [--base-url URL]
+            (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
+                                              create a feed subscription and print its URLs
+  unsubscribe TOKEN [--db FILE]               revoke a subscription
 )";
 
 struct Args {
@@ -35,11 +46,16 @@ struct Args {
 };
 
 std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& err,
-                               const std::vector<std::string>& allowed) {
+                               const std::vector<std::string>& allowed, const std::vector<std::string>& flags = {},
+                               bool needs_positional = true) {
   Args a;
   a.command = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string s = argv[i];
+    if (std::find(flags.begin(), flags.end(), s) != flags.end()) {
+      a.options[s] = "";
+      continue;
+    }
     if (s.rfind("--", 0) == 0) {
       if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
         err << "arshjul " << a.command << ": unknown option " << s << "\n" << kUsage;
@@ -50,22 +66,23 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
         return std::nullopt;
       }
       a.options[s] = argv[++i];
-    } else if (a.dir.empty()) {
+    } else if (a.dir.empty() && needs_positional) {
       a.dir = s;
     } else {
       err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
       return std::nullopt;
     }
   }
-  if (a.dir.empty()) {
-    err << "arshjul " << a.command << ": missing the configuration folder (e.g. config/roros)\n";
+  if (a.dir.empty() && needs_positional) {
+    err << "arshjul " << a.command << ": missing "
+        << (a.command == "unsubscribe" ? "the token to revoke" : "the configuration folder (e.g. config/roros)") << "\n";
     return std::nullopt;
   }
   return a;
 }
 
 int current_year(const Clock& clock, const date::time_zone* zone) {
-  const auto local = date::zoned_time<Seconds>{zone, clock.now()}.get_local_time();
+  const auto local = to_local(clock.now(), zone);
   return static_cast<int>(date::year_month_day{date::floor<date::days>(local)}.year());
 }
 
@@ -191,8 +208,8 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
   for (const Occurrence& o : e.occurrences) {
     std::string time = "all day";
     if (!o.all_day) {
-      const auto ls = date::zoned_time<Seconds>{zone, o.start}.get_local_time();
-      const auto le = date::zoned_time<Seconds>{zone, o.end}.get_local_time();
+      const auto ls = to_local(o.start, zone);
+      const auto le = to_local(o.end, zone);
       time = format_clock(ls - date::floor<date::days>(ls)) + "-" + format_clock(le - date::floor<date::days>(le));
     }
     std::string notes;
@@ -266,22 +283,7 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   // What storage knows but the config no longer has: cancelled, so clients remove it.
   for (const auto& [uid, s] : stored) {
     if (!filter.wheel.empty() && s.wheel != filter.wheel) continue;
-    CalendarEvent ev;
-    ev.uid = s.uid;
-    ev.stamp = s.updated;
-    ev.last_modified = s.updated;
-    ev.sequence = s.sequence;
-    ev.status = CalendarEvent::Status::cancelled;
-    ev.all_day = s.all_day;
-    ev.start = s.start;
-    ev.end = s.end;
-    ev.first_day = date::floor<date::days>(date::zoned_time<Seconds>{c->organisation.zone, s.start}.get_local_time());
-    ev.last_day = date::floor<date::days>(date::zoned_time<Seconds>{c->organisation.zone, s.end}.get_local_time()) -
-                  date::days{1};
-    if (ev.last_day < ev.first_day) ev.last_day = ev.first_day;
-    ev.summary = s.title;
-    ev.location = s.location;
-    events.push_back(std::move(ev));
+    if (s.cancelled) events.push_back(cancelled_event(s, c->organisation.zone));
   }
   CalendarHeader header;
   header.name = c->organisation.name + " – årshjul " + std::to_string(*year);
@@ -313,6 +315,97 @@ int cmd_sync(const Args& a, const Clock& clock, std::ostream& out, std::ostream&
   return cmd_sync_into(*storage, *c, y, y + 1, clock, out);
 }
 
+std::string option(const Args& a, const std::string& name, const std::string& fallback) {
+  auto it = a.options.find(name);
+  return it == a.options.end() ? fallback : it->second;
+}
+
+int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
+  ServerOptions o;
+  o.config_dir = option(a, "--config", o.config_dir);
+  o.db_path = option(a, "--db", o.db_path);
+  const std::string listen = option(a, "--listen", "127.0.0.1:8080");
+  const auto colon = listen.rfind(':');
+  int port = -1;
+  try {
+    if (colon != std::string::npos) port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (colon == std::string::npos || port < 0 || port > 65535) {
+    err << "arshjul serve: --listen expects HOST:PORT such as 127.0.0.1:8080, got \"" << listen << "\"\n";
+    return 2;
+  }
+  o.host = listen.substr(0, colon);
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
+  o.port = static_cast<unsigned short>(port);
+  try {
+    o.threads = std::stoi(option(a, "--threads", "2"));
+  } catch (const std::exception&) {
+    o.threads = 0;
+  }
+  if (o.threads < 1 || o.threads > 64) {
+    err << "arshjul serve: --threads expects 1 to 64\n";
+    return 2;
+  }
+  return serve(o, clock, err);
+}
+
+int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  Args with_dir = a;
+  with_dir.dir = option(a, "--config", "config/roros");
+  auto c = load(with_dir, err);
+  if (!c) return 1;
+  std::string filter_text;
+  int kinds = 0;
+  for (const char* k : {"--person", "--role", "--unit", "--wheel"})
+    if (auto it = a.options.find(k); it != a.options.end()) {
+      filter_text = std::string(k + 2) + ":" + it->second;
+      ++kinds;
+    }
+  if (a.options.count("--all")) {
+    filter_text = "all";
+    ++kinds;
+  }
+  if (kinds != 1) {
+    err << "arshjul subscribe: give exactly one of --person ID, --role ROLE, --unit ID, --wheel ID, --all\n";
+    return 2;
+  }
+  auto filter = parse_feed_filter(*c, filter_text);
+  if (!filter) {
+    err << "arshjul subscribe: " << filter.error() << "\n";
+    return 1;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  const std::string token = new_token();
+  storage->add_subscription(token_hash(token), filter->to_string(), clock.now());
+  std::string base = option(a, "--base-url", "http://127.0.0.1:8080");
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string path = "/feeds/" + token + ".ics";
+  const auto scheme_end = base.find("://");
+  const std::string host_part = scheme_end == std::string::npos ? base : base.substr(scheme_end + 3);
+  out << "subscription: " << feed_name(*c, *filter) << " (" << filter->to_string() << ")\n";
+  out << "url:    " << base << path << "\n";
+  out << "webcal: webcal://" << host_part << path << "\n";
+  out << "token:  " << token << "  (shown once; revoke with: arshjul unsubscribe TOKEN)\n";
+  return 0;
+}
+
+int cmd_unsubscribe(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  std::string token = a.dir;
+  // Accept the whole URL too: people paste what they have.
+  if (auto p = token.rfind("/feeds/"); p != std::string::npos) token = token.substr(p + 7);
+  if (token.size() > 4 && token.substr(token.size() - 4) == ".ics") token.resize(token.size() - 4);
+  if (!storage->revoke_subscription(token_hash(token), clock.now())) {
+    err << "arshjul unsubscribe: no active subscription has that token\n";
+    return 1;
+  }
+  out << "revoked\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream& out, std::ostream& err) {
@@ -330,12 +423,20 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
   else if (cmd == "sync") allowed = {"--db"};
+  else if (cmd == "serve") allowed = {"--config", "--db", "--listen", "--threads"};
+  else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
+  else if (cmd == "unsubscribe") allowed = {"--db"};
   else {
     err << "arshjul: unknown command \"" << cmd << "\"\n" << kUsage;
     return 2;
   }
-  auto args = parse_args(argc, argv, err, allowed);
+  const bool positional = cmd != "serve" && cmd != "subscribe";
+  const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all"} : std::vector<std::string>{};
+  auto args = parse_args(argc, argv, err, allowed, flags, positional);
   if (!args) return 2;
+  if (cmd == "serve") return cmd_serve(*args, clock, err);
+  if (cmd == "subscribe") return cmd_subscribe(*args, clock, out, err);
+  if (cmd == "unsubscribe") return cmd_unsubscribe(*args, clock, out, err);
   if (cmd == "check") return cmd_check(*args, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);

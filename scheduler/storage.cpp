@@ -1,12 +1,14 @@
 #include "scheduler/storage.h"
 
 #include <cstdint>
+#include <mutex>
 #include <cstdio>
 #include <stdexcept>
 #include <unordered_map>
 
 #include <sqlite3.h>
 
+#include "workflows/audience.h"
 #include "workflows/events.h"
 
 namespace arshjul {
@@ -37,6 +39,16 @@ CREATE TABLE occurrence (
 );
 CREATE INDEX occurrence_by_org_day ON occurrence (organisation, original_day);
 CREATE INDEX occurrence_by_start ON occurrence (organisation, start_utc);
+)sql",
+    R"sql(
+ALTER TABLE occurrence ADD COLUMN audience TEXT NOT NULL DEFAULT '';
+CREATE TABLE subscription (
+  id           INTEGER PRIMARY KEY,
+  token_hash   TEXT NOT NULL UNIQUE,     -- hex SHA-256 of the secret token
+  filter       TEXT NOT NULL,
+  created_utc  INTEGER NOT NULL,
+  revoked_utc  INTEGER
+);
 )sql",
 };
 
@@ -102,7 +114,10 @@ class Statement {
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(sqlite3* db) : db_(db) {}
-  ~SqliteStorage() override { sqlite3_close(db_); }
+  ~SqliteStorage() override {
+    find_sub_.reset();
+    sqlite3_close(db_);
+  }
 
   void exec(const char* sql) {
     char* err = nullptr;
@@ -143,8 +158,10 @@ class SqliteStorage final : public Storage {
 
   SyncStats sync(std::string_view org, const Expansion& expansion, LocalDays from, LocalDays to,
                  SysSeconds now) override {
+    std::lock_guard lock(mu_);
     struct Row {
       std::string fingerprint;
+      std::string audience;
       int sequence;
       bool cancelled;
       bool seen = false;
@@ -155,26 +172,30 @@ class SqliteStorage final : public Storage {
       std::unordered_map<std::string, Row> rows;
       {
         Statement q(db_,
-                    "SELECT uid, fingerprint, sequence, status FROM occurrence "
+                    "SELECT uid, fingerprint, sequence, status, audience FROM occurrence "
                     "WHERE organisation = ? AND original_day BETWEEN ? AND ?");
         q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
         while (q.step())
-          rows.emplace(q.text(0), Row{q.text(1), static_cast<int>(q.integer(2)), q.text(3) == "cancelled"});
+          rows.emplace(q.text(0),
+                       Row{q.text(1), q.text(4), static_cast<int>(q.integer(2)), q.text(3) == "cancelled"});
       }
       Statement insert(db_,
                        "INSERT INTO occurrence (uid, organisation, wheel, activity, unit, original_day, all_day, "
                        "start_utc, end_utc, title, location, fingerprint, sequence, status, moved_from, move_reason, "
-                       "created_utc, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,'scheduled',?,?,?,?)");
+                       "created_utc, updated_utc, audience) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,'scheduled',?,?,?,?,?)");
       Statement update(db_,
                        "UPDATE occurrence SET all_day=?, start_utc=?, end_utc=?, title=?, location=?, fingerprint=?, "
-                       "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=? "
+                       "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=?, audience=? "
                        "WHERE uid=?");
+      // Who it concerns follows the roster; that alone is no change a subscriber sees.
+      Statement set_audience(db_, "UPDATE occurrence SET audience=? WHERE uid=?");
       Statement cancel(db_,
                        "UPDATE occurrence SET status='cancelled', sequence=sequence+1, updated_utc=? WHERE uid=?");
       const long long t = now.time_since_epoch().count();
       for (const Occurrence& o : expansion.occurrences) {
         if (o.original_day < from || o.original_day > to) continue;
         const std::string fp = fnv1a_hex(occurrence_fingerprint(o));
+        const std::string audience = expansion.config ? audience_key(*expansion.config, o) : std::string();
         auto bind_move = [&](Statement& s, int i) {
           if (o.moved) {
             s.bind(i, format_date(o.moved->from)).bind(i + 1, o.moved->reason.describe());
@@ -190,12 +211,13 @@ class SqliteStorage final : public Storage {
           insert.bind(9, static_cast<long long>(o.end.time_since_epoch().count()));
           insert.bind(10, occurrence_title(o)).bind(11, o.activity->location).bind(12, fp);
           bind_move(insert, 13);
-          insert.bind(15, t).bind(16, t).run();
+          insert.bind(15, t).bind(16, t).bind(17, audience).run();
           ++stats.inserted;
           continue;
         }
         it->second.seen = true;
         if (it->second.fingerprint == fp && !it->second.cancelled) {
+          if (it->second.audience != audience) set_audience.bind(1, audience).bind(2, o.uid).run();
           ++stats.unchanged;
           continue;
         }
@@ -204,7 +226,7 @@ class SqliteStorage final : public Storage {
         update.bind(3, static_cast<long long>(o.end.time_since_epoch().count()));
         update.bind(4, occurrence_title(o)).bind(5, o.activity->location).bind(6, fp);
         bind_move(update, 7);
-        update.bind(9, t).bind(10, o.uid).run();
+        update.bind(9, t).bind(10, audience).bind(11, o.uid).run();
         if (it->second.cancelled) ++stats.restored;
         else ++stats.changed;
       }
@@ -222,9 +244,10 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<StoredOccurrence> occurrences(std::string_view org, LocalDays from, LocalDays to) override {
+    std::lock_guard lock(mu_);
     Statement q(db_,
                 "SELECT uid, wheel, activity, unit, original_day, all_day, start_utc, end_utc, title, location, "
-                "sequence, status, created_utc, updated_utc FROM occurrence "
+                "sequence, status, created_utc, updated_utc, audience FROM occurrence "
                 "WHERE organisation = ? AND original_day BETWEEN ? AND ? ORDER BY start_utc, uid");
     q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
     std::vector<StoredOccurrence> out;
@@ -244,13 +267,43 @@ class SqliteStorage final : public Storage {
       s.cancelled = q.text(11) == "cancelled";
       s.created = SysSeconds{Seconds{q.integer(12)}};
       s.updated = SysSeconds{Seconds{q.integer(13)}};
+      s.audience = q.text(14);
       out.push_back(std::move(s));
     }
     return out;
   }
 
+  long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement ins(db_, "INSERT INTO subscription (token_hash, filter, created_utc) VALUES (?, ?, ?)");
+    ins.bind(1, token_hash).bind(2, filter).bind(3, static_cast<long long>(now.time_since_epoch().count())).run();
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  bool revoke_subscription(std::string_view token_hash, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE token_hash = ? AND revoked_utc IS NULL");
+    up.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, token_hash).run();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  std::optional<Subscription> find_subscription(std::string_view token_hash) override {
+    std::lock_guard lock(mu_);
+    if (!find_sub_)
+      find_sub_ = std::make_unique<Statement>(
+          db_, "SELECT id, filter, created_utc FROM subscription WHERE token_hash = ? AND revoked_utc IS NULL");
+    Statement& q = *find_sub_;
+    q.bind(1, token_hash);
+    std::optional<Subscription> out;
+    if (q.step()) out = Subscription{q.integer(0), q.text(1), SysSeconds{Seconds{q.integer(2)}}};
+    q.reset();
+    return out;
+  }
+
  private:
+  std::mutex mu_;
   sqlite3* db_;
+  std::unique_ptr<Statement> find_sub_;  // the hot path of every feed request
 };
 
 }  // namespace

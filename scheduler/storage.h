@@ -3,10 +3,11 @@
 //
 // Storage is a narrow interface so a PostgreSQL backend can stand beside
 // the SQLite one. One writer; SQLite runs in WAL mode with versioned
-// migrations applied at open.
+// migrations applied at open. Safe to call from several threads.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,17 @@ struct StoredOccurrence {
   SysSeconds start{}, end{};
   std::string title;
   std::string location;
+  std::string audience;       // "|p:ID|r:ROLE|" of everyone it concerned when last stored
   int sequence = 0;
   bool cancelled = false;
   SysSeconds created{};
   SysSeconds updated{};
+};
+
+struct Subscription {
+  long long id = 0;
+  std::string filter;         // FeedFilter::to_string()
+  SysSeconds created{};
 };
 
 // What a sync did.
@@ -58,6 +66,12 @@ class Storage {
   // Stored occurrences with original days in [from, to], by start.
   virtual std::vector<StoredOccurrence> occurrences(std::string_view organisation, LocalDays from,
                                                     LocalDays to) = 0;
+
+  // Subscriptions are found by the hash of their secret token; the token
+  // itself is never stored. A revoked one is not found.
+  virtual long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) = 0;
+  virtual bool revoke_subscription(std::string_view token_hash, SysSeconds now) = 0;
+  virtual std::optional<Subscription> find_subscription(std::string_view token_hash) = 0;
 };
 
 // Opens (creating if needed) and migrates an SQLite database file.

@@ -1,7 +1,6 @@
 #include "workflows/expansion.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "calendars/recurrence.h"
 
@@ -59,28 +58,18 @@ std::string Occurrence::scope_id() const {
 }
 
 std::string occurrence_uid(std::string_view organisation, std::string_view activity, std::string_view unit,
-                           LocalDays original_day, std::optional<Seconds> start) {
+                           LocalDays original_day) {
   // Ids never contain '.', so the parts cannot run into each other.
-  const date::year_month_day ymd{original_day};
-  char stamp[64];
-  if (start) {
-    const auto m = start->count() / 60;
-    std::snprintf(stamp, sizeof stamp, "%04d%02u%02uT%02lld%02lld", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<long long>(m / 60), static_cast<long long>(m % 60));
-  } else {
-    std::snprintf(stamp, sizeof stamp, "%04d%02u%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  }
+  const std::string day = date::format("%Y%m%d", original_day);
   std::string uid;
-  uid.reserve(activity.size() + unit.size() + organisation.size() + 32);
+  uid.reserve(activity.size() + unit.size() + organisation.size() + 24);
   uid.append(activity);
   if (!unit.empty()) {
     uid += '.';
     uid.append(unit);
   }
   uid += '.';
-  uid += stamp;
+  uid += day;
   uid += '@';
   uid.append(organisation);
   uid += ".arshjul";
@@ -89,6 +78,7 @@ std::string occurrence_uid(std::string_view organisation, std::string_view activ
 
 Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionFilter& filter) {
   Expansion out;
+  out.config = &c;
   const WorkingCalendar calendar(c.organisation.working_days);
   const date::time_zone* zone = c.organisation.zone;
   const std::string& org = c.organisation.id;
@@ -108,8 +98,7 @@ Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionF
       for (const Unit* u : series_units(c, a)) {
         const std::string_view unit_id = u ? std::string_view(u->id) : std::string_view();
         for (const Planned& p : planned) {
-          std::string uid =
-              occurrence_uid(org, a.id, unit_id, p.original, timed ? std::optional<Seconds>(a.start) : std::nullopt);
+          std::string uid = occurrence_uid(org, a.id, unit_id, p.original);
           if (!p.placement.day) {
             out.unplaced.push_back({std::move(uid), &w, &a, u, p.original, *p.placement.reason,
                                     a.on_holiday == HolidayPolicy::skip && !p.placement.unplaceable});
@@ -128,7 +117,7 @@ Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionF
           if (timed) {
             o.start = to_utc(LocalSeconds{day} + a.start, zone);
             o.end = o.start + a.duration;
-            o.last_day = date::floor<date::days>(date::zoned_time<Seconds>{zone, o.end}.get_local_time());
+            o.last_day = date::floor<date::days>(to_local(o.end, zone));
           } else {
             if (a.kind == ActivityKind::window) {
               const int y = static_cast<int>(date::year_month_day{day}.year());

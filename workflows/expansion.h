@@ -50,6 +50,7 @@ struct Unplaced {
 };
 
 struct Expansion {
+  const Config* config = nullptr;       // what the pointers below point into
   std::vector<Occurrence> occurrences;  // ordered by start, then UID
   std::vector<Unplaced> unplaced;
 };
@@ -64,8 +65,10 @@ Expansion expand(const Config& config, LocalDays from, LocalDays to, const Expan
 // Convenience: one calendar year.
 Expansion expand_year(const Config& config, int year, const ExpansionFilter& filter = {});
 
-// "drofting-htv.20270302T0900@roros.arshjul"; unit series insert the unit id.
+// "drofting-htv.20270302@roros.arshjul"; unit series insert the unit id.
+// An activity fires at most once a day, so the original day identifies the
+// occurrence, and a new time of day is a change (SEQUENCE), not a new event.
 std::string occurrence_uid(std::string_view organisation, std::string_view activity, std::string_view unit,
-                           LocalDays original_day, std::optional<Seconds> start);
+                           LocalDays original_day);
 
 }  // namespace arshjul

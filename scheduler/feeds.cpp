@@ -1,0 +1,82 @@
+#include "scheduler/feeds.h"
+
+#include <algorithm>
+
+#include "scheduler/tokens.h"
+#include "workflows/events.h"
+
+namespace arshjul {
+
+std::shared_ptr<const Snapshot> build_snapshot(Config config, Storage& storage, const Clock& clock,
+                                               long long generation) {
+  auto s = std::make_shared<Snapshot>();
+  s->config = std::move(config);
+  s->generation = generation;
+  const auto local = to_local(clock.now(), s->config.organisation.zone);
+  const int year = static_cast<int>(date::year_month_day{date::floor<date::days>(local)}.year());
+  s->horizon_from = LocalDays{date::year{year} / 1 / 1};
+  s->horizon_to = LocalDays{date::year{year + 1} / 12 / 31};
+  s->expansion = expand(s->config, s->horizon_from, s->horizon_to);
+  s->sync = storage.sync(s->config.organisation.id, s->expansion, s->horizon_from, s->horizon_to, clock.now());
+  for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
+    s->stored.emplace(o.uid, std::move(o));
+  return s;
+}
+
+CalendarEvent cancelled_event(const StoredOccurrence& s, const date::time_zone* zone) {
+  CalendarEvent ev;
+  ev.uid = s.uid;
+  ev.stamp = s.updated;
+  ev.last_modified = s.updated;
+  ev.sequence = s.sequence;
+  ev.status = CalendarEvent::Status::cancelled;
+  ev.all_day = s.all_day;
+  ev.start = s.start;
+  ev.end = s.end;
+  ev.first_day = date::floor<date::days>(to_local(s.start, zone));
+  ev.last_day = date::floor<date::days>(to_local(s.end, zone)) - date::days{1};
+  if (ev.last_day < ev.first_day) ev.last_day = ev.first_day;
+  ev.summary = s.title;
+  ev.location = s.location;
+  ev.transparent = true;
+  return ev;
+}
+
+RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeconds now) {
+  const Config& c = snap.config;
+  std::vector<CalendarEvent> events;
+  SysSeconds newest{};
+  std::unordered_map<std::string_view, bool> live;
+  for (const Occurrence& o : snap.expansion.occurrences) {
+    live.emplace(o.uid, true);
+    if (!feed_includes(c, filter, o)) continue;
+    EventState state;
+    if (auto it = snap.stored.find(o.uid); it != snap.stored.end())
+      state = {it->second.sequence, false, it->second.updated, it->second.updated};
+    newest = std::max(newest, state.stamp);
+    events.push_back(to_calendar_event(o, state));
+  }
+  for (const auto& [uid, s] : snap.stored) {
+    if (!s.cancelled || live.count(uid) || s.updated + kCancelledRetention < now) continue;
+    if (!feed_includes_stored(filter, s.audience, s.wheel, s.unit)) continue;
+    newest = std::max(newest, s.updated);
+    events.push_back(cancelled_event(s, c.organisation.zone));
+  }
+  // Cancelled ones come from a hash map: order by start and UID for stable bytes.
+  std::sort(events.begin(), events.end(), [](const CalendarEvent& a, const CalendarEvent& b) {
+    if (a.start != b.start) return a.start < b.start;
+    return a.uid < b.uid;
+  });
+  CalendarHeader h;
+  h.name = feed_name(c, filter);
+  h.description = "Årshjul for " + c.organisation.name + " (arshjul)";
+  h.refresh_interval = std::chrono::hours{1};
+  RenderedFeed f;
+  f.events = events.size();
+  f.body = render_calendar(h, c.organisation.zone, events);
+  f.etag = "\"" + sha256_hex(f.body).substr(0, 32) + "\"";
+  f.last_modified = newest;
+  return f;
+}
+
+}  // namespace arshjul

@@ -1,0 +1,46 @@
+// Subscription feeds: an immutable snapshot of the wheel that request
+// threads share, and the iCalendar text of one subscription's view of it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "calendars/icalendar.h"
+#include "scheduler/clock.h"
+#include "scheduler/storage.h"
+#include "workflows/audience.h"
+
+namespace arshjul {
+
+// Cancelled occurrences stay in feeds this long, so clients remove them.
+inline constexpr Seconds kCancelledRetention = std::chrono::hours{24 * 60};
+
+struct Snapshot {
+  Config config;
+  Expansion expansion;  // points into `config`: a Snapshot never moves
+  std::unordered_map<std::string, StoredOccurrence> stored;  // by UID, the horizon
+  LocalDays horizon_from, horizon_to;
+  long long generation = 0;
+  SyncStats sync;       // what storing it changed
+};
+
+// Expands `config` over this year and next (by `clock`), stores it, and
+// returns the snapshot of the result.
+std::shared_ptr<const Snapshot> build_snapshot(Config config, Storage& storage, const Clock& clock,
+                                               long long generation);
+
+struct RenderedFeed {
+  std::string body;
+  std::string etag;           // strong, quoted, from the body
+  SysSeconds last_modified{};
+  std::size_t events = 0;
+};
+
+// The same snapshot, filter and day always give the same bytes.
+RenderedFeed render_feed(const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now);
+
+// A stored occurrence the config no longer yields, as a cancelled event.
+CalendarEvent cancelled_event(const StoredOccurrence& stored, const date::time_zone* zone);
+
+}  // namespace arshjul

@@ -1,0 +1,493 @@
+#include "scheduler/server.h"
+
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "scheduler/config_files.h"
+#include "scheduler/feeds.h"
+#include "scheduler/storage.h"
+#include "scheduler/tokens.h"
+
+namespace arshjul {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// ---- metrics ------------------------------------------------------------------
+
+enum class Route { feed, healthz, metrics, other, count };
+constexpr std::array<const char*, 4> kRouteNames{"feed", "healthz", "metrics", "other"};
+constexpr std::array<unsigned, 10> kStatuses{200, 304, 400, 404, 405, 413, 414, 431, 500, 503};
+
+struct Metrics {
+  std::array<std::atomic<unsigned long long>, 4 * kStatuses.size()> requests{};
+  std::atomic<unsigned long long> render_count{0}, render_micros{0};
+  std::atomic<unsigned long long> reloads_ok{0}, reloads_failed{0};
+  std::atomic<long long> feeds_cached{0};
+
+  void count(Route r, unsigned status) {
+    for (std::size_t i = 0; i < kStatuses.size(); ++i)
+      if (kStatuses[i] == status) requests[static_cast<std::size_t>(r) * kStatuses.size() + i]++;
+  }
+
+  std::string text() const {
+    std::ostringstream o;
+    o << "# HELP arshjul_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE arshjul_http_requests_total counter\n";
+    for (std::size_t r = 0; r < kRouteNames.size(); ++r)
+      for (std::size_t s = 0; s < kStatuses.size(); ++s) {
+        const auto n = requests[r * kStatuses.size() + s].load();
+        if (n) o << "arshjul_http_requests_total{route=\"" << kRouteNames[r] << "\",status=\"" << kStatuses[s] << "\"} " << n << "\n";
+      }
+    o << "# HELP arshjul_feed_render_seconds Time spent rendering feeds.\n"
+         "# TYPE arshjul_feed_render_seconds summary\n"
+         "arshjul_feed_render_seconds_sum " << static_cast<double>(render_micros.load()) / 1e6 << "\n"
+         "arshjul_feed_render_seconds_count " << render_count.load() << "\n"
+         "# HELP arshjul_feeds_cached Rendered feeds held in memory.\n"
+         "# TYPE arshjul_feeds_cached gauge\n"
+         "arshjul_feeds_cached " << feeds_cached.load() << "\n"
+         "# HELP arshjul_config_reloads_total Config reloads by result.\n"
+         "# TYPE arshjul_config_reloads_total counter\n"
+         "arshjul_config_reloads_total{result=\"ok\"} " << reloads_ok.load() << "\n"
+         "arshjul_config_reloads_total{result=\"failed\"} " << reloads_failed.load() << "\n";
+    return o.str();
+  }
+};
+
+std::string http_date(SysSeconds t) {
+  return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
+}
+
+// IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the only form we send.
+std::optional<SysSeconds> parse_http_date(std::string_view s) {
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  if (s.size() != 29 || s.substr(25) != " GMT") return std::nullopt;
+  auto num = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  const auto m = kMonths.find(s.substr(8, 3));
+  const int day = num(5, 2), year = num(12, 4), h = num(17, 2), mi = num(20, 2), sec = num(23, 2);
+  if (m == std::string_view::npos || m % 3 || day < 0 || year < 0 || h < 0 || mi < 0 || sec < 0) return std::nullopt;
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(m / 3 + 1)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return SysSeconds{date::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{mi} + Seconds{sec};
+}
+
+// ---- the daemon's shared state ---------------------------------------------------
+
+struct CachedFeed {
+  long long generation = 0;
+  long long day = 0;  // cancelled occurrences age out by the day
+  std::shared_ptr<const RenderedFeed> feed;
+};
+
+class Daemon {
+ public:
+  Daemon(const ServerOptions& o, const Clock& c, std::ostream& log_to, std::unique_ptr<Storage> s)
+      : options(o), clock(c), storage(std::move(s)), log_(log_to) {}
+
+  const ServerOptions& options;
+  const Clock& clock;
+  std::unique_ptr<Storage> storage;
+  Metrics metrics;
+  std::atomic<bool> stopping{false};
+
+  void log(const std::string& line) {
+    std::lock_guard lock(log_mu_);
+    log_ << line << "\n" << std::flush;
+  }
+
+  std::shared_ptr<const Snapshot> snapshot() {
+    std::lock_guard lock(snap_mu_);
+    return snapshot_;
+  }
+
+  void set_snapshot(std::shared_ptr<const Snapshot> s) {
+    {
+      std::lock_guard lock(snap_mu_);
+      snapshot_ = std::move(s);
+    }
+    std::lock_guard lock(cache_mu_);
+    cache_.clear();
+    metrics.feeds_cached = 0;
+  }
+
+  // Rendered once per snapshot, subscription and day; revalidations render nothing.
+  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter) {
+    const SysSeconds now = clock.now();
+    const long long day = date::floor<date::days>(now).time_since_epoch().count();
+    {
+      std::lock_guard lock(cache_mu_);
+      auto it = cache_.find(key);
+      if (it != cache_.end() && it->second.generation == snap.generation && it->second.day == day)
+        return it->second.feed;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto rendered = std::make_shared<const RenderedFeed>(render_feed(snap, filter, now));
+    metrics.render_micros += static_cast<unsigned long long>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+    metrics.render_count++;
+    std::lock_guard lock(cache_mu_);
+    cache_[key] = CachedFeed{snap.generation, day, rendered};
+    metrics.feeds_cached = static_cast<long long>(cache_.size());
+    return rendered;
+  }
+
+  void reload() {
+    auto config = load_config_dir(options.config_dir);
+    if (!config) {
+      metrics.reloads_failed++;
+      log("reload: " + options.config_dir + " has errors; still serving the previous config:\n" + config.error());
+      return;
+    }
+    try {
+      auto next = build_snapshot(std::move(config).value(), *storage, clock, snapshot()->generation + 1);
+      const SyncStats s = next->sync;
+      set_snapshot(std::move(next));
+      metrics.reloads_ok++;
+      log("reload: ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
+          std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
+          std::to_string(s.unchanged) + " unchanged");
+    } catch (const std::exception& e) {
+      metrics.reloads_failed++;
+      log(std::string("reload: storage failed, still serving the previous config: ") + e.what());
+    }
+  }
+
+  // Sessions register so shutdown can close the idle ones.
+  void add_session(const std::shared_ptr<void>& s, std::function<void()> close_if_idle) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_[s.get()] = std::move(close_if_idle);
+  }
+  void remove_session(void* s) {
+    std::lock_guard lock(sessions_mu_);
+    sessions_.erase(s);
+  }
+  void close_idle_sessions() {
+    std::lock_guard lock(sessions_mu_);
+    for (auto& [p, close] : sessions_) close();
+  }
+
+ private:
+  std::ostream& log_;
+  std::mutex log_mu_;
+  std::mutex snap_mu_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedFeed> cache_;
+  std::mutex sessions_mu_;
+  std::unordered_map<void*, std::function<void()>> sessions_;
+};
+
+// ---- one connection ----------------------------------------------------------------
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Daemon& d) : stream_(std::move(socket)), d_(d) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    peer_ = ec ? "-" : ep.address().to_string();
+  }
+
+  void start() {
+    auto self = shared_from_this();
+    std::weak_ptr<Session> weak = self;
+    d_.add_session(self, [weak] {
+      if (auto s = weak.lock()) asio::post(s->stream_.get_executor(), [s] { s->close_if_idle(); });
+    });
+    asio::dispatch(stream_.get_executor(), [self] { self->read(); });
+  }
+
+  ~Session() { d_.remove_session(this); }
+
+ private:
+  void read() {
+    if (d_.stopping) return close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(d_.options.max_header));
+    parser_->body_limit(d_.options.max_body);
+    stream_.expires_after(served_ ? d_.options.idle_timeout : d_.options.request_timeout);
+    idle_ = true;
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void close_if_idle() {
+    if (idle_) {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.socket().close(ec);
+    }
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    idle_ = false;
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+      return close();
+    started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::body_limit) return fail(Route::other, http::status::payload_too_large, "request body too large\n");
+    if (ec == http::error::header_limit)
+      return fail(Route::other, http::status::request_header_fields_too_large, "request header too large\n");
+    if (ec) return fail(Route::other, http::status::bad_request, "malformed request\n");
+    handle(parser_->get());
+  }
+
+  void fail(Route r, http::status status, std::string text) {
+    keep_alive_ = false;  // the stream may be mid-request: do not read another
+    method_ = "-";
+    target_ = "-";
+    send_text(r, status, std::move(text));
+  }
+
+  void handle(const http::request<http::string_body>& req) {
+    method_ = std::string(req.method_string());
+    const std::string_view target = req.target();
+    target_ = std::string(target.substr(0, 200));
+    keep_alive_ = req.keep_alive();
+    if (target.size() > d_.options.max_target) return send_text(Route::other, http::status::uri_too_long, "URL too long\n");
+    std::string_view path = target.substr(0, target.find('?'));
+    Route route = Route::other;
+    if (path == "/healthz") route = Route::healthz;
+    else if (path == "/metrics") route = Route::metrics;
+    else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
+    if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";  // never log the secret
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      if (route == Route::other) return send_text(route, http::status::not_found, "not found\n");
+      auto res = text_response(http::status::method_not_allowed, "method not allowed\n");
+      res.set(http::field::allow, "GET, HEAD");
+      return send(route, std::move(res));
+    }
+    head_ = req.method() == http::verb::head;
+    switch (route) {
+      case Route::healthz: return send_text(route, http::status::ok, "ok\n");
+      case Route::metrics: {
+        auto res = text_response(http::status::ok, d_.metrics.text());
+        res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        return send(route, std::move(res));
+      }
+      case Route::feed: return serve_feed(req, path.substr(7));
+      default: return send_text(route, http::status::not_found, "not found\n");
+    }
+  }
+
+  void serve_feed(const http::request<http::string_body>& req, std::string_view name) {
+    std::string_view token = name;
+    const bool ics = token.size() > 4 && token.substr(token.size() - 4) == ".ics";
+    if (ics) token.remove_suffix(4);
+    // Hash and look up even a malformed token, so a miss costs what a hit does.
+    const auto sub = d_.storage->find_subscription(token_hash(token));
+    auto snap = d_.snapshot();
+    if (!ics || !sub) return send_text(Route::feed, http::status::not_found, "no such feed\n");
+    auto filter = parse_feed_filter(snap->config, sub->filter);
+    if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
+    feed_ = d_.feed(std::string(token_hash(token)), *snap, *filter);
+    const auto& f = *feed_;
+    bool not_modified = false;
+    if (auto inm = req[http::field::if_none_match]; !inm.empty()) {
+      not_modified = inm == "*" || std::string_view(inm).find(f.etag) != std::string_view::npos;
+    } else if (auto ims = req[http::field::if_modified_since]; !ims.empty()) {
+      if (auto t = parse_http_date(ims)) not_modified = f.last_modified <= *t;
+    }
+    auto set_validators = [&](auto& res) {
+      res.set(http::field::etag, f.etag);
+      if (f.last_modified.time_since_epoch().count() > 0) res.set(http::field::last_modified, http_date(f.last_modified));
+      res.set(http::field::cache_control, "private, max-age=300");
+    };
+    if (not_modified) {
+      http::response<http::empty_body> res{http::status::not_modified, 11};
+      set_validators(res);
+      return send(Route::feed, std::move(res));
+    }
+    http::response<http::span_body<const char>> res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/calendar; charset=utf-8");
+    res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
+    set_validators(res);
+    res.body() = std::span<const char>(f.body.data(), f.body.size());
+    res.prepare_payload();
+    send(Route::feed, std::move(res));
+  }
+
+  static http::response<http::string_body> text_response(http::status status, std::string text) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = std::move(text);
+    res.prepare_payload();
+    return res;
+  }
+
+  void send_text(Route r, http::status status, std::string text) { send(r, text_response(status, std::move(text))); }
+
+  template <class Body>
+  void send(Route route, http::response<Body>&& res) {
+    const unsigned status = res.result_int();
+    d_.metrics.count(route, status);
+    res.set(http::field::server, "arshjul");
+    res.set(http::field::date, http_date(d_.clock.now()));
+    res.keep_alive(keep_alive_ && !d_.stopping);
+    const auto length = res.has_content_length() ? res[http::field::content_length] : beast::string_view("0");
+    log_line_ = peer_ + " \"" + method_ + " " + target_ + "\" " + std::to_string(status) + " " + std::string(length);
+    auto sp = std::make_shared<http::response<Body>>(std::move(res));
+    response_ = sp;
+    if (head_) {
+      // HEAD: the headers a GET would get, without the body.
+      auto sr = std::make_shared<http::response_serializer<Body>>(*sp);
+      serializer_ = sr;
+      http::async_write_header(stream_, *sr,
+                               [self = shared_from_this(), close = !sp->keep_alive()](beast::error_code ec, std::size_t) {
+                                 self->on_write(close, ec);
+                               });
+      return;
+    }
+    http::async_write(stream_, *sp, [self = shared_from_this(), close = !sp->keep_alive()](beast::error_code ec, std::size_t) {
+      self->on_write(close, ec);
+    });
+  }
+
+  void on_write(bool close_after, beast::error_code ec) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    if (d_.options.threads > 0) d_.log(date::format("%FT%TZ ", d_.clock.now()) + log_line_ + " " + std::to_string(us) + "us");
+    response_.reset();
+    serializer_.reset();
+    feed_.reset();
+    head_ = false;
+    served_ = true;
+    if (ec || close_after) return close();
+    read();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  Daemon& d_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<void> response_, serializer_;
+  std::shared_ptr<const RenderedFeed> feed_;  // the span body points into it
+  std::string peer_, method_ = "-", target_ = "-", log_line_;
+  std::chrono::steady_clock::time_point started_;
+  bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& ioc, tcp::acceptor acceptor, Daemon& d) : ioc_(ioc), acceptor_(std::move(acceptor)), d_(d) {}
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(s), self->d_)->start();
+      self->accept();
+    });
+  }
+  void stop() {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  }
+
+ private:
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Daemon& d_;
+};
+
+}  // namespace
+
+int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
+  auto config = load_config_dir(o.config_dir);
+  if (!config) {
+    log << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
+    return 1;
+  }
+  {
+    const std::filesystem::path p(o.db_path);
+    std::error_code fec;
+    if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), fec);
+  }
+  auto storage = open_sqlite_storage(o.db_path);
+  if (!storage) {
+    log << storage.error() << "\n";
+    return 1;
+  }
+  Daemon d(o, clock, log, std::move(storage).value());
+  d.set_snapshot(build_snapshot(std::move(config).value(), *d.storage, clock, 1));
+
+  asio::io_context ioc{o.threads};
+  tcp::acceptor acceptor(ioc);
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(o.host, ec);
+  if (ec) {
+    log << "--listen: \"" << o.host << "\" is not an IP address\n";
+    return 1;
+  }
+  const tcp::endpoint ep{address, o.port};
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    log << "cannot listen on " << o.host << ":" << o.port << ": " << ec.message() << "\n";
+    return 1;
+  }
+  const unsigned short port = acceptor.local_endpoint().port();
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
+  listener->accept();
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
+    if (sec) return;
+    if (sig == SIGHUP) {
+      d.log("SIGHUP: reloading " + o.config_dir);
+      d.reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+    d.log(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": finishing in-flight requests and stopping");
+    d.stopping = true;
+    listener->stop();
+    d.close_idle_sessions();
+    signals.cancel();
+  };
+  signals.async_wait(on_signal);
+
+  const auto snap = d.snapshot();
+  d.log("arshjul serving " + snap->config.organisation.name + " (" + o.config_dir + ", " +
+        std::to_string(snap->expansion.occurrences.size()) + " occurrences " + format_date(snap->horizon_from) + " to " +
+        format_date(snap->horizon_to) + ") on http://" + o.host + ":" + std::to_string(port) + " with " + o.db_path);
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < o.threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  d.log("stopped");
+  return 0;
+}
+
+}  // namespace arshjul

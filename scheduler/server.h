@@ -1,0 +1,34 @@
+// The daemon: an HTTP/1.1 server (Boost.Beast) for calendar feeds, health
+// and metrics, over a snapshot of the wheel that SIGHUP reloads.
+//
+// SIGTERM and SIGINT stop accepting, let in-flight requests finish and close
+// idle keep-alive connections. A reload with a bad config logs every error
+// and keeps serving the old snapshot.
+#pragma once
+
+#include <chrono>
+#include <ostream>
+#include <string>
+
+#include "scheduler/clock.h"
+
+namespace arshjul {
+
+struct ServerOptions {
+  std::string config_dir = "config/roros";
+  std::string db_path = "var/arshjul.db";
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  int threads = 2;
+  std::chrono::seconds request_timeout{10};  // to read one request, headers and body
+  std::chrono::seconds idle_timeout{30};     // keep-alive wait for the next request
+  std::size_t max_target = 2048;             // longer URLs get 414
+  std::size_t max_header = 16 * 1024;        // larger headers get 431
+  std::size_t max_body = 64 * 1024;          // larger bodies get 413
+};
+
+// Runs until SIGTERM or SIGINT; returns the exit code. Startup problems
+// (bad config, port taken) are written to `log` and give 1.
+int serve(const ServerOptions& options, const Clock& clock, std::ostream& log);
+
+}  // namespace arshjul

@@ -1,0 +1,203 @@
+"""End to end: start `arshjul serve` on a free port and use it as a calendar client would.
+
+Run: /usr/bin/python3 tests/e2e/daemon_test.py BINARY CONFIG_DIR WORKDIR
+Each check prints a line; the first failure exits non-zero with what was expected.
+"""
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import icalendar
+import recurring_ical_events
+
+BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if not cond:
+        print(f"FAILED: {what}")
+        if proc_log and os.path.exists(proc_log):
+            print("--- daemon log (tail) ---")
+            print("".join(open(proc_log, encoding="utf-8").readlines()[-30:]))
+        sys.exit(1)
+    passed += 1
+    print(f"ok: {what}")
+
+
+proc_log = None
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+cfg = os.path.join(WORK, "config")
+shutil.copytree(CONFIG, cfg)
+db = os.path.join(WORK, "arshjul.db")
+proc_log = os.path.join(WORK, "daemon.log")
+
+
+def cli(*args):
+    r = subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=60)
+    return r
+
+
+def subscribe(*how):
+    r = cli("subscribe", "--config", cfg, "--db", db, *how)
+    check(r.returncode == 0, f"subscribe {' '.join(how)} exits 0 ({r.stderr.strip()})")
+    token = re.search(r"^token:\s+(\S+)", r.stdout, re.M).group(1)
+    check(re.search(r"^webcal: webcal://\S+/feeds/" + re.escape(token) + r"\.ics$", r.stdout, re.M) is not None,
+          "subscribe prints a webcal URL")
+    return token
+
+
+people = re.findall(r'^id = "([a-z0-9-]+)"', open(os.path.join(cfg, "people.toml"), encoding="utf-8").read(), re.M)
+leader = None
+for block in open(os.path.join(cfg, "people.toml"), encoding="utf-8").read().split("[[person]]")[1:]:
+    if '"leader"' in block:
+        leader = re.search(r'^id = "([a-z0-9-]+)"', block, re.M).group(1)
+        break
+tokens = {
+    "all": subscribe("--all"),
+    "person": subscribe("--person", leader),
+    "role": subscribe("--role", "hovedtillitsvalgt"),
+    "wheel": subscribe("--wheel", "partssamarbeid"),
+}
+unit = re.findall(r'^id = "([a-z0-9-]+)"\nname = "[^"]*"\nlevel = "[^"]*"\nparent', open(os.path.join(cfg, "arshjul.toml"), encoding="utf-8").read(), re.M)
+tokens["unit"] = subscribe("--unit", unit[0])
+revoked = subscribe("--role", "hr")
+r = cli("unsubscribe", revoked, "--db", db)
+check(r.returncode == 0, "unsubscribe revokes a token")
+check(cli("unsubscribe", revoked, "--db", db).returncode == 1, "revoking twice says there is no such subscription")
+
+log = open(proc_log, "w", encoding="utf-8")
+proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0"],
+                        stdout=log, stderr=log)
+port = None
+for _ in range(100):
+    time.sleep(0.1)
+    m = re.search(r"on http://127\.0\.0\.1:(\d+)", open(proc_log, encoding="utf-8").read())
+    if m:
+        port = int(m.group(1))
+        break
+check(port is not None, "the daemon starts and says where it listens")
+
+
+def get(path, method="GET", headers=None, body=None, conn=None):
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.request(method, path, body=body, headers=headers or {})
+    resp = c.getresponse()
+    data = resp.read()
+    if conn is None:
+        c.close()
+    return resp, data
+
+
+def events(data):
+    cal = icalendar.Calendar.from_ical(data)
+    return [c for c in cal.walk("VEVENT")]
+
+
+# -- feeds of every kind parse, and expand to exactly what our own expansion says
+year = int(time.strftime("%Y"))
+counts = {}
+for y in (year, year + 1):
+    out = cli("preview", cfg, "--year", str(y)).stdout
+    counts[y] = int(re.search(r"^(\d+) occurrences", out, re.M).group(1))
+for kind, token in tokens.items():
+    resp, data = get(f"/feeds/{token}.ics")
+    check(resp.status == 200 and resp.getheader("Content-Type") == "text/calendar; charset=utf-8",
+          f"{kind} feed: 200 text/calendar")
+    evs = events(data)
+    cal = icalendar.Calendar.from_ical(data)
+    expanded = recurring_ical_events.of(cal).between((year, 1, 1), (year + 2, 1, 1))
+    check(len(evs) > 0 and len(expanded) == len(evs), f"{kind} feed: recurring-ical-events expands {len(expanded)} = {len(evs)} VEVENTs")
+    check(b"\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Oslo\r\n" in data and b"freeassociation" not in data,
+          f"{kind} feed: our compact VTIMEZONE")
+    if kind == "all":
+        check(len(evs) == counts[year] + counts[year + 1],
+              f"all feed holds every occurrence of {year}-{year + 1}: {len(evs)} = {counts[year]} + {counts[year + 1]}")
+    open(os.path.join(WORK, f"{kind}.ics"), "wb").write(data)
+
+token = tokens["all"]
+resp, data = get(f"/feeds/{token}.ics")
+etag, last_modified, length = resp.getheader("ETag"), resp.getheader("Last-Modified"), resp.getheader("Content-Length")
+check(etag and etag.startswith('"') and last_modified, "ETag and Last-Modified are set")
+resp, body = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
+check(resp.status == 304 and body == b"" and resp.getheader("ETag") == etag, "If-None-Match gives 304 with the ETag")
+resp, _ = get(f"/feeds/{token}.ics", headers={"If-Modified-Since": last_modified})
+check(resp.status == 304, "If-Modified-Since gives 304")
+resp, body = get(f"/feeds/{token}.ics", method="HEAD")
+check(resp.status == 200 and body == b"" and resp.getheader("Content-Length") == length, "HEAD: headers of a GET, no body")
+check(get("/feeds/AAAAAAAAAAAAAAAAAAAAAA.ics")[0].status == 404, "unknown token: 404")
+check(get(f"/feeds/{revoked}.ics")[0].status == 404, "revoked token: 404")
+check(get(f"/feeds/{token}.ics", method="POST", body="x")[0].status == 405, "POST to a feed: 405")
+check(get(f"/feeds/{token}.ics", method="DELETE")[0].getheader("Allow") == "GET, HEAD", "405 names the allowed methods")
+check(get("/nowhere")[0].status == 404, "unknown path: 404")
+check(get("/feeds/" + "x" * 3000 + ".ics")[0].status == 414, "a 3000-character URL: 414")
+check(get(f"/feeds/{token}.ics", method="POST", body="x" * 100000)[0].status == 413, "a 100 KB body: 413")
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GARBAGE\r\n\r\n")
+check(s.recv(100).startswith(b"HTTP/1.1 400"), "a malformed request: 400")
+s.close()
+resp, body = get("/healthz")
+check(resp.status == 200 and body == b"ok\n", "/healthz")
+
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+for i in range(3):
+    resp, _ = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag}, conn=conn)
+check(resp.status == 304 and resp.getheader("Connection") != "close", "keep-alive: three requests on one connection")
+conn.close()
+
+# -- reload with a bad config: errors logged, old feed still served
+wheel = os.path.join(cfg, "wheels", "partssamarbeid.toml")
+good = open(wheel, encoding="utf-8").read()
+open(wheel, "w", encoding="utf-8").write(good.replace("[[activity]]", "[[activity]]\nstrat = \"09:00\"", 1))
+proc.send_signal(signal.SIGHUP)
+time.sleep(1.0)
+logtext = open(proc_log, encoding="utf-8").read()
+check("still serving the previous config" in logtext and "unknown key \"strat\"" in logtext,
+      "a bad reload logs the error with file and line and keeps the old config")
+resp, _ = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
+check(resp.status == 304, "after a bad reload the feed is unchanged")
+
+# -- a good reload: a moved meeting gets SEQUENCE 1, a removed activity becomes CANCELLED
+first_id = re.search(r'^id = "([a-z0-9-]+)"', good.split("[[activity]]")[1], re.M).group(1)
+second_id = re.search(r'^id = "([a-z0-9-]+)"', good.split("[[activity]]")[2], re.M).group(1)
+parts = good.split("[[activity]]")
+parts[1] = re.sub(r'^start = "\d\d:\d\d"', 'start = "07:15"', parts[1], count=1, flags=re.M)
+del parts[2]
+open(wheel, "w", encoding="utf-8").write("[[activity]]".join(parts))
+proc.send_signal(signal.SIGHUP)
+time.sleep(1.5)
+check("reload: ok" in open(proc_log, encoding="utf-8").read(), "a good reload is applied")
+resp, data = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
+check(resp.status == 200 and resp.getheader("ETag") != etag, "after a good reload the feed has a new ETag")
+evs = events(data)
+moved = [e for e in evs if str(e["UID"]).startswith(first_id + ".")]
+removed = [e for e in evs if str(e["UID"]).startswith(second_id + ".")]
+check(moved and all(int(e["SEQUENCE"]) == 1 and e["DTSTART"].dt.strftime("%H:%M") == "07:15" and str(e["STATUS"]) == "CONFIRMED" for e in moved),
+      f"changed activity {first_id}: {len(moved)} events at 07:15 with SEQUENCE 1, same UIDs")
+check(removed and all(str(e["STATUS"]) == "CANCELLED" and int(e["SEQUENCE"]) == 1 for e in removed),
+      f"removed activity {second_id}: {len(removed)} events STATUS:CANCELLED with SEQUENCE 1")
+
+resp, body = get("/metrics")
+text = body.decode()
+check('arshjul_http_requests_total{route="feed",status="304"}' in text and 'arshjul_config_reloads_total{result="failed"} 1' in text
+      and 'arshjul_config_reloads_total{result="ok"} 1' in text and "arshjul_feeds_cached" in text,
+      "/metrics counts requests by route and status, reloads and cached feeds")
+
+proc.send_signal(signal.SIGTERM)
+try:
+    code = proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    code = None
+check(code == 0, "SIGTERM stops the daemon cleanly")
+check(len(re.findall(r'"GET /feeds/', open(proc_log, encoding="utf-8").read())) > 10 and token not in open(proc_log, encoding="utf-8").read(),
+      "one access-log line per request, without the secret token")
+print(f"{passed} passed, 0 failed")

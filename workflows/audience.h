@@ -1,0 +1,47 @@
+// Who an occurrence is for: its participants and notice recipients resolved
+// against the roster, and which subscription feeds it belongs in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "calendars/expected.h"
+#include "workflows/expansion.h"
+
+namespace arshjul {
+
+// Does `person` match `selector` for an occurrence of the series at `unit`
+// (nullptr: the organisation)? "participants" never matches here.
+bool selects(const Config& config, const Selector& selector, const Person& person, const Unit* unit);
+
+// Everyone the activity's participants select for this occurrence.
+std::vector<const Person*> participants(const Config& config, const Occurrence& occurrence);
+
+// What a subscription feed shows.
+struct FeedFilter {
+  enum class Kind { all, person, role, unit, wheel };
+  Kind kind = Kind::all;
+  std::string ref;  // person id, role name, unit id or wheel id
+
+  std::string to_string() const;  // "person:kari-nordmann", "all"
+};
+
+Expected<FeedFilter> parse_feed_filter(const Config& config, std::string_view text);
+
+// A person sees what they take part in or get notice of, and (leaders) the
+// windows and deadlines that name no participants; a role sees the
+// activities that select it; a unit its own series; a wheel its activities.
+bool feed_includes(const Config& config, const FeedFilter& filter, const Occurrence& occurrence);
+
+// Everyone an occurrence concerns, as stored beside it so a cancelled
+// occurrence still reaches the feeds that showed it: "|p:ID|...|r:ROLE|...|".
+std::string audience_key(const Config& config, const Occurrence& occurrence);
+
+// Does a stored audience key (and wheel and unit) belong in this feed?
+bool feed_includes_stored(const FeedFilter& filter, std::string_view audience, std::string_view wheel,
+                          std::string_view unit);
+
+// "Røros kommune – Kari Nordmann"
+std::string feed_name(const Config& config, const FeedFilter& filter);
+
+}  // namespace arshjul
