@@ -121,7 +121,11 @@ for kind, token in tokens.items():
     if kind == "all":
         check(len(evs) == counts[year] + counts[year + 1],
               f"all feed holds every occurrence of {year}-{year + 1}: {len(evs)} = {counts[year]} + {counts[year + 1]}")
-    open(os.path.join(WORK, f"{kind}.ics"), "wb").write(data)
+    feed_file = os.path.join(WORK, f"{kind}.ics")
+    open(feed_file, "wb").write(data)
+    r = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "..", "interop", "check_ics.mjs"),
+                        feed_file, cfg, str(year)], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"{kind} feed: ical.js parses it with the right offsets {r.stderr.strip()[:500]}")
 
 token = tokens["all"]
 resp, data = get(f"/feeds/{token}.ics")
