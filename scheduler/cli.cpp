@@ -177,27 +177,34 @@ std::unique_ptr<Storage> open_db(const std::string& path, std::ostream& err) {
   return std::move(s).value();
 }
 
+// --wheel ID, checked against the config.
+std::optional<ExpansionFilter> wheel_filter(const Args& a, const Config& c, std::ostream& err) {
+  ExpansionFilter filter;
+  if (auto w = a.options.find("--wheel"); w != a.options.end()) {
+    if (!c.find_wheel(w->second)) {
+      err << "arshjul " << a.command << ": unknown wheel \"" << w->second << "\"\n";
+      return std::nullopt;
+    }
+    filter.wheel = w->second;
+  }
+  return filter;
+}
+
 int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   auto c = load(a, err);
   if (!c) return 1;
   auto year = year_option(a, clock, *c, err);
   if (!year) return 2;
-  ExpansionFilter filter;
-  if (auto w = a.options.find("--wheel"); w != a.options.end()) {
-    if (!c->find_wheel(w->second)) {
-      err << "arshjul preview: unknown wheel \"" << w->second << "\"\n";
-      return 1;
-    }
-    filter.wheel = w->second;
-  }
+  const auto filter = wheel_filter(a, *c, err);
+  if (!filter) return 1;
   if (auto db = a.options.find("--db"); db != a.options.end()) {
     auto storage = open_db(db->second, err);
     if (!storage) return 1;
     const int now_year = current_year(clock, c->organisation.zone);
     cmd_sync_into(*storage, *c, std::min(now_year, *year), std::max(now_year + 1, *year), clock, out);
   }
-  const Expansion e = expand_year(*c, *year, filter);
-  out << c->organisation.name << " — " << *year << (filter.wheel.empty() ? "" : " — wheel " + filter.wheel) << "\n\n";
+  const Expansion e = expand_year(*c, *year, *filter);
+  out << c->organisation.name << " — " << *year << (filter->wheel.empty() ? "" : " — wheel " + filter->wheel) << "\n\n";
 
   struct Row {
     SysSeconds when;
@@ -249,15 +256,9 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   if (!c) return 1;
   auto year = year_option(a, clock, *c, err);
   if (!year) return 2;
-  ExpansionFilter filter;
-  if (auto w = a.options.find("--wheel"); w != a.options.end()) {
-    if (!c->find_wheel(w->second)) {
-      err << "arshjul export: unknown wheel \"" << w->second << "\"\n";
-      return 1;
-    }
-    filter.wheel = w->second;
-  }
-  const Expansion e = expand_year(*c, *year, filter);
+  const auto filter = wheel_filter(a, *c, err);
+  if (!filter) return 1;
+  const Expansion e = expand_year(*c, *year, *filter);
   std::vector<CalendarEvent> events;
   events.reserve(e.occurrences.size());
   const SysSeconds now = clock.now();
@@ -282,7 +283,7 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   }
   // What storage knows but the config no longer has: cancelled, so clients remove it.
   for (const auto& [uid, s] : stored) {
-    if (!filter.wheel.empty() && s.wheel != filter.wheel) continue;
+    if (!filter->wheel.empty() && s.wheel != filter->wheel) continue;
     if (s.cancelled) events.push_back(cancelled_event(s, c->organisation.zone));
   }
   CalendarHeader header;

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "scheduler/config_files.h"
 #include "scheduler/feeds.h"
 
@@ -11,7 +13,9 @@ using namespace std::chrono_literals;
 
 namespace {
 struct Fixture {
-  std::string path = (std::filesystem::temp_directory_path() / "arshjul-feeds-test.db").string();
+  // ctest runs test cases as parallel processes: one file each.
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("arshjul-feeds-test-" + std::to_string(::getpid()) + ".db")).string();
   std::unique_ptr<Storage> storage;
   ManualClock clock{SysSeconds{date::sys_days{2027_y / 3 / 1}}};
   Fixture() {

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "scheduler/config_files.h"
 #include "scheduler/storage.h"
 
@@ -16,7 +18,8 @@ struct TempDb {
   std::string path;
   TempDb() {
     path = (std::filesystem::temp_directory_path() /
-            ("arshjul-test-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".db"))
+            ("arshjul-test-" + std::to_string(::getpid()) + "-" +
+             std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".db"))
                .string();
     std::filesystem::remove(path);
   }

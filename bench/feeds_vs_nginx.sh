@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Feed serving against nginx serving the same bytes as a static file, side by side.
+# Targets (issue #4): >= 80 % of nginx's requests/s for full responses, >= 90 % for
+# 304 revalidations, p99 < 5 ms at 16 connections.
+#   bench/feeds_vs_nginx.sh [DURATION_SECONDS=10]
+# Needs a built build/arshjul; installs wrk and nginx-light if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+for p in wrk nginx-light bc curl; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ -n "${missing[*]:-}" ]]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+work=$(mktemp -d)
+trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+bin=build/arshjul
+cfg=config/roros
+
+# The leader whose two-year feed is closest to 100 KB.
+best= best_size=0
+for id in $(awk '/^\[\[person\]\]/{p=1} p && /^id = /{gsub(/"/,"",$3); id=$3} p && /roles = .*"leader"/{print id; p=0}' $cfg/people.toml); do
+  out=$($bin subscribe --config $cfg --db "$work/a.db" --person "$id" --base-url http://127.0.0.1:18181)
+  tok=$(awk '/^token:/{print $2}' <<<"$out")
+  echo "$id $tok" >> "$work/tokens"
+done
+$bin serve --config $cfg --db "$work/a.db" --listen 127.0.0.1:18181 --threads 2 > "$work/arshjul.log" 2>&1 &
+echo $! > "$work/arshjul.pid"
+for _ in $(seq 50); do curl -sf http://127.0.0.1:18181/healthz >/dev/null && break; sleep 0.1; done
+while read -r id tok; do
+  size=$(curl -s http://127.0.0.1:18181/feeds/$tok.ics | wc -c)
+  if [[ -z "$best" ]] || (( (size - 100000) ** 2 < (best_size - 100000) ** 2 )); then best=$tok best_size=$size best_id=$id; fi
+done < "$work/tokens"
+curl -s http://127.0.0.1:18181/feeds/$best.ics > "$work/feed.ics"
+events=$(grep -c '^BEGIN:VEVENT' "$work/feed.ics")
+etag=$(curl -sI http://127.0.0.1:18181/feeds/$best.ics | awk -F': ' 'tolower($1)=="etag"{print $2}' | tr -d '\r')
+
+mkdir -p "$work/www"
+cp "$work/feed.ics" "$work/www/feed.ics"
+cat > "$work/nginx.conf" <<NGX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log $work/nginx-access.log;
+  types { text/calendar ics; }
+  server { listen 127.0.0.1:18182; root $work/www; etag on; }
+}
+NGX
+nginx -c "$work/nginx.conf"
+sleep 0.5
+nginx_etag=$(curl -sI http://127.0.0.1:18182/feed.ics | awk -F': ' 'tolower($1)=="etag"{print $2}' | tr -d '\r')
+
+run() {  # URL [header] → "rps p99_ms"
+  local out
+  if [[ -n "${2:-}" ]]; then out=$(wrk -t2 -c16 -d"${duration}s" --latency -H "$2" "$1"); else out=$(wrk -t2 -c16 -d"${duration}s" --latency "$1"); fi
+  local rps p99
+  rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
+  echo "$rps $p99"
+}
+echo "feed: $best_id, $events events, $best_size bytes; wrk -t2 -c16 -d${duration}s on this $(nproc)-core machine"
+read -r a_full a_full_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics")
+read -r n_full n_full_p99 < <(run "http://127.0.0.1:18182/feed.ics")
+read -r a_304 a_304_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics" "If-None-Match: $etag")
+read -r n_304 n_304_p99 < <(run "http://127.0.0.1:18182/feed.ics" "If-None-Match: $nginx_etag")
+printf "%-22s %12s %12s %10s %10s %8s\n" "" "arshjul rps" "nginx rps" "ratio" "p99 ms" "(nginx)"
+printf "%-22s %12.0f %12.0f %9.0f%% %10.2f %8.2f\n" "full 200 responses" "$a_full" "$n_full" "$(echo "100*$a_full/$n_full" | bc -l)" "$a_full_p99" "$n_full_p99"
+printf "%-22s %12.0f %12.0f %9.0f%% %10.2f %8.2f\n" "304 revalidations" "$a_304" "$n_304" "$(echo "100*$a_304/$n_304" | bc -l)" "$a_304_p99" "$n_304_p99"
