@@ -23,6 +23,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Config config, Storage& storage, 
   return s;
 }
 
+std::string http_date(SysSeconds t) {
+  return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
+}
+
 CalendarEvent cancelled_event(const StoredOccurrence& s, const date::time_zone* zone) {
   CalendarEvent ev;
   ev.uid = s.uid;
@@ -76,6 +80,7 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   f.body = render_calendar(h, c.organisation.zone, events);
   f.etag = "\"" + sha256_hex(f.body).substr(0, 32) + "\"";
   f.last_modified = newest;
+  if (newest.time_since_epoch().count() > 0) f.last_modified_http = http_date(newest);
   return f;
 }
 

@@ -34,11 +34,15 @@ struct RenderedFeed {
   std::string body;
   std::string etag;           // strong, quoted, from the body
   SysSeconds last_modified{};
+  std::string last_modified_http;  // as the Last-Modified header has it; empty when unknown
   std::size_t events = 0;
 };
 
 // The same snapshot, filter and day always give the same bytes.
 RenderedFeed render_feed(const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now);
+
+// "Tue, 24 Nov 2026 16:00:00 GMT" (RFC 9110 IMF-fixdate).
+std::string http_date(SysSeconds t);
 
 // A stored occurrence the config no longer yields, as a cancelled event.
 CalendarEvent cancelled_event(const StoredOccurrence& stored, const date::time_zone* zone);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <sstream>
 #include <thread>
@@ -73,8 +74,15 @@ struct Metrics {
   }
 };
 
-std::string http_date(SysSeconds t) {
-  return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
+// The Date header, formatted once a second per thread.
+const std::string& date_header(SysSeconds now) {
+  thread_local long long second = -1;
+  thread_local std::string text;
+  if (now.time_since_epoch().count() != second) {
+    second = now.time_since_epoch().count();
+    text = http_date(now);
+  }
+  return text;
 }
 
 // IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", the only form we send.
@@ -117,9 +125,46 @@ class Daemon {
   Metrics metrics;
   std::atomic<bool> stopping{false};
 
+  // Lifecycle messages go out at once; access-log lines are buffered and
+  // flushed every second (flush_log), so logging costs no syscall a request.
   void log(const std::string& line) {
     std::lock_guard lock(log_mu_);
-    log_ << line << "\n" << std::flush;
+    log_ << log_buffer_ << line << "\n" << std::flush;
+    log_buffer_.clear();
+  }
+  void log_request(const std::string& line) {
+    std::lock_guard lock(log_mu_);
+    log_buffer_ += line;
+    log_buffer_ += '\n';
+    if (log_buffer_.size() > 64 * 1024) {
+      log_ << log_buffer_ << std::flush;
+      log_buffer_.clear();
+    }
+  }
+  void flush_log() {
+    std::lock_guard lock(log_mu_);
+    if (log_buffer_.empty()) return;
+    log_ << log_buffer_ << std::flush;
+    log_buffer_.clear();
+  }
+
+  // Subscriptions live in memory, indexed by token hash; another process
+  // (arshjul subscribe/unsubscribe) changes them in the database, which a
+  // once-a-second poll of SQLite's data_version notices.
+  void refresh_subscriptions() {
+    const long long v = storage->data_version();
+    if (v == subs_version_) return;
+    std::unordered_map<std::string, Subscription> fresh;
+    for (auto& [hash, sub] : storage->active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
+    std::unique_lock lock(subs_mu_);
+    subs_ = std::move(fresh);
+    subs_version_ = v;
+  }
+  std::optional<Subscription> subscription(const std::string& hash) {
+    std::shared_lock lock(subs_mu_);
+    auto it = subs_.find(hash);
+    if (it == subs_.end()) return std::nullopt;
+    return it->second;
   }
 
   std::shared_ptr<const Snapshot> snapshot() {
@@ -142,7 +187,7 @@ class Daemon {
     const SysSeconds now = clock.now();
     const long long day = date::floor<date::days>(now).time_since_epoch().count();
     {
-      std::lock_guard lock(cache_mu_);
+      std::shared_lock lock(cache_mu_);
       auto it = cache_.find(key);
       if (it != cache_.end() && it->second.generation == snap.generation && it->second.day == day)
         return it->second.feed;
@@ -196,9 +241,13 @@ class Daemon {
  private:
   std::ostream& log_;
   std::mutex log_mu_;
+  std::string log_buffer_;
+  std::shared_mutex subs_mu_;
+  std::unordered_map<std::string, Subscription> subs_;
+  long long subs_version_ = -1;
   std::mutex snap_mu_;
   std::shared_ptr<const Snapshot> snapshot_;
-  std::mutex cache_mu_;
+  std::shared_mutex cache_mu_;
   std::unordered_map<std::string, CachedFeed> cache_;
   std::mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> sessions_;
@@ -210,6 +259,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Daemon& d) : stream_(std::move(socket)), d_(d) {
     beast::error_code ec;
+
     auto ep = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? "-" : ep.address().to_string();
   }
@@ -300,12 +350,13 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool ics = token.size() > 4 && token.substr(token.size() - 4) == ".ics";
     if (ics) token.remove_suffix(4);
     // Hash and look up even a malformed token, so a miss costs what a hit does.
-    const auto sub = d_.storage->find_subscription(token_hash(token));
+    const std::string hash = token_hash(token);
+    const auto sub = d_.subscription(hash);
     auto snap = d_.snapshot();
     if (!ics || !sub) return send_text(Route::feed, http::status::not_found, "no such feed\n");
     auto filter = parse_feed_filter(snap->config, sub->filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
-    feed_ = d_.feed(std::string(token_hash(token)), *snap, *filter);
+    feed_ = d_.feed(hash, *snap, *filter);
     const auto& f = *feed_;
     bool not_modified = false;
     if (auto inm = req[http::field::if_none_match]; !inm.empty()) {
@@ -315,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto set_validators = [&](auto& res) {
       res.set(http::field::etag, f.etag);
-      if (f.last_modified.time_since_epoch().count() > 0) res.set(http::field::last_modified, http_date(f.last_modified));
+      if (!f.last_modified_http.empty()) res.set(http::field::last_modified, f.last_modified_http);
       res.set(http::field::cache_control, "private, max-age=300");
     };
     if (not_modified) {
@@ -347,7 +398,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned status = res.result_int();
     d_.metrics.count(route, status);
     res.set(http::field::server, "arshjul");
-    res.set(http::field::date, http_date(d_.clock.now()));
+    res.set(http::field::date, date_header(d_.clock.now()));
     res.keep_alive(keep_alive_ && !d_.stopping);
     const auto length = res.has_content_length() ? res[http::field::content_length] : beast::string_view("0");
     log_line_ = peer_ + " \"" + method_ + " " + target_ + "\" " + std::to_string(status) + " " + std::string(length);
@@ -370,7 +421,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(bool close_after, beast::error_code ec) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    if (d_.options.threads > 0) d_.log(date::format("%FT%TZ ", d_.clock.now()) + log_line_ + " " + std::to_string(us) + "us");
+    d_.log_request(date_header(d_.clock.now()) + " " + log_line_ + " " + std::to_string(us) + "us");
     response_.reset();
     serializer_.reset();
     feed_.reset();
@@ -438,6 +489,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   }
   Daemon d(o, clock, log, std::move(storage).value());
   d.set_snapshot(build_snapshot(std::move(config).value(), *d.storage, clock, 1));
+  d.refresh_subscriptions();
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
@@ -460,6 +512,21 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
   listener->accept();
 
+  asio::steady_timer tick(ioc);
+  std::function<void(beast::error_code)> on_tick = [&](beast::error_code tec) {
+    if (tec || d.stopping) return;
+    try {
+      d.refresh_subscriptions();
+    } catch (const std::exception& e) {
+      d.log(std::string("subscriptions: cannot read the database: ") + e.what());
+    }
+    d.flush_log();
+    tick.expires_after(std::chrono::seconds{1});
+    tick.async_wait(on_tick);
+  };
+  tick.expires_after(std::chrono::seconds{1});
+  tick.async_wait(on_tick);
+
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
     if (sec) return;
@@ -473,6 +540,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     d.stopping = true;
     listener->stop();
     d.close_idle_sessions();
+    tick.cancel();
     signals.cancel();
   };
   signals.async_wait(on_signal);
@@ -486,6 +554,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   for (int i = 1; i < o.threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  d.flush_log();
   d.log("stopped");
   return 0;
 }

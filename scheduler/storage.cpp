@@ -300,6 +300,21 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
+    std::vector<std::pair<std::string, Subscription>> out;
+    while (q.step()) out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}});
+    return out;
+  }
+
+  long long data_version() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "PRAGMA data_version");
+    q.step();
+    return q.integer(0);
+  }
+
  private:
   std::mutex mu_;
   sqlite3* db_;

@@ -72,6 +72,12 @@ class Storage {
   virtual long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) = 0;
   virtual bool revoke_subscription(std::string_view token_hash, SysSeconds now) = 0;
   virtual std::optional<Subscription> find_subscription(std::string_view token_hash) = 0;
+
+  // Every active subscription by token hash, for a server's in-memory index.
+  virtual std::vector<std::pair<std::string, Subscription>> active_subscriptions() = 0;
+
+  // Changes whenever another connection or process commits; cheap to poll.
+  virtual long long data_version() = 0;
 };
 
 // Opens (creating if needed) and migrates an SQLite database file.

@@ -148,6 +148,12 @@ s = socket.create_connection(("127.0.0.1", port), timeout=5)
 s.sendall(b"GARBAGE\r\n\r\n")
 check(s.recv(100).startswith(b"HTTP/1.1 400"), "a malformed request: 400")
 s.close()
+late = subscribe("--role", "verneombud")
+time.sleep(1.5)  # the daemon polls for new and revoked subscriptions once a second
+check(get(f"/feeds/{late}.ics")[0].status == 200, "a subscription made while the daemon runs is served")
+check(cli("unsubscribe", late, "--db", db).returncode == 0, "unsubscribe while the daemon runs")
+time.sleep(1.5)
+check(get(f"/feeds/{late}.ics")[0].status == 404, "a token revoked while the daemon runs: 404 within a second or two")
 resp, body = get("/healthz")
 check(resp.status == 200 and body == b"ok\n", "/healthz")
 
