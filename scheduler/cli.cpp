@@ -31,6 +31,7 @@ commands:
                                               every occurrence of the year as iCalendar
   sync DIR --db FILE                          store this year and next in FILE (SQLite)
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
+        [--request-timeout SECONDS] [--idle-timeout SECONDS]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
                                               127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
   subscribe [--config DIR] [--db FILE] [--base-url URL]
@@ -348,6 +349,16 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
     err << "arshjul serve: --threads expects 1 to 64\n";
     return 2;
   }
+  for (auto [name, target] : {std::pair{"--request-timeout", &o.request_timeout}, std::pair{"--idle-timeout", &o.idle_timeout}}) {
+    auto it = a.options.find(name);
+    if (it == a.options.end()) continue;
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 5 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1) {
+      err << "arshjul serve: " << name << " expects whole seconds from 1 to 99999, got \"" << v << "\"\n";
+      return 2;
+    }
+    *target = std::chrono::seconds{std::stoi(v)};
+  }
   return serve(o, clock, err);
 }
 
@@ -424,7 +435,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
   else if (cmd == "sync") allowed = {"--db"};
-  else if (cmd == "serve") allowed = {"--config", "--db", "--listen", "--threads"};
+  else if (cmd == "serve") allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
   else if (cmd == "unsubscribe") allowed = {"--db"};
   else {

@@ -75,7 +75,8 @@ check(r.returncode == 0, "unsubscribe revokes a token")
 check(cli("unsubscribe", revoked, "--db", db).returncode == 1, "revoking twice says there is no such subscription")
 
 log = open(proc_log, "w", encoding="utf-8")
-proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0"],
+proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
+                         "--request-timeout", "1", "--idle-timeout", "2"],
                         stdout=log, stderr=log)
 port = None
 for _ in range(100):
@@ -154,6 +155,11 @@ check(get(f"/feeds/{late}.ics")[0].status == 200, "a subscription made while the
 check(cli("unsubscribe", late, "--db", db).returncode == 0, "unsubscribe while the daemon runs")
 time.sleep(1.5)
 check(get(f"/feeds/{late}.ics")[0].status == 404, "a token revoked while the daemon runs: 404 within a second or two")
+slow = socket.create_connection(("127.0.0.1", port), timeout=5)
+slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+time.sleep(1.6)
+check(slow.recv(100) == b"", "a client too slow with its headers is disconnected after the request timeout")
+slow.close()
 resp, body = get("/healthz")
 check(resp.status == 200 and body == b"ok\n", "/healthz")
 
