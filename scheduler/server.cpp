@@ -259,6 +259,8 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Daemon& d) : stream_(std::move(socket)), d_(d) {
     beast::error_code ec;
+    // Room for a whole feed in one write, so a response rarely waits on the peer.
+    stream_.socket().set_option(asio::socket_base::send_buffer_size(1 << 20), ec);
 
     auto ep = stream_.socket().remote_endpoint(ec);
     peer_ = ec ? "-" : ep.address().to_string();
