@@ -191,13 +191,33 @@ std::optional<ExpansionFilter> wheel_filter(const Args& a, const Config& c, std:
   return filter;
 }
 
-int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+// What preview and export share: the config, --year and --wheel, checked.
+struct YearRequest {
+  Config config;
+  int year;
+  ExpansionFilter filter;
+};
+
+std::optional<YearRequest> year_request(const Args& a, const Clock& clock, std::ostream& err, int& code) {
   auto c = load(a, err);
-  if (!c) return 1;
+  code = 1;
+  if (!c) return std::nullopt;
   auto year = year_option(a, clock, *c, err);
-  if (!year) return 2;
-  const auto filter = wheel_filter(a, *c, err);
-  if (!filter) return 1;
+  code = 2;
+  if (!year) return std::nullopt;
+  auto filter = wheel_filter(a, *c, err);
+  code = 1;
+  if (!filter) return std::nullopt;
+  return YearRequest{std::move(*c), *year, *filter};
+}
+
+int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto request = year_request(a, clock, err, code);
+  if (!request) return code;
+  const Config* c = &request->config;
+  const int* year = &request->year;
+  const ExpansionFilter* filter = &request->filter;
   if (auto db = a.options.find("--db"); db != a.options.end()) {
     auto storage = open_db(db->second, err);
     if (!storage) return 1;
@@ -253,12 +273,12 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
 }
 
 int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
-  auto c = load(a, err);
-  if (!c) return 1;
-  auto year = year_option(a, clock, *c, err);
-  if (!year) return 2;
-  const auto filter = wheel_filter(a, *c, err);
-  if (!filter) return 1;
+  int code = 0;
+  auto request = year_request(a, clock, err, code);
+  if (!request) return code;
+  const Config* c = &request->config;
+  const int* year = &request->year;
+  const ExpansionFilter* filter = &request->filter;
   const Expansion e = expand_year(*c, *year, *filter);
   std::vector<CalendarEvent> events;
   events.reserve(e.occurrences.size());
