@@ -14,6 +14,7 @@ if [[ -n "${missing[*]:-}" ]]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 work=$(mktemp -d)
+chmod 755 "$work"  # nginx's workers run as www-data: a private temp dir would give them 403s
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 bin=build/arshjul
 cfg=config/roros
@@ -46,16 +47,24 @@ events { worker_connections 1024; }
 http {
   access_log $work/nginx-access.log;
   types { text/calendar ics; }
-  server { listen 127.0.0.1:18182; root $work/www; etag on; }
+  server { listen 127.0.0.1:18182; root $work/www; sendfile off; }  # nginx's built-in default
+  server { listen 127.0.0.1:18183; root $work/www; sendfile on; }   # as Debian's nginx.conf ships
 }
 NGX
 nginx -c "$work/nginx.conf"
 sleep 0.5
 nginx_etag=$(curl -sI http://127.0.0.1:18182/feed.ics | awk -F': ' 'tolower($1)=="etag"{print $2}' | tr -d '\r')
+# Both must serve the same bytes with 200, and 304 to their own ETag, or the comparison is void.
+cmp -s <(curl -s http://127.0.0.1:18182/feed.ics) "$work/feed.ics" || { echo "nginx does not serve the feed" >&2; exit 1; }
+for probe in "http://127.0.0.1:18181/feeds/$best.ics|$etag" "http://127.0.0.1:18182/feed.ics|$nginx_etag"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${probe#*|}" "${probe%%|*}")
+  [[ $code == 304 ]] || { echo "${probe%%|*} answers $code, not 304, to its own ETag" >&2; exit 1; }
+done
 
 run() {  # URL [header] → "rps p99_ms"
   local out
   if [[ -n "${2:-}" ]]; then out=$(wrk -t2 -c16 -d"${duration}s" --latency -H "$2" "$1"); else out=$(wrk -t2 -c16 -d"${duration}s" --latency "$1"); fi
+  if grep -q "Non-2xx" <<<"$out"; then echo "wrk saw error responses from $1:" >&2; echo "$out" >&2; exit 1; fi
   local rps p99
   rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
   p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
@@ -64,8 +73,13 @@ run() {  # URL [header] → "rps p99_ms"
 echo "feed: $best_id, $events events, $best_size bytes; wrk -t2 -c16 -d${duration}s on this $(nproc)-core machine"
 read -r a_full a_full_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics")
 read -r n_full n_full_p99 < <(run "http://127.0.0.1:18182/feed.ics")
+read -r s_full s_full_p99 < <(run "http://127.0.0.1:18183/feed.ics")
 read -r a_304 a_304_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics" "If-None-Match: $etag")
 read -r n_304 n_304_p99 < <(run "http://127.0.0.1:18182/feed.ics" "If-None-Match: $nginx_etag")
-printf "%-22s %12s %12s %10s %10s %8s\n" "" "arshjul rps" "nginx rps" "ratio" "p99 ms" "(nginx)"
-printf "%-22s %12.0f %12.0f %9.0f%% %10.2f %8.2f\n" "full 200 responses" "$a_full" "$n_full" "$(echo "100*$a_full/$n_full" | bc -l)" "$a_full_p99" "$n_full_p99"
-printf "%-22s %12.0f %12.0f %9.0f%% %10.2f %8.2f\n" "304 revalidations" "$a_304" "$n_304" "$(echo "100*$a_304/$n_304" | bc -l)" "$a_304_p99" "$n_304_p99"
+row() {  # label arshjul_rps arshjul_p99 nginx_rps nginx_p99
+  printf "%-34s %12.0f %12.0f %8.0f%% %10.2f %8.2f\n" "$1" "$2" "$4" "$(echo "100*$2/$4" | bc -l)" "$3" "$5"
+}
+printf "%-34s %12s %12s %9s %10s %8s\n" "" "arshjul rps" "nginx rps" "ratio" "p99 ms" "(nginx)"
+row "full 200 (nginx sendfile off)" "$a_full" "$a_full_p99" "$n_full" "$n_full_p99"
+row "full 200 (nginx sendfile on)" "$a_full" "$a_full_p99" "$s_full" "$s_full_p99"
+row "304 revalidations" "$a_304" "$a_304_p99" "$n_304" "$n_304_p99"
