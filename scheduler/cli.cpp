@@ -32,12 +32,16 @@ commands:
   sync DIR --db FILE                          store this year and next in FILE (SQLite)
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
         [--request-timeout SECONDS] [--idle-timeout SECONDS]
+        [--hook URL --hook-secret whsec_...] [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
                                               127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
   subscribe [--config DIR] [--db FILE] [--base-url URL]
             (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
                                               create a feed subscription and print its URLs
   unsubscribe TOKEN [--db FILE]               revoke a subscription
+  outbox list [--dead | --status STATUS] [--db FILE] [--limit N]
+                                              webhook messages, newest first
+  outbox retry ID [--db FILE]                 send a dead letter again
 )";
 
 struct Args {
@@ -69,6 +73,8 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
       a.options[s] = argv[++i];
     } else if (a.dir.empty() && needs_positional) {
       a.dir = s;
+    } else if (a.command == "outbox" && !a.options.count("__arg2")) {
+      a.options["__arg2"] = s;  // outbox retry ID
     } else {
       err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
       return std::nullopt;
@@ -76,7 +82,10 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
   }
   if (a.dir.empty() && needs_positional) {
     err << "arshjul " << a.command << ": missing "
-        << (a.command == "unsubscribe" ? "the token to revoke" : "the configuration folder (e.g. config/roros)") << "\n";
+        << (a.command == "unsubscribe" ? "the token to revoke"
+            : a.command == "outbox"    ? "`list` or `retry ID`"
+                                       : "the configuration folder (e.g. config/roros)")
+        << "\n";
     return std::nullopt;
   }
   return a;
@@ -379,7 +388,86 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
     }
     *target = std::chrono::seconds{std::stoi(v)};
   }
+  o.hook_url = option(a, "--hook", "");
+  o.hook_secret = option(a, "--hook-secret", "");
+  if (o.hook_url.empty() != o.hook_secret.empty()) {
+    err << "arshjul serve: --hook and --hook-secret go together\n";
+    return 2;
+  }
+  if (a.options.count("--clock")) {
+    auto start = parse_instant(a.options.at("--clock"));
+    if (!start) {
+      err << "arshjul serve: --clock: " << start.error() << "\n";
+      return 2;
+    }
+    double speed = 1;
+    try {
+      speed = std::stod(option(a, "--clock-speed", "1"));
+    } catch (const std::exception&) {
+      speed = -1;
+    }
+    if (!(speed > 0 && speed <= 1e9)) {
+      err << "arshjul serve: --clock-speed expects a factor above 0 and at most 1000000000\n";
+      return 2;
+    }
+    SimulatedClock simulated(*start, speed);
+    return serve(o, simulated, err);
+  }
+  if (a.options.count("--clock-speed")) {
+    err << "arshjul serve: --clock-speed needs --clock\n";
+    return 2;
+  }
   return serve(o, clock, err);
+}
+
+int cmd_outbox(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  if (a.dir == "list") {
+    std::string status = a.options.count("--dead") ? "dead" : option(a, "--status", "");
+    if (!status.empty() && status != "pending" && status != "sent" && status != "dead" && status != "dropped") {
+      err << "arshjul outbox list: --status expects pending, sent, dead or dropped\n";
+      return 2;
+    }
+    int limit = 100;
+    try {
+      limit = std::stoi(option(a, "--limit", "100"));
+    } catch (const std::exception&) {
+      limit = 0;
+    }
+    if (limit < 1) {
+      err << "arshjul outbox list: --limit expects a positive number\n";
+      return 2;
+    }
+    std::vector<std::vector<std::string>> table{
+        {"id", "status", "attempts", "due", "event", "hook", "recipient", "webhook-id", "occurrence", "last error"}};
+    for (const auto& m : storage->outbox(status, limit))
+      table.push_back({std::to_string(m.id), m.status, std::to_string(m.attempts), date::format("%FT%TZ", m.due),
+                       m.event_type, m.hook, m.recipient, m.webhook_id, m.occurrence_uid, m.last_error});
+    print_table(out, table);
+    return 0;
+  }
+  if (a.dir.rfind("retry", 0) == 0) {
+    const std::string id_text = option(a, "__arg2", "");
+    long long id = 0;
+    try {
+      id = std::stoll(id_text);
+    } catch (const std::exception&) {
+      id = 0;
+    }
+    if (id <= 0) {
+      err << "arshjul outbox retry: expects the message id from `arshjul outbox list --dead`\n";
+      return 2;
+    }
+    if (!storage->retry(id, clock.now())) {
+      err << "arshjul outbox retry: message " << id << " is not a dead or dropped message\n";
+      return 1;
+    }
+    out << "message " << id << " will be sent again\n";
+    return 0;
+  }
+  err << "arshjul outbox: expected `list` or `retry ID`\n";
+  return 2;
 }
 
 int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
@@ -455,7 +543,10 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
   else if (cmd == "sync") allowed = {"--db"};
-  else if (cmd == "serve") allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout"};
+  else if (cmd == "serve")
+    allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
+               "--hook", "--hook-secret", "--clock", "--clock-speed"};
+  else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
   else if (cmd == "unsubscribe") allowed = {"--db"};
   else {
@@ -463,12 +554,15 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
     return 2;
   }
   const bool positional = cmd != "serve" && cmd != "subscribe";
-  const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all"} : std::vector<std::string>{};
+  const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all"}
+                                         : cmd == "outbox"  ? std::vector<std::string>{"--dead"}
+                                                            : std::vector<std::string>{};
   auto args = parse_args(argc, argv, err, allowed, flags, positional);
   if (!args) return 2;
   if (cmd == "serve") return cmd_serve(*args, clock, err);
   if (cmd == "subscribe") return cmd_subscribe(*args, clock, out, err);
   if (cmd == "unsubscribe") return cmd_unsubscribe(*args, clock, out, err);
+  if (cmd == "outbox") return cmd_outbox(*args, clock, out, err);
   if (cmd == "check") return cmd_check(*args, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);

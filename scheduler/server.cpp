@@ -21,6 +21,9 @@
 #include <boost/beast/http.hpp>
 
 #include "scheduler/config_files.h"
+#include "scheduler/dispatcher.h"
+#include "scheduler/webhooks.h"
+#include "workflows/notifications.h"
 #include "scheduler/feeds.h"
 #include "scheduler/storage.h"
 #include "scheduler/tokens.h"
@@ -104,6 +107,56 @@ std::optional<SysSeconds> parse_http_date(std::string_view s) {
                                  date::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
   return SysSeconds{date::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{mi} + Seconds{sec};
+}
+
+// ---- the wheel's messages --------------------------------------------------------
+
+// The config, with the command line's quick-start hook added.
+Expected<Config> load_with_hooks(const ServerOptions& o) {
+  auto c = load_config_dir(o.config_dir);
+  if (!c || o.hook_url.empty()) return c;
+  Hook h;
+  h.id = "cli";
+  h.url = o.hook_url;
+  h.secret = o.hook_secret;
+  c.value().hooks.push_back(std::move(h));
+  return c;
+}
+
+// Puts every reminder and notice of the snapshot's horizon in the outbox
+// (once: keys are unique), and tells those who heard of an occurrence that
+// has since changed or been cancelled.
+std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now) {
+  if (snap.config.hooks.empty()) return "no hooks configured";
+  auto plan = plan_messages(snap.config, snap.expansion, now, [&](const std::string& uid) {
+    auto it = snap.stored.find(uid);
+    return it == snap.stored.end() ? 0 : it->second.sequence;
+  });
+  // Someone already reminded or notified of a changed occurrence hears of the
+  // change itself; a new reminder that is due at once would say it twice.
+  std::unordered_set<std::string> told;
+  for (const auto& uid : snap.sync.changed_uids)
+    for (const auto& [hook, person] : storage.told_about(uid)) told.insert(uid + "|" + person);
+  if (!told.empty())
+    std::erase_if(plan, [&](const PlannedMessage& m) {
+      return m.due <= now && told.count(m.occurrence->uid + "|" + m.recipient->id);
+    });
+  int added = storage.enqueue(outbox_messages(snap.config, plan));
+  int changes = 0;
+  auto tell = [&](const std::vector<std::string>& uids, std::string_view event) {
+    for (const auto& uid : uids) {
+      auto s = snap.stored.find(uid);
+      if (s == snap.stored.end()) continue;
+      const Occurrence* o = nullptr;
+      for (const auto& occ : snap.expansion.occurrences)
+        if (occ.uid == uid) o = &occ;
+      changes += storage.enqueue(change_messages(snap.config, event, s->second, o, storage.told_about(uid), now));
+    }
+  };
+  tell(snap.sync.changed_uids, "occurrence.changed");
+  tell(snap.sync.cancelled_uids, "occurrence.cancelled");
+  return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
+         " new in the outbox, " + std::to_string(changes) + " change notices";
 }
 
 // ---- the daemon's shared state ---------------------------------------------------
@@ -203,8 +256,10 @@ class Daemon {
     return rendered;
   }
 
+  Dispatcher* dispatcher = nullptr;
+
   void reload() {
-    auto config = load_config_dir(options.config_dir);
+    auto config = load_with_hooks(options);
     if (!config) {
       metrics.reloads_failed++;
       log("reload: " + options.config_dir + " has errors; still serving the previous config:\n" + config.error());
@@ -213,7 +268,10 @@ class Daemon {
     try {
       auto next = build_snapshot(std::move(config).value(), *storage, clock, snapshot()->generation + 1);
       const SyncStats s = next->sync;
+      const std::string planned = plan_outbox(*next, *storage, clock.now());
+      if (dispatcher) dispatcher->set_snapshot(next);
       set_snapshot(std::move(next));
+      log("outbox: " + planned);
       metrics.reloads_ok++;
       log("reload: ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
           std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
@@ -338,7 +396,7 @@ class Session : public std::enable_shared_from_this<Session> {
     switch (route) {
       case Route::healthz: return send_text(route, http::status::ok, "ok\n");
       case Route::metrics: {
-        auto res = text_response(http::status::ok, d_.metrics.text());
+        auto res = text_response(http::status::ok, d_.metrics.text() + (d_.dispatcher ? d_.dispatcher->metrics_text() : ""));
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         return send(route, std::move(res));
       }
@@ -474,7 +532,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 }  // namespace
 
 int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
-  auto config = load_config_dir(o.config_dir);
+  if (!o.hook_url.empty()) {
+    auto problem = check_hook_url(o.hook_url, false);
+    if (!problem) problem = check_hook_secret(o.hook_secret);
+    if (problem) {
+      log << "--hook: " << *problem << "\n";
+      return 1;
+    }
+  }
+  auto config = load_with_hooks(o);
   if (!config) {
     log << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
     return 1;
@@ -492,6 +558,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   Daemon d(o, clock, log, std::move(storage).value());
   d.set_snapshot(build_snapshot(std::move(config).value(), *d.storage, clock, 1));
   d.refresh_subscriptions();
+  const std::string planned = plan_outbox(*d.snapshot(), *d.storage, clock.now());
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
@@ -511,6 +578,11 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     return 1;
   }
   const unsigned short port = acceptor.local_endpoint().port();
+  SystemClock wall;
+  Dispatcher dispatcher(ioc, *d.storage, clock, wall, [&d](const std::string& line) { d.log(line); });
+  d.dispatcher = &dispatcher;
+  dispatcher.set_snapshot(d.snapshot());
+  dispatcher.start();
   auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
   listener->accept();
 
@@ -519,6 +591,10 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     if (tec || d.stopping) return;
     try {
       d.refresh_subscriptions();
+      // A simulated clock can run into the next year: move the horizon along.
+      const auto snap = d.snapshot();
+      const LocalDays today = date::floor<date::days>(to_local(clock.now(), snap->config.organisation.zone));
+      if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) d.reload();
     } catch (const std::exception& e) {
       d.log(std::string("subscriptions: cannot read the database: ") + e.what());
     }
@@ -542,12 +618,14 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     d.stopping = true;
     listener->stop();
     d.close_idle_sessions();
+    dispatcher.stop();
     tick.cancel();
     signals.cancel();
   };
   signals.async_wait(on_signal);
 
   const auto snap = d.snapshot();
+  d.log("outbox: " + planned);
   d.log("arshjul serving " + snap->config.organisation.name + " (" + o.config_dir + ", " +
         std::to_string(snap->expansion.occurrences.size()) + " occurrences " + format_date(snap->horizon_from) + " to " +
         format_date(snap->horizon_to) + ") on http://" + o.host + ":" + std::to_string(port) + " with " + o.db_path);

@@ -25,10 +25,13 @@ struct ServerOptions {
   std::size_t max_target = 2048;             // longer URLs get 414
   std::size_t max_header = 16 * 1024;        // larger headers get 431
   std::size_t max_body = 64 * 1024;          // larger bodies get 413
+  std::string hook_url;                      // a quick-start hook for every event type
+  std::string hook_secret;                   // its "whsec_..." secret
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit code. Startup problems
-// (bad config, port taken) are written to `log` and give 1.
+// (bad config, port taken) are written to `log` and give 1. `clock` is the
+// wheel's time (maybe simulated); webhook timestamps use the real time.
 int serve(const ServerOptions& options, const Clock& clock, std::ostream& log);
 
 }  // namespace arshjul

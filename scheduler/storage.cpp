@@ -50,6 +50,29 @@ CREATE TABLE subscription (
   revoked_utc  INTEGER
 );
 )sql",
+    R"sql(
+CREATE TABLE outbox (
+  id                INTEGER PRIMARY KEY,
+  key               TEXT NOT NULL,
+  hook              TEXT NOT NULL,
+  webhook_id        TEXT NOT NULL,
+  event_type        TEXT NOT NULL,
+  occurrence_uid    TEXT NOT NULL DEFAULT '',
+  sequence          INTEGER NOT NULL DEFAULT 0,
+  recipient         TEXT NOT NULL DEFAULT '',
+  payload           TEXT NOT NULL,
+  due_utc           INTEGER NOT NULL,
+  next_attempt_utc  INTEGER NOT NULL,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  status            TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead', 'dropped')),
+  last_error        TEXT NOT NULL DEFAULT '',
+  sent_utc          INTEGER NOT NULL DEFAULT 0,
+  created_utc       INTEGER NOT NULL,
+  UNIQUE (hook, key)
+);
+CREATE INDEX outbox_pending ON outbox (status, next_attempt_utc);
+CREATE INDEX outbox_by_occurrence ON outbox (occurrence_uid);
+)sql",
 };
 
 std::string fnv1a_hex(std::string_view s) {
@@ -229,11 +252,13 @@ class SqliteStorage final : public Storage {
         update.bind(9, t).bind(10, audience).bind(11, o.uid).run();
         if (it->second.cancelled) ++stats.restored;
         else ++stats.changed;
+        stats.changed_uids.push_back(o.uid);
       }
       for (const auto& [uid, row] : rows) {
         if (row.seen || row.cancelled) continue;
         cancel.bind(1, t).bind(2, uid).run();
         ++stats.cancelled;
+        stats.cancelled_uids.push_back(uid);
       }
       exec("COMMIT");
     } catch (...) {
@@ -313,6 +338,115 @@ class SqliteStorage final : public Storage {
     Statement q(db_, "PRAGMA data_version");
     q.step();
     return q.integer(0);
+  }
+
+  int enqueue(const std::vector<OutboxMessage>& messages) override {
+    std::lock_guard lock(mu_);
+    exec("BEGIN IMMEDIATE");
+    int added = 0;
+    try {
+      Statement ins(db_,
+                    "INSERT OR IGNORE INTO outbox (key, hook, webhook_id, event_type, occurrence_uid, sequence, "
+                    "recipient, payload, due_utc, next_attempt_utc, created_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+      for (const auto& m : messages) {
+        ins.bind(1, m.key).bind(2, m.hook).bind(3, m.webhook_id).bind(4, m.event_type).bind(5, m.occurrence_uid);
+        ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
+        ins.bind(9, static_cast<long long>(m.due.time_since_epoch().count()));
+        ins.bind(10, static_cast<long long>(m.next_attempt.time_since_epoch().count()));
+        ins.bind(11, static_cast<long long>(m.due.time_since_epoch().count())).run();
+        added += sqlite3_changes(db_);
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+    return added;
+  }
+
+  static constexpr const char* kOutboxColumns =
+      "id, key, hook, webhook_id, event_type, occurrence_uid, sequence, recipient, payload, due_utc, "
+      "next_attempt_utc, attempts, status, last_error, sent_utc";
+
+  static OutboxMessage outbox_row(const Statement& q) {
+    OutboxMessage m;
+    m.id = q.integer(0);
+    m.key = q.text(1);
+    m.hook = q.text(2);
+    m.webhook_id = q.text(3);
+    m.event_type = q.text(4);
+    m.occurrence_uid = q.text(5);
+    m.sequence = static_cast<int>(q.integer(6));
+    m.recipient = q.text(7);
+    m.payload = q.text(8);
+    m.due = SysSeconds{Seconds{q.integer(9)}};
+    m.next_attempt = SysSeconds{Seconds{q.integer(10)}};
+    m.attempts = static_cast<int>(q.integer(11));
+    m.status = q.text(12);
+    m.last_error = q.text(13);
+    m.sent = SysSeconds{Seconds{q.integer(14)}};
+    return m;
+  }
+
+  std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
+                      " FROM outbox WHERE status = 'pending' AND next_attempt_utc <= ? ORDER BY next_attempt_utc, id LIMIT ?")
+                         .c_str());
+    q.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, static_cast<long long>(limit));
+    std::vector<OutboxMessage> out;
+    while (q.step()) out.push_back(outbox_row(q));
+    return out;
+  }
+
+  void mark_sent(long long id, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement u(db_, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_utc = ?, last_error = '' WHERE id = ?");
+    u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
+  }
+
+  void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) override {
+    std::lock_guard lock(mu_);
+    Statement u(db_, "UPDATE outbox SET status = ?, attempts = ?, next_attempt_utc = ?, last_error = ? WHERE id = ?");
+    u.bind(1, std::string_view(dead ? "dead" : "pending")).bind(2, static_cast<long long>(attempts));
+    u.bind(3, static_cast<long long>(next_attempt.time_since_epoch().count())).bind(4, error).bind(5, id).run();
+  }
+
+  void mark_dropped(long long id, std::string_view reason) override {
+    std::lock_guard lock(mu_);
+    Statement u(db_, "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?");
+    u.bind(1, reason).bind(2, id).run();
+  }
+
+  std::vector<OutboxMessage> outbox(std::string_view status, int limit) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
+                      " FROM outbox WHERE (? = '' OR status = ?) ORDER BY id DESC LIMIT ?")
+                         .c_str());
+    q.bind(1, status).bind(2, status).bind(3, static_cast<long long>(limit));
+    std::vector<OutboxMessage> out;
+    while (q.step()) out.push_back(outbox_row(q));
+    return out;
+  }
+
+  bool retry(long long id, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement u(db_,
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
+                "WHERE id = ? AND status IN ('dead', 'dropped')");
+    u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_,
+                "SELECT DISTINCT hook, recipient FROM outbox WHERE occurrence_uid = ? AND status = 'sent' "
+                "AND event_type IN ('reminder.due', 'notice.early')");
+    q.bind(1, uid);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.step()) out.emplace_back(q.text(0), q.text(1));
+    return out;
   }
 
  private:

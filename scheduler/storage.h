@@ -40,8 +40,30 @@ struct Subscription {
   SysSeconds created{};
 };
 
+// One message in the durable outbox. `webhook_id` is the idempotency key a
+// receiver sees, the same on every attempt.
+struct OutboxMessage {
+  long long id = 0;
+  std::string key;             // unique per hook: event|occurrence|sequence|rule|recipient
+  std::string hook;
+  std::string webhook_id;
+  std::string event_type;
+  std::string occurrence_uid;
+  int sequence = 0;
+  std::string recipient;
+  std::string payload;         // JSON body
+  SysSeconds due{};
+  SysSeconds next_attempt{};
+  int attempts = 0;
+  std::string status = "pending";  // pending | sent | dead | dropped
+  std::string last_error;
+  SysSeconds sent{};
+};
+
 // What a sync did.
 struct SyncStats {
+  std::vector<std::string> changed_uids;    // SEQUENCE raised, still scheduled
+  std::vector<std::string> cancelled_uids;  // newly cancelled
   int inserted = 0;
   int changed = 0;     // content or time changed: SEQUENCE raised
   int cancelled = 0;   // no longer in the config: STATUS:CANCELLED, SEQUENCE raised
@@ -78,6 +100,21 @@ class Storage {
 
   // Changes whenever another connection or process commits; cheap to poll.
   virtual long long data_version() = 0;
+
+  // The outbox. Enqueueing ignores a (hook, key) already present, so
+  // planning twice never sends twice; returns how many were new.
+  virtual int enqueue(const std::vector<OutboxMessage>& messages) = 0;
+  // Pending messages whose next attempt is due, oldest first.
+  virtual std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) = 0;
+  virtual void mark_sent(long long id, SysSeconds now) = 0;
+  virtual void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) = 0;
+  virtual void mark_dropped(long long id, std::string_view reason) = 0;
+  // Messages by status ("" for all), newest first.
+  virtual std::vector<OutboxMessage> outbox(std::string_view status, int limit) = 0;
+  // A dead (or dropped) message goes back to pending, attempts reset; false if there is no such message.
+  virtual bool retry(long long id, SysSeconds now) = 0;
+  // Who was sent a reminder or notice for an occurrence, by hook: they are owed word of a change.
+  virtual std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) = 0;
 };
 
 // Opens (creating if needed) and migrates an SQLite database file.

@@ -195,7 +195,7 @@ class Loader {
   // ---- the organisation file ---------------------------------------------
 
   void read_organisation(const toml::table& root, const std::string& file, Config& c) {
-    check_keys(root, file, "", {"organisation", "level", "unit", "committee"});
+    check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook"});
     const toml::node* on = root.get("organisation");
     if (!on || !on->is_table()) {
       error(file, on ? pos_of(on->source()) : Pos{1, 1}, "organisation",
@@ -274,6 +274,42 @@ class Loader {
       }
     });
     if (!root.get("unit")) error(file, Pos{1, 1}, "unit", "missing [[unit]]: at least the top unit is required");
+
+    std::set<std::string> hook_ids;
+    for_tables(root, "hook", file, [&](const toml::table& t, const std::string& p) {
+      check_keys(t, file, p, {"id", "url", "secret", "events", "timeout_seconds", "max_attempts", "ca_file", "insecure"});
+      Hook h;
+      auto id = get_id(t, "id", file, p);
+      auto url = get_string(t, "url", file, p, true);
+      auto secret = get_string(t, "secret", file, p, true);
+      if (id && !hook_ids.insert(*id).second) error(file, pos_in(t, "id"), p + ".id", "duplicate hook id " + quoted(*id));
+      if (auto v = get_bool(t, "insecure", file, p)) h.insecure = *v;
+      if (url) {
+        if (auto problem = check_hook_url(*url, h.insecure)) error(file, pos_in(t, "url"), p + ".url", *problem);
+        h.url = *url;
+      }
+      if (secret) {
+        if (auto problem = check_hook_secret(*secret)) error(file, pos_in(t, "secret"), p + ".secret", *problem);
+        h.secret = *secret;
+      }
+      const std::vector<std::string> known(std::begin(kEventTypes), std::end(kEventTypes));
+      for_strings(t, "events", file, p, [&](const std::string& e, Pos ep, const std::string& f) {
+        if (std::find(known.begin(), known.end(), e) == known.end()) {
+          std::string msg = "unknown event type " + quoted(e);
+          if (auto s = did_you_mean(e, known)) msg += " (did you mean " + quoted(*s) + "?)";
+          else msg += " (expected one of: " + join(known, ", ") + ")";
+          error(file, ep, f, msg);
+        }
+        h.events.push_back(e);
+      });
+      if (auto v = get_int(t, "timeout_seconds", file, p, 1, 300)) h.timeout = Seconds{*v};
+      if (auto v = get_int(t, "max_attempts", file, p, 1, 50)) h.max_attempts = static_cast<int>(*v);
+      if (auto v = get_string(t, "ca_file", file, p, false)) h.ca_file = *v;
+      if (id && url && secret) {
+        h.id = *id;
+        c.hooks.push_back(std::move(h));
+      }
+    });
 
     std::set<std::string> committee_ids;
     for_tables(root, "committee", file, [&](const toml::table& t, const std::string& p) {
@@ -701,6 +737,39 @@ std::optional<toml::table> parse_file(const SourceFile& f, Loader& loader) {
     return std::nullopt;
   }
 }
+
+}  // namespace
+
+std::optional<std::string> check_hook_url(std::string_view url, bool insecure) {
+  const bool https = url.rfind("https://", 0) == 0, http = url.rfind("http://", 0) == 0;
+  if (!https && !http) return "expected an http:// or https:// URL, got \"" + std::string(url) + "\"";
+  std::string_view rest = url.substr(https ? 8 : 7);
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.empty() || authority.find('@') != std::string_view::npos)
+    return "expected a URL with a host (and no user:password@), got \"" + std::string(url) + "\"";
+  std::string_view host = authority;
+  if (host.front() == '[') host = host.substr(0, host.find(']') + 1);
+  else host = host.substr(0, host.find(':'));
+  const bool loopback = host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]";
+  if (http && !loopback && !insecure)
+    return "plain http:// is only allowed to loopback addresses; use https:// or set insecure = true";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_hook_secret(std::string_view secret) {
+  const std::string expected = "expected \"whsec_\" followed by a base64 key (at least 16 bytes)";
+  if (secret.rfind("whsec_", 0) != 0) return expected;
+  const std::string_view b64 = secret.substr(6);
+  if (b64.size() < 24 || b64.size() % 4 != 0) return expected;
+  for (std::size_t i = 0; i < b64.size(); ++i) {
+    const char ch = b64[i];
+    const bool pad = ch == '=' && i >= b64.size() - 2;
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/' || pad)) return expected;
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);

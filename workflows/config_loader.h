@@ -44,6 +44,10 @@ struct LoadResult {
 
 LoadResult load_config(const ConfigSources& sources);
 
+// Why a webhook URL or secret is not acceptable, if it is not.
+std::optional<std::string> check_hook_url(std::string_view url, bool insecure);
+std::optional<std::string> check_hook_secret(std::string_view secret);
+
 // The closest of `candidates` to `word`, if it is close enough to be a typo.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 

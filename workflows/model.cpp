@@ -51,6 +51,13 @@ std::string_view kind_name(ActivityKind kind) {
   return "?";
 }
 
+bool Hook::wants(std::string_view event_type) const {
+  if (events.empty()) return true;
+  for (const auto& e : events)
+    if (e == event_type) return true;
+  return false;
+}
+
 const Unit* Config::find_unit(std::string_view id) const {
   for (const auto& u : units)
     if (u.id == id) return &u;

@@ -134,8 +134,27 @@ struct Organisation {
   WorkingDayRules working_days;
 };
 
+// The event types arshjul delivers by webhook (docs/webhooks.md).
+inline constexpr std::string_view kEventTypes[] = {
+    "reminder.due", "notice.early", "occurrence.changed", "occurrence.cancelled",
+    "registration.created", "task.due", "task.overdue"};
+
+// An HTTP endpoint that receives signed event messages (Standard Webhooks).
+struct Hook {
+  std::string id;
+  std::string url;                  // https://..., or http:// to loopback (or with insecure)
+  std::string secret;               // "whsec_" + base64 key
+  std::vector<std::string> events;  // empty: every event type
+  Seconds timeout{10};
+  int max_attempts = 8;
+  std::string ca_file;              // extra CA certificates (PEM), for internal CAs and tests
+  bool insecure = false;
+  bool wants(std::string_view event_type) const;
+};
+
 struct Config {
   Organisation organisation;
+  std::vector<Hook> hooks;
   std::vector<Level> levels;        // top first
   std::vector<Unit> units;
   std::vector<Committee> committees;

@@ -1,0 +1,359 @@
+#include "scheduler/dispatcher.h"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include "scheduler/webhooks.h"
+
+namespace arshjul {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+constexpr int kMaxInFlightPerHook = 16;
+constexpr int kBatch = 512;
+
+struct Target {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string path;
+};
+
+std::optional<Target> parse_target(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u) return std::nullopt;
+  Target t;
+  t.tls = u->scheme() == "https";
+  t.host = std::string(u->host());
+  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
+  t.path = std::string(u->encoded_target());
+  if (t.path.empty()) t.path = "/";
+  return t;
+}
+
+// One POST. Calls `done(status, error)` exactly once.
+class Delivery : public std::enable_shared_from_this<Delivery> {
+ public:
+  using Done = std::function<void(unsigned status, std::string error)>;
+
+  Delivery(asio::io_context& ioc, std::shared_ptr<ssl::context> tls, Target target, Seconds timeout,
+           http::request<http::string_body> req, Done done)
+      : resolver_(asio::make_strand(ioc)), target_(std::move(target)), timeout_(timeout), req_(std::move(req)),
+        done_(std::move(done)) {
+    if (target_.tls) tls_stream_.emplace(resolver_.get_executor(), *tls);
+    else plain_.emplace(resolver_.get_executor());
+  }
+
+  void run() {
+    resolver_.async_resolve(target_.host, target_.port,
+                            beast::bind_front_handler(&Delivery::on_resolve, shared_from_this()));
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *plain_; }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) return finish(0, "cannot resolve " + target_.host + ": " + ec.message());
+    lowest().expires_after(timeout_);
+    lowest().async_connect(results, beast::bind_front_handler(&Delivery::on_connect, shared_from_this()));
+  }
+
+  void on_connect(beast::error_code ec, const tcp::endpoint&) {
+    if (ec) return finish(0, "cannot connect to " + target_.host + ":" + target_.port + ": " + ec.message());
+    if (tls_stream_) {
+      if (!SSL_set_tlsext_host_name(tls_stream_->native_handle(), target_.host.c_str()))
+        return finish(0, "TLS: cannot set SNI");
+      tls_stream_->set_verify_callback(ssl::host_name_verification(target_.host));
+      lowest().expires_after(timeout_);
+      tls_stream_->async_handshake(ssl::stream_base::client,
+                                   beast::bind_front_handler(&Delivery::on_handshake, shared_from_this()));
+      return;
+    }
+    write();
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return finish(0, "TLS handshake with " + target_.host + ": " + ec.message());
+    write();
+  }
+
+  void write() {
+    lowest().expires_after(timeout_);
+    auto self = shared_from_this();
+    auto on_write = [self](beast::error_code ec, std::size_t) { self->on_write(ec); };
+    if (tls_stream_) http::async_write(*tls_stream_, req_, on_write);
+    else http::async_write(*plain_, req_, on_write);
+  }
+
+  void on_write(beast::error_code ec) {
+    if (ec) return finish(0, "sending: " + ec.message());
+    lowest().expires_after(timeout_);
+    parser_.body_limit(64 * 1024);
+    auto self = shared_from_this();
+    auto on_read = [self](beast::error_code rec, std::size_t) { self->on_read(rec); };
+    if (tls_stream_) http::async_read(*tls_stream_, buffer_, parser_, on_read);
+    else http::async_read(*plain_, buffer_, parser_, on_read);
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == beast::error::timeout) return finish(0, "no answer within " + std::to_string(timeout_.count()) + " s");
+    if (ec) return finish(0, "reading the answer: " + ec.message());
+    const unsigned status = parser_.get().result_int();
+    std::string body = parser_.get().body().substr(0, 200);
+    finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body));
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  void finish(unsigned status, std::string error) {
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(status, std::move(error));
+  }
+
+  tcp::resolver resolver_;
+  Target target_;
+  Seconds timeout_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
+  http::request<http::string_body> req_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+  Done done_;
+};
+
+}  // namespace
+
+Seconds retry_delay(int attempt) {
+  static constexpr long long kDelays[] = {5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600};
+  const int i = std::clamp(attempt, 1, static_cast<int>(std::size(kDelays)) + 1) - 1;
+  return Seconds{i < static_cast<int>(std::size(kDelays)) ? kDelays[i] : 10 * 3600};
+}
+
+struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
+  asio::io_context& ioc;
+  Storage& storage;
+  const Clock& clock;
+  const Clock& wall;
+  Log log;
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::steady_timer timer;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::unordered_map<std::string, std::shared_ptr<ssl::context>> tls;  // by hook id
+  std::unordered_set<long long> in_flight;
+  std::unordered_map<std::string, int> in_flight_by_hook;
+  bool running = false;
+  bool backlog = false;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0};
+
+  State(asio::io_context& io, Storage& s, const Clock& c, const Clock& w, Log l)
+      : ioc(io), storage(s), clock(c), wall(w), log(std::move(l)), strand(asio::make_strand(io)), timer(strand) {}
+
+  std::shared_ptr<ssl::context> tls_for(const Hook& h) {
+    auto it = tls.find(h.id);
+    if (it != tls.end()) return it->second;
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    ctx->set_default_verify_paths();
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (!h.ca_file.empty()) {
+      beast::error_code ec;
+      ctx->load_verify_file(h.ca_file, ec);
+      if (ec) log("hook " + h.id + ": cannot load ca_file " + h.ca_file + ": " + ec.message());
+    }
+    tls.emplace(h.id, ctx);
+    return ctx;
+  }
+
+  void schedule(std::chrono::milliseconds after) {
+    timer.expires_after(after);
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->tick();
+    });
+  }
+
+  void tick() {
+    if (!running || !snapshot) return;
+    const SysSeconds now = clock.now();
+    // Polling every 100 ms real: what falls due before the next poll goes
+    // now, so a fast simulated clock never sends a notice late.
+    const SysSeconds horizon = now + Seconds{static_cast<long long>(clock.speed() * 0.1)};
+    std::vector<OutboxMessage> due;
+    try {
+      due = storage.due_messages(horizon, kBatch);
+    } catch (const std::exception& e) {
+      log(std::string("outbox: cannot read: ") + e.what());
+    }
+    for (auto& m : due) {
+      if (in_flight.count(m.id)) continue;
+      consider(std::move(m), now);
+    }
+    schedule(std::chrono::milliseconds(due.size() >= kBatch ? 5 : 100));
+  }
+
+  void consider(OutboxMessage m, SysSeconds now) {
+    const Snapshot& snap = *snapshot;
+    const Hook* hook = nullptr;
+    for (const auto& h : snap.config.hooks)
+      if (h.id == m.hook) hook = &h;
+    if (!hook) {
+      storage.mark_failed(m.id, m.attempts, now, "hook \"" + m.hook + "\" is no longer configured", true);
+      dead++;
+      return;
+    }
+    if (m.event_type == "reminder.due" || m.event_type == "notice.early") {
+      auto it = snap.stored.find(m.occurrence_uid);
+      const StoredOccurrence* s = it == snap.stored.end() ? nullptr : &it->second;
+      std::string why;
+      if (s && (s->cancelled || s->sequence > m.sequence)) why = "superseded: the occurrence changed or was cancelled";
+      else if (s && s->start <= now) why = "the occurrence had already begun";
+      if (!why.empty()) {
+        storage.mark_dropped(m.id, why);
+        dropped++;
+        log("outbox: dropped " + m.event_type + " " + m.webhook_id + " for " + m.occurrence_uid + ": " + why);
+        return;
+      }
+      if (m.event_type == "notice.early" && now > m.due + std::chrono::hours{1}) {
+        m.payload = mark_late(m.payload);
+        late++;
+      }
+    }
+    if (in_flight_by_hook[m.hook] >= kMaxInFlightPerHook) {
+      backlog = true;  // picked up as soon as a delivery to this hook completes
+      return;
+    }
+    deliver(std::move(m), *hook);
+  }
+
+  void deliver(OutboxMessage m, const Hook& hook) {
+    auto target = parse_target(hook.url);
+    if (!target) {
+      storage.mark_failed(m.id, m.attempts + 1, clock.now(), "hook URL cannot be parsed: " + hook.url, true);
+      dead++;
+      return;
+    }
+    const long long ts = wall.now().time_since_epoch().count();
+    auto signature = sign_webhook(hook.secret, m.webhook_id, ts, m.payload);
+    if (!signature) {
+      storage.mark_failed(m.id, m.attempts + 1, clock.now(), signature.error(), true);
+      dead++;
+      return;
+    }
+    http::request<http::string_body> req{http::verb::post, target->path, 11};
+    req.set(http::field::host, target->host);
+    req.set(http::field::user_agent, "arshjul");
+    req.set(http::field::content_type, "application/json");
+    req.set("webhook-id", m.webhook_id);
+    req.set("webhook-timestamp", std::to_string(ts));
+    req.set("webhook-signature", *signature);
+    req.set("arshjul-clock", date::format("%FT%TZ", clock.now()));  // the wheel's time, which a demo may simulate
+    req.keep_alive(false);
+    req.body() = m.payload;
+    req.prepare_payload();
+    in_flight.insert(m.id);
+    in_flight_by_hook[m.hook]++;
+    const int max_attempts = hook.max_attempts;
+    auto tls_ctx = target->tls ? tls_for(hook) : nullptr;
+    auto self = shared_from_this();
+    auto d = std::make_shared<Delivery>(
+        ioc, tls_ctx, *target, hook.timeout, std::move(req),
+        [self, m, max_attempts](unsigned status, std::string error) {
+          asio::post(self->strand, [self, m, max_attempts, status, error = std::move(error)] {
+            self->completed(m, max_attempts, status, error);
+          });
+        });
+    d->run();
+  }
+
+  void completed(const OutboxMessage& m, int max_attempts, unsigned status, const std::string& error) {
+    in_flight.erase(m.id);
+    in_flight_by_hook[m.hook]--;
+    if (backlog && running) {
+      backlog = false;
+      asio::post(strand, [self = shared_from_this()] { self->tick(); });
+    }
+    const SysSeconds now = clock.now();
+    try {
+      if (status / 100 == 2) {
+        storage.mark_sent(m.id, now);
+        sent++;
+        return;
+      }
+      const int attempts = m.attempts + 1;
+      failed++;
+      if (attempts >= max_attempts) {
+        storage.mark_failed(m.id, attempts, now, error, true);
+        dead++;
+        log("outbox: dead letter " + m.webhook_id + " (" + m.event_type + ") after " + std::to_string(attempts) +
+            " attempts: " + error);
+        return;
+      }
+      const Seconds base = retry_delay(attempts);
+      std::uniform_real_distribution<double> jitter(0.9, 1.1);
+      const Seconds delay{static_cast<long long>(static_cast<double>(base.count()) * jitter(rng))};
+      storage.mark_failed(m.id, attempts, now + std::max(delay, Seconds{1}), error, false);
+    } catch (const std::exception& e) {
+      log(std::string("outbox: cannot record a delivery: ") + e.what());
+    }
+  }
+};
+
+Dispatcher::Dispatcher(asio::io_context& ioc, Storage& storage, const Clock& clock, const Clock& wall, Log log)
+    : state_(std::make_shared<State>(ioc, storage, clock, wall, std::move(log))) {}
+
+Dispatcher::~Dispatcher() = default;
+
+void Dispatcher::set_snapshot(std::shared_ptr<const Snapshot> snapshot) {
+  asio::post(state_->strand, [s = state_, snapshot = std::move(snapshot)]() mutable {
+    s->snapshot = std::move(snapshot);
+    s->tls.clear();  // hooks may have changed their CA
+  });
+}
+
+void Dispatcher::start() {
+  asio::post(state_->strand, [s = state_] {
+    s->running = true;
+    s->schedule(std::chrono::milliseconds(0));
+  });
+}
+
+void Dispatcher::stop() {
+  asio::post(state_->strand, [s = state_] {
+    s->running = false;
+    s->timer.cancel();
+  });
+}
+
+std::string Dispatcher::metrics_text() const {
+  std::ostringstream o;
+  o << "# HELP arshjul_webhook_deliveries_total Webhook delivery outcomes.\n"
+       "# TYPE arshjul_webhook_deliveries_total counter\n"
+       "arshjul_webhook_deliveries_total{result=\"sent\"} " << state_->sent.load() << "\n"
+       "arshjul_webhook_deliveries_total{result=\"failed\"} " << state_->failed.load() << "\n"
+       "arshjul_webhook_deliveries_total{result=\"dead\"} " << state_->dead.load() << "\n"
+       "arshjul_webhook_deliveries_total{result=\"dropped\"} " << state_->dropped.load() << "\n"
+       "# HELP arshjul_webhook_late_notices_total Early notices sent after their due time.\n"
+       "# TYPE arshjul_webhook_late_notices_total counter\n"
+       "arshjul_webhook_late_notices_total " << state_->late.load() << "\n";
+  return o.str();
+}
+
+}  // namespace arshjul

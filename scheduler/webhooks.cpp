@@ -1,0 +1,182 @@
+#include "scheduler/webhooks.h"
+
+#include <array>
+
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "scheduler/tokens.h"
+#include "workflows/events.h"
+
+namespace arshjul {
+namespace json = boost::json;
+namespace {
+
+std::string iso(SysSeconds t) { return date::format("%FT%TZ", t); }
+
+std::string local_iso(SysSeconds t, const date::time_zone* zone) {
+  const LocalSeconds l = to_local(t, zone);
+  const auto offset = (l.time_since_epoch() - t.time_since_epoch()).count() / 60;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset < 0 ? '-' : '+', static_cast<int>(std::abs(offset) / 60),
+                static_cast<int>(std::abs(offset) % 60));
+  return date::format("%FT%T", l) + buf;
+}
+
+json::object person_json(const Person& p) {
+  json::array roles;
+  for (Role r : p.roles) roles.emplace_back(role_name(r));
+  return {{"id", p.id}, {"name", p.name}, {"email", p.email}, {"unit", p.unit}, {"roles", std::move(roles)}};
+}
+
+json::object occurrence_json(const Config& c, const Occurrence& o, int sequence, bool cancelled) {
+  json::array agenda;
+  for (const auto& item : o.activity->agenda) agenda.emplace_back(item);
+  json::object j{{"uid", o.uid},
+                 {"sequence", sequence},
+                 {"status", cancelled ? "cancelled" : "scheduled"},
+                 {"title", occurrence_title(o)},
+                 {"wheel", {{"id", o.wheel->id}, {"name", o.wheel->name}}},
+                 {"activity", o.activity->id},
+                 {"kind", kind_name(o.activity->kind)},
+                 {"unit", o.unit ? json::value(json::object{{"id", o.unit->id}, {"name", o.unit->name}}) : nullptr},
+                 {"all_day", o.all_day},
+                 {"start", o.all_day ? json::value(format_date(o.first_day)) : json::value(local_iso(o.start, c.organisation.zone))},
+                 {"end", o.all_day ? json::value(format_date(o.last_day)) : json::value(local_iso(o.end, c.organisation.zone))},
+                 {"location", o.activity->location},
+                 {"agenda", std::move(agenda)},
+                 {"description", occurrence_description(o)}};
+  if (o.moved) j["moved_from"] = format_date(o.moved->from), j["move_reason"] = o.moved->reason.describe();
+  return j;
+}
+
+json::object envelope(const Config& c, std::string_view type, SysSeconds when, json::object data) {
+  data["organisation"] = json::object{{"id", c.organisation.id}, {"name", c.organisation.name}};
+  return {{"type", type}, {"version", kPayloadVersion}, {"timestamp", iso(when)}, {"data", std::move(data)}};
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t len = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts padding as zero bytes.
+  if (!text.empty() && text.back() == '=') --len;
+  if (text.size() > 1 && text[text.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+Expected<std::string> sign_webhook(std::string_view secret, std::string_view webhook_id, long long timestamp,
+                                   std::string_view body) {
+  if (secret.rfind("whsec_", 0) != 0) return Error{"a webhook secret starts with whsec_"};
+  auto key = base64_decode(secret.substr(6));
+  if (!key || key->empty()) return Error{"the webhook secret after whsec_ is not base64"};
+  std::string content;
+  content.reserve(webhook_id.size() + body.size() + 24);
+  content.append(webhook_id).append(".").append(std::to_string(timestamp)).append(".").append(body);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
+            reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac.data(), &len))
+    return Error{"HMAC-SHA256 failed"};
+  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), len));
+}
+
+std::string webhook_id_for(std::string_view hook, std::string_view key) {
+  return "msg_" + sha256_hex(std::string(hook) + "\n" + std::string(key)).substr(0, 32);
+}
+
+std::vector<OutboxMessage> outbox_messages(const Config& c, const std::vector<PlannedMessage>& plan) {
+  std::vector<OutboxMessage> out;
+  for (const PlannedMessage& m : plan) {
+    std::string body;
+    for (const Hook& h : c.hooks) {
+      if (!h.wants(m.event_type)) continue;
+      if (body.empty()) {
+        json::object data{{"recipient", person_json(*m.recipient)},
+                          {"occurrence", occurrence_json(c, *m.occurrence, m.sequence, false)},
+                          {"late", false}};
+        if (m.event_type == "notice.early") {
+          data["notice"] = json::object{{"days_before", m.notice_days},
+                                        {"documents_due", format_date(m.documents_due)}};
+        } else {
+          data["reminder"] = json::object{{"before", format_duration(m.before)}};
+        }
+        body = json::serialize(envelope(c, m.event_type, m.due, std::move(data)));
+      }
+      OutboxMessage row;
+      row.key = m.key;
+      row.hook = h.id;
+      row.webhook_id = webhook_id_for(h.id, m.key);
+      row.event_type = m.event_type;
+      row.occurrence_uid = m.occurrence->uid;
+      row.sequence = m.sequence;
+      row.recipient = m.recipient->id;
+      row.payload = body;
+      row.due = m.due;
+      row.next_attempt = m.due;
+      out.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
+std::vector<OutboxMessage> change_messages(const Config& c, std::string_view event_type, const StoredOccurrence& s,
+                                           const Occurrence* o, const std::vector<std::pair<std::string, std::string>>& told,
+                                           SysSeconds now) {
+  std::vector<OutboxMessage> out;
+  for (const auto& [hook_id, person_id] : told) {
+    const Hook* hook = nullptr;
+    for (const auto& h : c.hooks)
+      if (h.id == hook_id && h.wants(event_type)) hook = &h;
+    if (!hook) continue;
+    json::object recipient{{"id", person_id}};
+    if (const Person* p = c.find_person(person_id)) recipient = person_json(*p);
+    json::object occurrence;
+    if (o) {
+      occurrence = occurrence_json(c, *o, s.sequence, event_type == "occurrence.cancelled");
+    } else {
+      occurrence = {{"uid", s.uid}, {"sequence", s.sequence}, {"status", "cancelled"}, {"title", s.title},
+                    {"wheel", {{"id", s.wheel}}}, {"activity", s.activity}, {"location", s.location},
+                    {"all_day", s.all_day}, {"start", local_iso(s.start, c.organisation.zone)},
+                    {"end", local_iso(s.end, c.organisation.zone)}};
+    }
+    OutboxMessage row;
+    row.key = message_key(event_type, s.uid, s.sequence, "change", person_id);
+    row.hook = hook_id;
+    row.webhook_id = webhook_id_for(hook_id, row.key);
+    row.event_type = std::string(event_type);
+    row.occurrence_uid = s.uid;
+    row.sequence = s.sequence;
+    row.recipient = person_id;
+    row.payload = json::serialize(envelope(c, event_type, now,
+                                           json::object{{"recipient", std::move(recipient)},
+                                                        {"occurrence", std::move(occurrence)}}));
+    row.due = now;
+    row.next_attempt = now;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::string mark_late(const std::string& payload) {
+  json::value v = json::parse(payload);
+  v.as_object()["data"].as_object()["late"] = true;
+  return json::serialize(v);
+}
+
+}  // namespace arshjul

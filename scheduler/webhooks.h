@@ -1,0 +1,43 @@
+// Webhook messages: their JSON payloads (docs/webhooks.md) and their
+// signatures per the Standard Webhooks specification.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calendars/expected.h"
+#include "scheduler/storage.h"
+#include "workflows/notifications.h"
+
+namespace arshjul {
+
+inline constexpr int kPayloadVersion = 1;
+
+// "v1,<base64 HMAC-SHA256>" over "<webhook_id>.<timestamp>.<body>", keyed
+// with the base64-decoded part of "whsec_..." after the prefix.
+Expected<std::string> sign_webhook(std::string_view secret, std::string_view webhook_id, long long timestamp,
+                                   std::string_view body);
+
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+
+// "msg_" + 32 hex digits derived from the hook and the message key: stable,
+// so every retry and every re-plan of the same message carries the same id.
+std::string webhook_id_for(std::string_view hook, std::string_view key);
+
+// Outbox rows for planned reminders and notices, one per hook that wants the event.
+std::vector<OutboxMessage> outbox_messages(const Config& config, const std::vector<PlannedMessage>& plan);
+
+// Outbox rows telling everyone who heard of an occurrence that it changed
+// or was cancelled. `occurrence` is null for a cancellation whose activity
+// is gone; `stored` then supplies what the recipients last saw.
+std::vector<OutboxMessage> change_messages(const Config& config, std::string_view event_type,
+                                           const StoredOccurrence& stored, const Occurrence* occurrence,
+                                           const std::vector<std::pair<std::string, std::string>>& told,
+                                           SysSeconds now);
+
+// Marks a payload as sent after its due time (an early notice that is late).
+std::string mark_late(const std::string& payload);
+
+}  // namespace arshjul

@@ -1,0 +1,80 @@
+"""End to end: kill -9 the daemon in the middle of a burst of deliveries,
+start it again, and check every message arrived at least once, with any
+duplicate carrying the same webhook-id.
+
+Run: /usr/bin/python3 tests/e2e/webhook_crash_test.py BINARY CONFIG_DIR WORKDIR
+"""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from receiver import Receiver  # noqa: E402
+
+BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if not cond:
+        print(f"FAILED: {what}")
+        sys.exit(1)
+    passed += 1
+    print(f"ok: {what}")
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+cfg = os.path.join(WORK, "config")
+shutil.copytree(CONFIG, cfg)
+# A big union: 1,200 more hovedtillitsvalgte, so one central meeting's early
+# notice is a burst of well over a thousand messages.
+with open(os.path.join(cfg, "people.toml"), "a", encoding="utf-8") as f:
+    for i in range(1200):
+        f.write(f'\n[[person]]\nid = "htv-{i}"\nname = "Tillitsvalgt {i}"\nroles = ["hovedtillitsvalgt"]\nunion = "Fagforbundet"\n')
+db = os.path.join(WORK, "arshjul.db")
+secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+rx = Receiver(secret)
+# 1 March 2027: the notice for the meeting on 9 March is already due (late), for everyone at once.
+args = [BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0", "--hook", rx.url(),
+        "--hook-secret", secret, "--clock", "2027-03-01T07:00:00+01:00"]
+log = open(os.path.join(WORK, "daemon.log"), "w", encoding="utf-8")
+first = subprocess.Popen(args, stdout=log, stderr=log)
+end = time.time() + 30
+while time.time() < end and len(rx.received) < 300:
+    time.sleep(0.005)
+first.kill()  # SIGKILL: no chance to finish anything
+first.wait()
+at_kill = len(rx.received)
+check(at_kill >= 300, f"killed with -9 after {at_kill} deliveries")
+
+outbox = lambda status: subprocess.run([BINARY, "outbox", "list", "--db", db, "--status", status, "--limit", "1000000"],
+                                       capture_output=True, text=True).stdout
+killed_at = max(h["arshjul-clock"] for _, h, _ in rx.received)
+rows = re.findall(r"^\d+\s+(\w+)\s+\d+\s+(\S+)\s+\S+\s+\S+\s+\S+\s+(msg_[0-9a-f]{32})", outbox(""), re.M)
+expected = {w for status, due, w in rows if status == "sent" or (status == "pending" and due <= killed_at)}
+check(len(expected) >= 1000 and at_kill < len(expected), f"the burst: {len(expected)} messages due, {at_kill} delivered when the daemon died")
+
+second = subprocess.Popen(args, stdout=log, stderr=log)
+end = time.time() + 90
+while time.time() < end and not expected <= {w for w, _, _ in rx.received}:
+    time.sleep(0.2)
+second.terminate()
+check(second.wait(timeout=20) == 0, "the restarted daemon stops cleanly")
+got = [w for w, _, _ in rx.received]
+check(expected <= set(got), f"after the restart every one of the {len(expected)} messages arrived at least once")
+dupes = len(got) - len(set(got))
+bodies = {}
+consistent = True
+for w, _, p in rx.received:
+    key = (p["type"], p["data"]["occurrence"]["uid"], p["data"]["recipient"]["id"])
+    consistent = consistent and bodies.setdefault(w, key) == key
+check(consistent, f"{dupes} duplicates, each with the same webhook-id and content as the first delivery")
+check(not rx.bad, "every signature valid")
+rx.stop()
+print(f"{passed} passed, 0 failed")

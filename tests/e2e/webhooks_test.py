@@ -1,0 +1,109 @@
+"""End to end: a year of config/roros under a simulated clock, delivered to a
+real receiver that checks every signature itself.
+
+Run: /usr/bin/python3 tests/e2e/webhooks_test.py BINARY CONFIG_DIR WORKDIR
+"""
+import base64
+import collections
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from receiver import Receiver  # noqa: E402
+
+BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+passed = 0
+log_path = None
+
+
+def check(cond, what):
+    global passed
+    if not cond:
+        print(f"FAILED: {what}")
+        if log_path and os.path.exists(log_path):
+            print("--- daemon log (tail) ---")
+            print("".join(open(log_path, encoding="utf-8").readlines()[-20:]))
+        sys.exit(1)
+    passed += 1
+    print(f"ok: {what}")
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+db = os.path.join(WORK, "arshjul.db")
+log_path = os.path.join(WORK, "daemon.log")
+secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+rx = Receiver(secret)
+
+# One simulated year in about 40 real seconds.
+speed = 800000
+start = "2027-01-01T00:00:00+01:00"
+log = open(log_path, "w", encoding="utf-8")
+proc = subprocess.Popen([BINARY, "serve", "--config", CONFIG, "--db", db, "--listen", "127.0.0.1:0",
+                         "--hook", rx.url(), "--hook-secret", secret, "--clock", start, "--clock-speed", str(speed)],
+                        stdout=log, stderr=log)
+year_end = dt.datetime(2028, 1, 1, tzinfo=dt.timezone.utc)
+t0 = time.time()
+deadline = t0 + 31_600_000 / speed + 30
+while time.time() < deadline:
+    time.sleep(1)
+    if proc.poll() is not None:
+        break
+    # Simulated now, from the daemon's own clock header on the latest delivery.
+    with rx.lock:
+        last = rx.received[-1][1].get("arshjul-clock") if rx.received else None
+    if last and last >= "2027-12-31T":
+        break
+time.sleep(2)
+proc.send_signal(signal.SIGTERM)
+check(proc.wait(timeout=20) == 0, "the daemon ran the simulated year and stopped cleanly")
+
+with rx.lock:
+    received = list(rx.received)
+    bad = list(rx.bad)
+check(not bad, f"every request carried a valid Standard Webhooks signature and a fresh timestamp ({bad[:3]})")
+ids = [w for w, _, _ in received]
+dupes = [w for w, n in collections.Counter(ids).items() if n > 1]
+check(len(received) > 100, f"{len(received)} messages delivered")
+check(not dupes, f"each message arrived exactly once when nothing failed ({len(dupes)} duplicates)")
+
+out = subprocess.run([BINARY, "outbox", "list", "--db", db, "--status", "sent", "--limit", "1000000"],
+                     capture_output=True, text=True).stdout
+sent_ids = set(re.findall(r"\bmsg_[0-9a-f]{32}\b", out))
+check(sent_ids == set(ids), f"what the outbox marks sent ({len(sent_ids)}) is exactly what the receiver got ({len(set(ids))})")
+pending = subprocess.run([BINARY, "outbox", "list", "--db", db, "--status", "pending", "--limit", "1000000"],
+                         capture_output=True, text=True).stdout
+overdue = [l for l in pending.splitlines()[1:] if re.search(r"\s2027-", l)]
+check(not overdue, f"nothing due in 2027 is left pending ({overdue[:3]})")
+
+# Every union rep's early notice for every partssamarbeid meeting, at least days_before ahead.
+notices = collections.defaultdict(set)
+for _, headers, p in received:
+    if p["type"] != "notice.early":
+        continue
+    occ, days = p["data"]["occurrence"], p["data"]["notice"]["days_before"]
+    start_at = dt.datetime.fromisoformat(occ["start"])
+    sent_at = dt.datetime.fromisoformat(headers["arshjul-clock"].replace("Z", "+00:00"))
+    if start_at - sent_at >= dt.timedelta(days=days):
+        notices[occ["uid"]].add(p["data"]["recipient"]["id"])
+    else:
+        # Only a notice that was already due when the wheel started may be late, and it says so.
+        check(p["data"]["late"] and start_at - dt.timedelta(days=days) < dt.datetime.fromisoformat(start),
+              f"notice for {occ['uid']} due before the wheel started, sent {start_at - sent_at} ahead, is marked late")
+reps = re.findall(r'^id = "([a-z0-9-]+)"[^\[]*?roles = \[[^\]]*"hovedtillitsvalgt"', open(os.path.join(CONFIG, "people.toml"), encoding="utf-8").read(), re.M | re.S)
+export = subprocess.run([BINARY, "export", CONFIG, "--year", "2027"], capture_output=True, text=True).stdout
+central = [u for u in re.findall(r"^UID:(drofting-htv\.\d{8}@roros\.arshjul)", export, re.M) if u >= "drofting-htv.20270115"]
+check(reps and central, f"{len(reps)} hovedtillitsvalgte and {len(central)} central drøfting meetings from mid-January")
+missing = [(u, r) for u in central for r in reps if r not in notices.get(u, set())]
+check(not missing, f"every hovedtillitsvalgt got the early notice of every central meeting, each at least 14 days ahead ({missing[:3]})")
+reminders = [p for _, _, p in received if p["type"] == "reminder.due"]
+check(reminders and all("agenda" in p["data"]["occurrence"] for p in reminders), f"{len(reminders)} reminders, each with the agenda")
+rx.stop()
+print(f"{passed} passed, 0 failed")
