@@ -156,3 +156,29 @@ TEST_CASE("Windows take from and to, and refuse rules") {
   auto bad = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"A\"\nkind = \"window\"\nfrom = \"12-01\"\nto = \"01-31\"\nrule = \"FREQ=YEARLY\"\n");
   CHECK_FALSE(bad.ok());
 }
+
+TEST_CASE("Hooks: plain http only to loopback, a whsec_ secret, known event types") {
+  std::string org = kOrg;
+  org += R"(
+[[hook]]
+id = "intranett"
+url = "http://intranett.kommune.no/arshjul"
+secret = "not-a-secret"
+events = ["reminder.due", "notice.erly"]
+)";
+  auto r = load_wheel(kWheelHead, org);
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("hook[0].url: plain http:// is only allowed to loopback addresses"));
+  CHECK_THAT(e, Catch::Contains("hook[0].secret: expected \"whsec_\""));
+  CHECK_THAT(e, Catch::Contains("hook[0].events[1]: unknown event type \"notice.erly\" (did you mean \"notice.early\"?)"));
+  std::string ok = kOrg;
+  ok += "\n[[hook]]\nid = \"lokal\"\nurl = \"http://127.0.0.1:9000/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n"
+        "[[hook]]\nid = \"https\"\nurl = \"https://hooks.kommune.no/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n"
+        "timeout_seconds = 5\nmax_attempts = 3\n";
+  auto good = load_wheel(kWheelHead, ok);
+  INFO(all_errors(good));
+  REQUIRE(good.ok());
+  CHECK(good.config->hooks.size() == 2);
+  CHECK(good.config->hooks[1].max_attempts == 3);
+}

@@ -1,0 +1,58 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "scheduler/config_files.h"
+#include "workflows/notifications.h"
+
+using namespace arshjul;
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+namespace {
+Config mini() {
+  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
+  REQUIRE(c);
+  return std::move(c).value();
+}
+}  // namespace
+
+TEST_CASE("The union rep's early notice goes out 14 days ahead at 08:00, with the documents deadline") {
+  const Config c = mini();
+  const Expansion e = expand_year(c, 2027);
+  const auto plan = plan_messages(c, e, SysSeconds{date::sys_days{2027_y / 1 / 1}}, [](const auto&) { return 0; });
+  const PlannedMessage* n = nullptr;
+  for (const auto& m : plan)
+    if (m.event_type == "notice.early" && m.occurrence->uid == "drofting.20270315@mini.arshjul") n = &m;
+  REQUIRE(n);
+  CHECK(n->recipient->id == "kari");
+  CHECK(n->due == SysSeconds{date::sys_days{2027_y / 3 / 1}} + 7h);  // 08:00 CET
+  CHECK(n->documents_due == LocalDays{2027_y / 3 / 8});
+}
+
+TEST_CASE("Reminders go to the activity's participants the configured time before") {
+  const Config c = mini();
+  const Expansion e = expand_year(c, 2027);
+  const auto plan = plan_messages(c, e, SysSeconds{date::sys_days{2027_y / 1 / 1}}, [](const auto&) { return 0; });
+  std::set<std::string> who;
+  for (const auto& m : plan)
+    if (m.event_type == "reminder.due" && m.occurrence->uid == "drofting.20270315@mini.arshjul") {
+      who.insert(m.recipient->id);
+      CHECK(m.due == m.occurrence->start - 48h);
+    }
+  CHECK(who == std::set<std::string>{"ola", "kari"});  // leader@top and hovedtillitsvalgt
+}
+
+TEST_CASE("Nothing is planned for occurrences that have begun, and keys carry the sequence") {
+  const Config c = mini();
+  const Expansion e = expand_year(c, 2027);
+  const SysSeconds june{date::sys_days{2027_y / 6 / 1}};
+  const auto plan = plan_messages(c, e, june, [](const auto&) { return 3; });
+  for (const auto& m : plan) {
+    CHECK(m.occurrence->start > june);
+    CHECK_THAT(m.key, Catch::Contains("|3|"));
+  }
+  std::set<std::string> keys;
+  for (const auto& m : plan) keys.insert(m.key);
+  CHECK(keys.size() == plan.size());
+}
