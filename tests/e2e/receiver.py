@@ -4,7 +4,7 @@ itself (Python's hmac, not arshjul's code) and records what arrived.
 Modes are switched by POST /control with a JSON body {"mode": "...", "count": N}:
   ok       answer 204
   fail     answer 500 for the next `count` requests, then ok
-  slow     sleep 3 s before answering (the sender's timeout is shorter)
+  slow     sleep 5 s before answering (the sender's timeout is shorter)
 """
 import base64
 import hashlib
@@ -56,7 +56,7 @@ class Receiver:
                         receiver.bad.append(f"{wid}: signature ok={ok_sig}, timestamp fresh={fresh}")
                     return self.answer(401)
                 if mode == "slow":
-                    time.sleep(3)
+                    time.sleep(5)
                 if mode == "fail":
                     return self.answer(500)
                 with receiver.lock:
