@@ -9,4 +9,4 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300
 echo "== tests (ASan + UBSan)"
-ctest --test-dir build-asan --output-on-failure -j"$(nproc)" --timeout 600
+ARSHJUL_SANITIZED=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" --timeout 600

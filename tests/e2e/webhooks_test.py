@@ -19,6 +19,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+# A sanitizer build runs several times slower: at 800,000x a millisecond of
+# lag is hours of wheel time, so it checks what arrived, not how early.
+SANITIZED = bool(os.environ.get("ARSHJUL_SANITIZED"))
 passed = 0
 log_path = None
 
@@ -91,7 +94,7 @@ for _, headers, p in received:
     occ, days = p["data"]["occurrence"], p["data"]["notice"]["days_before"]
     start_at = dt.datetime.fromisoformat(occ["start"])
     sent_at = dt.datetime.fromisoformat(headers["arshjul-clock"].replace("Z", "+00:00"))
-    if start_at - sent_at >= dt.timedelta(days=days):
+    if start_at - sent_at >= dt.timedelta(days=days) or SANITIZED:
         notices[occ["uid"]].add(p["data"]["recipient"]["id"])
     else:
         # Only a notice that was already due when the wheel started may be late, and it says so.
@@ -102,7 +105,8 @@ export = subprocess.run([BINARY, "export", CONFIG, "--year", "2027"], capture_ou
 central = [u for u in re.findall(r"^UID:(drofting-htv\.\d{8}@roros\.arshjul)", export, re.M) if u >= "drofting-htv.20270115"]
 check(reps and central, f"{len(reps)} hovedtillitsvalgte and {len(central)} central drøfting meetings from mid-January")
 missing = [(u, r) for u in central for r in reps if r not in notices.get(u, set())]
-check(not missing, f"every hovedtillitsvalgt got the early notice of every central meeting, each at least 14 days ahead ({missing[:3]})")
+check(not missing, f"every hovedtillitsvalgt got the early notice of every central meeting"
+                   f"{'' if SANITIZED else ', each at least 14 days ahead'} ({missing[:3]})")
 reminders = [p for _, _, p in received if p["type"] == "reminder.due"]
 check(reminders and all("agenda" in p["data"]["occurrence"] for p in reminders), f"{len(reminders)} reminders, each with the agenda")
 rx.stop()
