@@ -126,9 +126,14 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
 // Puts every reminder and notice of the snapshot's horizon in the outbox
 // (once: keys are unique), and tells those who heard of an occurrence that
 // has since changed or been cancelled.
-std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now) {
+// How far ahead messages are planned into the outbox, and how early the
+// next window is planned (the 1 s tick checks).
+constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
+constexpr Seconds kReplanBefore = std::chrono::hours{24 * 16};
+
+std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
   if (snap.config.hooks.empty()) return "no hooks configured";
-  auto plan = plan_messages(snap.config, snap.expansion, now, [&](const std::string& uid) {
+  auto plan = plan_messages(snap.config, snap.expansion, now, until, [&](const std::string& uid) {
     auto it = snap.stored.find(uid);
     return it == snap.stored.end() ? 0 : it->second.sequence;
   });
@@ -257,6 +262,7 @@ class Daemon {
   }
 
   Dispatcher* dispatcher = nullptr;
+  SysSeconds planned_until{};  // the outbox holds every message due by then
 
   void reload() {
     auto config = load_with_hooks(options);
@@ -268,7 +274,8 @@ class Daemon {
     try {
       auto next = build_snapshot(std::move(config).value(), *storage, clock, snapshot()->generation + 1);
       const SyncStats s = next->sync;
-      const std::string planned = plan_outbox(*next, *storage, clock.now());
+      planned_until = clock.now() + kPlanAhead;
+      const std::string planned = plan_outbox(*next, *storage, clock.now(), planned_until);
       if (dispatcher) dispatcher->set_snapshot(next);
       set_snapshot(std::move(next));
       log("outbox: " + planned);
@@ -558,7 +565,8 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   Daemon d(o, clock, log, std::move(storage).value());
   d.set_snapshot(build_snapshot(std::move(config).value(), *d.storage, clock, 1));
   d.refresh_subscriptions();
-  const std::string planned = plan_outbox(*d.snapshot(), *d.storage, clock.now());
+  d.planned_until = clock.now() + kPlanAhead;
+  const std::string planned = plan_outbox(*d.snapshot(), *d.storage, clock.now(), d.planned_until);
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
@@ -586,7 +594,9 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
   listener->accept();
 
-  asio::steady_timer tick(ioc);
+  // Signals and the tick share a strand: reloads and planning never overlap.
+  auto control = asio::make_strand(ioc);
+  asio::steady_timer tick(control);
   std::function<void(beast::error_code)> on_tick = [&](beast::error_code tec) {
     if (tec || d.stopping) return;
     try {
@@ -594,7 +604,12 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
       // A simulated clock can run into the next year: move the horizon along.
       const auto snap = d.snapshot();
       const LocalDays today = date::floor<date::days>(to_local(clock.now(), snap->config.organisation.zone));
-      if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) d.reload();
+      if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
+        d.reload();
+      } else if (clock.now() + kReplanBefore > d.planned_until) {
+        d.planned_until = clock.now() + kPlanAhead;
+        plan_outbox(*snap, *d.storage, clock.now(), d.planned_until);
+      }
     } catch (const std::exception& e) {
       d.log(std::string("subscriptions: cannot read the database: ") + e.what());
     }
@@ -605,7 +620,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   tick.expires_after(std::chrono::seconds{1});
   tick.async_wait(on_tick);
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
     if (sec) return;
     if (sig == SIGHUP) {

@@ -85,6 +85,20 @@ Expected<FeedFilter> parse_feed_filter(const Config& c, std::string_view text) {
   return Error{"expected all, person:ID, role:ROLE, unit:ID or wheel:ID, got \"" + std::string(text) + "\""};
 }
 
+namespace {
+
+// A person's feed, for a person already in hand (no lookup by id).
+bool person_sees(const Config& c, const Person& p, const Occurrence& o) {
+  const Activity& a = *o.activity;
+  if (any_selects(c, a.participants, p, o.unit)) return true;
+  if (a.notice && any_selects(c, a.notice->to, p, o.unit)) return true;
+  // Windows and deadlines that name nobody are every leader's business.
+  return a.participants.empty() && a.kind != ActivityKind::meeting && has_role(p, Role::leader) &&
+         (!o.unit || o.unit->id == p.unit);
+}
+
+}  // namespace
+
 bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
   const Activity& a = *o.activity;
   switch (f.kind) {
@@ -97,12 +111,7 @@ bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
     }
     case FeedFilter::Kind::person: {
       const Person* p = c.find_person(f.ref);
-      if (!p) return false;
-      if (any_selects(c, a.participants, *p, o.unit)) return true;
-      if (a.notice && any_selects(c, a.notice->to, *p, o.unit)) return true;
-      // Windows and deadlines that name nobody are every leader's business.
-      return a.participants.empty() && a.kind != ActivityKind::meeting && has_role(*p, Role::leader) &&
-             (!o.unit || o.unit->id == p->unit);
+      return p && person_sees(c, *p, o);
     }
   }
   return false;
@@ -111,7 +120,7 @@ bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
 std::string audience_key(const Config& c, const Occurrence& o) {
   std::string key = "|";
   for (const auto& p : c.people)
-    if (feed_includes(c, FeedFilter{FeedFilter::Kind::person, p.id}, o)) key += "p:" + p.id + "|";
+    if (person_sees(c, p, o)) key += "p:" + p.id + "|";
   for (auto r : role_names())
     if (feed_includes(c, FeedFilter{FeedFilter::Kind::role, std::string(r)}, o)) key += "r:" + std::string(r) + "|";
   return key;

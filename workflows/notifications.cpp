@@ -32,9 +32,8 @@ std::string message_key(std::string_view event_type, std::string_view uid, int s
   return k;
 }
 
-void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeconds now,
+void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeconds until,
                      std::vector<PlannedMessage>& out) {
-  (void)now;
   const Activity& a = *o.activity;
   if (a.notice) {
     const LocalDays day = o.first_day - date::days{a.notice->days_before};
@@ -43,7 +42,7 @@ void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeco
     const SysSeconds due = std::min(to_utc(LocalSeconds{day} + kNoticeSendTime, c.organisation.zone),
                                     o.start - date::days{a.notice->days_before});
     const std::string rule = "notice:" + std::to_string(a.notice->days_before) + "d";
-    for (const Person* p : recipients(c, a.notice->to, o)) {
+    for (const Person* p : due > until ? std::vector<const Person*>{} : recipients(c, a.notice->to, o)) {
       PlannedMessage m;
       m.event_type = "notice.early";
       m.key = message_key(m.event_type, o.uid, sequence, rule, p->id);
@@ -59,6 +58,7 @@ void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeco
   for (const Reminder& r : a.reminders) {
     const std::string rule = "reminder:" + format_duration(r.before);
     const SysSeconds due = o.start - r.before;
+    if (due > until) continue;
     for (const Person* p : recipients(c, r.to, o)) {
       PlannedMessage m;
       m.event_type = "reminder.due";

@@ -33,30 +33,31 @@ inline constexpr Seconds kNoticeSendTime = std::chrono::hours{8};
 std::vector<const Person*> recipients(const Config& config, const std::vector<Selector>& selectors,
                                       const Occurrence& occurrence);
 
-// The reminders and notices of every occurrence in `expansion` that have
-// not lost their point by `now`: reminders of occurrences that have not
-// started, notices of meetings still ahead (a notice already due is still
-// sent, and marked late by the sender). `sequence_of` gives an
-// occurrence's current SEQUENCE (part of the key).
+// The reminders and notices due by `until` of every occurrence in
+// `expansion` that has not lost its point by `now`: reminders of
+// occurrences that have not started, notices of meetings still ahead (a
+// notice already due is still sent, and marked late by the sender).
+// Planning a window at a time keeps the outbox small for large rosters.
+// `sequence_of` gives an occurrence's current SEQUENCE (part of the key).
 template <class SequenceOf>
 std::vector<PlannedMessage> plan_messages(const Config& config, const Expansion& expansion, SysSeconds now,
-                                          SequenceOf&& sequence_of);
+                                          SysSeconds until, SequenceOf&& sequence_of);
 
 // The key of one message; also used for change and cancellation notices.
 std::string message_key(std::string_view event_type, std::string_view uid, int sequence, std::string_view rule,
                         std::string_view recipient);
 
 // Implementation detail of plan_messages.
-void plan_occurrence(const Config& config, const Occurrence& o, int sequence, SysSeconds now,
+void plan_occurrence(const Config& config, const Occurrence& o, int sequence, SysSeconds until,
                      std::vector<PlannedMessage>& out);
 
 template <class SequenceOf>
 std::vector<PlannedMessage> plan_messages(const Config& config, const Expansion& expansion, SysSeconds now,
-                                          SequenceOf&& sequence_of) {
+                                          SysSeconds until, SequenceOf&& sequence_of) {
   std::vector<PlannedMessage> out;
   for (const Occurrence& o : expansion.occurrences) {
     if (o.start <= now) continue;
-    plan_occurrence(config, o, sequence_of(o.uid), now, out);
+    plan_occurrence(config, o, sequence_of(o.uid), until, out);
   }
   return out;
 }

@@ -59,7 +59,7 @@ TEST_CASE("Enqueueing the same plan twice stores each message once") {
     config.hooks.push_back(h);
     const Expansion e = expand_year(config, 2027);
     const SysSeconds now{date::sys_days{2027_y / 1 / 1}};
-    const auto plan = plan_messages(config, e, now, [](const std::string&) { return 0; });
+    const auto plan = plan_messages(config, e, now, now + date::days{365}, [](const std::string&) { return 0; });
     const auto rows = outbox_messages(config, plan);
     CHECK(rows.size() == plan.size());
     CHECK(storage->enqueue(rows) == static_cast<int>(rows.size()));
