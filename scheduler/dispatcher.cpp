@@ -1,6 +1,7 @@
 #include "scheduler/dispatcher.h"
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -159,9 +160,10 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   std::shared_ptr<const Snapshot> snapshot;
   std::unordered_map<std::string, std::shared_ptr<ssl::context>> tls;  // by hook id
   std::unordered_set<long long> in_flight;
+  std::deque<OutboxMessage> queue;         // fetched and due, not yet started
+  std::unordered_set<long long> queued;
   std::unordered_map<std::string, int> in_flight_by_hook;
   bool running = false;
-  bool backlog = false;
   std::mt19937_64 rng{std::random_device{}()};
   std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0};
 
@@ -196,17 +198,36 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
     // Polling every 100 ms real: what falls due before the next poll goes
     // now, so a fast simulated clock never sends a notice late.
     const SysSeconds horizon = now + Seconds{static_cast<long long>(clock.speed() * 0.1)};
-    std::vector<OutboxMessage> due;
-    try {
-      due = storage.due_messages(horizon, kBatch);
-    } catch (const std::exception& e) {
-      log(std::string("outbox: cannot read: ") + e.what());
+    std::size_t fetched = 0;
+    if (queue.size() < kBatch / 2) {
+      try {
+        for (auto& m : storage.due_messages(horizon, kBatch)) {
+          ++fetched;
+          if (in_flight.count(m.id) || queued.count(m.id)) continue;
+          queued.insert(m.id);
+          queue.push_back(std::move(m));
+        }
+      } catch (const std::exception& e) {
+        log(std::string("outbox: cannot read: ") + e.what());
+      }
     }
-    for (auto& m : due) {
-      if (in_flight.count(m.id)) continue;
+    pump();
+    schedule(std::chrono::milliseconds(fetched >= kBatch ? 5 : 100));
+  }
+
+  // Starts what the hooks have room for, oldest first; the rest waits in the queue.
+  void pump() {
+    const SysSeconds now = clock.now();
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (in_flight_by_hook[it->hook] >= kMaxInFlightPerHook) {
+        ++it;
+        continue;
+      }
+      OutboxMessage m = std::move(*it);
+      queued.erase(m.id);
+      it = queue.erase(it);
       consider(std::move(m), now);
     }
-    schedule(std::chrono::milliseconds(due.size() >= kBatch ? 5 : 100));
   }
 
   void consider(OutboxMessage m, SysSeconds now) {
@@ -235,10 +256,6 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
         m.payload = mark_late(m.payload);
         late++;
       }
-    }
-    if (in_flight_by_hook[m.hook] >= kMaxInFlightPerHook) {
-      backlog = true;  // picked up as soon as a delivery to this hook completes
-      return;
     }
     deliver(std::move(m), *hook);
   }
@@ -286,9 +303,9 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   void completed(const OutboxMessage& m, int max_attempts, unsigned status, const std::string& error) {
     in_flight.erase(m.id);
     in_flight_by_hook[m.hook]--;
-    if (backlog && running) {
-      backlog = false;
-      asio::post(strand, [self = shared_from_this()] { self->tick(); });
+    if (running) {
+      if (!queue.empty()) pump();
+      else asio::post(strand, [self = shared_from_this()] { self->tick(); });
     }
     const SysSeconds now = clock.now();
     try {
@@ -339,6 +356,8 @@ void Dispatcher::stop() {
   asio::post(state_->strand, [s = state_] {
     s->running = false;
     s->timer.cancel();
+    s->queue.clear();
+    s->queued.clear();
   });
 }
 
