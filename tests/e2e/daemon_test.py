@@ -13,32 +13,22 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks  # noqa: E402
 import icalendar
 import recurring_ical_events
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-passed = 0
+check = Checks()
 
 
-def check(cond, what):
-    global passed
-    if not cond:
-        print(f"FAILED: {what}")
-        if proc_log and os.path.exists(proc_log):
-            print("--- daemon log (tail) ---")
-            print("".join(open(proc_log, encoding="utf-8").readlines()[-30:]))
-        sys.exit(1)
-    passed += 1
-    print(f"ok: {what}")
 
-
-proc_log = None
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 cfg = os.path.join(WORK, "config")
 shutil.copytree(CONFIG, cfg)
 db = os.path.join(WORK, "arshjul.db")
-proc_log = os.path.join(WORK, "daemon.log")
+proc_log = check.log_path = os.path.join(WORK, "daemon.log")
 
 
 def cli(*args):
@@ -216,4 +206,4 @@ except subprocess.TimeoutExpired:
 check(code == 0, "SIGTERM stops the daemon cleanly")
 check(len(re.findall(r'"GET /feeds/', open(proc_log, encoding="utf-8").read())) > 10 and token not in open(proc_log, encoding="utf-8").read(),
       "one access-log line per request, without the secret token")
-print(f"{passed} passed, 0 failed")
+check.done()

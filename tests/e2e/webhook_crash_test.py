@@ -13,19 +13,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-passed = 0
+check = Checks()
 
-
-def check(cond, what):
-    global passed
-    if not cond:
-        print(f"FAILED: {what}")
-        sys.exit(1)
-    passed += 1
-    print(f"ok: {what}")
 
 
 shutil.rmtree(WORK, ignore_errors=True)
@@ -43,7 +36,8 @@ rx = Receiver(secret)
 # 1 March 2027: the notice for the meeting on 9 March is already due (late), for everyone at once.
 args = [BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0", "--hook", rx.url(),
         "--hook-secret", secret, "--clock", "2027-03-01T07:00:00+01:00"]
-log = open(os.path.join(WORK, "daemon.log"), "w", encoding="utf-8")
+check.log_path = os.path.join(WORK, "daemon.log")
+log = open(check.log_path, "w", encoding="utf-8")
 first = subprocess.Popen(args, stdout=log, stderr=log)
 end = time.time() + 60
 while time.time() < end and len(rx.received) < 100:
@@ -77,4 +71,4 @@ for w, _, p in rx.received:
 check(consistent, f"{dupes} duplicates, each with the same webhook-id and content as the first delivery")
 check(not rx.bad, "every signature valid")
 rx.stop()
-print(f"{passed} passed, 0 failed")
+check.done()

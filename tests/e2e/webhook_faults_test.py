@@ -17,23 +17,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-passed = 0
-log_path = None
+check = Checks()
 
-
-def check(cond, what):
-    global passed
-    if not cond:
-        print(f"FAILED: {what}")
-        if log_path and os.path.exists(log_path):
-            print("--- daemon log (tail) ---")
-            print("".join(open(log_path, encoding="utf-8").readlines()[-25:]))
-        sys.exit(1)
-    passed += 1
-    print(f"ok: {what}")
 
 
 def wait_for(pred, seconds):
@@ -58,7 +47,7 @@ shutil.rmtree(WORK, ignore_errors=True)
 cfg = os.path.join(WORK, "config")
 shutil.copytree(CONFIG, cfg)
 db = os.path.join(WORK, "arshjul.db")
-log_path = os.path.join(WORK, "daemon.log")
+log_path = check.log_path = os.path.join(WORK, "daemon.log")
 secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 rx = Receiver(secret)
 port = rx.port
@@ -150,4 +139,4 @@ check(not rx2.bad, "with valid signatures")
 
 proc.send_signal(signal.SIGTERM)
 check(proc.wait(timeout=20) == 0, "the daemon stops cleanly")
-print(f"{passed} passed, 0 failed")
+check.done()

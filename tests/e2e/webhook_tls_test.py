@@ -16,22 +16,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-passed = 0
+check = Checks()
 
-
-def check(cond, what):
-    global passed
-    if not cond:
-        print(f"FAILED: {what}")
-        log = os.path.join(WORK, "daemon.log")
-        if os.path.exists(log):
-            print("".join(open(log, encoding="utf-8").readlines()[-15:]))
-        sys.exit(1)
-    passed += 1
-    print(f"ok: {what}")
 
 
 def run(*cmd):
@@ -61,7 +51,8 @@ with open(os.path.join(cfg, "arshjul.toml"), "a", encoding="utf-8") as f:
     f.write(f'\n[[hook]]\nid = "untrusted"\nurl = "https://localhost:{rx.port}/hook"\nsecret = "{secret}"\n'
             f'events = ["reminder.due"]\n')
 db = os.path.join(WORK, "arshjul.db")
-log = open(os.path.join(WORK, "daemon.log"), "w", encoding="utf-8")
+check.log_path = os.path.join(WORK, "daemon.log")
+log = open(check.log_path, "w", encoding="utf-8")
 proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
                          "--clock", "2027-03-07T12:00:00+01:00"], stdout=log, stderr=log)
 end = time.time() + 20
@@ -77,4 +68,4 @@ untrusted = [l for l in out.splitlines() if " untrusted " in l and not re.match(
 check(untrusted and all(re.match(r"^\d+\s+pending\s", l) and "certificate verify failed" in l for l in untrusted),
       f"to a hook that does not trust the certificate: {len(untrusted)} deliveries refused for the certificate, kept for retry")
 rx.stop()
-print(f"{passed} passed, 0 failed")
+check.done()

@@ -16,32 +16,21 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+check = Checks()
 # A sanitizer build runs several times slower: at 800,000x a millisecond of
 # lag is hours of wheel time, so it checks what arrived, not how early.
 SANITIZED = bool(os.environ.get("ARSHJUL_SANITIZED"))
-passed = 0
-log_path = None
 
-
-def check(cond, what):
-    global passed
-    if not cond:
-        print(f"FAILED: {what}")
-        if log_path and os.path.exists(log_path):
-            print("--- daemon log (tail) ---")
-            print("".join(open(log_path, encoding="utf-8").readlines()[-20:]))
-        sys.exit(1)
-    passed += 1
-    print(f"ok: {what}")
 
 
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 db = os.path.join(WORK, "arshjul.db")
-log_path = os.path.join(WORK, "daemon.log")
+log_path = check.log_path = os.path.join(WORK, "daemon.log")
 secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 rx = Receiver(secret)
 
@@ -110,4 +99,4 @@ check(not missing, f"every hovedtillitsvalgt got the early notice of every centr
 reminders = [p for _, _, p in received if p["type"] == "reminder.due"]
 check(reminders and all("agenda" in p["data"]["occurrence"] for p in reminders), f"{len(reminders)} reminders, each with the agenda")
 rx.stop()
-print(f"{passed} passed, 0 failed")
+check.done()
