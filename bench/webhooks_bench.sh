@@ -19,7 +19,7 @@ pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  log_format t '\$msec \$http_webhook_id';
+  log_format t '\$msec \$http_webhook_id \$connection';
   access_log $work/deliveries.log t;
   server { listen 127.0.0.1:18281; location / { return 204; } }
 }
@@ -55,7 +55,7 @@ last=$(sort -n "$work/deliveries.log" | tail -1 | cut -d' ' -f1)
 rate=$(echo "$delivered / ($last - $t_ready)" | bc -l)
 # All are due when the daemon is ready, so due-to-delivery is delivery - ready.
 read -r p50 p99 < <(cut -d' ' -f1 "$work/deliveries.log" | sort -n | awk -v t="$t_ready" '{a[NR]=$1-t} END {print a[int(NR*0.5)], a[int(NR*0.99)]}')
-echo "messages: $delivered of $n delivered (nginx answering 204), startup incl. planning $(echo "$t_ready - $t0" | bc -l | cut -c1-5) s"
+echo "messages: $delivered of $n delivered (nginx answering 204) over $(cut -d' ' -f3 "$work/deliveries.log" | sort -u | wc -l) connections, startup incl. planning $(echo "$t_ready - $t0" | bc -l | cut -c1-5) s"
 printf "throughput: %.0f deliveries/s (target >= 2000)\n" "$rate"
 printf "due to delivery: p50 %.2f s, p99 %.2f s\n" "$p50" "$p99"
 echo "memory: VmRSS $(( ${rss_samples[0]:-0} / 1024 )) MB at the start of the burst, max $(( rss_max / 1024 )) MB, $(( ${rss_samples[-1]:-0} / 1024 )) MB at the end"

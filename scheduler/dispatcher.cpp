@@ -49,42 +49,69 @@ std::optional<Target> parse_target(const std::string& url) {
   return t;
 }
 
-// One POST. Calls `done(status, error)` exactly once.
+// An open connection to a hook, kept for the next delivery while the
+// receiver allows keep-alive.
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+// One POST. Calls `done(status, error, connection)` exactly once; the
+// connection is handed back only when it can carry another request.
 class Delivery : public std::enable_shared_from_this<Delivery> {
  public:
-  using Done = std::function<void(unsigned status, std::string error)>;
+  using Done = std::function<void(unsigned status, std::string error, std::shared_ptr<Connection> keep)>;
 
   Delivery(asio::io_context& ioc, std::shared_ptr<ssl::context> tls, Target target, Seconds timeout,
-           http::request<http::string_body> req, Done done)
-      : resolver_(asio::make_strand(ioc)), target_(std::move(target)), timeout_(timeout), req_(std::move(req)),
-        done_(std::move(done)) {
-    if (target_.tls) tls_stream_.emplace(resolver_.get_executor(), *tls);
-    else plain_.emplace(resolver_.get_executor());
-  }
+           http::request<http::string_body> req, std::shared_ptr<Connection> pooled, Done done)
+      : ioc_(ioc), tls_ctx_(std::move(tls)), resolver_(asio::make_strand(ioc)), target_(std::move(target)),
+        timeout_(timeout), req_(std::move(req)), conn_(std::move(pooled)), done_(std::move(done)) {}
 
   void run() {
+    if (conn_) {
+      reused_ = true;
+      return write();
+    }
+    fresh();
+  }
+
+ private:
+  void fresh() {
+    reused_ = false;
+    conn_ = std::make_shared<Connection>();
+    auto executor = asio::make_strand(ioc_);
+    if (target_.tls) conn_->tls.emplace(executor, *tls_ctx_);
+    else conn_->plain.emplace(executor);
     resolver_.async_resolve(target_.host, target_.port,
                             beast::bind_front_handler(&Delivery::on_resolve, shared_from_this()));
   }
 
- private:
-  beast::tcp_stream& lowest() { return tls_stream_ ? beast::get_lowest_layer(*tls_stream_) : *plain_; }
+  // A kept connection the receiver has since closed fails at once: try
+  // again on a new one, which is not another attempt.
+  bool retry_fresh(const beast::error_code&) {
+    if (!reused_) return false;
+    close();
+    fresh();
+    return true;
+  }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (ec) return finish(0, "cannot resolve " + target_.host + ": " + ec.message());
-    lowest().expires_after(timeout_);
-    lowest().async_connect(results, beast::bind_front_handler(&Delivery::on_connect, shared_from_this()));
+    conn_->lowest().expires_after(timeout_);
+    conn_->lowest().async_connect(results, beast::bind_front_handler(&Delivery::on_connect, shared_from_this()));
   }
 
   void on_connect(beast::error_code ec, const tcp::endpoint&) {
     if (ec) return finish(0, "cannot connect to " + target_.host + ":" + target_.port + ": " + ec.message());
-    if (tls_stream_) {
-      if (!SSL_set_tlsext_host_name(tls_stream_->native_handle(), target_.host.c_str()))
+    if (conn_->tls) {
+      if (!SSL_set_tlsext_host_name(conn_->tls->native_handle(), target_.host.c_str()))
         return finish(0, "TLS: cannot set SNI");
-      tls_stream_->set_verify_callback(ssl::host_name_verification(target_.host));
-      lowest().expires_after(timeout_);
-      tls_stream_->async_handshake(ssl::stream_base::client,
-                                   beast::bind_front_handler(&Delivery::on_handshake, shared_from_this()));
+      conn_->tls->set_verify_callback(ssl::host_name_verification(target_.host));
+      conn_->lowest().expires_after(timeout_);
+      conn_->tls->async_handshake(ssl::stream_base::client,
+                                  beast::bind_front_handler(&Delivery::on_handshake, shared_from_this()));
       return;
     }
     write();
@@ -96,48 +123,71 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   }
 
   void write() {
-    lowest().expires_after(timeout_);
+    conn_->lowest().expires_after(timeout_);
     auto self = shared_from_this();
     auto on_write = [self](beast::error_code ec, std::size_t) { self->on_write(ec); };
-    if (tls_stream_) http::async_write(*tls_stream_, req_, on_write);
-    else http::async_write(*plain_, req_, on_write);
+    if (conn_->tls) http::async_write(*conn_->tls, req_, on_write);
+    else http::async_write(*conn_->plain, req_, on_write);
   }
 
   void on_write(beast::error_code ec) {
-    if (ec) return finish(0, "sending: " + ec.message());
-    lowest().expires_after(timeout_);
-    parser_.body_limit(64 * 1024);
+    if (ec) {
+      if (retry_fresh(ec)) return;
+      return finish(0, "sending: " + ec.message());
+    }
+    conn_->lowest().expires_after(timeout_);
+    parser_.emplace();
+    parser_->body_limit(64 * 1024);
     auto self = shared_from_this();
     auto on_read = [self](beast::error_code rec, std::size_t) { self->on_read(rec); };
-    if (tls_stream_) http::async_read(*tls_stream_, buffer_, parser_, on_read);
-    else http::async_read(*plain_, buffer_, parser_, on_read);
+    if (conn_->tls) http::async_read(*conn_->tls, conn_->buffer, *parser_, on_read);
+    else http::async_read(*conn_->plain, conn_->buffer, *parser_, on_read);
   }
 
   void on_read(beast::error_code ec) {
     if (ec == beast::error::timeout) return finish(0, "no answer within " + std::to_string(timeout_.count()) + " s");
-    if (ec) return finish(0, "reading the answer: " + ec.message());
-    const unsigned status = parser_.get().result_int();
-    std::string body = parser_.get().body().substr(0, 200);
-    finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body));
-    beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (ec) {
+      const bool nothing_read = !parser_->got_some();
+      if (nothing_read && retry_fresh(ec)) return;
+      return finish(0, "reading the answer: " + ec.message());
+    }
+    const unsigned status = parser_->get().result_int();
+    std::string body = parser_->get().body().substr(0, 200);
+    const bool keep = parser_->get().keep_alive();
+    finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body), keep);
   }
 
-  void finish(unsigned status, std::string error) {
+  void close() {
+    if (!conn_) return;
+    beast::error_code ignored;
+    conn_->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    conn_->lowest().socket().close(ignored);
+    conn_.reset();
+  }
+
+  void finish(unsigned status, std::string error, bool keep = false) {
     if (!done_) return;
     auto done = std::move(done_);
     done_ = nullptr;
-    done(status, std::move(error));
+    std::shared_ptr<Connection> kept;
+    if (keep && conn_) {
+      conn_->lowest().expires_never();
+      kept = std::move(conn_);
+    } else {
+      close();
+    }
+    done(status, std::move(error), std::move(kept));
   }
 
+  asio::io_context& ioc_;
+  std::shared_ptr<ssl::context> tls_ctx_;
   tcp::resolver resolver_;
   Target target_;
   Seconds timeout_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
   http::request<http::string_body> req_;
-  beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
+  std::shared_ptr<Connection> conn_;
+  bool reused_ = false;
+  std::optional<http::response_parser<http::string_body>> parser_;
   Done done_;
 };
 
@@ -160,6 +210,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   std::shared_ptr<const Snapshot> snapshot;
   std::unordered_map<std::string, std::shared_ptr<ssl::context>> tls;  // by hook id
   std::unordered_set<long long> in_flight;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> idle;  // by hook
   std::deque<OutboxMessage> queue;         // fetched and due, not yet started
   std::unordered_set<long long> queued;
   std::unordered_map<std::string, int> in_flight_by_hook;
@@ -282,7 +333,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
     req.set("webhook-timestamp", std::to_string(ts));
     req.set("webhook-signature", *signature);
     req.set("arshjul-clock", date::format("%FT%TZ", clock.now()));  // the wheel's time, which a demo may simulate
-    req.keep_alive(false);
+    req.keep_alive(true);
     req.body() = m.payload;
     req.prepare_payload();
     in_flight.insert(m.id);
@@ -290,10 +341,17 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
     const int max_attempts = hook.max_attempts;
     auto tls_ctx = target->tls ? tls_for(hook) : nullptr;
     auto self = shared_from_this();
+    std::shared_ptr<Connection> pooled;
+    if (auto& pool = idle[m.hook]; !pool.empty()) {
+      pooled = std::move(pool.back());
+      pool.pop_back();
+    }
     auto d = std::make_shared<Delivery>(
-        ioc, tls_ctx, *target, hook.timeout, std::move(req),
-        [self, m, max_attempts](unsigned status, std::string error) {
-          asio::post(self->strand, [self, m, max_attempts, status, error = std::move(error)] {
+        ioc, tls_ctx, *target, hook.timeout, std::move(req), std::move(pooled),
+        [self, m, max_attempts](unsigned status, std::string error, std::shared_ptr<Connection> keep) {
+          asio::post(self->strand, [self, m, max_attempts, status, error = std::move(error), keep = std::move(keep)] {
+            if (keep && self->running && self->idle[m.hook].size() < kMaxInFlightPerHook)
+              self->idle[m.hook].push_back(keep);
             self->completed(m, max_attempts, status, error);
           });
         });
@@ -341,7 +399,8 @@ Dispatcher::~Dispatcher() = default;
 void Dispatcher::set_snapshot(std::shared_ptr<const Snapshot> snapshot) {
   asio::post(state_->strand, [s = state_, snapshot = std::move(snapshot)]() mutable {
     s->snapshot = std::move(snapshot);
-    s->tls.clear();  // hooks may have changed their CA
+    s->tls.clear();  // hooks may have changed their URL or CA
+    s->idle.clear();
   });
 }
 
@@ -358,6 +417,7 @@ void Dispatcher::stop() {
     s->timer.cancel();
     s->queue.clear();
     s->queued.clear();
+    s->idle.clear();
   });
 }
 

@@ -2,7 +2,8 @@
 // signed; a 2xx marks a message sent, anything else schedules a retry with
 // exponential backoff and jitter, and the last failure makes it a dead
 // letter that HR can replay. At least once: a message is marked sent only
-// after its receiver said 2xx.
+// after its receiver said 2xx. At most 16 deliveries are in flight per hook,
+// over keep-alive connections reused from one message to the next.
 #pragma once
 
 #include <functional>
