@@ -137,10 +137,7 @@ class Statement {
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(sqlite3* db) : db_(db) {}
-  ~SqliteStorage() override {
-    find_sub_.reset();
-    sqlite3_close(db_);
-  }
+  ~SqliteStorage() override { sqlite3_close(db_); }
 
   void exec(const char* sql) {
     char* err = nullptr;
@@ -312,19 +309,6 @@ class SqliteStorage final : public Storage {
     return sqlite3_changes(db_) > 0;
   }
 
-  std::optional<Subscription> find_subscription(std::string_view token_hash) override {
-    std::lock_guard lock(mu_);
-    if (!find_sub_)
-      find_sub_ = std::make_unique<Statement>(
-          db_, "SELECT id, filter, created_utc FROM subscription WHERE token_hash = ? AND revoked_utc IS NULL");
-    Statement& q = *find_sub_;
-    q.bind(1, token_hash);
-    std::optional<Subscription> out;
-    if (q.step()) out = Subscription{q.integer(0), q.text(1), SysSeconds{Seconds{q.integer(2)}}};
-    q.reset();
-    return out;
-  }
-
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
     std::lock_guard lock(mu_);
     Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
@@ -452,7 +436,6 @@ class SqliteStorage final : public Storage {
  private:
   std::mutex mu_;
   sqlite3* db_;
-  std::unique_ptr<Statement> find_sub_;  // the hot path of every feed request
 };
 
 }  // namespace

@@ -89,13 +89,12 @@ class Storage {
   virtual std::vector<StoredOccurrence> occurrences(std::string_view organisation, LocalDays from,
                                                     LocalDays to) = 0;
 
-  // Subscriptions are found by the hash of their secret token; the token
-  // itself is never stored. A revoked one is not found.
+  // Subscriptions are kept by the hash of their secret token; the token
+  // itself is never stored.
   virtual long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) = 0;
   virtual bool revoke_subscription(std::string_view token_hash, SysSeconds now) = 0;
-  virtual std::optional<Subscription> find_subscription(std::string_view token_hash) = 0;
 
-  // Every active subscription by token hash, for a server's in-memory index.
+  // Every active (unrevoked) subscription by token hash, for a server's in-memory index.
   virtual std::vector<std::pair<std::string, Subscription>> active_subscriptions() = 0;
 
   // Changes whenever another connection or process commits; cheap to poll.
