@@ -35,42 +35,38 @@ std::string message_key(std::string_view event_type, std::string_view uid, int s
 void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeconds until,
                      std::vector<PlannedMessage>& out) {
   const Activity& a = *o.activity;
+  // One message per person the selectors pick, due by `until`; `fill` adds
+  // what is particular to the event type.
+  auto plan = [&](std::string_view event_type, const std::string& rule, SysSeconds due,
+                  const std::vector<Selector>& to, auto&& fill) {
+    if (due > until) return;
+    for (const Person* p : recipients(c, to, o)) {
+      PlannedMessage m;
+      m.event_type = std::string(event_type);
+      m.key = message_key(event_type, o.uid, sequence, rule, p->id);
+      m.due = due;
+      m.occurrence = &o;
+      m.recipient = p;
+      m.sequence = sequence;
+      fill(m);
+      out.push_back(std::move(m));
+    }
+  };
   if (a.notice) {
-    const LocalDays day = o.first_day - date::days{a.notice->days_before};
+    const Notice& n = *a.notice;
+    const LocalDays day = o.first_day - date::days{n.days_before};
     // At the start of the working day, and never less than days_before ahead
     // (a meeting before 08:00 would otherwise get its notice a little late).
     const SysSeconds due = std::min(to_utc(LocalSeconds{day} + kNoticeSendTime, c.organisation.zone),
-                                    o.start - date::days{a.notice->days_before});
-    const std::string rule = "notice:" + std::to_string(a.notice->days_before) + "d";
-    for (const Person* p : due > until ? std::vector<const Person*>{} : recipients(c, a.notice->to, o)) {
-      PlannedMessage m;
-      m.event_type = "notice.early";
-      m.key = message_key(m.event_type, o.uid, sequence, rule, p->id);
-      m.due = due;
-      m.occurrence = &o;
-      m.recipient = p;
-      m.sequence = sequence;
-      m.notice_days = a.notice->days_before;
-      m.documents_due = o.first_day - date::days{a.notice->documents_days_before};
-      out.push_back(std::move(m));
-    }
+                                    o.start - date::days{n.days_before});
+    plan("notice.early", "notice:" + std::to_string(n.days_before) + "d", due, n.to, [&](PlannedMessage& m) {
+      m.notice_days = n.days_before;
+      m.documents_due = o.first_day - date::days{n.documents_days_before};
+    });
   }
-  for (const Reminder& r : a.reminders) {
-    const std::string rule = "reminder:" + format_duration(r.before);
-    const SysSeconds due = o.start - r.before;
-    if (due > until) continue;
-    for (const Person* p : recipients(c, r.to, o)) {
-      PlannedMessage m;
-      m.event_type = "reminder.due";
-      m.key = message_key(m.event_type, o.uid, sequence, rule, p->id);
-      m.due = due;
-      m.occurrence = &o;
-      m.recipient = p;
-      m.sequence = sequence;
-      m.before = r.before;
-      out.push_back(std::move(m));
-    }
-  }
+  for (const Reminder& r : a.reminders)
+    plan("reminder.due", "reminder:" + format_duration(r.before), o.start - r.before, r.to,
+         [&](PlannedMessage& m) { m.before = r.before; });
 }
 
 }  // namespace arshjul
