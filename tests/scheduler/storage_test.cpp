@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "scheduler/config_files.h"
+#include "tests/fixtures.h"
 #include "scheduler/storage.h"
 
 using namespace arshjul;
@@ -28,11 +29,7 @@ struct TempDb {
   }
 };
 
-Config mini() {
-  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
-  REQUIRE(c);
-  return std::move(c).value();
-}
+using test::mini;
 
 const LocalDays kFrom{2027_y / 1 / 1}, kTo{2027_y / 12 / 31};
 const SysSeconds kNow{date::sys_days{2026_y / 12 / 1}};

@@ -3,16 +3,13 @@
 #include <set>
 
 #include "scheduler/config_files.h"
+#include "tests/fixtures.h"
 #include "workflows/audience.h"
 
 using namespace arshjul;
 
 namespace {
-Config mini() {
-  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
-  REQUIRE(c);
-  return std::move(c).value();
-}
+using test::mini;
 
 std::size_t count(const Config& c, const Expansion& e, const FeedFilter& f) {
   std::size_t n = 0;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "scheduler/config_files.h"
+#include "tests/fixtures.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
 
@@ -11,12 +12,7 @@ using namespace date::literals;
 using namespace std::chrono_literals;
 
 namespace {
-Config mini() {
-  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
-  INFO((c ? "" : c.error()));
-  REQUIRE(c);
-  return std::move(c).value();
-}
+using test::mini;
 
 const Occurrence* find(const Expansion& e, const std::string& uid) {
   for (const auto& o : e.occurrences)

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "scheduler/config_files.h"
+#include "tests/fixtures.h"
 #include "workflows/notifications.h"
 
 using namespace arshjul;
@@ -10,11 +11,7 @@ using namespace date::literals;
 using namespace std::chrono_literals;
 
 namespace {
-Config mini() {
-  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini");
-  REQUIRE(c);
-  return std::move(c).value();
-}
+using test::mini;
 }  // namespace
 
 TEST_CASE("The union rep's early notice goes out 14 days ahead at 08:00, with the documents deadline") {
