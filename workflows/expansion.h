@@ -33,8 +33,13 @@ struct Occurrence {
   SysSeconds start{}, end{};      // timed occurrences
   LocalDays first_day, last_day;  // all-day occurrences (inclusive); for timed, the local day
   std::optional<Move> moved;
+  const Person* person = nullptr; // personal series (Activity::personal): whose it is
 
-  std::string scope_id() const;   // unit id, or "" for the organisation
+  // Set by apply_overrides: HR moved it, or added it as an extra meeting.
+  bool extra = false;
+  std::string change_reason;      // "" unless HR moved or added it
+
+  std::string scope_id() const;   // unit id, "person.ID" for a personal series, or "" for the organisation
 };
 
 // An occurrence the policy did not place: skipped on purpose, or no working

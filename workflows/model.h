@@ -53,6 +53,7 @@ struct Person {
   std::vector<std::string> committees;
   std::optional<LocalDays> start_date;
   std::optional<LocalDays> leader_start_date;
+  std::string manager;  // the person's own leader, when not the leader of their unit (or its parent)
 };
 
 // Who takes part: a role (relative to the series' unit where the role is
@@ -83,6 +84,52 @@ struct Reminder {
   std::vector<Selector> to;
 };
 
+// Automatic registration (ansattdag): every person whose start date is in
+// the horizon gets a place at the first occurrence on or after
+// start_date + lead_days that still has room; one that would wait longer
+// than max_wait_days is left unregistered and HR is told.
+struct RegistrationRule {
+  int capacity = 30;
+  int lead_days = 0;
+  int max_wait_days = 120;
+};
+
+// Follow-up tasks an occurrence creates, due at its end: one per
+// leader-employee pair (appraisals), or one per unit for its leader
+// (10-faktor follow-up). An organisation-wide activity with per = unit
+// makes one per unit at `levels` (empty: every unit with a leader).
+struct TaskRule {
+  enum class Per { employee, unit };
+  Per per = Per::employee;
+  std::vector<std::string> levels;
+  std::vector<Seconds> reminders;  // task.due to the assignee this long before the deadline
+};
+
+// A personal series: one occurrence per person who has the date, placed
+// `offset` days after it (the course path of a new leader or a new hire).
+struct PersonalAnchor {
+  enum class Date { start_date, leader_start_date };
+  Date date = Date::leader_start_date;
+  int offset_days = 0;
+};
+
+// A 10-faktor round's calendar: the survey opens on `opens` every `every`
+// years from `since`, and stays open `open_days`. Activities of a wheel
+// with a round place their dates relative to its opening or closing day.
+struct Round {
+  MonthDay opens;
+  int open_days = 21;
+  int every = 1;
+  int since = 2020;
+};
+
+// A day relative to a round: "open-6w", "close+12d".
+struct RoundDay {
+  enum class Anchor { open, close };
+  Anchor anchor = Anchor::open;
+  int offset_days = 0;
+};
+
 enum class ActivityKind { meeting, deadline, window };
 std::string_view kind_name(ActivityKind kind);
 
@@ -105,6 +152,10 @@ struct Activity {
   std::vector<LocalDays> dates;
   std::vector<MonthDay> yearly_dates;
   MonthDay window_from, window_to;
+  // In a wheel with a round: dates and window ends relative to it.
+  std::vector<RoundDay> round_dates;
+  std::optional<RoundDay> round_from, round_to;
+  std::optional<PersonalAnchor> personal;  // instead of the above: one series per person
 
   Seconds start{};     // meetings: local time of day
   Seconds duration{};  // meetings
@@ -114,6 +165,8 @@ struct Activity {
   std::vector<Selector> participants;
   std::optional<Notice> notice;
   std::vector<Reminder> reminders;
+  std::optional<RegistrationRule> registration;
+  std::optional<TaskRule> tasks;
 
   SourcePosition defined_at;
 };
@@ -123,6 +176,7 @@ struct Wheel {
   std::string name;
   std::string color;  // #rrggbb
   std::string description;
+  std::optional<Round> round;
   std::vector<Activity> activities;
 };
 

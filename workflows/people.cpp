@@ -1,0 +1,1 @@
+#include "workflows/people.h"

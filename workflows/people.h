@@ -1,0 +1,55 @@
+// The roster as HR and the HR system maintain it: people checked against
+// the organisation, and the CSV export an HR system delivers.
+//
+// Pure: callers hand in text and get people or errors, never half of both.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workflows/config_loader.h"
+#include "workflows/model.h"
+
+namespace arshjul {
+
+// One problem with one person: the field ("unit", "roles[1]", "start_date")
+// and what was expected.
+struct PersonProblem {
+  std::string field;
+  std::string message;
+};
+
+// Why `person` cannot join `config`'s roster: a bad id, an unknown unit,
+// role or committee, a union rep without a union, a unit-bound role without a
+// unit, a manager who is not in `config.people`. Empty when fine.
+std::vector<PersonProblem> check_person(const Config& config, const Person& person);
+
+// The CSV columns, by header name, in any order; only id, name and unit are
+// required. Lists (roles, committees) are separated by ";"; dates are
+// YYYY-MM-DD; union names the union of a tillitsvalgt.
+inline constexpr std::string_view kPeopleCsvColumns[] = {
+    "id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"};
+
+struct PeopleCsv {
+  std::vector<Person> people;          // every row, in file order, when `errors` is empty
+  std::vector<ConfigError> errors;     // file, line, column, field (column name) and message
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses an HR system's export (RFC 4180: quoted fields may hold commas,
+// quotes and line breaks; UTF-8 with or without BOM; CRLF or LF) and checks
+// every row against `config`, where the file's own people count as known
+// (a manager may be another row). Reports every bad row, never just the first.
+PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config);
+
+// What an import would do to the roster: ids added, changed, unchanged and
+// (for a full replacement) removed.
+struct RosterChange {
+  std::vector<std::string> added, changed, unchanged, removed;  // person ids
+};
+RosterChange diff_roster(const std::vector<Person>& before, const std::vector<Person>& after);
+
+bool same_person(const Person& a, const Person& b);
+
+}  // namespace arshjul

@@ -1,0 +1,56 @@
+// Automatic registration for employee days (ansattdag): which day each new
+// hire goes to, within each day's capacity (RegistrationRule).
+//
+// Pure: given the roster, the occurrences and what is registered now, it
+// says what should be registered and what changed, so storage can record it
+// and the hires (or HR) can be told.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workflows/expansion.h"
+
+namespace arshjul {
+
+struct Registration {
+  std::string activity;        // the activity with the RegistrationRule
+  std::string person;
+  std::string occurrence_uid;  // empty: waiting, no day with room within max_wait_days
+};
+
+struct RegistrationChange {
+  enum class Kind { created, moved, cancelled, waiting };
+  Kind kind = Kind::created;
+  std::string activity;
+  std::string person;
+  std::string from_uid;  // moved, cancelled: the day they were registered for
+  std::string to_uid;    // created, moved: the day they are registered for now
+  std::string reason;    // bokmål, for the message: why it moved, was cancelled or waits
+};
+
+struct RegistrationPlan {
+  std::vector<Registration> registrations;  // the whole wanted state, by activity then person
+  std::vector<RegistrationChange> changes;  // what differs from `current`
+};
+
+// `current` is what storage holds. Rules, per activity with a registration:
+// - a new hire is a person with a start date for whom start_date +
+//   max_wait_days is not yet past (by `now`), or who is registered already;
+// - a registration on an occurrence that still exists, has not been moved
+//   before start_date + lead_days, and (if it has not started) is kept, even
+//   past capacity, so people are not pushed around;
+// - otherwise the hire gets the first occurrence that starts after `now`, on
+//   or after start_date + lead_days and no later than start_date +
+//   max_wait_days, with fewer than `capacity` places taken; hires are placed
+//   in order of start date, then id;
+// - none: waiting (HR is told once, as a `waiting` change);
+// - a person no longer in the roster, or without a start date, loses a
+//   registration for a day that has not started (cancelled).
+// An occurrence of a unit-scoped activity only takes people of its unit.
+RegistrationPlan plan_registrations(const Config& config, const Expansion& expansion,
+                                    const std::vector<Registration>& current, SysSeconds now);
+
+std::string_view change_kind_name(RegistrationChange::Kind kind);  // "created", "moved", ...
+
+}  // namespace arshjul

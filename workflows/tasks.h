@@ -1,0 +1,67 @@
+// Follow-up tasks: who owes what by when. One task per leader-employee pair
+// (appraisals) or per unit for its leader (10-faktor follow-up), created by
+// occurrences of activities with a TaskRule and due at their end.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workflows/expansion.h"
+
+namespace arshjul {
+
+struct Task {
+  std::string key;             // "occurrence_uid|unit|subject": stable across reloads
+  std::string activity;
+  std::string occurrence_uid;
+  std::string unit;            // the unit it is for
+  std::string assignee;        // the leader who does it
+  std::string subject;         // per employee: the employee; per unit: empty
+  SysSeconds due{};            // the end of the occurrence (end of a window's last day)
+};
+
+// Every task the occurrences in `expansion` create from the roster, by
+// occurrence, unit, then subject. Per employee: each person with the
+// employee role in scope whose leader (leader_of) exists and who started by
+// the deadline; per unit: each unit in scope with a leader (the first leader
+// in the roster when there are several).
+std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion);
+
+// A person's own leader: `manager` when set; else the leader of their unit;
+// for that unit's leader (or a unit without one), the leader of the nearest
+// unit above. Null at the top.
+const Person* leader_of(const Config& config, const Person& person);
+
+// A task as storage holds it.
+struct TaskState {
+  long long id = 0;
+  Task task;
+  bool completed = false;
+};
+
+// A message about open tasks, one per recipient, occurrence and rule, so a
+// leader with twenty open appraisals gets one reminder, not twenty.
+struct TaskMessage {
+  std::string event_type;            // "task.due" or "task.overdue"
+  std::string key;                   // unique: event|occurrence|rule|recipient
+  const Person* recipient = nullptr; // the assignee, or (overdue) the assignee's leader
+  std::string assignee;
+  std::string occurrence_uid;
+  SysSeconds deadline{};
+  Seconds before{};                  // task.due: the reminder rule
+  std::vector<const TaskState*> tasks;  // the open ones, by subject
+};
+
+// Overdue messages are sent this long after a deadline at most: a daemon
+// started long after does not flood leaders with old news.
+inline constexpr Seconds kOverdueNoticeWindow = std::chrono::hours{24 * 14};
+
+// The messages due at `now`: for each assignee with open tasks of an
+// occurrence, a task.due per TaskRule reminder once deadline - before has
+// come (and the deadline has not), and once the deadline has passed (within
+// kOverdueNoticeWindow) a task.overdue to the assignee and one to the
+// assignee's own leader. Keys make a message once-only however often this runs.
+std::vector<TaskMessage> due_task_messages(const Config& config, const std::vector<TaskState>& tasks,
+                                           SysSeconds now);
+
+}  // namespace arshjul
