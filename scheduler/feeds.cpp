@@ -62,7 +62,7 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   }
   for (const auto& [uid, s] : snap.stored) {
     if (!s.cancelled || live.count(uid) || s.updated + kCancelledRetention < now) continue;
-    if (!feed_includes_stored(filter, s.audience, s.wheel, s.unit)) continue;
+    if (!feed_includes_stored(c, filter, s.audience, s.wheel, s.unit)) continue;
     newest = std::max(newest, s.updated);
     events.push_back(cancelled_event(s, c.organisation.zone));
   }

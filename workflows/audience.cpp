@@ -15,6 +15,11 @@ bool any_selects(const Config& c, const std::vector<Selector>& sels, const Perso
   return false;
 }
 
+bool nobody_named(const Occurrence& o) {
+  return o.activity->participants.empty() && o.activity->kind != ActivityKind::meeting && !o.person &&
+         o.registered.empty();
+}
+
 bool any_role(const std::vector<Selector>& sels, Role r) {
   for (const auto& s : sels)
     if ((s.kind == Selector::Kind::role || s.kind == Selector::Kind::role_at_level) && s.role == r) return true;
@@ -42,10 +47,19 @@ bool selects(const Config& c, const Selector& s, const Person& p, const Unit* un
   return false;
 }
 
+bool is_registered(const Occurrence& o, const Person& p) {
+  return std::find(o.registered.begin(), o.registered.end(), p.id) != o.registered.end();
+}
+
+bool takes_part(const Config& c, const Occurrence& o, const Person& p) {
+  if (o.person == &p || (o.person && o.person->id == p.id)) return true;
+  return any_selects(c, o.activity->participants, p, o.unit) || is_registered(o, p);
+}
+
 std::vector<const Person*> participants(const Config& c, const Occurrence& o) {
   std::vector<const Person*> out;
   for (const auto& p : c.people)
-    if (any_selects(c, o.activity->participants, p, o.unit)) out.push_back(&p);
+    if (takes_part(c, o, p)) out.push_back(&p);
   return out;
 }
 
@@ -90,11 +104,10 @@ namespace {
 // A person's feed, for a person already in hand (no lookup by id).
 bool person_sees(const Config& c, const Person& p, const Occurrence& o) {
   const Activity& a = *o.activity;
-  if (any_selects(c, a.participants, p, o.unit)) return true;
+  if (takes_part(c, o, p)) return true;
   if (a.notice && any_selects(c, a.notice->to, p, o.unit)) return true;
   // Windows and deadlines that name nobody are every leader's business.
-  return a.participants.empty() && a.kind != ActivityKind::meeting && has_role(p, Role::leader) &&
-         (!o.unit || o.unit->id == p.unit);
+  return nobody_named(o) && has_role(p, Role::leader) && (!o.unit || o.unit->id == p.unit);
 }
 
 }  // namespace
@@ -117,23 +130,97 @@ bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
   return false;
 }
 
-std::string audience_key(const Config& c, const Occurrence& o) {
+// The audience is stored as the selectors it was chosen by, resolved to
+// tokens a person can be tested against later, not as the list of people:
+// that list would be as long as the roster for an organisation-wide window.
+//   p:ID            a person (person selector, personal series, registration)
+//   r:ROLE          everyone with the role
+//   r:ROLE@u:UNIT   the role in one unit (unit-bound role in a unit's series)
+//   r:ROLE@l:LEVEL  the role at a level
+//   c:COMMITTEE     a committee's members
+//   n:leader[@u:UNIT]  leaders, for windows and deadlines that name nobody
+namespace {
+
+void add_token(std::string& key, std::string_view token) {
+  std::string wrapped = "|" + std::string(token) + "|";
+  if (key.find(wrapped) != std::string::npos) return;
+  key.append(wrapped, 1, std::string::npos);
+}
+
+void add_selectors(std::string& key, const std::vector<Selector>& sels, const Unit* unit) {
+  for (const auto& s : sels) {
+    switch (s.kind) {
+      case Selector::Kind::participants: break;
+      case Selector::Kind::person: add_token(key, "p:" + s.ref); break;
+      case Selector::Kind::committee: add_token(key, "c:" + s.ref); break;
+      case Selector::Kind::role: {
+        std::string t = "r:" + std::string(role_name(s.role));
+        if (unit && is_unit_bound(s.role)) t += "@u:" + unit->id;
+        add_token(key, t);
+        break;
+      }
+      case Selector::Kind::role_at_level:
+        add_token(key, "r:" + std::string(role_name(s.role)) + "@l:" + s.ref);
+        break;
+    }
+  }
+}
+
+// The tokens that stand for `p` in a stored audience.
+std::vector<std::string> person_tokens(const Config& c, const Person& p) {
+  std::vector<std::string> out{"p:" + p.id};
+  const Unit* home = c.find_unit(p.unit);
+  for (Role r : p.roles) {
+    const std::string name = "r:" + std::string(role_name(r));
+    out.push_back(name);
+    if (!p.unit.empty()) out.push_back(name + "@u:" + p.unit);
+    if (home) out.push_back(name + "@l:" + home->level);
+  }
+  for (const auto& committee : p.committees) out.push_back("c:" + committee);
+  if (has_role(p, Role::leader)) {
+    out.push_back("n:leader");
+    if (!p.unit.empty()) out.push_back("n:leader@u:" + p.unit);
+  }
+  return out;
+}
+
+bool contains_token(std::string_view audience, std::string_view token) {
+  for (std::size_t at = audience.find(token); at != std::string_view::npos; at = audience.find(token, at + 1))
+    if (at > 0 && audience[at - 1] == '|' && at + token.size() < audience.size() && audience[at + token.size()] == '|')
+      return true;
+  return false;
+}
+
+}  // namespace
+
+std::string audience_key(const Config&, const Occurrence& o) {
   std::string key = "|";
-  for (const auto& p : c.people)
-    if (person_sees(c, p, o)) key += "p:" + p.id + "|";
-  for (auto r : role_names())
-    if (feed_includes(c, FeedFilter{FeedFilter::Kind::role, std::string(r)}, o)) key += "r:" + std::string(r) + "|";
+  const Activity& a = *o.activity;
+  if (o.person) add_token(key, "p:" + o.person->id);
+  for (const auto& id : o.registered) add_token(key, "p:" + id);
+  add_selectors(key, a.participants, o.unit);
+  if (a.notice) add_selectors(key, a.notice->to, o.unit);
+  if (nobody_named(o)) add_token(key, o.unit ? "n:leader@u:" + o.unit->id : std::string("n:leader"));
   return key;
 }
 
-bool feed_includes_stored(const FeedFilter& f, std::string_view audience, std::string_view wheel,
+bool feed_includes_stored(const Config& c, const FeedFilter& f, std::string_view audience, std::string_view wheel,
                           std::string_view unit) {
   switch (f.kind) {
     case FeedFilter::Kind::all: return true;
     case FeedFilter::Kind::wheel: return wheel == f.ref;
     case FeedFilter::Kind::unit: return unit == f.ref;
-    case FeedFilter::Kind::person: return audience.find("|p:" + f.ref + "|") != std::string_view::npos;
-    case FeedFilter::Kind::role: return audience.find("|r:" + f.ref + "|") != std::string_view::npos;
+    case FeedFilter::Kind::person: {
+      const Person* p = c.find_person(f.ref);
+      if (!p) return contains_token(audience, "p:" + f.ref);
+      for (const auto& t : person_tokens(c, *p))
+        if (contains_token(audience, t)) return true;
+      return false;
+    }
+    case FeedFilter::Kind::role: {
+      const std::string r = "r:" + f.ref;
+      return contains_token(audience, r) || audience.find("|" + r + "@") != std::string_view::npos;
+    }
   }
   return false;
 }

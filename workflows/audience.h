@@ -14,7 +14,8 @@ namespace arshjul {
 // (nullptr: the organisation)? "participants" never matches here.
 bool selects(const Config& config, const Selector& selector, const Person& person, const Unit* unit);
 
-// Everyone the activity's participants select for this occurrence.
+// Everyone who takes part: the activity's participants, the person of a
+// personal series, and those registered for it.
 std::vector<const Person*> participants(const Config& config, const Occurrence& occurrence);
 
 // What a subscription feed shows.
@@ -34,12 +35,15 @@ Expected<FeedFilter> parse_feed_filter(const Config& config, std::string_view te
 bool feed_includes(const Config& config, const FeedFilter& filter, const Occurrence& occurrence);
 
 // Everyone an occurrence concerns, as stored beside it so a cancelled
-// occurrence still reaches the feeds that showed it: "|p:ID|...|r:ROLE|...|".
+// occurrence still reaches the feeds that showed it. It records the
+// selectors ("|r:leader@u:skole|c:amu|p:kari|"), not the people, so its size
+// does not grow with the roster.
 std::string audience_key(const Config& config, const Occurrence& occurrence);
 
-// Does a stored audience key (and wheel and unit) belong in this feed?
-bool feed_includes_stored(const FeedFilter& filter, std::string_view audience, std::string_view wheel,
-                          std::string_view unit);
+// Does a stored audience key (and wheel and unit) belong in this feed? A
+// person is tested by their roles, unit and committees in `config`.
+bool feed_includes_stored(const Config& config, const FeedFilter& filter, std::string_view audience,
+                          std::string_view wheel, std::string_view unit);
 
 // "Røros kommune – Kari Nordmann"
 std::string feed_name(const Config& config, const FeedFilter& filter);

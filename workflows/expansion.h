@@ -39,6 +39,10 @@ struct Occurrence {
   bool extra = false;
   std::string change_reason;      // "" unless HR moved or added it
 
+  // Person ids registered for it (RegistrationRule), set by the scheduler
+  // from storage: they take part like its participants.
+  std::vector<std::string> registered;
+
   std::string scope_id() const;   // unit id, "person.ID" for a personal series, or "" for the organisation
 };
 
