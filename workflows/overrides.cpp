@@ -1,1 +1,97 @@
 #include "workflows/overrides.h"
+
+#include <algorithm>
+
+namespace arshjul {
+namespace {
+
+const Activity* find_activity(const Config& c, std::string_view id, const Wheel** wheel) {
+  for (const Wheel& w : c.wheels)
+    for (const Activity& a : w.activities)
+      if (a.id == id) {
+        *wheel = &w;
+        return &a;
+      }
+  return nullptr;
+}
+
+void set_time(Occurrence& o, const Override& ov, const date::time_zone* zone) {
+  if (o.all_day) {
+    o.first_day = ov.first_day;
+    o.last_day = ov.last_day;
+    o.start = to_utc(LocalSeconds{o.first_day}, zone);
+    o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone);
+  } else {
+    o.start = ov.start;
+    o.end = ov.end;
+    o.first_day = date::floor<date::days>(to_local(o.start, zone));
+    o.last_day = date::floor<date::days>(to_local(o.end, zone));
+  }
+}
+
+}  // namespace
+
+std::string_view override_kind_name(Override::Kind kind) {
+  switch (kind) {
+    case Override::Kind::move: return "move";
+    case Override::Kind::cancel: return "cancel";
+    case Override::Kind::extra: return "extra";
+  }
+  return "move";
+}
+
+std::string extra_uid(std::string_view organisation, long long id, std::string_view activity, std::string_view unit,
+                      LocalDays day) {
+  // The prefix keeps an extra meeting apart from one the rule may later put on the same day.
+  return "extra-" + std::to_string(id) + "." + occurrence_uid(organisation, activity, unit, day);
+}
+
+void apply_overrides(Expansion& e, const std::vector<Override>& overrides) {
+  if (overrides.empty() || !e.config) return;
+  const Config& c = *e.config;
+  const date::time_zone* zone = c.organisation.zone;
+  auto find = [&](const std::string& uid) {
+    return std::find_if(e.occurrences.begin(), e.occurrences.end(), [&](const Occurrence& o) { return o.uid == uid; });
+  };
+  for (const Override& ov : overrides) {
+    switch (ov.kind) {
+      case Override::Kind::move: {
+        auto it = find(ov.uid);
+        if (it == e.occurrences.end()) break;
+        set_time(*it, ov, zone);
+        it->change_reason = ov.reason;
+        break;
+      }
+      case Override::Kind::cancel: {
+        auto it = find(ov.uid);
+        if (it != e.occurrences.end()) e.occurrences.erase(it);
+        break;
+      }
+      case Override::Kind::extra: {
+        if (find(ov.uid) != e.occurrences.end()) break;
+        Occurrence o;
+        const Activity* a = find_activity(c, ov.activity, &o.wheel);
+        if (!a) break;
+        o.activity = a;
+        if (!ov.unit.empty()) {
+          o.unit = c.find_unit(ov.unit);
+          if (!o.unit) break;
+        }
+        o.uid = ov.uid;
+        o.all_day = a->kind != ActivityKind::meeting;
+        set_time(o, ov, zone);
+        o.original_day = o.first_day;
+        o.extra = true;
+        o.change_reason = ov.reason;
+        e.occurrences.push_back(std::move(o));
+        break;
+      }
+    }
+  }
+  std::sort(e.occurrences.begin(), e.occurrences.end(), [](const Occurrence& x, const Occurrence& y) {
+    if (x.start != y.start) return x.start < y.start;
+    return x.uid < y.uid;
+  });
+}
+
+}  // namespace arshjul
