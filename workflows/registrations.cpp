@@ -1,1 +1,226 @@
 #include "workflows/registrations.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "workflows/events.h"
+
+namespace arshjul {
+namespace {
+
+// The original day in an occurrence UID ("ansattdag.20270310@org.arshjul"),
+// so that a day gone from the expansion can still be named to the hire.
+std::optional<LocalDays> uid_day(std::string_view uid) {
+  const auto at = uid.find('@');
+  if (at == std::string_view::npos || at < 8) return std::nullopt;
+  const std::string_view digits = uid.substr(at - 8, 8);
+  if (at > 8 && uid[at - 9] != '.') return std::nullopt;
+  int n[8];
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (digits[i] < '0' || digits[i] > '9') return std::nullopt;
+    n[i] = digits[i] - '0';
+  }
+  const date::year_month_day ymd{date::year{n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3]},
+                                 date::month{static_cast<unsigned>(n[4] * 10 + n[5])},
+                                 date::day{static_cast<unsigned>(n[6] * 10 + n[7])}};
+  if (!ymd.ok()) return std::nullopt;
+  return LocalDays{ymd};
+}
+
+std::string day_cancelled(std::string_view uid) {
+  const auto day = uid_day(uid);
+  return day ? "Ansattdagen " + norwegian_date(*day) + " er avlyst" : "Ansattdagen er avlyst";
+}
+
+std::string no_room(const RegistrationRule& rule) {
+  return "Ingen ansattdag med ledig plass innen " + std::to_string(rule.max_wait_days) + " dager etter tiltredelse";
+}
+
+// A hire to place: new, waiting, or losing the day they had.
+struct Pending {
+  const Person* person = nullptr;
+  const Registration* previous = nullptr;  // null: never registered
+  std::string why;                         // why `previous` no longer holds
+};
+
+struct Planner {
+  const std::unordered_map<std::string_view, const Occurrence*>& occurrences;
+  const std::unordered_map<std::string_view, const Person*>& people;
+  SysSeconds now;
+  LocalDays today;
+  RegistrationPlan& plan;
+
+  const Occurrence* occurrence(const std::string& uid) const {
+    if (uid.empty()) return nullptr;
+    const auto it = occurrences.find(uid);
+    return it == occurrences.end() ? nullptr : it->second;
+  }
+
+  const Person* person(const std::string& id) const {
+    const auto it = people.find(id);
+    return it == people.end() ? nullptr : it->second;
+  }
+
+  void change(RegistrationChange::Kind kind, const Registration& r, std::string from, std::string to,
+              std::string reason) {
+    plan.changes.push_back({kind, r.activity, r.person, std::move(from), std::move(to), std::move(reason)});
+  }
+
+  // A registration whose person or rule is gone: a day that has begun stays
+  // as history; anything ahead is given up.
+  void release(const Registration& r, std::string reason) {
+    const Occurrence* o = occurrence(r.occurrence_uid);
+    if (o && o->start <= now) plan.registrations.push_back(r);
+    else change(RegistrationChange::Kind::cancelled, r, r.occurrence_uid, "", std::move(reason));
+  }
+
+  void plan_activity(const Activity& a, const RegistrationRule& rule, const std::vector<const Occurrence*>& days,
+                     const std::vector<const Registration*>& current, const std::vector<const Person*>& dated) {
+    // By scope ("" or the unit's id): an occurrence of a unit's series only takes that unit's people.
+    std::map<std::string_view, std::vector<const Occurrence*>> by_scope;
+    for (const Occurrence* o : days) by_scope[o->unit ? std::string_view(o->unit->id) : std::string_view()].push_back(o);
+    std::unordered_map<const Occurrence*, int> taken;
+    std::unordered_set<std::string_view> seen;
+    std::vector<Pending> pending;
+
+    for (const Registration* r : current) {
+      if (!seen.insert(r->person).second) continue;  // a duplicate in storage: the first one counts
+      const Person* p = person(r->person);
+      if (!p) {
+        release(*r, "Personen er ikke lenger i personallisten");
+        continue;
+      }
+      if (!p->start_date) {
+        release(*r, "Personen har ikke lenger tiltredelsesdato");
+        continue;
+      }
+      if (r->occurrence_uid.empty()) {
+        pending.push_back({p, r, ""});
+        continue;
+      }
+      const Occurrence* o = occurrence(r->occurrence_uid);
+      const LocalDays earliest = *p->start_date + date::days{rule.lead_days};
+      std::string why;
+      if (!o) why = day_cancelled(r->occurrence_uid);
+      else if (o->start > now && o->unit && o->unit->id != p->unit) why = "Personen har byttet enhet";
+      else if (o->start > now && o->first_day < earliest)
+        why = (o->change_reason.empty() ? "Ansattdagen " + norwegian_date(o->first_day) + " er"
+                                        : "Ansattdagen er flyttet til " + norwegian_date(o->first_day) + ",") +
+              " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
+      if (why.empty()) {
+        plan.registrations.push_back(*r);
+        ++taken[o];
+      } else {
+        pending.push_back({p, r, std::move(why)});
+      }
+    }
+
+    for (const Person* p : dated)
+      if (!seen.contains(p->id) && *p->start_date + date::days{rule.max_wait_days} >= today)
+        pending.push_back({p, nullptr, ""});
+    std::sort(pending.begin(), pending.end(), [](const Pending& x, const Pending& y) {
+      if (*x.person->start_date != *y.person->start_date) return *x.person->start_date < *y.person->start_date;
+      return x.person->id < y.person->id;
+    });
+
+    static const std::vector<const Occurrence*> none;
+    for (Pending& h : pending) {
+      const Person& p = *h.person;
+      const LocalDays earliest = *p.start_date + date::days{rule.lead_days};
+      const LocalDays latest = *p.start_date + date::days{rule.max_wait_days};
+      const auto scope = by_scope.find(a.scope.kind == Scope::Kind::organisation ? std::string_view() : p.unit);
+      const Occurrence* chosen = nullptr;
+      // Days are few per scope; a scan keeps "first by start" exact even when HR moved one.
+      for (const Occurrence* o : scope == by_scope.end() ? none : scope->second)
+        if (o->start > now && o->first_day >= earliest && o->first_day <= latest && taken[o] < rule.capacity) {
+          chosen = o;
+          break;
+        }
+
+      Registration r{a.id, p.id, chosen ? chosen->uid : std::string()};
+      const std::string from = h.previous ? h.previous->occurrence_uid : std::string();
+      if (chosen) {
+        ++taken[chosen];
+        if (!from.empty())
+          change(RegistrationChange::Kind::moved, r, from, chosen->uid, std::move(h.why));
+        else
+          change(RegistrationChange::Kind::created, r, "", chosen->uid,
+                 "Første ansattdag med ledig plass etter tiltredelse " + norwegian_date(*p.start_date));
+      } else if (!h.previous || !from.empty()) {
+        // Already waiting: HR has been told once.
+        change(RegistrationChange::Kind::waiting, r, from, "", h.why.empty() ? no_room(rule) : h.why + ". " + no_room(rule));
+      }
+      plan.registrations.push_back(std::move(r));
+    }
+  }
+};
+
+}  // namespace
+
+std::string_view change_kind_name(RegistrationChange::Kind kind) {
+  switch (kind) {
+    case RegistrationChange::Kind::created: return "created";
+    case RegistrationChange::Kind::moved: return "moved";
+    case RegistrationChange::Kind::cancelled: return "cancelled";
+    case RegistrationChange::Kind::waiting: return "waiting";
+  }
+  return "?";
+}
+
+RegistrationPlan plan_registrations(const Config& config, const Expansion& expansion,
+                                    const std::vector<Registration>& current, SysSeconds now) {
+  RegistrationPlan plan;
+  std::unordered_map<std::string_view, const Occurrence*> occurrences;
+  std::unordered_map<std::string_view, std::vector<const Occurrence*>> by_activity;
+  for (const Occurrence& o : expansion.occurrences) {
+    occurrences.emplace(o.uid, &o);
+    if (o.activity && o.activity->registration) by_activity[o.activity->id].push_back(&o);
+  }
+  for (auto& [id, days] : by_activity)
+    std::sort(days.begin(), days.end(), [](const Occurrence* x, const Occurrence* y) {
+      return x->start != y->start ? x->start < y->start : x->uid < y->uid;
+    });
+
+  std::unordered_map<std::string_view, const Person*> people;
+  std::vector<const Person*> dated;
+  for (const Person& p : config.people) {
+    people.emplace(p.id, &p);
+    if (p.start_date) dated.push_back(&p);
+  }
+
+  std::map<std::string_view, std::vector<const Registration*>> by_activity_current;
+  for (const Registration& r : current) by_activity_current[r.activity].push_back(&r);
+
+  const LocalDays today = date::floor<date::days>(to_local(now, config.organisation.zone));
+  Planner planner{occurrences, people, now, today, plan};
+  std::unordered_set<std::string_view> ruled;
+  static const std::vector<const Occurrence*> no_days;
+  static const std::vector<const Registration*> no_registrations;
+  for (const Wheel& w : config.wheels)
+    for (const Activity& a : w.activities) {
+      if (!a.registration || !ruled.insert(a.id).second) continue;
+      const auto d = by_activity.find(a.id);
+      const auto c = by_activity_current.find(a.id);
+      planner.plan_activity(a, *a.registration, d == by_activity.end() ? no_days : d->second,
+                            c == by_activity_current.end() ? no_registrations : c->second, dated);
+    }
+  // Registrations for an activity that no longer registers anyone.
+  for (const auto& [activity, registrations] : by_activity_current) {
+    if (ruled.contains(activity)) continue;
+    for (const Registration* r : registrations) planner.release(*r, "Aktiviteten har ikke lenger automatisk påmelding");
+  }
+
+  std::sort(plan.registrations.begin(), plan.registrations.end(), [](const Registration& x, const Registration& y) {
+    return x.activity != y.activity ? x.activity < y.activity : x.person < y.person;
+  });
+  std::stable_sort(plan.changes.begin(), plan.changes.end(),
+                   [](const RegistrationChange& x, const RegistrationChange& y) {
+                     return x.activity != y.activity ? x.activity < y.activity : x.person < y.person;
+                   });
+  return plan;
+}
+
+}  // namespace arshjul
