@@ -1,1 +1,201 @@
 #include "workflows/tasks.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
+namespace arshjul {
+namespace {
+
+bool has_role(const Person& p, Role role) {
+  return std::find(p.roles.begin(), p.roles.end(), role) != p.roles.end();
+}
+
+// leader_of's walk, over whatever lookups the caller has: linear scans for
+// one person, hash maps for a roster.
+template <class FindPerson, class FirstLeader, class FindUnit>
+const Person* walk_to_leader(const Person& p, std::size_t max_steps, FindPerson&& find_person,
+                             FirstLeader&& first_leader, FindUnit&& find_unit) {
+  if (!p.manager.empty())
+    if (const Person* m = find_person(p.manager); m && m->id != p.id) return m;
+  std::string_view unit = p.unit;
+  // A cycle in the unit tree must not hang the daemon.
+  for (std::size_t step = 0; !unit.empty() && step <= max_steps; ++step) {
+    if (const Person* l = first_leader(unit); l && l->id != p.id) return l;
+    const Unit* u = find_unit(unit);
+    if (!u) return nullptr;
+    unit = u->parent;
+  }
+  return nullptr;
+}
+
+// The roster indexed once, so 50,000 people cost hash lookups, not scans.
+class Roster {
+ public:
+  explicit Roster(const Config& c) : max_steps_(c.units.size()) {
+    for (const Unit& u : c.units) units_.emplace(u.id, &u);
+    for (const Person& p : c.people) {
+      people_.emplace(p.id, &p);
+      if (has_role(p, Role::leader)) leaders_.emplace(p.unit, &p);  // the first one stays
+      if (has_role(p, Role::employee)) {
+        employees_.push_back(&p);
+        by_unit_[p.unit].push_back(&p);
+      }
+    }
+  }
+
+  const Person* person(std::string_view id) const { return find(people_, id); }
+  const Unit* unit(std::string_view id) const { return find(units_, id); }
+  const Person* unit_leader(std::string_view unit) const { return find(leaders_, unit); }
+  const std::vector<const Person*>& employees() const { return employees_; }
+  const std::vector<const Person*>& employees(std::string_view unit) const {
+    static const std::vector<const Person*> none;
+    const auto it = by_unit_.find(unit);
+    return it == by_unit_.end() ? none : it->second;
+  }
+
+  const Person* leader_of(const Person& p) const {
+    return walk_to_leader(
+        p, max_steps_, [this](std::string_view id) { return person(id); },
+        [this](std::string_view u) { return unit_leader(u); }, [this](std::string_view u) { return unit(u); });
+  }
+
+ private:
+  template <class T>
+  static const T* find(const std::unordered_map<std::string_view, const T*>& m, std::string_view id) {
+    const auto it = m.find(id);
+    return it == m.end() ? nullptr : it->second;
+  }
+
+  std::size_t max_steps_;
+  std::unordered_map<std::string_view, const Person*> people_;
+  std::unordered_map<std::string_view, const Unit*> units_;
+  std::unordered_map<std::string_view, const Person*> leaders_;
+  std::vector<const Person*> employees_;
+  std::unordered_map<std::string_view, std::vector<const Person*>> by_unit_;
+};
+
+// A window or deadline runs to the end of its last local day.
+SysSeconds deadline(const Config& c, const Occurrence& o) {
+  if (o.all_day) return to_utc(LocalSeconds{o.last_day + date::days{1}}, c.organisation.zone);
+  return o.end;
+}
+
+}  // namespace
+
+const Person* leader_of(const Config& config, const Person& person) {
+  return walk_to_leader(
+      person, config.units.size(), [&](std::string_view id) { return config.find_person(id); },
+      [&](std::string_view unit) -> const Person* {
+        for (const Person& p : config.people)
+          if (p.unit == unit && has_role(p, Role::leader)) return &p;
+        return nullptr;
+      },
+      [&](std::string_view unit) { return config.find_unit(unit); });
+}
+
+std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion) {
+  std::vector<Task> out;
+  std::optional<Roster> roster;
+  for (const Occurrence& o : expansion.occurrences) {
+    if (!o.activity || !o.activity->tasks) continue;
+    if (!roster) roster.emplace(config);
+    const TaskRule& rule = *o.activity->tasks;
+    const SysSeconds due = deadline(config, o);
+    const LocalDays due_day = date::floor<date::days>(to_local(due - Seconds{1}, config.organisation.zone));
+    const std::size_t first = out.size();
+    auto add = [&](const std::string& unit, const Person& assignee, const std::string& subject) {
+      out.push_back({o.uid + '|' + unit + '|' + subject, o.activity->id, o.uid, unit, assignee.id, subject, due});
+    };
+
+    if (rule.per == TaskRule::Per::employee) {
+      auto pair = [&](const Person& p) {
+        if (p.start_date && *p.start_date > due_day) return;  // not yet there to be talked with
+        if (const Person* l = roster->leader_of(p)) add(p.unit, *l, p.id);
+      };
+      if (o.person) {
+        if (has_role(*o.person, Role::employee)) pair(*o.person);
+      } else {
+        for (const Person* p : o.unit ? roster->employees(o.unit->id) : roster->employees()) pair(*p);
+      }
+    } else {
+      auto unit_task = [&](const std::string& unit) {
+        if (const Person* l = roster->unit_leader(unit)) add(unit, *l, "");
+      };
+      if (o.person) unit_task(o.person->unit);
+      else if (o.unit) unit_task(o.unit->id);
+      else
+        for (const Unit& u : config.units)
+          if (rule.levels.empty() || std::find(rule.levels.begin(), rule.levels.end(), u.level) != rule.levels.end())
+            unit_task(u.id);
+    }
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](const Task& x, const Task& y) {
+      return x.unit != y.unit ? x.unit < y.unit : x.subject < y.subject;
+    });
+  }
+  return out;
+}
+
+std::vector<TaskMessage> due_task_messages(const Config& config, const std::vector<TaskState>& tasks,
+                                           SysSeconds now) {
+  std::vector<const TaskState*> open;
+  for (const TaskState& t : tasks)
+    if (!t.completed) open.push_back(&t);
+  std::vector<TaskMessage> out;
+  if (open.empty()) return out;
+  std::sort(open.begin(), open.end(), [](const TaskState* x, const TaskState* y) {
+    const Task& a = x->task;
+    const Task& b = y->task;
+    if (a.occurrence_uid != b.occurrence_uid) return a.occurrence_uid < b.occurrence_uid;
+    if (a.assignee != b.assignee) return a.assignee < b.assignee;
+    if (a.subject != b.subject) return a.subject < b.subject;
+    return x->id < y->id;
+  });
+
+  std::unordered_map<std::string_view, const Activity*> activities;
+  for (const Wheel& w : config.wheels)
+    for (const Activity& a : w.activities) activities.emplace(a.id, &a);
+  const Roster roster(config);
+
+  for (auto b = open.begin(); b != open.end();) {
+    const Task& head = (*b)->task;
+    auto e = b;
+    SysSeconds due = head.due;
+    while (e != open.end() && (*e)->task.occurrence_uid == head.occurrence_uid && (*e)->task.assignee == head.assignee) {
+      due = std::max(due, (*e)->task.due);  // a stale deadline must not make the rest overdue early
+      ++e;
+    }
+    const auto act = activities.find(head.activity);
+    const Person* assignee = roster.person(head.assignee);
+    // Without its rule (HR removed it) or its assignee nobody is chased.
+    if (act == activities.end() || !act->second->tasks || !assignee) {
+      b = e;
+      continue;
+    }
+    auto message = [&](std::string_view event, std::string key, const Person& to, Seconds before) {
+      TaskMessage m;
+      m.event_type = event;
+      m.key = std::move(key);
+      m.recipient = &to;
+      m.assignee = head.assignee;
+      m.occurrence_uid = head.occurrence_uid;
+      m.deadline = due;
+      m.before = before;
+      m.tasks.assign(b, e);
+      out.push_back(std::move(m));
+    };
+    const std::string& uid = head.occurrence_uid;
+    for (Seconds r : act->second->tasks->reminders)
+      if (now >= due - r && now < due)
+        message("task.due", "task.due|" + uid + '|' + std::to_string(r.count()) + "s|" + assignee->id, *assignee, r);
+    if (due <= now && now < due + kOverdueNoticeWindow) {
+      const std::string prefix = "task.overdue|" + uid + '|' + assignee->id + '|';
+      message("task.overdue", prefix + assignee->id, *assignee, Seconds{});
+      if (const Person* l = roster.leader_of(*assignee)) message("task.overdue", prefix + l->id, *l, Seconds{});
+    }
+    b = e;
+  }
+  return out;
+}
+
+}  // namespace arshjul
