@@ -1,1 +1,521 @@
 #include "workflows/people.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace arshjul {
+namespace {
+
+std::string quoted(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+template <class Strings>
+std::string join(const Strings& items, std::string_view sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+// The same rule as the config loader's ids, so a CSV import cannot admit an
+// id that people.toml would refuse.
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+std::string_view trim(std::string_view s) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// " (did you mean "x"?)", or the whole list when it is short enough to read.
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates, bool list_if_none) {
+  if (auto s = did_you_mean(word, candidates)) return " (did you mean " + quoted(*s) + "?)";
+  if (list_if_none && !candidates.empty() && candidates.size() <= 20)
+    return " (expected one of: " + join(candidates, ", ") + ")";
+  return "";
+}
+
+// What check_person looks things up in. Built once per import, so checking a
+// row costs hash lookups rather than scans of the roster.
+class Roster {
+ public:
+  explicit Roster(const Config& config) : config_(config) {
+    for (const auto& u : config.units) {
+      units_.insert(u.id);
+      unit_ids_.push_back(u.id);
+    }
+    for (const auto& c : config.committees) {
+      committees_.insert(c.id);
+      committee_ids_.push_back(c.id);
+    }
+  }
+
+  // Ids that count as people besides config.people (an import's own rows).
+  // The views must outlive the Roster.
+  void index_people(std::vector<std::string_view> extra) {
+    people_.emplace();
+    people_->reserve(config_.people.size() + extra.size());
+    for (const auto& p : config_.people) people_->insert(p.id);
+    for (auto id : extra) people_->insert(id);
+  }
+
+  bool has_unit(std::string_view id) const { return units_.count(id) != 0; }
+  bool has_committee(std::string_view id) const { return committees_.count(id) != 0; }
+  bool has_person(std::string_view id) const {
+    return people_ ? people_->count(id) != 0 : config_.find_person(id) != nullptr;
+  }
+
+  const std::vector<std::string>& unit_ids() const { return unit_ids_; }
+  const std::vector<std::string>& committee_ids() const { return committee_ids_; }
+
+  // A roster of tens of thousands makes each suggestion a long scan, so an
+  // import with many distinct unknown managers stops suggesting after a few.
+  std::string person_suggestion(std::string_view id) const {
+    if (auto it = person_hints_.find(std::string(id)); it != person_hints_.end()) return it->second;
+    if (person_hints_.size() >= 32) return "";
+    if (person_ids_.empty()) {
+      if (people_) person_ids_.assign(people_->begin(), people_->end());
+      else for (const auto& p : config_.people) person_ids_.push_back(p.id);
+      std::sort(person_ids_.begin(), person_ids_.end());  // a stable choice among equally close ids
+    }
+    return person_hints_[std::string(id)] = suggestion(id, person_ids_, false);
+  }
+
+ private:
+  const Config& config_;
+  std::unordered_set<std::string_view> units_, committees_;
+  std::vector<std::string> unit_ids_, committee_ids_;
+  std::optional<std::unordered_set<std::string_view>> people_;
+  mutable std::vector<std::string> person_ids_;
+  mutable std::unordered_map<std::string, std::string> person_hints_;
+};
+
+void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& out) {
+  const auto problem = [&](std::string field, std::string message) {
+    out.push_back({std::move(field), std::move(message)});
+  };
+
+  if (!valid_id(p.id))
+    problem("id", "expected an id of lower-case letters a-z, digits and '-' (1 to 64, not starting or ending with '-'), got " +
+                      quoted(p.id));
+  if (p.name.empty()) problem("name", "expected the person's name, got an empty one");
+  if (!p.email.empty()) {
+    const auto at = p.email.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == p.email.size() || p.email.find('@', at + 1) != std::string::npos)
+      problem("email", "expected an e-mail address with one '@' (name@example.no), got " + quoted(p.email));
+  }
+
+  if (!p.unit.empty() && !roster.has_unit(p.unit))
+    problem("unit", "unknown unit " + quoted(p.unit) + suggestion(p.unit, roster.unit_ids(), true));
+  std::vector<std::string> unit_bound, without_union;
+  for (Role r : p.roles) {
+    if (is_unit_bound(r)) unit_bound.push_back(quoted(role_name(r)));
+    if ((r == Role::hovedtillitsvalgt || r == Role::plasstillitsvalgt) && p.union_name.empty())
+      without_union.push_back(quoted(role_name(r)));
+  }
+  if (p.unit.empty() && !unit_bound.empty())
+    problem("unit", "role " + join(unit_bound, ", ") + " is held in a unit; expected the person's unit, got none");
+  if (!without_union.empty())
+    problem("union", "role " + join(without_union, ", ") +
+                         " needs the union the person represents (e.g. \"Fagforbundet\"), got none");
+
+  for (std::size_t i = 0; i < p.committees.size(); ++i)
+    if (!roster.has_committee(p.committees[i]))
+      problem("committees[" + std::to_string(i) + "]",
+              "unknown committee " + quoted(p.committees[i]) + suggestion(p.committees[i], roster.committee_ids(), true));
+
+  if (p.leader_start_date && std::find(p.roles.begin(), p.roles.end(), Role::leader) == p.roles.end())
+    problem("leader_start_date", "a leader_start_date needs the role \"leader\", got roles [" +
+                                     join([&] {
+                                       std::vector<std::string> names;
+                                       for (Role r : p.roles) names.emplace_back(role_name(r));
+                                       return names;
+                                     }(), ", ") +
+                                     "]");
+
+  if (!p.manager.empty()) {
+    if (p.manager == p.id)
+      problem("manager", "expected another person as manager, got the person themselves");
+    else if (!roster.has_person(p.manager))
+      problem("manager", "unknown person " + quoted(p.manager) + roster.person_suggestion(p.manager));
+  }
+}
+
+// ---- CSV ---------------------------------------------------------------------
+
+enum Column { c_id, c_name, c_email, c_unit, c_roles, c_union, c_committees, c_start_date, c_leader_start_date, c_manager };
+constexpr std::size_t kColumns = std::size(kPeopleCsvColumns);
+static_assert(kColumns == c_manager + 1, "Column must follow kPeopleCsvColumns");
+
+struct CsvProblem {
+  std::size_t field = 0;  // 0-based index of the field in its record
+  std::string message;
+};
+
+struct Record {
+  int line = 0;  // where the record starts
+  std::vector<std::string> fields;
+  std::vector<CsvProblem> problems;
+};
+
+// RFC 4180 records, one at a time. Blank lines are skipped; a final line
+// break is optional; CRLF, LF and lone CR all end a line.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : text_(text) {
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
+  }
+
+  // Reads the next record that is not blank; false when the text is used up.
+  bool next(Record& r) {
+    while (pos_ < text_.size()) {
+      read(r);
+      const bool blank = r.problems.empty() && r.fields.size() == 1 && trim(r.fields[0]).empty() && !quoted_;
+      if (!blank) return true;
+    }
+    return false;
+  }
+
+ private:
+  static bool line_break(char c) { return c == '\n' || c == '\r'; }
+
+  void skip_line_break() {
+    if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
+    ++pos_;
+    ++line_;
+  }
+
+  void read(Record& r) {
+    r.line = line_;
+    r.fields.clear();
+    r.problems.clear();
+    quoted_ = false;
+    for (;;) {
+      r.fields.emplace_back();
+      std::string& f = r.fields.back();
+      const std::size_t index = r.fields.size() - 1;
+      // Spaces before an opening quote are tolerated: `a, "b, c"` is common by hand.
+      std::size_t start = pos_;
+      while (start < text_.size() && (text_[start] == ' ' || text_[start] == '\t')) ++start;
+      if (start < text_.size() && text_[start] == '"') {
+        quoted_ = true;
+        pos_ = start + 1;
+        if (!read_quoted(f)) {
+          r.problems.push_back({index, "quoted field is never closed: expected a closing '\"' before the end of the file"});
+          return;
+        }
+        std::size_t after = pos_;
+        while (after < text_.size() && (text_[after] == ' ' || text_[after] == '\t')) ++after;
+        if (after < text_.size() && text_[after] != ',' && !line_break(text_[after])) {
+          r.problems.push_back({index, std::string("expected ',' or the end of the line after a closing quote, got '") +
+                                           text_[after] + "'"});
+          while (after < text_.size() && text_[after] != ',' && !line_break(text_[after])) ++after;
+        }
+        pos_ = after;
+      } else {
+        std::size_t end = pos_;
+        while (end < text_.size() && text_[end] != ',' && !line_break(text_[end])) ++end;
+        const std::string_view raw = text_.substr(pos_, end - pos_);
+        if (raw.find('"') != std::string_view::npos)
+          r.problems.push_back({index, "a '\"' inside an unquoted field; expected the whole field in quotes with the "
+                                       "quote doubled (\"\"), got " + std::string(raw)});
+        f.assign(trim(raw));
+        pos_ = end;
+      }
+      if (pos_ >= text_.size()) return;
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      skip_line_break();
+      return;
+    }
+  }
+
+  // Reads up to and past the closing quote; false at the end of the text.
+  bool read_quoted(std::string& f) {
+    while (pos_ < text_.size()) {
+      const std::size_t stop = text_.find_first_of("\"\r\n", pos_);
+      if (stop == std::string_view::npos) break;
+      f.append(text_.substr(pos_, stop - pos_));
+      pos_ = stop;
+      if (text_[pos_] == '"') {
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
+          f += '"';
+          pos_ += 2;
+          continue;
+        }
+        ++pos_;
+        const std::string_view inner = trim(f);
+        if (inner.size() != f.size()) f = std::string(inner);
+        return true;
+      }
+      // One line break whatever the file uses, so a CRLF export reads like an LF one.
+      f += '\n';
+      skip_line_break();
+    }
+    pos_ = text_.size();
+    return false;
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+  bool quoted_ = false;  // the last record had a quoted field, so it is not blank
+};
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto semi = s.find(';');
+    const auto item = trim(s.substr(0, semi));
+    if (!item.empty()) out.emplace_back(item);  // "a;b;" is a list of two
+    if (semi == std::string_view::npos) break;
+    s.remove_prefix(semi + 1);
+  }
+  return out;
+}
+
+struct Row {
+  int line = 0;
+  Person person;
+};
+
+class CsvImport {
+ public:
+  CsvImport(std::string_view path, const Config& config) : path_(path), config_(config) {}
+
+  PeopleCsv run(std::string_view text) {
+    CsvReader reader(text);
+    Record r;
+    if (!reader.next(r)) {
+      error(1, 1, "", "expected a header row naming the columns (id, name, unit, ...), got an empty file");
+      return finish();
+    }
+    const bool usable = read_header(r);
+    while (reader.next(r)) read_row(r, usable);
+    if (usable) check_rows();
+    return finish();
+  }
+
+ private:
+  void error(int line, std::size_t column, std::string field, std::string message) {
+    result_.errors.push_back({std::string(path_), line, static_cast<int>(column), std::move(field), std::move(message)});
+  }
+
+  // A field of check_person ("roles[1]") lives in the column of its name; a
+  // union missing with no union column is shown at the roles that need it.
+  std::size_t column_of(std::string_view field) const {
+    const std::string_view name = field.substr(0, field.find('['));
+    for (std::size_t c = 0; c < kColumns; ++c)
+      if (kPeopleCsvColumns[c] == name && at_[c] >= 0) return static_cast<std::size_t>(at_[c]) + 1;
+    return at_[c_roles] >= 0 ? static_cast<std::size_t>(at_[c_roles]) + 1 : 1;
+  }
+
+  std::string header_name(std::size_t index) const { return index < header_.size() ? header_[index] : ""; }
+
+  bool report_syntax(const Record& r) {
+    for (const auto& p : r.problems) error(r.line, p.field + 1, header_name(p.field), p.message);
+    return r.problems.empty();
+  }
+
+  // Returns whether rows can be read by these columns: every required one is there.
+  bool read_header(const Record& r) {
+    at_.fill(-1);
+    header_ = r.fields;
+    // A broken header names no columns to speak of; its rows are still read for their syntax.
+    if (!r.problems.empty()) {
+      for (const auto& p : r.problems) error(r.line, p.field + 1, "", p.message);
+      return false;
+    }
+    const std::vector<std::string> known(std::begin(kPeopleCsvColumns), std::end(kPeopleCsvColumns));
+    std::vector<std::string> misspelt;
+    for (std::size_t i = 0; i < r.fields.size(); ++i) {
+      const std::string& name = r.fields[i];
+      const auto it = std::find(known.begin(), known.end(), name);
+      if (it == known.end()) {
+        if (auto s = did_you_mean(name, known)) misspelt.push_back(*s);
+        error(r.line, i + 1, name, "unknown column " + quoted(name) + suggestion(name, known, true));
+        continue;
+      }
+      int& at = at_[static_cast<std::size_t>(it - known.begin())];
+      if (at >= 0) {
+        error(r.line, i + 1, name, "column " + quoted(name) + " appears twice; expected it once, first in column " +
+                                       std::to_string(at + 1));
+        continue;
+      }
+      at = static_cast<int>(i);
+    }
+    bool usable = true;
+    for (Column c : {c_id, c_name, c_unit}) {
+      if (at_[c] >= 0) continue;
+      usable = false;
+      const std::string name(kPeopleCsvColumns[c]);
+      // A misspelt header ("unti") is already reported with the suggestion.
+      if (std::find(misspelt.begin(), misspelt.end(), name) == misspelt.end())
+        error(r.line, 1, name, "missing required column " + quoted(name) + " (the header needs id, name and unit)");
+    }
+    return usable;
+  }
+
+  void read_row(Record& r, bool usable) {
+    if (!report_syntax(r)) return;
+    if (r.fields.size() != header_.size()) {
+      const std::size_t n = r.fields.size();
+      if (n < header_.size())
+        error(r.line, n + 1, header_name(n),
+              "expected " + std::to_string(header_.size()) + " fields as in the header, got " + std::to_string(n));
+      else
+        error(r.line, header_.size() + 1, "",
+              "expected " + std::to_string(header_.size()) + " fields as in the header, got " + std::to_string(n));
+      return;
+    }
+    if (!usable) return;
+
+    Row row;
+    row.line = r.line;
+    Person& p = row.person;
+    const auto take = [&](Column c) -> std::string {
+      return at_[c] >= 0 ? std::move(r.fields[static_cast<std::size_t>(at_[c])]) : std::string();
+    };
+    const auto field_error = [&](Column c, std::string field, std::string message) {
+      error(r.line, static_cast<std::size_t>(at_[c]) + 1, std::move(field), std::move(message));
+    };
+
+    p.id = take(c_id);
+    p.name = take(c_name);
+    p.email = take(c_email);
+    p.unit = take(c_unit);
+    p.union_name = take(c_union);
+    p.manager = take(c_manager);
+    p.committees = split_list(take(c_committees));
+    const auto roles = split_list(take(c_roles));
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+      if (auto role = role_from_name(roles[i])) {
+        p.roles.push_back(*role);
+        continue;
+      }
+      static const std::vector<std::string> names = [] {
+        const auto v = role_names();
+        return std::vector<std::string>(v.begin(), v.end());
+      }();
+      field_error(c_roles, "roles[" + std::to_string(i) + "]", "unknown role " + quoted(roles[i]) + suggestion(roles[i], names, true));
+    }
+    for (auto [c, date] : {std::pair{c_start_date, &p.start_date}, std::pair{c_leader_start_date, &p.leader_start_date}}) {
+      const std::string text = take(c);
+      if (text.empty()) continue;
+      auto d = parse_date(text);
+      if (d) *date = *d;
+      else field_error(c, std::string(kPeopleCsvColumns[c]), d.error());
+    }
+
+    if (!p.id.empty()) {
+      auto [it, fresh] = first_line_.try_emplace(p.id, r.line);
+      if (!fresh)
+        field_error(c_id, "id", "duplicate id " + quoted(p.id) + "; expected each person once, first on line " +
+                                    std::to_string(it->second));
+    }
+    rows_.push_back(std::move(row));
+  }
+
+  void check_rows() {
+    Roster roster(config_);
+    std::vector<std::string_view> ids;
+    ids.reserve(rows_.size());
+    for (const auto& row : rows_) ids.push_back(row.person.id);
+    roster.index_people(std::move(ids));
+    std::vector<PersonProblem> problems;
+    for (const auto& row : rows_) {
+      problems.clear();
+      check(roster, row.person, problems);
+      for (auto& pr : problems) {
+        const std::size_t column = column_of(pr.field);
+        error(row.line, column, std::move(pr.field), std::move(pr.message));
+      }
+    }
+  }
+
+  PeopleCsv finish() {
+    if (result_.errors.empty()) {
+      result_.people.reserve(rows_.size());
+      for (auto& row : rows_) result_.people.push_back(std::move(row.person));
+    } else {
+      std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return a.line != b.line ? a.line < b.line : a.column < b.column;
+      });
+    }
+    return std::move(result_);
+  }
+
+  std::string_view path_;
+  const Config& config_;
+  std::vector<std::string> header_;
+  std::array<int, kColumns> at_{};  // field index of each Column in a record, -1 when absent
+  std::vector<Row> rows_;
+  std::unordered_map<std::string, int> first_line_;
+  PeopleCsv result_;
+};
+
+std::vector<Role> sorted(std::vector<Role> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace
+
+std::vector<PersonProblem> check_person(const Config& config, const Person& person) {
+  std::vector<PersonProblem> out;
+  check(Roster(config), person, out);
+  return out;
+}
+
+PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config) {
+  return CsvImport(path, config).run(text);
+}
+
+// Roles and committees are sets: an export that lists them in another order
+// has not changed the person.
+bool same_person(const Person& a, const Person& b) {
+  return a.id == b.id && a.name == b.name && a.email == b.email && a.unit == b.unit &&
+         a.union_name == b.union_name && a.start_date == b.start_date && a.leader_start_date == b.leader_start_date &&
+         a.manager == b.manager && sorted(a.roles) == sorted(b.roles) && sorted(a.committees) == sorted(b.committees);
+}
+
+RosterChange diff_roster(const std::vector<Person>& before, const std::vector<Person>& after) {
+  std::unordered_map<std::string_view, const Person*> old;
+  old.reserve(before.size());
+  for (const auto& p : before) old.try_emplace(p.id, &p);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(after.size());
+  RosterChange out;
+  for (const auto& p : after) {
+    if (!seen.insert(p.id).second) continue;
+    const auto it = old.find(p.id);
+    if (it == old.end()) out.added.push_back(p.id);
+    else if (same_person(*it->second, p)) out.unchanged.push_back(p.id);
+    else out.changed.push_back(p.id);
+  }
+  for (const auto& [id, p] : old)
+    if (!seen.count(id)) out.removed.emplace_back(id);
+  for (auto* list : {&out.added, &out.changed, &out.unchanged, &out.removed}) std::sort(list->begin(), list->end());
+  return out;
+}
+
+}  // namespace arshjul
