@@ -43,6 +43,45 @@ bool valid_id(std::string_view id) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
+constexpr std::string_view kExpectedRoundDay =
+    "expected \"open±N(d|w)\" or \"close±N(d|w)\" (e.g. \"open-6w\", \"close+12d\")";
+
+bool looks_relative(std::string_view text) {
+  return text.starts_with("open") || text.starts_with("close");
+}
+
+// "open", "close", "open-6w", "close+12d".
+Expected<RoundDay> parse_round_day(std::string_view text) {
+  const Error bad{std::string(kExpectedRoundDay) + ", got " + quoted(text)};
+  RoundDay d;
+  std::string_view rest;
+  if (text.starts_with("open")) {
+    rest = text.substr(4);
+  } else if (text.starts_with("close")) {
+    d.anchor = RoundDay::Anchor::close;
+    rest = text.substr(5);
+  } else {
+    return bad;
+  }
+  if (rest.empty()) return d;
+  if (rest.size() < 3 || (rest.front() != '+' && rest.front() != '-') || (rest.back() != 'd' && rest.back() != 'w'))
+    return bad;
+  const std::string_view digits = rest.substr(1, rest.size() - 2);
+  if (digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return bad;
+  int n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  const int days = n * (rest.back() == 'w' ? 7 : 1);
+  // Further would blur which round an occurrence belongs to.
+  if (days > 366) return Error{"expected at most a year from the round's opening or closing day (366d, 52w), got " + quoted(text)};
+  d.offset_days = rest.front() == '-' ? -days : days;
+  return d;
+}
+
+int days_after_opening(const Round& r, RoundDay d) {
+  return (d.anchor == RoundDay::Anchor::close ? r.open_days - 1 : 0) + d.offset_days;
+}
+
 // A reference to another part of the config, checked once everything is read.
 struct Reference {
   enum class To { level, unit, committee, person };
@@ -329,7 +368,8 @@ class Loader {
     std::set<std::string> ids;
     for_tables(root, "person", file, [&](const toml::table& t, const std::string& p) {
       check_keys(t, file, p,
-                 {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date"});
+                 {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date",
+                  "manager"});
       Person person;
       auto id = get_id(t, "id", file, p);
       auto name = get_string(t, "name", file, p, true);
@@ -364,6 +404,13 @@ class Loader {
         person.start_date = parsed(parse_date(*v), file, pos_in(t, "start_date"), p + ".start_date");
       if (auto v = get_string(t, "leader_start_date", file, p, false))
         person.leader_start_date = parsed(parse_date(*v), file, pos_in(t, "leader_start_date"), p + ".leader_start_date");
+      if (auto v = get_id(t, "manager", file, p, false)) {
+        if (id && *v == *id)
+          error(file, pos_in(t, "manager"), p + ".manager", "a person cannot be their own manager");
+        else
+          refs_.push_back({Reference::To::person, *v, file, pos_in(t, "manager"), p + ".manager"});
+        person.manager = *v;
+      }
       for (Role r : person.roles) {
         if (is_unit_bound(r) && person.unit.empty())
           error(file, pos_in(t, "roles"), p + ".unit", "role " + quoted(role_name(r)) + " needs the person's unit");
@@ -456,11 +503,273 @@ class Loader {
     return std::nullopt;
   }
 
+  // ---- when an activity happens ----------------------------------------------
+
+  // Rules, dates and yearly windows: the wheels without a round.
+  void read_plain_when(const toml::table& t, const std::string& file, const std::string& p, const std::string& wheel_id,
+                       Activity& a, bool& ok) {
+    // "open-6w" here is a round date in a wheel that forgot its round.
+    auto not_relative = [&](const std::string& text, Pos at, const std::string& field) {
+      if (!looks_relative(text)) return true;
+      error(file, at, field,
+            quoted(text) + " is relative to a round, but wheel " + quoted(wheel_id) +
+                " has no `round`; add round = { opens = \"MM-DD\", open_days = N, every = N, since = YYYY } to "
+                "[wheel], or give a date (\"MM-DD\" or \"YYYY-MM-DD\")");
+      return false;
+    };
+    const bool has_rule = t.get("rule"), has_dates = t.get("dates"), has_from = t.get("from") || t.get("to");
+    if (a.kind == ActivityKind::window) {
+      if (has_rule || has_dates || t.get("since"))
+        error(file, pos_of(t.source()), p, "a window has `from` and `to` (MM-DD), not `rule`, `since` or `dates`");
+      auto from = get_string(t, "from", file, p, true);
+      auto to = get_string(t, "to", file, p, true);
+      std::optional<MonthDay> mf, mt;
+      if (from && not_relative(*from, pos_in(t, "from"), p + ".from"))
+        mf = parsed(parse_month_day(*from), file, pos_in(t, "from"), p + ".from");
+      if (to && not_relative(*to, pos_in(t, "to"), p + ".to"))
+        mt = parsed(parse_month_day(*to), file, pos_in(t, "to"), p + ".to");
+      if (mf && mt) {
+        a.window_from = *mf;
+        a.window_to = *mt;
+      } else {
+        ok = false;
+      }
+      return;
+    }
+    if (has_from)
+      error(file, pos_in(t, t.get("from") ? "from" : "to"), p + ".from",
+            "`from` and `to` belong to kind = \"window\"; a " + std::string(kind_name(a.kind)) +
+                " has `rule` or `dates`");
+    if (has_rule == has_dates) {
+      error(file, pos_of(t.source()), p + (has_rule ? ".dates" : ".rule"),
+            has_rule ? "give either `rule` or `dates`, not both" : "missing `rule` (an RRULE) or `dates`");
+      ok = false;
+    }
+    LocalDays since = LocalDays{date::year{2024} / 1 / 1};
+    if (auto s = get_string(t, "since", file, p, false)) {
+      if (auto d = parsed(parse_date(*s), file, pos_in(t, "since"), p + ".since")) since = *d;
+    }
+    if (auto r = get_string(t, "rule", file, p, false)) {
+      if (auto lr = parsed(parse_local_rule(*r, since), file, pos_in(t, "rule"), p + ".rule")) a.rule = *lr;
+      else ok = false;
+    }
+    for_strings(t, "dates", file, p, [&](const std::string& d, Pos dp, const std::string& f) {
+      if (!not_relative(d, dp, f)) return;
+      if (d.size() == 5) {
+        if (auto md = parsed(parse_month_day(d), file, dp, f)) a.yearly_dates.push_back(*md);
+      } else if (auto day = parsed(parse_date(d), file, dp, f)) {
+        a.dates.push_back(*day);
+      }
+    });
+  }
+
+  // A wheel with a round: every day is relative to the round, so the round's
+  // cadence (yearly, every second year) governs all of its activities.
+  void read_round_when(const toml::table& t, const std::string& file, const std::string& p, const Round& round,
+                       Activity& a, bool& ok) {
+    const bool window = a.kind == ActivityKind::window;
+    auto relative = [&](const std::string& text, Pos at, const std::string& field) -> std::optional<RoundDay> {
+      if (!looks_relative(text)) {
+        error(file, at, field,
+              std::string(kExpectedRoundDay) + ", got " + quoted(text) +
+                  ": in a wheel with a round, the round's cadence governs every activity");
+        return std::nullopt;
+      }
+      return parsed(parse_round_day(text), file, at, field);
+    };
+    for (std::string_view key : {"rule", "since"})
+      if (t.get(key))
+        error(file, pos_in(t, key), p + "." + std::string(key),
+              "a wheel with a round has no `" + std::string(key) +
+                  "`: the round's cadence governs every activity; expected " + (window ? "`from` and `to`" : "`dates`") +
+                  " as \"open±N(d|w)\" or \"close±N(d|w)\"");
+    if (window) {
+      if (t.get("dates"))
+        error(file, pos_in(t, "dates"), p + ".dates", "a window has `from` and `to`, not `dates`");
+      auto from = get_string(t, "from", file, p, true);
+      auto to = get_string(t, "to", file, p, true);
+      if (from) a.round_from = relative(*from, pos_in(t, "from"), p + ".from");
+      if (to) a.round_to = relative(*to, pos_in(t, "to"), p + ".to");
+      if (!a.round_from || !a.round_to) {
+        ok = false;
+      } else if (days_after_opening(round, *a.round_to) < days_after_opening(round, *a.round_from)) {
+        error(file, pos_in(t, "to"), p + ".to",
+              "the window would end before it begins: " + quoted(*to) + " is before " + quoted(*from) +
+                  " (the round is open " + std::to_string(round.open_days) + " days)");
+        ok = false;
+      }
+      return;
+    }
+    if (t.get("from") || t.get("to"))
+      error(file, pos_in(t, t.get("from") ? "from" : "to"), p + ".from",
+            "`from` and `to` belong to kind = \"window\"; a " + std::string(kind_name(a.kind)) + " has `dates`");
+    if (!t.get("dates")) {
+      if (!t.get("rule"))
+        error(file, pos_of(t.source()), p + ".dates",
+              "missing `dates` relative to the round, e.g. dates = [\"open-6w\", \"close+12d\"]");
+      ok = false;
+    }
+    for_strings(t, "dates", file, p, [&](const std::string& d, Pos dp, const std::string& f) {
+      if (auto rd = relative(d, dp, f)) a.round_dates.push_back(*rd);
+    });
+  }
+
+  // A personal series: placed from each person's own date, so it has none of
+  // the shared series' rule, dates, window or scope.
+  void read_personal(const toml::table& t, const std::string& file, const std::string& p, bool round_wheel,
+                     Activity& a, bool& ok) {
+    const std::string f = p + ".personal";
+    const toml::node& n = *t.get("personal");
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { after = \"leader_start_date\", days = 14 } (after: start_date or leader_start_date; days or "
+            "weeks), got " + type_name(n));
+      ok = false;
+      return;
+    }
+    const toml::table& pt = *n.as_table();
+    check_keys(pt, file, f, {"after", "days", "weeks"});
+    PersonalAnchor anchor;
+    std::string after = "start date";
+    if (!pt.get("after")) {
+      if (!misspelt_in(pt, "after"))
+        error(file, pos_of(pt.source()), f + ".after",
+              "missing required key \"after\" (\"start_date\" or \"leader_start_date\")");
+      ok = false;
+    } else if (auto d = enum_value<PersonalAnchor::Date>(pt, "after", file, f,
+                                                           {{"start_date", PersonalAnchor::Date::start_date},
+                                                            {"leader_start_date", PersonalAnchor::Date::leader_start_date}})) {
+      anchor.date = *d;
+      after = *d == PersonalAnchor::Date::start_date ? "start_date" : "leader_start_date";
+    } else {
+      ok = false;
+    }
+    const auto days = get_int(pt, "days", file, f, 0, 3660);
+    const auto weeks = get_int(pt, "weeks", file, f, 0, 520);
+    if (pt.get("days") && pt.get("weeks"))
+      error(file, pos_in(pt, "weeks"), f + ".weeks", "give `days` or `weeks`, not both");
+    else if (!pt.get("days") && !pt.get("weeks") && !misspelt_in(pt, "days") && !misspelt_in(pt, "weeks"))
+      error(file, pos_of(pt.source()), f + ".days",
+            "missing `days` (or `weeks`): how long after the date it falls, 0 for the day itself");
+    anchor.offset_days = static_cast<int>(days ? *days : weeks ? *weeks * 7 : 0);
+    if (a.kind == ActivityKind::window) {
+      error(file, pos_of(n.source()), f, "a personal series is a meeting or a deadline, not a window");
+      ok = false;
+    }
+    if (round_wheel)
+      error(file, pos_of(n.source()), f,
+            "a wheel with a round cannot hold a personal series: the round's cadence governs every activity in it");
+    for (std::string_view key : {"rule", "since", "dates", "from", "to", "scope"})
+      if (t.get(key))
+        error(file, pos_in(t, key), p + "." + std::string(key),
+              "a personal series falls on each person's " + after + " plus the offset; remove `" + std::string(key) +
+                  "`");
+    a.personal = anchor;
+  }
+
+  // A meeting's time of day and length; deadlines and windows are all-day.
+  void read_times(const toml::table& t, const std::string& file, const std::string& p, Activity& a, bool& ok) {
+    if (a.kind != ActivityKind::meeting) {
+      for (std::string_view key : {"start", "duration"})
+        if (t.get(key))
+          error(file, pos_in(t, key), p + "." + std::string(key),
+                a.kind == ActivityKind::window
+                    ? "a window is all-day; remove " + std::string(key)
+                    : "a deadline is all-day; remove " + std::string(key) + " or use kind = \"meeting\"");
+      return;
+    }
+    if (auto s = get_string(t, "start", file, p, true)) {
+      if (auto v = parsed(parse_clock_time(*s), file, pos_in(t, "start"), p + ".start")) a.start = *v;
+    } else {
+      ok = false;
+    }
+    if (auto d = get_string(t, "duration", file, p, true)) {
+      if (auto v = parsed(parse_duration(*d), file, pos_in(t, "duration"), p + ".duration")) {
+        if (*v > std::chrono::hours{24 * 7})
+          error(file, pos_in(t, "duration"), p + ".duration", "a meeting may last at most 7 days, got " + *d);
+        a.duration = *v;
+      }
+    } else {
+      ok = false;
+    }
+  }
+
+  // ---- what an activity sets in motion -------------------------------------------
+
+  void read_registration(const toml::node& n, const std::string& file, const std::string& f, Activity& a) {
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { capacity = 25, lead_days = 7, max_wait_days = 120 }, got " + type_name(n));
+      return;
+    }
+    const toml::table& rt = *n.as_table();
+    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days"});
+    if (a.kind != ActivityKind::meeting)
+      error(file, pos_of(n.source()), f,
+            "registration is for meetings the new hires come to, not a " + std::string(kind_name(a.kind)));
+    else if (a.personal)
+      error(file, pos_of(n.source()), f,
+            "a personal series is already each person's own; registration is for shared meetings such as the "
+            "ansattdag");
+    RegistrationRule r;
+    if (auto v = get_int(rt, "capacity", file, f, 1, 10000)) r.capacity = static_cast<int>(*v);
+    if (auto v = get_int(rt, "lead_days", file, f, 0, 365)) r.lead_days = static_cast<int>(*v);
+    if (auto v = get_int(rt, "max_wait_days", file, f, 0, 730)) r.max_wait_days = static_cast<int>(*v);
+    if (r.max_wait_days < r.lead_days)
+      error(file, pos_in(rt, "max_wait_days"), f + ".max_wait_days",
+            "expected at least lead_days (" + std::to_string(r.lead_days) +
+                "): no hire is placed before start_date + lead_days; got " + std::to_string(r.max_wait_days));
+    a.registration = r;
+  }
+
+  void read_tasks(const toml::node& n, const std::string& file, const std::string& f, Activity& a) {
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { per = \"employee\" } or { per = \"unit\", levels = [\"LEVEL\"], reminders = [\"14d\", \"3d\"] }, "
+            "got " + type_name(n));
+      return;
+    }
+    const toml::table& tt = *n.as_table();
+    check_keys(tt, file, f, {"per", "levels", "reminders"});
+    if (a.kind == ActivityKind::meeting)
+      error(file, pos_of(n.source()), f,
+            "tasks are due at the end of a window or on a deadline; use kind = \"window\" or \"deadline\"");
+    else if (a.personal)
+      error(file, pos_of(n.source()), f, "a personal series cannot create tasks");
+    TaskRule rule;
+    std::optional<TaskRule::Per> per;
+    if (!tt.get("per")) {
+      if (!misspelt_in(tt, "per"))
+        error(file, pos_of(tt.source()), f + ".per", "missing required key \"per\" (\"employee\" or \"unit\")");
+    } else {
+      per = enum_value<TaskRule::Per>(tt, "per", file, f,
+                                      {{"employee", TaskRule::Per::employee}, {"unit", TaskRule::Per::unit}});
+      if (per) rule.per = *per;
+    }
+    for_strings(tt, "levels", file, f, [&](const std::string& level, Pos lp, const std::string& lf) {
+      rule.levels.push_back(level);
+      refs_.push_back({Reference::To::level, level, file, lp, lf});
+    });
+    if (!rule.levels.empty()) {
+      if (per == TaskRule::Per::employee)
+        error(file, pos_in(tt, "levels"), f + ".levels",
+              "levels go with per = \"unit\"; per = \"employee\" makes a task for each employee in scope");
+      else if (a.scope.kind != Scope::Kind::organisation)
+        error(file, pos_in(tt, "levels"), f + ".levels",
+              "a unit-scoped activity makes one task per series unit; levels are for an organisation-wide activity");
+    }
+    for_strings(tt, "reminders", file, f, [&](const std::string& text, Pos rp, const std::string& rf) {
+      if (auto d = parsed(parse_duration(text), file, rp, rf)) rule.reminders.push_back(*d);
+    });
+    a.tasks = rule;
+  }
+
   void read_activity(const toml::table& t, const std::string& file, const std::string& p, const std::string& wheel_id,
-                     std::vector<Activity>& out) {
+                     const Round* round, std::vector<Activity>& out) {
     check_keys(t, file, p,
-               {"id", "title", "kind", "scope", "rule", "since", "dates", "from", "to", "start", "duration",
-                "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders"});
+               {"id", "title", "kind", "scope", "rule", "since", "dates", "from", "to", "personal", "start",
+                "duration", "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders",
+                "registration", "tasks"});
     Activity a;
     a.wheel = wheel_id;
     a.defined_at = {file, pos_of(t.source()).line};
@@ -512,72 +821,12 @@ class Loader {
       }
     }
 
-    // When
-    const bool has_rule = t.get("rule"), has_dates = t.get("dates"), has_from = t.get("from") || t.get("to");
-    if (a.kind == ActivityKind::window) {
-      if (has_rule || has_dates || t.get("since"))
-        error(file, pos_of(t.source()), p, "a window has `from` and `to` (MM-DD), not `rule`, `since` or `dates`");
-      auto from = get_string(t, "from", file, p, true);
-      auto to = get_string(t, "to", file, p, true);
-      std::optional<MonthDay> mf, mt;
-      if (from) mf = parsed(parse_month_day(*from), file, pos_in(t, "from"), p + ".from");
-      if (to) mt = parsed(parse_month_day(*to), file, pos_in(t, "to"), p + ".to");
-      if (mf && mt) {
-        a.window_from = *mf;
-        a.window_to = *mt;
-      } else {
-        ok = false;
-      }
-      for (std::string_view key : {"start", "duration"})
-        if (t.get(key))
-          error(file, pos_in(t, key), p + "." + std::string(key), "a window is all-day; remove " + std::string(key));
-    } else {
-      if (has_from)
-        error(file, pos_in(t, t.get("from") ? "from" : "to"), p + ".from",
-              "`from` and `to` belong to kind = \"window\"; a " + std::string(kind_name(a.kind)) +
-                  " has `rule` or `dates`");
-      if (has_rule == has_dates) {
-        error(file, pos_of(t.source()), p + (has_rule ? ".dates" : ".rule"),
-              has_rule ? "give either `rule` or `dates`, not both" : "missing `rule` (an RRULE) or `dates`");
-        ok = false;
-      }
-      LocalDays since = LocalDays{date::year{2024} / 1 / 1};
-      if (auto s = get_string(t, "since", file, p, false)) {
-        if (auto d = parsed(parse_date(*s), file, pos_in(t, "since"), p + ".since")) since = *d;
-      }
-      if (auto r = get_string(t, "rule", file, p, false)) {
-        if (auto lr = parsed(parse_local_rule(*r, since), file, pos_in(t, "rule"), p + ".rule")) a.rule = *lr;
-        else ok = false;
-      }
-      for_strings(t, "dates", file, p, [&](const std::string& d, Pos dp, const std::string& f) {
-        if (d.size() == 5) {
-          if (auto md = parsed(parse_month_day(d), file, dp, f)) a.yearly_dates.push_back(*md);
-        } else if (auto day = parsed(parse_date(d), file, dp, f)) {
-          a.dates.push_back(*day);
-        }
-      });
-      if (a.kind == ActivityKind::meeting) {
-        if (auto s = get_string(t, "start", file, p, true)) {
-          if (auto v = parsed(parse_clock_time(*s), file, pos_in(t, "start"), p + ".start")) a.start = *v;
-        } else {
-          ok = false;
-        }
-        if (auto d = get_string(t, "duration", file, p, true)) {
-          if (auto v = parsed(parse_duration(*d), file, pos_in(t, "duration"), p + ".duration")) {
-            if (*v > std::chrono::hours{24 * 7})
-              error(file, pos_in(t, "duration"), p + ".duration", "a meeting may last at most 7 days, got " + *d);
-            a.duration = *v;
-          }
-        } else {
-          ok = false;
-        }
-      } else {
-        for (std::string_view key : {"start", "duration"})
-          if (t.get(key))
-            error(file, pos_in(t, key), p + "." + std::string(key),
-                  "a deadline is all-day; remove " + std::string(key) + " or use kind = \"meeting\"");
-      }
-    }
+    // When: from each person's date, relative to the wheel's round, or (in
+    // any other wheel) by a rule, dates or a yearly window.
+    if (t.get("personal")) read_personal(t, file, p, round != nullptr, a, ok);
+    else if (round) read_round_when(t, file, p, *round, a, ok);
+    else read_plain_when(t, file, p, wheel_id, a, ok);
+    read_times(t, file, p, a, ok);
 
     if (auto v = get_string(t, "location", file, p, false)) a.location = *v;
     if (auto v = get_string(t, "description", file, p, false)) a.description = *v;
@@ -632,11 +881,32 @@ class Loader {
         }
       }
     }
+    if (const toml::node* n = t.get("registration")) read_registration(*n, file, p + ".registration", a);
+    if (const toml::node* n = t.get("tasks")) read_tasks(*n, file, p + ".tasks", a);
     if (ok) {
       a.id = *id;
       a.title = *title;
       out.push_back(std::move(a));
     }
+  }
+
+  Round read_round(const toml::node& n, const std::string& file, const std::string& f) {
+    Round r;
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { opens = \"MM-DD\", open_days = 21, every = 1, since = 2025 }, got " + type_name(n));
+      return r;
+    }
+    const toml::table& rt = *n.as_table();
+    check_keys(rt, file, f, {"opens", "open_days", "every", "since"});
+    if (auto o = get_string(rt, "opens", file, f, true))
+      if (auto md = parsed(parse_month_day(*o), file, pos_in(rt, "opens"), f + ".opens")) r.opens = *md;
+    if (auto v = get_int(rt, "open_days", file, f, 1, 92)) r.open_days = static_cast<int>(*v);
+    if (auto v = get_int(rt, "every", file, f, 1, 10)) r.every = static_cast<int>(*v);
+    if (!rt.get("since") && !misspelt_in(rt, "since"))
+      error(file, pos_of(rt.source()), f + ".since", "missing required key \"since\" (the first year of the round, e.g. 2025)");
+    if (auto v = get_int(rt, "since", file, f, 2000, 2200)) r.since = static_cast<int>(*v);
+    return r;
   }
 
   void read_wheel(const toml::table& root, const std::string& file, Config& c) {
@@ -648,7 +918,7 @@ class Loader {
       return;
     }
     const toml::table& t = *wn->as_table();
-    check_keys(t, file, "wheel", {"id", "name", "color", "description"});
+    check_keys(t, file, "wheel", {"id", "name", "color", "description", "round"});
     Wheel w;
     auto id = get_id(t, "id", file, "wheel");
     auto name = get_string(t, "name", file, "wheel", true);
@@ -663,8 +933,11 @@ class Loader {
       if (c.find_wheel(*id)) error(file, pos_in(t, "id"), "wheel.id", "duplicate wheel id " + quoted(*id));
       w.id = *id;
     }
+    // Even a round with errors makes its activities relative, so they are not
+    // also reported as missing their round.
+    if (const toml::node* rn = t.get("round")) w.round = read_round(*rn, file, "wheel.round");
     for_tables(root, "activity", file, [&](const toml::table& at, const std::string& p) {
-      read_activity(at, file, p, w.id, w.activities);
+      read_activity(at, file, p, w.id, w.round ? &*w.round : nullptr, w.activities);
     });
     if (id && name) {
       w.name = *name;
