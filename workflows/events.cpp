@@ -17,6 +17,8 @@ std::string norwegian_date(LocalDays day) {
 }
 
 std::string occurrence_title(const Occurrence& o) {
+  // A personal series shares its unit with every other series there; the name tells whose it is.
+  if (o.person) return o.activity->title + " – " + o.person->name;
   if (!o.unit) return o.activity->title;
   return o.activity->title + " – " + o.unit->name;
 }

@@ -7,31 +7,70 @@
 namespace arshjul {
 namespace {
 
-// The days an activity's rule or dates give in [from, to].
-std::vector<LocalDays> planned_days(const Activity& a, LocalDays from, LocalDays to) {
-  std::vector<LocalDays> days;
-  if (a.kind == ActivityKind::window) {
-    const int y0 = static_cast<int>(date::year_month_day{from}.year());
-    const int y1 = static_cast<int>(date::year_month_day{to}.year());
-    for (int y = y0; y <= y1; ++y) {
-      const LocalDays d = in_year(a.window_from, y);
-      if (d >= from && d <= to) days.push_back(d);
+int year_of(LocalDays d) {
+  return static_cast<int>(date::year_month_day{d}.year());
+}
+
+// A day a rule, date or round puts an activity on; for windows also its last day.
+struct Day {
+  LocalDays first;
+  LocalDays last;
+  friend bool operator==(const Day&, const Day&) = default;
+};
+
+bool round_runs(const Round& r, int year) {
+  return year >= r.since && (year - r.since) % r.every == 0;
+}
+
+LocalDays round_day(const Round& r, int year, RoundDay d) {
+  const int after_opening = (d.anchor == RoundDay::Anchor::close ? r.open_days - 1 : 0) + d.offset_days;
+  return in_year(r.opens, year) + date::days{after_opening};
+}
+
+// The days of a round activity whose original day is in [from, to]. An
+// occurrence belongs to the round it is anchored in, whatever year the offset
+// carries it into, so rounds of the years around [from, to] count too
+// (offsets reach a year at most, plus the time the round is open).
+std::vector<Day> round_days(const Round& r, const Activity& a, LocalDays from, LocalDays to) {
+  std::vector<Day> days;
+  for (int y = year_of(from) - 2; y <= year_of(to) + 1; ++y) {
+    if (!round_runs(r, y)) continue;
+    if (a.kind == ActivityKind::window) {
+      if (!a.round_from || !a.round_to) continue;
+      const LocalDays first = round_day(r, y, *a.round_from);
+      if (first >= from && first <= to) days.push_back({first, round_day(r, y, *a.round_to)});
+      continue;
     }
-    return days;
+    for (RoundDay rd : a.round_dates) {
+      const LocalDays d = round_day(r, y, rd);
+      if (d >= from && d <= to) days.push_back({d, d});
+    }
   }
-  if (a.rule) days = expand(*a.rule, from, to);
-  for (LocalDays d : a.dates)
-    if (d >= from && d <= to) days.push_back(d);
-  if (!a.yearly_dates.empty()) {
-    const int y0 = static_cast<int>(date::year_month_day{from}.year());
-    const int y1 = static_cast<int>(date::year_month_day{to}.year());
-    for (int y = y0; y <= y1; ++y)
+  return days;
+}
+
+// The days an activity's rule, dates or round give in [from, to].
+std::vector<Day> planned_days(const Wheel& w, const Activity& a, LocalDays from, LocalDays to) {
+  std::vector<Day> days;
+  if (w.round) {
+    days = round_days(*w.round, a, from, to);
+  } else if (a.kind == ActivityKind::window) {
+    for (int y = year_of(from); y <= year_of(to); ++y) {
+      const LocalDays d = in_year(a.window_from, y);
+      if (d >= from && d <= to) days.push_back({d, in_year(a.window_to, a.window_to < a.window_from ? y + 1 : y)});
+    }
+  } else {
+    if (a.rule)
+      for (LocalDays d : expand(*a.rule, from, to)) days.push_back({d, d});
+    for (LocalDays d : a.dates)
+      if (d >= from && d <= to) days.push_back({d, d});
+    for (int y = year_of(from); !a.yearly_dates.empty() && y <= year_of(to); ++y)
       for (MonthDay md : a.yearly_dates) {
         const LocalDays d = in_year(md, y);
-        if (d >= from && d <= to) days.push_back(d);
+        if (d >= from && d <= to) days.push_back({d, d});
       }
   }
-  std::sort(days.begin(), days.end());
+  std::sort(days.begin(), days.end(), [](const Day& x, const Day& y) { return x.first < y.first; });
   days.erase(std::unique(days.begin(), days.end()), days.end());
   return days;
 }
@@ -47,13 +86,72 @@ std::vector<const Unit*> series_units(const Config& c, const Activity& a) {
 
 // Where one planned day ends up; independent of the unit, so computed once a series.
 struct Planned {
-  LocalDays original;
+  Day day;
   Placement placement;
 };
+
+class Expander {
+ public:
+  Expander(const Config& c, Expansion& out)
+      : calendar_(c.organisation.working_days), zone_(c.organisation.zone), org_(c.organisation.id), out_(out) {}
+
+  Planned plan(const Activity& a, Day d) const {
+    Planned p{d, {}};
+    // Only something timed that runs past noon collides with a half day.
+    const bool after_noon = a.kind == ActivityKind::meeting && a.start + a.duration > std::chrono::hours{12};
+    if (a.kind == ActivityKind::window) p.placement.day = d.first;
+    else p.placement = calendar_.place(d.first, a.on_holiday, after_noon);
+    return p;
+  }
+
+  // `scope` goes into the UID: the unit id, "person.ID", or empty.
+  void add(const Wheel& w, const Activity& a, const Planned& p, const Unit* u, const Person* person,
+           std::string_view scope) {
+    std::string uid = occurrence_uid(org_, a.id, scope, p.day.first);
+    if (!p.placement.day) {
+      out_.unplaced.push_back({std::move(uid), &w, &a, u, p.day.first, *p.placement.reason,
+                               a.on_holiday == HolidayPolicy::skip && !p.placement.unplaceable});
+      return;
+    }
+    const bool timed = a.kind == ActivityKind::meeting;
+    Occurrence o;
+    o.uid = std::move(uid);
+    o.wheel = &w;
+    o.activity = &a;
+    o.unit = u;
+    o.person = person;
+    o.original_day = p.day.first;
+    o.all_day = !timed;
+    const LocalDays day = *p.placement.day;
+    o.first_day = day;
+    o.last_day = a.kind == ActivityKind::window ? p.day.last : day;
+    if (timed) {
+      o.start = to_utc(LocalSeconds{day} + a.start, zone_);
+      o.end = o.start + a.duration;
+      o.last_day = date::floor<date::days>(to_local(o.end, zone_));
+    } else {
+      o.start = to_utc(LocalSeconds{o.first_day}, zone_);
+      o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone_);
+    }
+    if (p.placement.reason) o.moved = Move{p.day.first, *p.placement.reason};
+    out_.occurrences.push_back(std::move(o));
+  }
+
+ private:
+  WorkingCalendar calendar_;
+  const date::time_zone* zone_;
+  std::string org_;
+  Expansion& out_;
+};
+
+std::optional<LocalDays> anchor_date(const Person& person, PersonalAnchor::Date date) {
+  return date == PersonalAnchor::Date::start_date ? person.start_date : person.leader_start_date;
+}
 
 }  // namespace
 
 std::string Occurrence::scope_id() const {
+  if (person) return "person." + person->id;
   return unit ? unit->id : std::string();
 }
 
@@ -79,56 +177,26 @@ std::string occurrence_uid(std::string_view organisation, std::string_view activ
 Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionFilter& filter) {
   Expansion out;
   out.config = &c;
-  const WorkingCalendar calendar(c.organisation.working_days);
-  const date::time_zone* zone = c.organisation.zone;
-  const std::string& org = c.organisation.id;
+  Expander expander(c, out);
   for (const Wheel& w : c.wheels) {
     if (!filter.wheel.empty() && w.id != filter.wheel) continue;
     for (const Activity& a : w.activities) {
-      const bool timed = a.kind == ActivityKind::meeting;
-      // Only something timed that runs past noon collides with a half day.
-      const bool after_noon = timed && a.start + a.duration > std::chrono::hours{12};
-      std::vector<Planned> planned;
-      for (LocalDays d : planned_days(a, from, to)) {
-        Planned p{d, {}};
-        if (a.kind == ActivityKind::window) p.placement.day = d;
-        else p.placement = calendar.place(d, a.on_holiday, after_noon);
-        planned.push_back(p);
+      if (a.personal) {
+        for (const Person& person : c.people) {
+          const auto date = anchor_date(person, a.personal->date);
+          if (!date) continue;
+          const LocalDays d = *date + date::days{a.personal->offset_days};
+          if (d < from || d > to) continue;
+          const Unit* u = person.unit.empty() ? nullptr : c.find_unit(person.unit);
+          expander.add(w, a, expander.plan(a, {d, d}), u, &person, "person." + person.id);
+        }
+        continue;
       }
+      std::vector<Planned> planned;
+      for (const Day& d : planned_days(w, a, from, to)) planned.push_back(expander.plan(a, d));
       for (const Unit* u : series_units(c, a)) {
         const std::string_view unit_id = u ? std::string_view(u->id) : std::string_view();
-        for (const Planned& p : planned) {
-          std::string uid = occurrence_uid(org, a.id, unit_id, p.original);
-          if (!p.placement.day) {
-            out.unplaced.push_back({std::move(uid), &w, &a, u, p.original, *p.placement.reason,
-                                    a.on_holiday == HolidayPolicy::skip && !p.placement.unplaceable});
-            continue;
-          }
-          Occurrence o;
-          o.uid = std::move(uid);
-          o.wheel = &w;
-          o.activity = &a;
-          o.unit = u;
-          o.original_day = p.original;
-          o.all_day = !timed;
-          const LocalDays day = *p.placement.day;
-          o.first_day = day;
-          o.last_day = day;
-          if (timed) {
-            o.start = to_utc(LocalSeconds{day} + a.start, zone);
-            o.end = o.start + a.duration;
-            o.last_day = date::floor<date::days>(to_local(o.end, zone));
-          } else {
-            if (a.kind == ActivityKind::window) {
-              const int y = static_cast<int>(date::year_month_day{day}.year());
-              o.last_day = in_year(a.window_to, a.window_to < a.window_from ? y + 1 : y);
-            }
-            o.start = to_utc(LocalSeconds{o.first_day}, zone);
-            o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone);
-          }
-          if (p.placement.reason) o.moved = Move{p.original, *p.placement.reason};
-          out.occurrences.push_back(std::move(o));
-        }
+        for (const Planned& p : planned) expander.add(w, a, p, u, nullptr, unit_id);
       }
     }
   }
