@@ -62,13 +62,21 @@ class Roster {
     }
   }
 
-  // Ids that count as people besides config.people (an import's own rows).
-  // The views must outlive the Roster.
-  void index_people(std::vector<std::string_view> extra) {
+  // Makes has_person a hash lookup, for checking many people at once.
+  void index_people(std::size_t expected_rows) {
     people_.emplace();
-    people_->reserve(config_.people.size() + extra.size());
-    for (const auto& p : config_.people) people_->insert(p.id);
-    for (auto id : extra) people_->insert(id);
+    people_->reserve(config_.people.size() + expected_rows);
+    for (const auto& p : config_.people) people_->emplace(p.id, 0);
+  }
+
+  // Counts an import's row as a person (replacing a config person of the same
+  // id); returns the line of an earlier row with this id, or 0. The id must
+  // outlive the Roster.
+  int add_row(std::string_view id, int line) {
+    auto [it, fresh] = people_->try_emplace(id, line);
+    if (fresh) return 0;
+    if (it->second == 0) it->second = line;
+    return it->second == line ? 0 : it->second;
   }
 
   bool has_unit(std::string_view id) const { return units_.count(id) != 0; }
@@ -86,7 +94,7 @@ class Roster {
     if (auto it = person_hints_.find(std::string(id)); it != person_hints_.end()) return it->second;
     if (person_hints_.size() >= 32) return "";
     if (person_ids_.empty()) {
-      if (people_) person_ids_.assign(people_->begin(), people_->end());
+      if (people_) for (const auto& entry : *people_) person_ids_.emplace_back(entry.first);
       else for (const auto& p : config_.people) person_ids_.push_back(p.id);
       std::sort(person_ids_.begin(), person_ids_.end());  // a stable choice among equally close ids
     }
@@ -97,7 +105,7 @@ class Roster {
   const Config& config_;
   std::unordered_set<std::string_view> units_, committees_;
   std::vector<std::string> unit_ids_, committee_ids_;
-  std::optional<std::unordered_set<std::string_view>> people_;
+  std::optional<std::unordered_map<std::string_view, int>> people_;  // id → first row's line, 0 for config people
   mutable std::vector<std::string> person_ids_;
   mutable std::unordered_map<std::string, std::string> person_hints_;
 };
@@ -288,17 +296,16 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
-struct Row {
-  int line = 0;
-  Person person;
-};
-
 class CsvImport {
  public:
   CsvImport(std::string_view path, const Config& config) : path_(path), config_(config) {}
 
   PeopleCsv run(std::string_view text) {
     CsvReader reader(text);
+    // Room for every row up front: no Person is moved while reading.
+    const auto breaks = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    people_.reserve(breaks + 1);
+    lines_.reserve(breaks + 1);
     Record r;
     if (!reader.next(r)) {
       error(1, 1, "", "expected a header row naming the columns (id, name, unit, ...), got an empty file");
@@ -384,9 +391,7 @@ class CsvImport {
     }
     if (!usable) return;
 
-    Row row;
-    row.line = r.line;
-    Person& p = row.person;
+    Person p;
     const auto take = [&](Column c) -> std::string {
       return at_[c] >= 0 ? std::move(r.fields[static_cast<std::size_t>(at_[c])]) : std::string();
     };
@@ -421,36 +426,35 @@ class CsvImport {
       else field_error(c, std::string(kPeopleCsvColumns[c]), d.error());
     }
 
-    if (!p.id.empty()) {
-      auto [it, fresh] = first_line_.try_emplace(p.id, r.line);
-      if (!fresh)
-        field_error(c_id, "id", "duplicate id " + quoted(p.id) + "; expected each person once, first on line " +
-                                    std::to_string(it->second));
-    }
-    rows_.push_back(std::move(row));
+    people_.push_back(std::move(p));
+    lines_.push_back(r.line);
   }
 
+  // Once every row is read, so a manager may be a later row.
   void check_rows() {
     Roster roster(config_);
-    std::vector<std::string_view> ids;
-    ids.reserve(rows_.size());
-    for (const auto& row : rows_) ids.push_back(row.person.id);
-    roster.index_people(std::move(ids));
+    roster.index_people(people_.size());
+    for (std::size_t i = 0; i < people_.size(); ++i) {
+      const auto& id = people_[i].id;
+      if (id.empty()) continue;
+      if (int first = roster.add_row(id, lines_[i]))
+        error(lines_[i], static_cast<std::size_t>(at_[c_id]) + 1, "id",
+              "duplicate id " + quoted(id) + "; expected each person once, first on line " + std::to_string(first));
+    }
     std::vector<PersonProblem> problems;
-    for (const auto& row : rows_) {
+    for (std::size_t i = 0; i < people_.size(); ++i) {
       problems.clear();
-      check(roster, row.person, problems);
+      check(roster, people_[i], problems);
       for (auto& pr : problems) {
         const std::size_t column = column_of(pr.field);
-        error(row.line, column, std::move(pr.field), std::move(pr.message));
+        error(lines_[i], column, std::move(pr.field), std::move(pr.message));
       }
     }
   }
 
   PeopleCsv finish() {
     if (result_.errors.empty()) {
-      result_.people.reserve(rows_.size());
-      for (auto& row : rows_) result_.people.push_back(std::move(row.person));
+      result_.people = std::move(people_);
     } else {
       std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const ConfigError& a, const ConfigError& b) {
         return a.line != b.line ? a.line < b.line : a.column < b.column;
@@ -463,8 +467,8 @@ class CsvImport {
   const Config& config_;
   std::vector<std::string> header_;
   std::array<int, kColumns> at_{};  // field index of each Column in a record, -1 when absent
-  std::vector<Row> rows_;
-  std::unordered_map<std::string, int> first_line_;
+  std::vector<Person> people_;  // the rows read, in file order
+  std::vector<int> lines_;      // where each of people_ starts
   PeopleCsv result_;
 };
 
