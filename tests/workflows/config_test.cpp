@@ -182,3 +182,343 @@ events = ["reminder.due", "notice.erly"]
   CHECK(good.config->hooks.size() == 2);
   CHECK(good.config->hooks[1].max_attempts == 3);
 }
+
+// ---- rounds ------------------------------------------------------------------
+
+namespace {
+const std::string kRoundHead =
+    "[wheel]\nid = \"w\"\nname = \"W\"\ncolor = \"#123456\"\n"
+    "round = { opens = \"11-01\", open_days = 21, every = 2, since = 2025 }\n\n";
+}  // namespace
+
+TEST_CASE("A round is read from the wheel, and its dates and window ends relative to it") {
+  auto r = load_wheel(kRoundHead + R"([[activity]]
+id = "plan"
+title = "Planlegging"
+dates = ["open-6w", "close+12d", "open"]
+start = "09:00"
+duration = "1h"
+
+[[activity]]
+id = "apen"
+title = "Åpen"
+kind = "window"
+from = "open"
+to = "close+3w"
+)");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  const Wheel& w = r.config->wheels[0];
+  REQUIRE(w.round);
+  CHECK(w.round->opens == MonthDay{11, 1});
+  CHECK(w.round->open_days == 21);
+  CHECK(w.round->every == 2);
+  CHECK(w.round->since == 2025);
+  const auto& dates = w.activities[0].round_dates;
+  REQUIRE(dates.size() == 3);
+  CHECK((dates[0].anchor == RoundDay::Anchor::open && dates[0].offset_days == -42));
+  CHECK((dates[1].anchor == RoundDay::Anchor::close && dates[1].offset_days == 12));
+  CHECK((dates[2].anchor == RoundDay::Anchor::open && dates[2].offset_days == 0));
+  CHECK(w.activities[0].yearly_dates.empty());
+  REQUIRE(w.activities[1].round_from);
+  REQUIRE(w.activities[1].round_to);
+  CHECK(w.activities[1].round_to->anchor == RoundDay::Anchor::close);
+  CHECK(w.activities[1].round_to->offset_days == 21);
+}
+
+TEST_CASE("A plain date or a rule in a wheel with a round is an error naming the relative form") {
+  auto r = load_wheel(kRoundHead + R"([[activity]]
+id = "plan"
+title = "Planlegging"
+dates = ["09-21", "open+2x"]
+start = "09:00"
+duration = "1h"
+
+[[activity]]
+id = "mote"
+title = "Møte"
+rule = "FREQ=YEARLY;BYMONTH=1"
+start = "09:00"
+duration = "1h"
+
+[[activity]]
+id = "vindu"
+title = "Vindu"
+kind = "window"
+from = "01-11"
+to = "close+10d"
+)");
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:10:10: activity[0].dates[0]: expected \"open±N(d|w)\" or "
+                                "\"close±N(d|w)\" (e.g. \"open-6w\", \"close+12d\"), got \"09-21\": in a wheel with a "
+                                "round, the round's cadence governs every activity"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:10:19: activity[0].dates[1]: expected \"open±N(d|w)\""));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:17:8: activity[1].rule: a wheel with a round has no `rule`"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:25:8: activity[2].from: expected \"open±N(d|w)\" or \"close±N(d|w)\""));
+  CHECK(r.errors.size() == 4);
+}
+
+TEST_CASE("A date relative to a round outside a wheel with one names the missing round") {
+  auto r = load_wheel(kWheelHead + R"([[activity]]
+id = "frist"
+title = "Frist"
+kind = "deadline"
+dates = ["close+12d"]
+)");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 10);
+  CHECK(r.errors[0].field == "activity[0].dates[0]");
+  CHECK_THAT(r.errors[0].message, Catch::StartsWith("\"close+12d\" is relative to a round, but wheel \"w\" has no `round`"));
+}
+
+TEST_CASE("A round needs an opening day and a first year, and a window in it cannot end before it begins") {
+  auto r = load_wheel(std::string("[wheel]\nid = \"w\"\nname = \"W\"\ncolor = \"#123456\"\n") +
+                      "round = { opens = \"11-31\", every = 0 }\n\n" + R"([[activity]]
+id = "vindu"
+title = "Vindu"
+kind = "window"
+from = "close"
+to = "open+1w"
+)");
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("wheel.round.opens:"));
+  CHECK_THAT(e, Catch::Contains("wheel.round.every: expected an integer from 1 to 10, got 0"));
+  CHECK_THAT(e, Catch::Contains("wheel.round.since: missing required key \"since\""));
+  CHECK_THAT(e, Catch::Contains("activity[0].to: the window would end before it begins: \"open+1w\" is before \"close\""));
+}
+
+// ---- personal series, registration, tasks ------------------------------------------
+
+TEST_CASE("A personal series is placed after a person's date, in days or weeks") {
+  auto r = load_wheel(kWheelHead + R"([[activity]]
+id = "intro"
+title = "Introduksjon"
+personal = { after = "leader_start_date", days = 14 }
+start = "09:00"
+duration = "2h"
+
+[[activity]]
+id = "frist"
+title = "Frist"
+kind = "deadline"
+personal = { after = "start_date", weeks = 2 }
+)");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  const auto& acts = r.config->wheels[0].activities;
+  REQUIRE(acts[0].personal);
+  CHECK(acts[0].personal->date == PersonalAnchor::Date::leader_start_date);
+  CHECK(acts[0].personal->offset_days == 14);
+  REQUIRE(acts[1].personal);
+  CHECK(acts[1].personal->date == PersonalAnchor::Date::start_date);
+  CHECK(acts[1].personal->offset_days == 14);
+}
+
+TEST_CASE("A personal series has no rule, dates, window or scope of its own") {
+  auto r = load_wheel(kWheelHead + R"([[activity]]
+id = "intro"
+title = "Introduksjon"
+personal = { after = "leder_start_date", days = -1 }
+scope = { level = "virksomhet" }
+rule = "FREQ=YEARLY"
+start = "09:00"
+duration = "2h"
+
+[[activity]]
+id = "vindu"
+title = "Vindu"
+kind = "window"
+personal = { after = "start_date", days = 3, weeks = 1 }
+)");
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:9:22: activity[0].personal.after: expected one of start_date, "
+                                "leader_start_date; got \"leder_start_date\" (did you mean \"leader_start_date\"?)"));
+  CHECK_THAT(e, Catch::Contains("activity[0].personal.days: expected an integer from 0 to 3660, got -1"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:10:9: activity[0].scope: a personal series falls on each person's "
+                                "start date plus the offset; remove `scope`"));
+  CHECK_THAT(e, Catch::Contains("activity[0].rule: a personal series falls on each person's"));
+  CHECK_THAT(e, Catch::Contains("activity[1].personal.weeks: give `days` or `weeks`, not both"));
+  CHECK_THAT(e, Catch::Contains("activity[1].personal: a personal series is a meeting or a deadline, not a window"));
+}
+
+TEST_CASE("Registration is read on meetings, within its limits") {
+  auto ok = load_wheel(kWheelHead + R"([[activity]]
+id = "ansattdag"
+title = "Ansattdag"
+rule = "FREQ=MONTHLY;INTERVAL=2"
+start = "09:00"
+duration = "6h"
+registration = { capacity = 25, lead_days = 7, max_wait_days = 120 }
+)");
+  INFO(all_errors(ok));
+  REQUIRE(ok.ok());
+  const auto& reg = ok.config->wheels[0].activities[0].registration;
+  REQUIRE(reg);
+  CHECK(reg->capacity == 25);
+  CHECK(reg->lead_days == 7);
+  CHECK(reg->max_wait_days == 120);
+
+  auto bad = load_wheel(kWheelHead + R"([[activity]]
+id = "ansattdag"
+title = "Ansattdag"
+rule = "FREQ=MONTHLY;INTERVAL=2"
+start = "09:00"
+duration = "6h"
+registration = { capacity = 0, lead_days = 30, max_wait_days = 14, lead = 1 }
+
+[[activity]]
+id = "frist"
+title = "Frist"
+kind = "deadline"
+dates = ["03-01"]
+registration = { capacity = 10 }
+)");
+  REQUIRE_FALSE(bad.ok());
+  const auto e = all_errors(bad);
+  CHECK_THAT(e, Catch::Contains("activity[0].registration.capacity: expected an integer from 1 to 10000, got 0"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:12:64: activity[0].registration.max_wait_days: expected at least "
+                                "lead_days (30)"));
+  CHECK_THAT(e, Catch::Contains("activity[0].registration.lead: unknown key \"lead\""));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:19:16: activity[1].registration: registration is for meetings the new "
+                                "hires come to, not a deadline"));
+  CHECK(bad.errors.size() == 4);
+}
+
+TEST_CASE("Tasks are read on windows and deadlines, with known levels and reminder durations") {
+  auto ok = load_wheel(kWheelHead + R"([[activity]]
+id = "samtaler"
+title = "Medarbeidersamtaler"
+kind = "window"
+from = "02-01"
+to = "04-30"
+tasks = { per = "employee", reminders = ["14d", "3d"] }
+
+[[activity]]
+id = "handlingsplan"
+title = "Handlingsplan"
+kind = "deadline"
+dates = ["03-15"]
+tasks = { per = "unit", levels = ["virksomhet"] }
+)");
+  INFO(all_errors(ok));
+  REQUIRE(ok.ok());
+  const auto& acts = ok.config->wheels[0].activities;
+  REQUIRE(acts[0].tasks);
+  CHECK(acts[0].tasks->per == TaskRule::Per::employee);
+  CHECK(acts[0].tasks->reminders == std::vector<Seconds>{std::chrono::hours{24 * 14}, std::chrono::hours{24 * 3}});
+  REQUIRE(acts[1].tasks);
+  CHECK(acts[1].tasks->per == TaskRule::Per::unit);
+  CHECK(acts[1].tasks->levels == std::vector<std::string>{"virksomhet"});
+
+  auto bad = load_wheel(kWheelHead + R"([[activity]]
+id = "mote"
+title = "Møte"
+rule = "FREQ=YEARLY"
+start = "09:00"
+duration = "1h"
+tasks = { per = "unti" }
+
+[[activity]]
+id = "handlingsplan"
+title = "Handlingsplan"
+kind = "deadline"
+dates = ["03-15"]
+tasks = { per = "unit", levels = ["virksomhett"], reminders = ["3 dager"] }
+
+[[activity]]
+id = "samtaler"
+title = "Samtaler"
+kind = "window"
+from = "02-01"
+to = "04-30"
+tasks = { per = "employee", levels = ["virksomhet"] }
+)");
+  REQUIRE_FALSE(bad.ok());
+  const auto e = all_errors(bad);
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:12:9: activity[0].tasks: tasks are due at the end of a window or on a "
+                                "deadline; use kind = \"window\" or \"deadline\""));
+  CHECK_THAT(e, Catch::Contains("activity[0].tasks.per: expected one of employee, unit; got \"unti\" (did you mean \"unit\"?)"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:19:35: activity[1].tasks.levels[0]: unknown level \"virksomhett\" "
+                                "(did you mean \"virksomhet\"?)"));
+  CHECK_THAT(e, Catch::Contains("activity[1].tasks.reminders[0]: expected a duration such as"));
+  CHECK_THAT(e, Catch::Contains("activity[2].tasks.levels: levels go with per = \"unit\""));
+  CHECK(bad.errors.size() == 5);
+}
+
+TEST_CASE("A person's manager must be another person in the roster") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", R"([[person]]
+id = "kari"
+name = "Kari"
+unit = "skole"
+roles = ["leader"]
+manager = "kari"
+
+[[person]]
+id = "ola"
+name = "Ola"
+unit = "skole"
+roles = ["employee"]
+manager = "karri"
+
+[[person]]
+id = "per"
+name = "Per"
+unit = "skole"
+roles = ["employee"]
+manager = "kari"
+)"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("people.toml:6:11: person[0].manager: a person cannot be their own manager"));
+  CHECK_THAT(e, Catch::Contains("people.toml:13:11: person[1].manager: unknown person \"karri\" (did you mean \"kari\"?)"));
+  CHECK(r.errors.size() == 2);
+}
+
+TEST_CASE("The shipped configurations run 10-faktor as rounds, register new hires and create tasks") {
+  const std::string dir = ARSHJUL_SOURCE_DIR;
+  auto roros = load_config_dir(dir + "/config/roros");
+  auto mt = load_config_dir(dir + "/config/midt-telemark");
+  REQUIRE(roros);
+  REQUIRE(mt);
+  const Wheel* rt = roros->find_wheel("10-faktor");
+  const Wheel* mtt = mt->find_wheel("10-faktor");
+  REQUIRE((rt && rt->round && mtt && mtt->round));
+  CHECK(rt->round->every == 1);
+  CHECK(mtt->round->every == 2);
+  CHECK(mtt->round->since == 2025);
+  CHECK(mtt->round->opens == MonthDay{11, 22});
+  CHECK(mtt->round->open_days == 22);
+
+  const auto activity = [](const Config& c, std::string_view wheel, std::string_view id) -> const Activity* {
+    for (const auto& a : c.find_wheel(wheel)->activities)
+      if (a.id == id) return &a;
+    return nullptr;
+  };
+  const Activity* day = activity(*roros, "ansattdag", "ansattdag");
+  REQUIRE((day && day->registration));
+  CHECK(day->registration->capacity == 25);
+  CHECK(day->registration->lead_days == 7);
+  CHECK(day->registration->max_wait_days == 120);
+  const Activity* talks = activity(*roros, "medarbeidersamtaler", "medarbeidersamtaler");
+  REQUIRE((talks && talks->tasks));
+  CHECK(talks->tasks->per == TaskRule::Per::employee);
+  const Activity* plan = activity(*roros, "10-faktor", "tf-handlingsplan");
+  REQUIRE((plan && plan->tasks));
+  CHECK(plan->tasks->levels == std::vector<std::string>{"virksomhet"});
+
+  for (const Config* c : {&*roros, &*mt}) {
+    int new_leaders = 0, with_manager = 0;
+    for (const auto& p : c->people) {
+      if (p.leader_start_date && date::year_month_day{*p.leader_start_date}.year() == date::year{2027}) ++new_leaders;
+      if (!p.manager.empty()) ++with_manager;
+    }
+    CHECK(new_leaders >= 2);
+    CHECK(with_manager >= 1);
+  }
+}
