@@ -73,7 +73,95 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (status, next_attempt_utc);
 CREATE INDEX outbox_by_occurrence ON outbox (occurrence_uid);
 )sql",
+    R"sql(
+CREATE TABLE person (
+  id                 TEXT PRIMARY KEY,
+  name               TEXT NOT NULL,
+  email              TEXT NOT NULL DEFAULT '',
+  unit               TEXT NOT NULL DEFAULT '',
+  roles              TEXT NOT NULL DEFAULT '',   -- ";"-separated role names
+  union_name         TEXT NOT NULL DEFAULT '',
+  committees         TEXT NOT NULL DEFAULT '',   -- ";"-separated ids
+  start_date         TEXT NOT NULL DEFAULT '',   -- YYYY-MM-DD or empty
+  leader_start_date  TEXT NOT NULL DEFAULT '',
+  manager            TEXT NOT NULL DEFAULT '',
+  removed            INTEGER NOT NULL DEFAULT 0,
+  updated_utc        INTEGER NOT NULL
+);
+CREATE TABLE override (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('move', 'cancel', 'extra')),
+  uid          TEXT NOT NULL,
+  activity     TEXT NOT NULL DEFAULT '',
+  unit         TEXT NOT NULL DEFAULT '',
+  start_utc    INTEGER NOT NULL DEFAULT 0,
+  end_utc      INTEGER NOT NULL DEFAULT 0,
+  first_day    TEXT NOT NULL DEFAULT '',
+  last_day     TEXT NOT NULL DEFAULT '',
+  reason       TEXT NOT NULL,
+  created_utc  INTEGER NOT NULL
+);
+CREATE TABLE registration (
+  activity        TEXT NOT NULL,
+  person          TEXT NOT NULL,
+  occurrence_uid  TEXT NOT NULL,             -- empty: waiting
+  updated_utc     INTEGER NOT NULL,
+  PRIMARY KEY (activity, person)
+);
+CREATE TABLE task (
+  id              INTEGER PRIMARY KEY,
+  key             TEXT NOT NULL UNIQUE,
+  activity        TEXT NOT NULL,
+  occurrence_uid  TEXT NOT NULL,
+  unit            TEXT NOT NULL,
+  assignee        TEXT NOT NULL,
+  subject         TEXT NOT NULL DEFAULT '',
+  due_utc         INTEGER NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+  completed_utc   INTEGER NOT NULL DEFAULT 0,
+  completed_by    TEXT NOT NULL DEFAULT '',
+  created_utc     INTEGER NOT NULL
+);
+CREATE INDEX task_by_due ON task (status, due_utc);
+CREATE TABLE api_token (
+  id           INTEGER PRIMARY KEY,
+  token_hash   TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL CHECK (role IN ('hr', 'read')),
+  name         TEXT NOT NULL DEFAULT '',
+  created_utc  INTEGER NOT NULL,
+  revoked_utc  INTEGER
+);
+CREATE TABLE setting (
+  key    TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+);
+)sql",
 };
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += ';';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t semi = std::min(text.find(';', at), text.size());
+    if (semi > at) out.push_back(text.substr(at, semi - at));
+    at = semi + 1;
+  }
+  return out;
+}
+
+std::string date_or_empty(const std::optional<LocalDays>& d) { return d ? format_date(*d) : std::string(); }
+
+long long secs(SysSeconds t) { return static_cast<long long>(t.time_since_epoch().count()); }
+SysSeconds at_secs(long long s) { return SysSeconds{Seconds{s}}; }
 
 std::string fnv1a_hex(std::string_view s) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -309,6 +397,14 @@ class SqliteStorage final : public Storage {
     return sqlite3_changes(db_) > 0;
   }
 
+  std::optional<bool> subscription_revoked(std::string_view token_hash) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT revoked_utc IS NOT NULL FROM subscription WHERE token_hash = ?");
+    q.bind(1, token_hash);
+    if (!q.step()) return std::nullopt;
+    return q.integer(0) != 0;
+  }
+
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
     std::lock_guard lock(mu_);
     Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
@@ -433,7 +529,239 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  std::optional<OutboxMessage> outbox_message(long long id) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, (std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?").c_str());
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return outbox_row(q);
+  }
+
+  // ---- the roster ----------------------------------------------------------------
+
+  std::vector<StoredPerson> people() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_,
+                "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
+                "manager, removed, updated_utc FROM person ORDER BY id");
+    std::vector<StoredPerson> out;
+    while (q.step()) {
+      StoredPerson sp;
+      Person& p = sp.person;
+      p.id = q.text(0);
+      p.name = q.text(1);
+      p.email = q.text(2);
+      p.unit = q.text(3);
+      for (const auto& r : split_list(q.text(4)))
+        if (auto role = role_from_name(r)) p.roles.push_back(*role);
+      p.union_name = q.text(5);
+      p.committees = split_list(q.text(6));
+      if (auto d = parse_date(q.text(7))) p.start_date = *d;
+      if (auto d = parse_date(q.text(8))) p.leader_start_date = *d;
+      p.manager = q.text(9);
+      sp.removed = q.integer(10) != 0;
+      sp.updated = at_secs(q.integer(11));
+      out.push_back(std::move(sp));
+    }
+    return out;
+  }
+
+  void store_people(const std::vector<Person>& people, const std::vector<std::string>& remove,
+                    SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    transaction([&] {
+      Statement up(db_,
+                   "INSERT INTO person (id, name, email, unit, roles, union_name, committees, start_date, "
+                   "leader_start_date, manager, removed, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,0,?) "
+                   "ON CONFLICT (id) DO UPDATE SET name=excluded.name, email=excluded.email, unit=excluded.unit, "
+                   "roles=excluded.roles, union_name=excluded.union_name, committees=excluded.committees, "
+                   "start_date=excluded.start_date, leader_start_date=excluded.leader_start_date, "
+                   "manager=excluded.manager, removed=0, updated_utc=excluded.updated_utc");
+      for (const Person& p : people) {
+        std::vector<std::string> roles;
+        for (Role r : p.roles) roles.emplace_back(role_name(r));
+        up.bind(1, p.id).bind(2, p.name).bind(3, p.email).bind(4, p.unit).bind(5, join_list(roles));
+        up.bind(6, p.union_name).bind(7, join_list(p.committees)).bind(8, date_or_empty(p.start_date));
+        up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(now)).run();
+      }
+      // A tombstone, so a person of the config's own roster stays removed too.
+      Statement rm(db_,
+                   "INSERT INTO person (id, name, removed, updated_utc) VALUES (?, '', 1, ?) "
+                   "ON CONFLICT (id) DO UPDATE SET removed=1, updated_utc=excluded.updated_utc");
+      for (const auto& id : remove) rm.bind(1, id).bind(2, secs(now)).run();
+    });
+  }
+
+  // ---- overrides ----------------------------------------------------------------
+
+  std::vector<Override> overrides() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_,
+                "SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc "
+                "FROM override ORDER BY id");
+    std::vector<Override> out;
+    while (q.step()) {
+      Override o;
+      o.id = q.integer(0);
+      const std::string kind = q.text(1);
+      o.kind = kind == "cancel" ? Override::Kind::cancel : kind == "extra" ? Override::Kind::extra : Override::Kind::move;
+      o.uid = q.text(2);
+      o.activity = q.text(3);
+      o.unit = q.text(4);
+      o.start = at_secs(q.integer(5));
+      o.end = at_secs(q.integer(6));
+      if (auto d = parse_date(q.text(7))) o.first_day = *d;
+      if (auto d = parse_date(q.text(8))) o.last_day = *d;
+      o.reason = q.text(9);
+      o.created = at_secs(q.integer(10));
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  Override add_override(Override o, const std::function<std::string(long long)>& uid_of) override {
+    std::lock_guard lock(mu_);
+    transaction([&] {
+      Statement ins(db_,
+                    "INSERT INTO override (kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, "
+                    "created_utc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+      ins.bind(1, override_kind_name(o.kind)).bind(2, o.uid).bind(3, o.activity).bind(4, o.unit);
+      ins.bind(5, secs(o.start)).bind(6, secs(o.end));
+      ins.bind(7, o.first_day == LocalDays{} ? std::string() : format_date(o.first_day));
+      ins.bind(8, o.last_day == LocalDays{} ? std::string() : format_date(o.last_day));
+      ins.bind(9, o.reason).bind(10, secs(o.created)).run();
+      o.id = sqlite3_last_insert_rowid(db_);
+      if (uid_of) {
+        o.uid = uid_of(o.id);
+        Statement set(db_, "UPDATE override SET uid = ? WHERE id = ?");
+        set.bind(1, o.uid).bind(2, o.id).run();
+      }
+    });
+    return o;
+  }
+
+  // ---- registrations and tasks ---------------------------------------------------------
+
+  std::vector<Registration> registrations() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT activity, person, occurrence_uid FROM registration ORDER BY activity, person");
+    std::vector<Registration> out;
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
+    return out;
+  }
+
+  void save_registrations(const std::vector<Registration>& regs, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    transaction([&] {
+      exec("CREATE TEMP TABLE IF NOT EXISTS wanted_registration (activity TEXT, person TEXT, PRIMARY KEY (activity, person))");
+      exec("DELETE FROM wanted_registration");
+      Statement want(db_, "INSERT INTO wanted_registration (activity, person) VALUES (?, ?)");
+      Statement up(db_,
+                   "INSERT INTO registration (activity, person, occurrence_uid, updated_utc) VALUES (?,?,?,?) "
+                   "ON CONFLICT (activity, person) DO UPDATE SET occurrence_uid=excluded.occurrence_uid, "
+                   "updated_utc=excluded.updated_utc WHERE occurrence_uid <> excluded.occurrence_uid");
+      for (const auto& r : regs) {
+        want.bind(1, r.activity).bind(2, r.person).run();
+        up.bind(1, r.activity).bind(2, r.person).bind(3, r.occurrence_uid).bind(4, secs(now)).run();
+      }
+      exec("DELETE FROM registration WHERE (activity, person) NOT IN (SELECT activity, person FROM wanted_registration)");
+    });
+  }
+
+  void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    transaction([&] {
+      exec("CREATE TEMP TABLE IF NOT EXISTS expected_task (key TEXT PRIMARY KEY)");
+      exec("DELETE FROM expected_task");
+      Statement want(db_, "INSERT OR IGNORE INTO expected_task (key) VALUES (?)");
+      Statement up(db_,
+                   "INSERT INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc) "
+                   "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET assignee=excluded.assignee, "
+                   "due_utc=excluded.due_utc, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END "
+                   "WHERE assignee <> excluded.assignee OR due_utc <> excluded.due_utc OR status = 'cancelled'");
+      for (const Task& t : expected) {
+        want.bind(1, t.key).run();
+        up.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
+        up.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).run();
+      }
+      Statement cancel(db_,
+                       "UPDATE task SET status='cancelled' WHERE status='open' AND due_utc >= ? "
+                       "AND key NOT IN (SELECT key FROM expected_task)");
+      cancel.bind(1, secs(from)).run();
+    });
+  }
+
+  std::vector<TaskState> tasks() override {
+    std::lock_guard lock(mu_);
+    Statement q(db_,
+                "SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status FROM task "
+                "WHERE status <> 'cancelled' ORDER BY due_utc, key");
+    std::vector<TaskState> out;
+    while (q.step()) {
+      TaskState t;
+      t.id = q.integer(0);
+      t.task = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), at_secs(q.integer(7))};
+      t.completed = q.text(8) == "done";
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  bool complete_task(long long id, std::string_view by, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT status FROM task WHERE id = ?");
+    q.bind(1, id);
+    if (!q.step() || q.text(0) == "cancelled") return false;
+    if (q.text(0) == "done") return true;
+    q.reset();
+    Statement u(db_, "UPDATE task SET status='done', completed_utc=?, completed_by=? WHERE id=? AND status='open'");
+    u.bind(1, secs(now)).bind(2, by).bind(3, id).run();
+    return true;
+  }
+
+  // ---- API tokens and settings ------------------------------------------------------------
+
+  long long add_api_token(std::string_view hash, std::string_view role, std::string_view name, SysSeconds now) override {
+    std::lock_guard lock(mu_);
+    Statement ins(db_, "INSERT INTO api_token (token_hash, role, name, created_utc) VALUES (?,?,?,?)");
+    ins.bind(1, hash).bind(2, role).bind(3, name).bind(4, secs(now)).run();
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  std::optional<ApiToken> api_token(std::string_view hash) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT id, role, name, created_utc FROM api_token WHERE token_hash = ? AND revoked_utc IS NULL");
+    q.bind(1, hash);
+    if (!q.step()) return std::nullopt;
+    return ApiToken{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3))};
+  }
+
+  std::string setting(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    Statement q(db_, "SELECT value FROM setting WHERE key = ?");
+    q.bind(1, key);
+    return q.step() ? q.text(0) : std::string();
+  }
+
+  void set_setting(std::string_view key, std::string_view value) override {
+    std::lock_guard lock(mu_);
+    Statement up(db_, "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value");
+    up.bind(1, key).bind(2, value).run();
+  }
+
  private:
+  template <class F>
+  void transaction(F&& body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+
   std::mutex mu_;
   sqlite3* db_;
 };

@@ -6,6 +6,7 @@
 // migrations applied at open. Safe to call from several threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@
 
 #include "calendars/expected.h"
 #include "workflows/expansion.h"
+#include "workflows/overrides.h"
+#include "workflows/registrations.h"
+#include "workflows/tasks.h"
 
 namespace arshjul {
 
@@ -72,6 +76,22 @@ struct SyncStats {
   bool any_change() const { return inserted + changed + cancelled + restored > 0; }
 };
 
+// A person as HR or the HR system stored them. `removed` hides a person
+// of the config's own roster too.
+struct StoredPerson {
+  Person person;
+  bool removed = false;
+  SysSeconds updated{};
+};
+
+// An API bearer token, kept by hash: `hr` may change things, `read` may only read.
+struct ApiToken {
+  long long id = 0;
+  std::string role;
+  std::string name;
+  SysSeconds created{};
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -94,6 +114,9 @@ class Storage {
   virtual long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) = 0;
   virtual bool revoke_subscription(std::string_view token_hash, SysSeconds now) = 0;
 
+  // Whether the subscription with this hash was revoked; nullopt if there is none.
+  virtual std::optional<bool> subscription_revoked(std::string_view token_hash) = 0;
+
   // Every active (unrevoked) subscription by token hash, for a server's in-memory index.
   virtual std::vector<std::pair<std::string, Subscription>> active_subscriptions() = 0;
 
@@ -114,6 +137,39 @@ class Storage {
   virtual bool retry(long long id, SysSeconds now) = 0;
   // Who was sent a reminder or notice for an occurrence, by hook: they are owed word of a change.
   virtual std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) = 0;
+  virtual std::optional<OutboxMessage> outbox_message(long long id) = 0;
+
+  // The roster HR and the HR system maintain, over the config's own. A
+  // store is one transaction: all or nothing.
+  virtual std::vector<StoredPerson> people() = 0;
+  virtual void store_people(const std::vector<Person>& upsert, const std::vector<std::string>& remove,
+                            SysSeconds now) = 0;
+
+  // HR's overrides, oldest first. The id of an extra occurrence is part of
+  // its UID, so add_override returns it before the UID is known and
+  // set_override_uid completes it in the same call (`uid_of` builds it).
+  virtual std::vector<Override> overrides() = 0;
+  virtual Override add_override(Override override, const std::function<std::string(long long)>& uid_of) = 0;
+
+  // Registrations are replaced as a whole: the plan is the wanted state.
+  virtual std::vector<Registration> registrations() = 0;
+  virtual void save_registrations(const std::vector<Registration>& registrations, SysSeconds now) = 0;
+
+  // Tasks: sync inserts new ones open, updates assignee and due, and cancels
+  // open ones no longer expected whose due time is at or after `from`;
+  // completed ones are kept as they are.
+  virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) = 0;
+  virtual std::vector<TaskState> tasks() = 0;  // open and completed, by due then key
+  // false if there is no open or completed task with that id.
+  virtual bool complete_task(long long id, std::string_view by, SysSeconds now) = 0;
+
+  virtual long long add_api_token(std::string_view token_hash, std::string_view role, std::string_view name,
+                                  SysSeconds now) = 0;
+  virtual std::optional<ApiToken> api_token(std::string_view token_hash) = 0;
+
+  // Small settings the daemon keeps: the feed secret, the public URL.
+  virtual std::string setting(std::string_view key) = 0;
+  virtual void set_setting(std::string_view key, std::string_view value) = 0;
 };
 
 // Opens (creating if needed) and migrates an SQLite database file.

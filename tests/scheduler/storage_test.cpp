@@ -51,9 +51,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 3);
+  CHECK(s->schema_version() == 4);
   s.reset();
-  CHECK(open(db)->schema_version() == 3);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 4);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
