@@ -1,6 +1,8 @@
 #include "scheduler/cli.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "calendars/icalendar.h"
+#include "scheduler/api.h"
 #include "scheduler/config_files.h"
 #include "scheduler/feeds.h"
 #include "scheduler/server.h"
@@ -29,10 +32,12 @@ commands:
                                               the year as a table; with --db, also store it
   export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
                                               every occurrence of the year as iCalendar
-  sync DIR --db FILE                          store this year and next in FILE (SQLite)
+  sync DIR --db FILE                          store this year and next in FILE (SQLite), register
+                                              new hires, create tasks and plan webhook messages
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
         [--request-timeout SECONDS] [--idle-timeout SECONDS]
         [--hook URL --hook-secret whsec_...] [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]]
+        [--public-url URL]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
                                               127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
   subscribe [--config DIR] [--db FILE] [--base-url URL]
@@ -42,6 +47,11 @@ commands:
   outbox list [--dead | --status STATUS] [--db FILE] [--limit N]
                                               webhook messages, newest first
   outbox retry ID [--db FILE]                 send a dead letter again
+  import people FILE.csv [--config DIR] [--db FILE] [--dry-run] [--replace]
+                                              upsert the HR system's roster (all rows or none);
+                                              --replace removes people the file does not list
+  token create --role hr|read [--name NAME] [--db FILE]
+                                              a bearer token for the API (shown once)
 )";
 
 struct Args {
@@ -73,8 +83,8 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
       a.options[s] = argv[++i];
     } else if (a.dir.empty() && needs_positional) {
       a.dir = s;
-    } else if (a.command == "outbox" && !a.options.count("__arg2")) {
-      a.options["__arg2"] = s;  // outbox retry ID
+    } else if ((a.command == "outbox" || a.command == "import") && !a.options.count("__arg2")) {
+      a.options["__arg2"] = s;  // outbox retry ID, import people FILE
     } else {
       err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
       return std::nullopt;
@@ -84,6 +94,8 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
     err << "arshjul " << a.command << ": missing "
         << (a.command == "unsubscribe" ? "the token to revoke"
             : a.command == "outbox"    ? "`list` or `retry ID`"
+            : a.command == "import"    ? "what to import: `people FILE.csv`"
+            : a.command == "token"     ? "`create`"
                                        : "the configuration folder (e.g. config/roros)")
         << "\n";
     return std::nullopt;
@@ -332,6 +344,26 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   return 0;
 }
 
+std::string option(const Args& a, const std::string& name, const std::string& fallback) {
+  auto it = a.options.find(name);
+  return it == a.options.end() ? fallback : it->second;
+}
+
+// One step of the wheel, as the daemon takes it at start: store, register, plan.
+void run_engine(Storage& storage, Config files, const Clock& clock, std::ostream& out) {
+  auto snap = build_snapshot(std::move(files), storage, clock, 1);
+  const SyncStats& s = snap->sync;
+  out << "stored " << format_date(snap->horizon_from) << " to " << format_date(snap->horizon_to) << ": " << s.inserted
+      << " new, " << s.changed << " changed, " << s.cancelled << " cancelled, " << s.restored << " restored, "
+      << s.unchanged << " unchanged\n";
+  int registered = 0, waiting = 0;
+  for (const auto& r : snap->registrations) (r.occurrence_uid.empty() ? waiting : registered)++;
+  out << "registrations: " << registered << " registered, " << waiting << " waiting, "
+      << snap->registration_changes.size() << " changed now\n";
+  constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
+  out << "outbox: " << plan_outbox(*snap, storage, clock.now(), clock.now() + kPlanAhead) << "\n";
+}
+
 int cmd_sync(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   auto c = load(a, err);
   if (!c) return 1;
@@ -342,13 +374,74 @@ int cmd_sync(const Args& a, const Clock& clock, std::ostream& out, std::ostream&
   }
   auto storage = open_db(db->second, err);
   if (!storage) return 1;
-  const int y = current_year(clock, c->organisation.zone);
-  return cmd_sync_into(*storage, *c, y, y + 1, clock, out);
+  run_engine(*storage, std::move(*c), clock, out);
+  return 0;
 }
 
-std::string option(const Args& a, const std::string& name, const std::string& fallback) {
-  auto it = a.options.find(name);
-  return it == a.options.end() ? fallback : it->second;
+int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  if (a.dir != "people") {
+    err << "arshjul import: expected `import people FILE.csv`, got \"" << a.dir << "\"\n";
+    return 2;
+  }
+  const std::string file = option(a, "__arg2", "");
+  if (file.empty()) {
+    err << "arshjul import people: missing the CSV file\n";
+    return 2;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    err << file << ": cannot read: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Args with_dir = a;
+  with_dir.dir = option(a, "--config", "config/roros");
+  auto c = load(with_dir, err);
+  if (!c) return 1;
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  const Config roster = with_stored_people(*c, storage->people());
+  const bool dry_run = a.options.count("--dry-run") > 0;
+  const ImportResult r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
+  for (const auto& e : r.errors) err << e.to_string() << "\n";
+  if (!r.errors.empty()) {
+    err << file << ": " << r.errors.size() << " error" << (r.errors.size() == 1 ? "" : "s") << "; nothing was imported\n";
+    return 1;
+  }
+  const auto& ch = r.change;
+  out << (dry_run ? "would add " : "added ") << ch.added.size() << ", " << (dry_run ? "change " : "changed ")
+      << ch.changed.size() << ", " << (dry_run ? "remove " : "removed ") << ch.removed.size() << "; "
+      << ch.unchanged.size() << " unchanged\n";
+  if (dry_run) {
+    auto list = [&](const char* what, const std::vector<std::string>& ids) {
+      for (const auto& id : ids) out << "  " << what << " " << id << "\n";
+    };
+    list("add", ch.added);
+    list("change", ch.changed);
+    list("remove", ch.removed);
+    return 0;
+  }
+  run_engine(*storage, std::move(*c), clock, out);
+  return 0;
+}
+
+int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  if (a.dir != "create") {
+    err << "arshjul token: expected `token create --role hr|read`\n";
+    return 2;
+  }
+  const std::string role = option(a, "--role", "");
+  if (role != "hr" && role != "read") {
+    err << "arshjul token create: --role expects hr (may change) or read (may only read), got \"" << role << "\"\n";
+    return 2;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  const std::string token = new_token();
+  storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
+  out << token << "\n";
+  err << "API token with role " << role << " (shown once; send it as Authorization: Bearer TOKEN)\n";
+  return 0;
 }
 
 int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
@@ -388,6 +481,9 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
     }
     *target = std::chrono::seconds{std::stoi(v)};
   }
+  o.public_url = option(a, "--public-url", "");
+  while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
+  if (o.public_url.empty()) o.public_url = "http://" + listen;
   o.hook_url = option(a, "--hook", "");
   o.hook_secret = option(a, "--hook-secret", "");
   if (o.hook_url.empty() != o.hook_secret.empty()) {
@@ -490,13 +586,14 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
     err << "arshjul subscribe: give exactly one of --person ID, --role ROLE, --unit ID, --wheel ID, --all\n";
     return 2;
   }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  *c = with_stored_people(std::move(*c), storage->people());
   auto filter = parse_feed_filter(*c, filter_text);
   if (!filter) {
     err << "arshjul subscribe: " << filter.error() << "\n";
     return 1;
   }
-  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
-  if (!storage) return 1;
   const std::string token = new_token();
   storage->add_subscription(token_hash(token), filter->to_string(), clock.now());
   std::string base = option(a, "--base-url", "http://127.0.0.1:8080");
@@ -545,7 +642,9 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
-               "--hook", "--hook-secret", "--clock", "--clock-speed"};
+               "--hook", "--hook-secret", "--clock", "--clock-speed", "--public-url"};
+  else if (cmd == "import") allowed = {"--config", "--db"};
+  else if (cmd == "token") allowed = {"--role", "--name", "--db"};
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
   else if (cmd == "unsubscribe") allowed = {"--db"};
@@ -556,6 +655,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   const bool positional = cmd != "serve" && cmd != "subscribe";
   const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all"}
                                          : cmd == "outbox"  ? std::vector<std::string>{"--dead"}
+                                         : cmd == "import"  ? std::vector<std::string>{"--dry-run", "--replace"}
                                                             : std::vector<std::string>{};
   auto args = parse_args(argc, argv, err, allowed, flags, positional);
   if (!args) return 2;
@@ -563,6 +663,8 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   if (cmd == "subscribe") return cmd_subscribe(*args, clock, out, err);
   if (cmd == "unsubscribe") return cmd_unsubscribe(*args, clock, out, err);
   if (cmd == "outbox") return cmd_outbox(*args, clock, out, err);
+  if (cmd == "import") return cmd_import(*args, clock, out, err);
+  if (cmd == "token") return cmd_token(*args, clock, out, err);
   if (cmd == "check") return cmd_check(*args, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);

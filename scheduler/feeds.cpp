@@ -7,22 +7,6 @@
 
 namespace arshjul {
 
-std::shared_ptr<const Snapshot> build_snapshot(Config config, Storage& storage, const Clock& clock,
-                                               long long generation) {
-  auto s = std::make_shared<Snapshot>();
-  s->config = std::move(config);
-  s->generation = generation;
-  const auto local = to_local(clock.now(), s->config.organisation.zone);
-  const int year = static_cast<int>(date::year_month_day{date::floor<date::days>(local)}.year());
-  s->horizon_from = LocalDays{date::year{year} / 1 / 1};
-  s->horizon_to = LocalDays{date::year{year + 1} / 12 / 31};
-  s->expansion = expand(s->config, s->horizon_from, s->horizon_to);
-  s->sync = storage.sync(s->config.organisation.id, s->expansion, s->horizon_from, s->horizon_to, clock.now());
-  for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
-    s->stored.emplace(o.uid, std::move(o));
-  return s;
-}
-
 std::string http_date(SysSeconds t) {
   return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
 }

@@ -8,6 +8,7 @@
 
 #include "calendars/icalendar.h"
 #include "scheduler/clock.h"
+#include "scheduler/engine.h"
 #include "scheduler/storage.h"
 #include "workflows/audience.h"
 
@@ -15,20 +16,6 @@ namespace arshjul {
 
 // Cancelled occurrences stay in feeds this long, so clients remove them.
 inline constexpr Seconds kCancelledRetention = std::chrono::hours{24 * 60};
-
-struct Snapshot {
-  Config config;
-  Expansion expansion;  // points into `config`: a Snapshot never moves
-  std::unordered_map<std::string, StoredOccurrence> stored;  // by UID, the horizon
-  LocalDays horizon_from, horizon_to;
-  long long generation = 0;
-  SyncStats sync;       // what storing it changed
-};
-
-// Expands `config` over this year and next (by `clock`), stores it, and
-// returns the snapshot of the result.
-std::shared_ptr<const Snapshot> build_snapshot(Config config, Storage& storage, const Clock& clock,
-                                               long long generation);
 
 struct RenderedFeed {
   std::string body;

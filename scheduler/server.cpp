@@ -24,6 +24,7 @@
 #include "scheduler/dispatcher.h"
 #include "scheduler/webhooks.h"
 #include "workflows/notifications.h"
+#include "scheduler/api.h"
 #include "scheduler/feeds.h"
 #include "scheduler/storage.h"
 #include "scheduler/tokens.h"
@@ -38,12 +39,13 @@ using tcp = asio::ip::tcp;
 
 // ---- metrics ------------------------------------------------------------------
 
-enum class Route { feed, healthz, metrics, other, count };
-constexpr std::array<const char*, 4> kRouteNames{"feed", "healthz", "metrics", "other"};
-constexpr std::array<unsigned, 10> kStatuses{200, 304, 400, 404, 405, 413, 414, 431, 500, 503};
+enum class Route { feed, healthz, metrics, api, other, count };
+constexpr std::array<const char*, 5> kRouteNames{"feed", "healthz", "metrics", "api", "other"};
+constexpr std::array<unsigned, 17> kStatuses{200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                             409, 413, 414, 415, 422, 431, 500, 503};
 
 struct Metrics {
-  std::array<std::atomic<unsigned long long>, 4 * kStatuses.size()> requests{};
+  std::array<std::atomic<unsigned long long>, kRouteNames.size() * kStatuses.size()> requests{};
   std::atomic<unsigned long long> render_count{0}, render_micros{0};
   std::atomic<unsigned long long> reloads_ok{0}, reloads_failed{0};
   std::atomic<long long> feeds_cached{0};
@@ -123,46 +125,10 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
   return c;
 }
 
-// Puts every reminder and notice of the snapshot's horizon in the outbox
-// (once: keys are unique), and tells those who heard of an occurrence that
-// has since changed or been cancelled.
 // How far ahead messages are planned into the outbox, and how early the
 // next window is planned (the 1 s tick checks).
 constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
 constexpr Seconds kReplanBefore = std::chrono::hours{24 * 16};
-
-std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
-  if (snap.config.hooks.empty()) return "no hooks configured";
-  auto plan = plan_messages(snap.config, snap.expansion, now, until, [&](const std::string& uid) {
-    auto it = snap.stored.find(uid);
-    return it == snap.stored.end() ? 0 : it->second.sequence;
-  });
-  // Someone already reminded or notified of a changed occurrence hears of the
-  // change itself; a new reminder that is due at once would say it twice.
-  std::unordered_set<std::string> told;
-  for (const auto& uid : snap.sync.changed_uids)
-    for (const auto& [hook, person] : storage.told_about(uid)) told.insert(uid + "|" + person);
-  if (!told.empty())
-    std::erase_if(plan, [&](const PlannedMessage& m) {
-      return m.due <= now && told.count(m.occurrence->uid + "|" + m.recipient->id);
-    });
-  int added = storage.enqueue(outbox_messages(snap.config, plan));
-  int changes = 0;
-  auto tell = [&](const std::vector<std::string>& uids, std::string_view event) {
-    for (const auto& uid : uids) {
-      auto s = snap.stored.find(uid);
-      if (s == snap.stored.end()) continue;
-      const Occurrence* o = nullptr;
-      for (const auto& occ : snap.expansion.occurrences)
-        if (occ.uid == uid) o = &occ;
-      changes += storage.enqueue(change_messages(snap.config, event, s->second, o, storage.told_about(uid), now));
-    }
-  };
-  tell(snap.sync.changed_uids, "occurrence.changed");
-  tell(snap.sync.cancelled_uids, "occurrence.cancelled");
-  return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
-         " new in the outbox, " + std::to_string(changes) + " change notices";
-}
 
 // ---- the daemon's shared state ---------------------------------------------------
 
@@ -172,14 +138,18 @@ struct CachedFeed {
   std::shared_ptr<const RenderedFeed> feed;
 };
 
-class Daemon {
+class Daemon final : public ApiHost {
  public:
   Daemon(const ServerOptions& o, const Clock& c, std::ostream& log_to, std::unique_ptr<Storage> s)
-      : options(o), clock(c), storage(std::move(s)), log_(log_to) {}
+      : options(o), wheel_clock(c), store(std::move(s)), log_(log_to) {}
+
+  std::unique_lock<std::mutex> writer() override { return std::unique_lock(writer_mu_); }
+  Storage& storage() override { return *store; }
+  const Clock& clock() override { return wheel_clock; }
 
   const ServerOptions& options;
-  const Clock& clock;
-  std::unique_ptr<Storage> storage;
+  const Clock& wheel_clock;
+  std::unique_ptr<Storage> store;
   Metrics metrics;
   std::atomic<bool> stopping{false};
 
@@ -209,14 +179,17 @@ class Daemon {
   // Subscriptions live in memory, indexed by token hash; another process
   // (arshjul subscribe/unsubscribe) changes them in the database, which a
   // once-a-second poll of SQLite's data_version notices.
-  void refresh_subscriptions() {
-    const long long v = storage->data_version();
-    if (v == subs_version_) return;
+  // True when the database changed since the last call (not counting the first).
+  bool refresh_subscriptions() {
+    const long long v = store->data_version();
+    if (v == subs_version_) return false;
+    const bool first = subs_version_ == -1;
     std::unordered_map<std::string, Subscription> fresh;
-    for (auto& [hash, sub] : storage->active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
+    for (auto& [hash, sub] : store->active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
     std::unique_lock lock(subs_mu_);
     subs_ = std::move(fresh);
     subs_version_ = v;
+    return !first;
   }
   std::optional<Subscription> subscription(const std::string& hash) {
     std::shared_lock lock(subs_mu_);
@@ -225,7 +198,7 @@ class Daemon {
     return it->second;
   }
 
-  std::shared_ptr<const Snapshot> snapshot() {
+  std::shared_ptr<const Snapshot> snapshot() override {
     std::lock_guard lock(snap_mu_);
     return snapshot_;
   }
@@ -242,7 +215,7 @@ class Daemon {
 
   // Rendered once per snapshot, subscription and day; revalidations render nothing.
   std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter) {
-    const SysSeconds now = clock.now();
+    const SysSeconds now = wheel_clock.now();
     const long long day = date::floor<date::days>(now).time_since_epoch().count();
     {
       std::shared_lock lock(cache_mu_);
@@ -264,6 +237,12 @@ class Daemon {
   Dispatcher* dispatcher = nullptr;
   SysSeconds planned_until{};  // the outbox holds every message due by then
 
+  // The config as the files last gave it; every rebuild starts from it.
+  Config files;
+  // Task reminders are computed when due: when the wheel's time moved on or storage changed.
+  SysSeconds tasks_checked{};
+  long long tasks_version = -1;
+
   void reload() {
     auto config = load_with_hooks(options);
     if (!config) {
@@ -271,22 +250,43 @@ class Daemon {
       log("reload: " + options.config_dir + " has errors; still serving the previous config:\n" + config.error());
       return;
     }
+    auto lock = writer();
+    Config previous = std::exchange(files, std::move(config).value());
     try {
-      auto next = build_snapshot(std::move(config).value(), *storage, clock, snapshot()->generation + 1);
-      const SyncStats s = next->sync;
-      planned_until = clock.now() + kPlanAhead;
-      const std::string planned = plan_outbox(*next, *storage, clock.now(), planned_until);
-      if (dispatcher) dispatcher->set_snapshot(next);
-      set_snapshot(std::move(next));
-      log("outbox: " + planned);
+      rebuild("reload");
       metrics.reloads_ok++;
-      log("reload: ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
-          std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
-          std::to_string(s.unchanged) + " unchanged");
     } catch (const std::exception& e) {
+      files = std::move(previous);
       metrics.reloads_failed++;
       log(std::string("reload: storage failed, still serving the previous config: ") + e.what());
     }
+  }
+
+  // From the files and storage to a new snapshot, its messages planned. The caller holds writer().
+  void rebuild(const std::string& why) override {
+    const auto previous = snapshot();
+    auto next = build_snapshot(files, *store, wheel_clock, previous ? previous->generation + 1 : 1);
+    const SyncStats s = next->sync;
+    planned_until = wheel_clock.now() + kPlanAhead;
+    const std::string planned = plan_outbox(*next, *store, wheel_clock.now(), planned_until);
+    if (dispatcher) dispatcher->set_snapshot(next);
+    set_snapshot(std::move(next));
+    tasks_checked = SysSeconds{};
+    if (!previous) return log("outbox: " + planned);
+    log(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
+        std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
+        std::to_string(s.unchanged) + " unchanged; outbox: " + planned);
+  }
+
+  // Task reminders and overdue notices, once a wheel minute or after a change.
+  void check_tasks() {
+    const SysSeconds now = wheel_clock.now();
+    const long long v = store->data_version();
+    if (v == tasks_version && now < tasks_checked + std::chrono::minutes{1} && now >= tasks_checked) return;
+    tasks_version = v;
+    tasks_checked = now;
+    const int n = plan_task_messages(*snapshot(), *store, now);
+    if (n) log("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
   }
 
   // Sessions register so shutdown can close the idle ones.
@@ -316,6 +316,7 @@ class Daemon {
   std::unordered_map<std::string, CachedFeed> cache_;
   std::mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> sessions_;
+  std::mutex writer_mu_;
 };
 
 // ---- one connection ----------------------------------------------------------------
@@ -350,7 +351,13 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(d_.options.max_body);
     stream_.expires_after(served_ ? d_.options.idle_timeout : d_.options.request_timeout);
     idle_ = true;
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    // The header first: the roster import may carry a larger body than anything else.
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->on_read(ec, n);
+      if (api_allows_large_body(self->parser_->get().target())) self->parser_->body_limit(self->d_.options.max_import_body);
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       beast::bind_front_handler(&Session::on_read, self));
+    });
   }
 
   void close_if_idle() {
@@ -392,6 +399,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (path == "/healthz") route = Route::healthz;
     else if (path == "/metrics") route = Route::metrics;
     else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
+    else if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) route = Route::api;
+    if (route == Route::api) return serve_api(req);
     if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";  // never log the secret
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       if (route == Route::other) return send_text(route, http::status::not_found, "not found\n");
@@ -410,6 +419,24 @@ class Session : public std::enable_shared_from_this<Session> {
       case Route::feed: return serve_feed(req, path.substr(7));
       default: return send_text(route, http::status::not_found, "not found\n");
     }
+  }
+
+  void serve_api(const http::request<http::string_body>& req) {
+    ApiRequest ar;
+    ar.method = std::string(req.method_string());
+    ar.target = std::string(req.target());
+    ar.authorization = std::string(req[http::field::authorization]);
+    ar.content_type = std::string(req[http::field::content_type]);
+    ar.body = req.body();
+    head_ = req.method() == http::verb::head;
+    ApiResponse r = handle_api(d_, ar);
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    send(Route::api, std::move(res));
   }
 
   void serve_feed(const http::request<http::string_body>& req, std::string_view name) {
@@ -465,7 +492,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned status = res.result_int();
     d_.metrics.count(route, status);
     res.set(http::field::server, "arshjul");
-    res.set(http::field::date, date_header(d_.clock.now()));
+    res.set(http::field::date, date_header(d_.wheel_clock.now()));
     res.keep_alive(keep_alive_ && !d_.stopping);
     const auto length = res.has_content_length() ? res[http::field::content_length] : beast::string_view("0");
     log_line_ = peer_ + " \"" + method_ + " " + target_ + "\" " + std::to_string(status) + " " + std::string(length);
@@ -488,7 +515,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(bool close_after, beast::error_code ec) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    d_.log_request(date_header(d_.clock.now()) + " " + log_line_ + " " + std::to_string(us) + "us");
+    d_.log_request(date_header(d_.wheel_clock.now()) + " " + log_line_ + " " + std::to_string(us) + "us");
     response_.reset();
     serializer_.reset();
     feed_.reset();
@@ -563,10 +590,13 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     return 1;
   }
   Daemon d(o, clock, log, std::move(storage).value());
-  d.set_snapshot(build_snapshot(std::move(config).value(), *d.storage, clock, 1));
+  d.files = std::move(config).value();
+  {
+    auto lock = d.writer();
+    if (!o.public_url.empty()) d.store->set_setting("public_url", o.public_url);
+    d.rebuild("start");
+  }
   d.refresh_subscriptions();
-  d.planned_until = clock.now() + kPlanAhead;
-  const std::string planned = plan_outbox(*d.snapshot(), *d.storage, clock.now(), d.planned_until);
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
@@ -587,7 +617,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   }
   const unsigned short port = acceptor.local_endpoint().port();
   SystemClock wall;
-  Dispatcher dispatcher(ioc, *d.storage, clock, wall, [&d](const std::string& line) { d.log(line); });
+  Dispatcher dispatcher(ioc, *d.store, clock, wall, [&d](const std::string& line) { d.log(line); });
   d.dispatcher = &dispatcher;
   dispatcher.set_snapshot(d.snapshot());
   dispatcher.start();
@@ -600,16 +630,23 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   std::function<void(beast::error_code)> on_tick = [&](beast::error_code tec) {
     if (tec || d.stopping) return;
     try {
-      d.refresh_subscriptions();
+      // Another process (arshjul import, subscribe) changed the database: the
+      // roster or overrides may be new, so the wheel is rebuilt.
+      const bool changed_elsewhere = d.refresh_subscriptions();
       // A simulated clock can run into the next year: move the horizon along.
       const auto snap = d.snapshot();
       const LocalDays today = date::floor<date::days>(to_local(clock.now(), snap->config.organisation.zone));
       if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
         d.reload();
+      } else if (changed_elsewhere) {
+        auto lock = d.writer();
+        d.rebuild("database changed");
       } else if (clock.now() + kReplanBefore > d.planned_until) {
+        auto lock = d.writer();
         d.planned_until = clock.now() + kPlanAhead;
-        plan_outbox(*snap, *d.storage, clock.now(), d.planned_until);
+        plan_outbox(*snap, *d.store, clock.now(), d.planned_until);
       }
+      d.check_tasks();
     } catch (const std::exception& e) {
       d.log(std::string("subscriptions: cannot read the database: ") + e.what());
     }
@@ -640,7 +677,6 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   signals.async_wait(on_signal);
 
   const auto snap = d.snapshot();
-  d.log("outbox: " + planned);
   d.log("arshjul serving " + snap->config.organisation.name + " (" + o.config_dir + ", " +
         std::to_string(snap->expansion.occurrences.size()) + " occurrences " + format_date(snap->horizon_from) + " to " +
         format_date(snap->horizon_to) + ") on http://" + o.host + ":" + std::to_string(port) + " with " + o.db_path);

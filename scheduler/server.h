@@ -25,8 +25,10 @@ struct ServerOptions {
   std::size_t max_target = 2048;             // longer URLs get 414
   std::size_t max_header = 16 * 1024;        // larger headers get 431
   std::size_t max_body = 64 * 1024;          // larger bodies get 413
+  std::size_t max_import_body = 64 << 20;    // the roster import: 50,000 people is about 5 MB
   std::string hook_url;                      // a quick-start hook for every event type
   std::string hook_secret;                   // its "whsec_..." secret
+  std::string public_url;                    // how subscribers reach us, for feed URLs in messages
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit code. Startup problems

@@ -15,6 +15,8 @@ namespace {
 
 std::string iso(SysSeconds t) { return date::format("%FT%TZ", t); }
 
+}  // namespace
+
 std::string local_iso(SysSeconds t, const date::time_zone* zone) {
   const LocalSeconds l = to_local(t, zone);
   const auto offset = (l.time_since_epoch() - t.time_since_epoch()).count() / 60;
@@ -29,6 +31,10 @@ json::object person_json(const Person& p) {
   for (Role r : p.roles) roles.emplace_back(role_name(r));
   return {{"id", p.id}, {"name", p.name}, {"email", p.email}, {"unit", p.unit}, {"roles", std::move(roles)}};
 }
+
+namespace {
+
+}  // namespace
 
 json::object occurrence_json(const Config& c, const Occurrence& o, int sequence, bool cancelled) {
   json::array agenda;
@@ -48,12 +54,38 @@ json::object occurrence_json(const Config& c, const Occurrence& o, int sequence,
                  {"agenda", std::move(agenda)},
                  {"description", occurrence_description(o)}};
   if (o.moved) j["moved_from"] = format_date(o.moved->from), j["move_reason"] = o.moved->reason.describe();
+  if (o.extra) j["extra"] = true;
+  if (!o.change_reason.empty()) j["reason"] = o.change_reason;
   return j;
 }
+
+namespace {
 
 json::object envelope(const Config& c, std::string_view type, SysSeconds when, json::object data) {
   data["organisation"] = json::object{{"id", c.organisation.id}, {"name", c.organisation.name}};
   return {{"type", type}, {"version", kPayloadVersion}, {"timestamp", iso(when)}, {"data", std::move(data)}};
+}
+
+// One row per hook that wants the event, all with the same body.
+std::vector<OutboxMessage> rows_for_hooks(const Config& c, std::string_view event_type, const std::string& key,
+                                          std::string_view uid, std::string_view recipient, const std::string& payload,
+                                          SysSeconds due) {
+  std::vector<OutboxMessage> out;
+  for (const Hook& h : c.hooks) {
+    if (!h.wants(event_type)) continue;
+    OutboxMessage row;
+    row.key = key;
+    row.hook = h.id;
+    row.webhook_id = webhook_id_for(h.id, key);
+    row.event_type = std::string(event_type);
+    row.occurrence_uid = std::string(uid);
+    row.recipient = std::string(recipient);
+    row.payload = payload;
+    row.due = due;
+    row.next_attempt = due;
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 }  // namespace
@@ -137,7 +169,7 @@ std::vector<OutboxMessage> outbox_messages(const Config& c, const std::vector<Pl
 
 std::vector<OutboxMessage> change_messages(const Config& c, std::string_view event_type, const StoredOccurrence& s,
                                            const Occurrence* o, const std::vector<std::pair<std::string, std::string>>& told,
-                                           SysSeconds now) {
+                                           SysSeconds now, std::string_view reason) {
   std::vector<OutboxMessage> out;
   for (const auto& [hook_id, person_id] : told) {
     const Hook* hook = nullptr;
@@ -155,6 +187,7 @@ std::vector<OutboxMessage> change_messages(const Config& c, std::string_view eve
                     {"all_day", s.all_day}, {"start", local_iso(s.start, c.organisation.zone)},
                     {"end", local_iso(s.end, c.organisation.zone)}};
     }
+    if (!reason.empty()) occurrence["reason"] = reason;
     OutboxMessage row;
     row.key = message_key(event_type, s.uid, s.sequence, "change", person_id);
     row.hook = hook_id;
@@ -171,6 +204,45 @@ std::vector<OutboxMessage> change_messages(const Config& c, std::string_view eve
     out.push_back(std::move(row));
   }
   return out;
+}
+
+std::vector<OutboxMessage> registration_messages(const Config& c, const RegistrationChange& change,
+                                                 const Occurrence* day, const Person& recipient,
+                                                 std::string_view feed_url, SysSeconds now) {
+  const std::string event_type = "registration." + std::string(change_kind_name(change.kind));
+  json::object data{{"recipient", person_json(recipient)}, {"activity", change.activity}, {"reason", change.reason}};
+  if (const Person* hire = c.find_person(change.person)) data["person"] = person_json(*hire);
+  else data["person"] = json::object{{"id", change.person}};
+  data["occurrence"] = day ? json::value(occurrence_json(c, *day, 0, false)) : nullptr;
+  if (!change.from_uid.empty()) data["previous_occurrence_uid"] = change.from_uid;
+  if (!feed_url.empty()) data["feed_url"] = feed_url;
+  // The day is part of the key: a hire moved twice is told twice.
+  const std::string key = message_key(event_type, change.to_uid.empty() ? change.from_uid : change.to_uid, 0,
+                                      change.activity + "/" + change.person, recipient.id);
+  return rows_for_hooks(c, event_type, key, change.to_uid.empty() ? change.from_uid : change.to_uid, recipient.id,
+                        json::serialize(envelope(c, event_type, now, std::move(data))), now);
+}
+
+std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, const Occurrence* o, SysSeconds now) {
+  json::array tasks;
+  for (const TaskState* t : m.tasks) {
+    json::object task{{"id", t->id}, {"key", t->task.key}, {"activity", t->task.activity}, {"unit", t->task.unit},
+                      {"assignee", t->task.assignee}, {"due", iso(t->task.due)}};
+    if (!t->task.subject.empty()) {
+      const Person* subject = c.find_person(t->task.subject);
+      task["subject"] = subject ? json::value(person_json(*subject)) : json::value(json::object{{"id", t->task.subject}});
+    }
+    tasks.push_back(std::move(task));
+  }
+  json::object data{{"recipient", person_json(*m.recipient)},
+                    {"deadline", local_iso(m.deadline, c.organisation.zone)},
+                    {"open_tasks", m.tasks.size()},
+                    {"tasks", std::move(tasks)}};
+  if (const Person* assignee = c.find_person(m.assignee)) data["assignee"] = person_json(*assignee);
+  if (o) data["occurrence"] = occurrence_json(c, *o, 0, false);
+  if (m.event_type == "task.due") data["reminder"] = json::object{{"before", format_duration(m.before)}};
+  return rows_for_hooks(c, m.event_type, m.key, m.occurrence_uid, m.recipient->id,
+                        json::serialize(envelope(c, m.event_type, now, std::move(data))), now);
 }
 
 std::string mark_late(const std::string& payload) {

@@ -6,9 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "calendars/expected.h"
 #include "scheduler/storage.h"
 #include "workflows/notifications.h"
+#include "workflows/registrations.h"
+#include "workflows/tasks.h"
 
 namespace arshjul {
 
@@ -35,7 +39,25 @@ std::vector<OutboxMessage> outbox_messages(const Config& config, const std::vect
 std::vector<OutboxMessage> change_messages(const Config& config, std::string_view event_type,
                                            const StoredOccurrence& stored, const Occurrence* occurrence,
                                            const std::vector<std::pair<std::string, std::string>>& told,
-                                           SysSeconds now);
+                                           SysSeconds now, std::string_view reason = {});
+
+// Outbox rows telling `recipient` of a registration change: the day they
+// go to (`day`, null when cancelled or waiting) and their own feed's URL.
+std::vector<OutboxMessage> registration_messages(const Config& config, const RegistrationChange& change,
+                                                 const Occurrence* day, const Person& recipient,
+                                                 std::string_view feed_url, SysSeconds now);
+
+// Outbox rows for one task reminder or overdue notice; `occurrence` is the
+// window or deadline the tasks belong to (null if it is gone).
+std::vector<OutboxMessage> task_messages(const Config& config, const TaskMessage& message,
+                                         const Occurrence* occurrence, SysSeconds now);
+
+// The JSON of a person and of an occurrence, as payloads and the API show them.
+boost::json::object person_json(const Person& person);
+boost::json::object occurrence_json(const Config& config, const Occurrence& occurrence, int sequence, bool cancelled);
+
+// "2027-03-02T10:00:00+01:00": local time with its offset.
+std::string local_iso(SysSeconds t, const date::time_zone* zone);
 
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);

@@ -190,8 +190,9 @@ struct Organisation {
 
 // The event types arshjul delivers by webhook (docs/webhooks.md).
 inline constexpr std::string_view kEventTypes[] = {
-    "reminder.due", "notice.early", "occurrence.changed", "occurrence.cancelled",
-    "registration.created", "task.due", "task.overdue"};
+    "reminder.due",         "notice.early",          "occurrence.changed", "occurrence.cancelled",
+    "registration.created", "registration.moved",    "registration.cancelled", "registration.waiting",
+    "task.due",             "task.overdue"};
 
 // An HTTP endpoint that receives signed event messages (Standard Webhooks).
 struct Hook {

@@ -46,8 +46,9 @@ std::string extra_uid(std::string_view organisation, long long id, std::string_v
   return "extra-" + std::to_string(id) + "." + occurrence_uid(organisation, activity, unit, day);
 }
 
-void apply_overrides(Expansion& e, const std::vector<Override>& overrides) {
-  if (overrides.empty() || !e.config) return;
+std::vector<Occurrence> apply_overrides(Expansion& e, const std::vector<Override>& overrides) {
+  std::vector<Occurrence> cancelled;
+  if (overrides.empty() || !e.config) return cancelled;
   const Config& c = *e.config;
   const date::time_zone* zone = c.organisation.zone;
   auto find = [&](const std::string& uid) {
@@ -64,7 +65,10 @@ void apply_overrides(Expansion& e, const std::vector<Override>& overrides) {
       }
       case Override::Kind::cancel: {
         auto it = find(ov.uid);
-        if (it != e.occurrences.end()) e.occurrences.erase(it);
+        if (it == e.occurrences.end()) break;
+        cancelled.push_back(std::move(*it));
+        cancelled.back().change_reason = ov.reason;
+        e.occurrences.erase(it);
         break;
       }
       case Override::Kind::extra: {
@@ -92,6 +96,7 @@ void apply_overrides(Expansion& e, const std::vector<Override>& overrides) {
     if (x.start != y.start) return x.start < y.start;
     return x.uid < y.uid;
   });
+  return cancelled;
 }
 
 }  // namespace arshjul

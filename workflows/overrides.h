@@ -34,6 +34,7 @@ std::string extra_uid(std::string_view organisation, long long id, std::string_v
 // the new time and the reason, a cancel removes the occurrence (storage then
 // cancels it), an extra adds one. Overrides naming an occurrence no longer
 // in the expansion are ignored, so a config change can outdate them safely.
-void apply_overrides(Expansion& expansion, const std::vector<Override>& overrides);
+// Returns the cancelled occurrences, so their people can be told.
+std::vector<Occurrence> apply_overrides(Expansion& expansion, const std::vector<Override>& overrides);
 
 }  // namespace arshjul

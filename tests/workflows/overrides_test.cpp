@@ -49,8 +49,11 @@ TEST_CASE("A cancelled occurrence leaves the expansion, so storage cancels it") 
   Expansion e = expand_year(c, 2027);
   const std::size_t before = e.occurrences.size();
   const std::string uid = e.occurrences[3].uid;
-  apply_overrides(e, {Override{0, Override::Kind::cancel, uid, "", "", {}, {}, {}, {}, "Sykdom", {}}});
+  const auto cancelled = apply_overrides(e, {Override{0, Override::Kind::cancel, uid, "", "", {}, {}, {}, {}, "Sykdom", {}}});
   CHECK(e.occurrences.size() == before - 1);
+  REQUIRE(cancelled.size() == 1);
+  CHECK(cancelled[0].uid == uid);
+  CHECK(cancelled[0].change_reason == "Sykdom");
   CHECK_FALSE(by_uid(e, uid));
 }
 

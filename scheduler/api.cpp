@@ -1,0 +1,925 @@
+#include "scheduler/api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "scheduler/tokens.h"
+#include "scheduler/webhooks.h"
+#include "workflows/audience.h"
+#include "workflows/events.h"
+#include "workflows/people.h"
+
+namespace arshjul {
+namespace json = boost::json;
+namespace {
+
+// ---- answers -------------------------------------------------------------------------
+
+ApiResponse json_response(unsigned status, const json::value& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = json::serialize(body);
+  r.body += '\n';
+  return r;
+}
+
+// RFC 9457. `errors` lists every problem found, each with where it is.
+ApiResponse problem(unsigned status, std::string_view title, std::string_view detail, json::array errors = {}) {
+  json::object p{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  if (!errors.empty()) p["errors"] = std::move(errors);
+  ApiResponse r = json_response(status, p);
+  r.content_type = "application/problem+json";
+  return r;
+}
+
+// Problems in a JSON body, each at a JSON pointer (RFC 6901).
+struct Problems {
+  json::array items;
+  void add(std::string pointer, std::string detail) {
+    items.push_back(json::object{{"pointer", std::move(pointer)}, {"detail", std::move(detail)}});
+  }
+  bool empty() const { return items.empty(); }
+  ApiResponse response() {
+    const std::string detail = items.size() == 1 ? std::string(items[0].at("detail").as_string())
+                                                 : std::to_string(items.size()) + " problems in the request body";
+    return problem(422, "The request body is not valid", detail, std::move(items));
+  }
+};
+
+ApiResponse bad_parameter(std::string_view name, std::string_view detail) {
+  return problem(400, "Bad query parameter", std::string(name) + ": " + std::string(detail),
+                 json::array{json::object{{"parameter", name}, {"detail", detail}}});
+}
+
+std::string kind_of(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+// Reads members of one JSON object, noting every problem rather than stopping.
+class Reader {
+ public:
+  Reader(const json::object& o, Problems& p, std::vector<std::string> allowed)
+      : o_(o), p_(p), allowed_(std::move(allowed)) {
+    for (const auto& kv : o_) {
+      const std::string key(kv.key());
+      if (std::find(allowed_.begin(), allowed_.end(), key) != allowed_.end()) continue;
+      std::string msg = "unknown member \"" + key + "\"";
+      if (auto s = did_you_mean(key, allowed_)) msg += " (did you mean \"" + *s + "\"?)";
+      else msg += " (expected one of: " + join(allowed_) + ")";
+      p_.add("/" + key, msg);
+    }
+  }
+
+  // A string member; `required` ones must be present and not empty.
+  std::optional<std::string> text(const std::string& key, bool required) {
+    const json::value* v = o_.if_contains(key);
+    if (!v || v->is_null()) {
+      if (required) p_.add("/" + key, "required: expected a string");
+      return std::nullopt;
+    }
+    if (!v->is_string()) {
+      p_.add("/" + key, "expected a string, got " + kind_of(*v));
+      return std::nullopt;
+    }
+    std::string s(v->as_string());
+    if (required && s.empty()) {
+      p_.add("/" + key, "expected a non-empty string");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::vector<std::string> list(const std::string& key) {
+    std::vector<std::string> out;
+    const json::value* v = o_.if_contains(key);
+    if (!v || v->is_null()) return out;
+    if (!v->is_array()) {
+      p_.add("/" + key, "expected an array of strings, got " + kind_of(*v));
+      return out;
+    }
+    const auto& a = v->as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].is_string()) out.emplace_back(a[i].as_string());
+      else p_.add("/" + key + "/" + std::to_string(i), "expected a string, got " + kind_of(a[i]));
+    }
+    return out;
+  }
+
+  std::optional<LocalDays> date(const std::string& key) {
+    auto s = text(key, false);
+    if (!s || s->empty()) return std::nullopt;
+    auto d = parse_date(*s);
+    if (!d) p_.add("/" + key, "expected a date YYYY-MM-DD, got \"" + *s + "\"");
+    return d ? std::optional<LocalDays>(*d) : std::nullopt;
+  }
+
+  // "2027-03-02T10:00" in the organisation's local time, or an instant with an offset.
+  std::optional<SysSeconds> time(const std::string& key, const date::time_zone* zone, bool required) {
+    auto s = text(key, required);
+    if (!s) return std::nullopt;
+    if (s->size() == 16 && (*s)[10] == 'T') {
+      auto d = parse_date(s->substr(0, 10));
+      auto t = parse_clock_time(s->substr(11));
+      if (d && t) return to_utc(LocalSeconds{*d} + *t, zone);
+    } else if (auto i = parse_instant(*s)) {
+      return *i;
+    }
+    p_.add("/" + key, "expected a local time such as 2027-03-02T10:00 or an instant such as 2027-03-02T10:00:00+01:00, got \"" +
+                          *s + "\"");
+    return std::nullopt;
+  }
+
+ private:
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+  const json::object& o_;
+  Problems& p_;
+  std::vector<std::string> allowed_;
+};
+
+// Parses a JSON object body; the error names the line and column.
+std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out) {
+  if (!req.content_type.empty() && req.content_type.find("application/json") == std::string::npos)
+    return problem(415, "Unsupported media type", "expected Content-Type: application/json, got " + req.content_type);
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  const std::size_t used = parser.write(req.body.data(), req.body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    const std::size_t at = std::min(used, req.body.size());
+    const auto line = 1 + std::count(req.body.begin(), req.body.begin() + static_cast<long>(at), '\n');
+    const auto nl = req.body.rfind('\n', at == 0 ? 0 : at - 1);
+    const std::size_t column = at - (nl == std::string::npos || at == 0 ? 0 : nl + 1) + 1;
+    return problem(400, "Malformed JSON",
+                   "the body is not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                       ": " + ec.message());
+  }
+  out = parser.release();
+  if (!out.is_object()) return problem(422, "The request body is not valid", "expected a JSON object, got " + kind_of(out),
+                                       json::array{json::object{{"pointer", ""}, {"detail", "expected an object"}}});
+  return std::nullopt;
+}
+
+// ---- views -----------------------------------------------------------------------------
+
+json::value date_or_null(const std::optional<LocalDays>& d) {
+  return d ? json::value(format_date(*d)) : json::value(nullptr);
+}
+
+json::object person_view(const Config& c, const Person& p) {
+  json::object j = person_json(p);
+  j["union"] = p.union_name;
+  json::array committees;
+  for (const auto& id : p.committees) committees.emplace_back(id);
+  j["committees"] = std::move(committees);
+  j["start_date"] = date_or_null(p.start_date);
+  j["leader_start_date"] = date_or_null(p.leader_start_date);
+  j["manager"] = p.manager.empty() ? json::value(nullptr) : json::value(p.manager);
+  const Person* leader = leader_of(c, p);
+  j["leader"] = leader ? json::value(leader->id) : json::value(nullptr);
+  return j;
+}
+
+std::string iso_utc(SysSeconds t) { return date::format("%FT%TZ", t); }
+
+const char* task_status(const TaskState& t, SysSeconds now) {
+  if (t.completed) return "done";
+  return t.task.due <= now ? "overdue" : "open";
+}
+
+json::object task_view(const Config& c, const TaskState& t, SysSeconds now) {
+  json::object j{{"id", t.id},
+                 {"key", t.task.key},
+                 {"activity", t.task.activity},
+                 {"occurrence_uid", t.task.occurrence_uid},
+                 {"unit", t.task.unit},
+                 {"assignee", t.task.assignee},
+                 {"subject", t.task.subject.empty() ? json::value(nullptr) : json::value(t.task.subject)},
+                 {"due", local_iso(t.task.due, c.organisation.zone)},
+                 {"status", task_status(t, now)}};
+  return j;
+}
+
+json::object occurrence_view(const Snapshot& s, const Occurrence& o) {
+  auto it = s.stored.find(o.uid);
+  const int sequence = it == s.stored.end() ? 0 : it->second.sequence;
+  json::object j = occurrence_json(s.config, o, sequence, false);
+  j.erase("description");
+  if (!o.registered.empty()) j["registered"] = o.registered.size();
+  if (o.activity->registration) j["capacity"] = o.activity->registration->capacity;
+  return j;
+}
+
+json::object cancelled_view(const Snapshot& s, const StoredOccurrence& st) {
+  return {{"uid", st.uid},
+          {"sequence", st.sequence},
+          {"status", "cancelled"},
+          {"title", st.title},
+          {"wheel", {{"id", st.wheel}}},
+          {"activity", st.activity},
+          {"unit", st.unit.empty() ? json::value(nullptr) : json::value(json::object{{"id", st.unit}})},
+          {"all_day", st.all_day},
+          {"start", local_iso(st.start, s.config.organisation.zone)},
+          {"end", local_iso(st.end, s.config.organisation.zone)}};
+}
+
+// ---- the request ---------------------------------------------------------------------------
+
+struct Query {
+  std::map<std::string, std::string> params;
+  std::string get(const std::string& k) const {
+    auto it = params.find(k);
+    return it == params.end() ? std::string() : it->second;
+  }
+  bool has(const std::string& k) const { return params.count(k) > 0; }
+};
+
+std::optional<ApiResponse> check_params(const Query& q, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : q.params) {
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+    std::string list;
+    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return bad_parameter(k, "unknown parameter (expected " + (list.empty() ? std::string("none") : list) + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> flag(const Query& q, const std::string& name, std::optional<ApiResponse>& error) {
+  if (!q.has(name)) return false;
+  const std::string v = q.get(name);
+  if (v == "true" || v == "1" || v.empty()) return true;
+  if (v == "false" || v == "0") return false;
+  error = bad_parameter(name, "expected true or false, got \"" + v + "\"");
+  return std::nullopt;
+}
+
+std::optional<int> number(const Query& q, const std::string& name, int fallback, int max,
+                          std::optional<ApiResponse>& error) {
+  if (!q.has(name)) return fallback;
+  const std::string v = q.get(name);
+  int n = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || ptr != v.data() + v.size() || n < 0 || n > max) {
+    error = bad_parameter(name, "expected a whole number from 0 to " + std::to_string(max) + ", got \"" + v + "\"");
+    return std::nullopt;
+  }
+  return n;
+}
+
+class Api {
+ public:
+  Api(ApiHost& host, const ApiRequest& req) : host_(host), req_(req) {}
+
+  ApiResponse run() {
+    auto url = boost::urls::parse_origin_form(req_.target);
+    if (!url) return problem(400, "Bad request", "the URL cannot be parsed");
+    for (auto param : url->params()) query_.params[std::string(param.key)] = std::string(param.value);
+    std::string path = std::string(url->path());
+    const std::string prefix = "/api/v1";
+    if (path.rfind(prefix, 0) != 0) return problem(404, "Not found", "no such resource: " + path);
+    path = path.substr(prefix.size());
+    if (!path.empty() && path.back() == '/') path.pop_back();
+    for (std::size_t at = 0; at < path.size();) {
+      const std::size_t slash = path.find('/', at + 1);
+      const std::string raw = path.substr(at + 1, slash == std::string::npos ? std::string::npos : slash - at - 1);
+      segments_.push_back(decode(raw));
+      if (slash == std::string::npos) break;
+      at = slash;
+    }
+    if (auto denied = authenticate()) return *denied;
+    return route();
+  }
+
+ private:
+  static std::string decode(const std::string& raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size() + 0 && i + 2 <= raw.size() - 1) {
+        int v = 0;
+        std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
+        out += static_cast<char>(v);
+        i += 2;
+      } else {
+        out += raw[i];
+      }
+    }
+    return out;
+  }
+
+  std::optional<ApiResponse> authenticate() {
+    const std::string_view h = req_.authorization;
+    auto unauthorized = [](std::string_view detail) {
+      ApiResponse r = problem(401, "Unauthorized", detail);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"arshjul\"");
+      return r;
+    };
+    if (h.empty()) return unauthorized("send an API token: Authorization: Bearer TOKEN (arshjul token create --role hr)");
+    if (h.size() < 8 || h.substr(0, 7) != "Bearer ") return unauthorized("expected Authorization: Bearer TOKEN");
+    token_ = host_.storage().api_token(token_hash(h.substr(7)));
+    if (!token_) return unauthorized("the API token is not known or was revoked");
+    if (req_.method != "GET" && req_.method != "HEAD" && token_->role != "hr")
+      return problem(403, "Forbidden", "this token has the role \"" + token_->role + "\", which may only read");
+    return std::nullopt;
+  }
+
+  bool is(std::string_view method, std::initializer_list<std::string_view> shape) {
+    if (segments_.size() != shape.size()) return false;
+    std::size_t i = 0;
+    for (auto s : shape) {
+      if (s != "*" && segments_[i] != s) return false;
+      ++i;
+    }
+    matched_path_ = true;
+    return req_.method == method || (method == "GET" && req_.method == "HEAD");
+  }
+
+  ApiResponse route() {
+    snap_ = host_.snapshot();
+    if (is("GET", {})) return index();
+    if (is("GET", {"people"})) return list_people();
+    if (is("POST", {"people", "import"})) return import();
+    if (is("GET", {"people", "*"})) return get_person();
+    if (is("PUT", {"people", "*"})) return put_person();
+    if (is("DELETE", {"people", "*"})) return delete_person();
+    if (is("GET", {"occurrences"})) return list_occurrences();
+    if (is("POST", {"occurrences"})) return add_extra();
+    if (is("GET", {"occurrences", "*"})) return get_occurrence();
+    if (is("POST", {"occurrences", "*", "move"})) return move_or_cancel(Override::Kind::move);
+    if (is("POST", {"occurrences", "*", "cancel"})) return move_or_cancel(Override::Kind::cancel);
+    if (is("GET", {"registrations"})) return list_registrations();
+    if (is("GET", {"tasks"})) return list_tasks();
+    if (is("POST", {"tasks", "*", "complete"})) return complete_task();
+    if (is("GET", {"progress"})) return progress();
+    if (is("GET", {"outbox"})) return list_outbox();
+    if (is("POST", {"outbox", "*", "retry"})) return retry();
+    if (matched_path_) {
+      ApiResponse r = problem(405, "Method not allowed", req_.method + " is not allowed here");
+      return r;
+    }
+    return problem(404, "Not found", "no such resource: " + req_.target.substr(0, req_.target.find('?')));
+  }
+
+  const Config& config() const { return snap_->config; }
+  SysSeconds now() const { return host_.clock().now(); }
+
+  ApiResponse index() {
+    return json_response(200, json::object{{"organisation", config().organisation.id},
+                                           {"name", config().organisation.name},
+                                           {"role", token_->role},
+                                           {"documentation", "docs/api.yaml"}});
+  }
+
+  // ---- people ------------------------------------------------------------------------
+
+  ApiResponse list_people() {
+    if (auto e = check_params(query_, {"unit", "role", "limit", "offset"})) return *e;
+    std::optional<ApiResponse> error;
+    const auto limit = number(query_, "limit", 1000, 100000, error);
+    const auto offset = number(query_, "offset", 0, 10000000, error);
+    if (error) return *error;
+    const std::string unit = query_.get("unit"), role = query_.get("role");
+    if (!unit.empty() && !config().find_unit(unit)) return bad_parameter("unit", "unknown unit \"" + unit + "\"");
+    std::optional<Role> r;
+    if (!role.empty() && !(r = role_from_name(role))) return bad_parameter("role", "unknown role \"" + role + "\"");
+    json::array people;
+    int seen = 0, total = 0;
+    for (const Person& p : config().people) {
+      if (!unit.empty() && p.unit != unit) continue;
+      if (r && std::find(p.roles.begin(), p.roles.end(), *r) == p.roles.end()) continue;
+      ++total;
+      if (seen++ < *offset || static_cast<int>(people.size()) >= *limit) continue;
+      people.push_back(person_view(config(), p));
+    }
+    return json_response(200, json::object{{"total", total}, {"people", std::move(people)}});
+  }
+
+  ApiResponse get_person() {
+    const Person* p = config().find_person(segments_[1]);
+    if (!p) return problem(404, "Not found", "no person \"" + segments_[1] + "\"");
+    json::object j = person_view(config(), *p);
+    json::array regs;
+    for (const auto& r : snap_->registrations)
+      if (r.person == p->id) regs.push_back(json::object{{"activity", r.activity}, {"occurrence_uid", r.occurrence_uid}});
+    j["registrations"] = std::move(regs);
+    return json_response(200, j);
+  }
+
+  ApiResponse put_person() {
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Problems problems;
+    Reader r(body.as_object(), problems,
+             {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"});
+    Person p;
+    p.id = segments_[1];
+    if (auto id = r.text("id", false); id && *id != p.id)
+      problems.add("/id", "expected \"" + p.id + "\" as in the URL, or no id, got \"" + *id + "\"");
+    p.name = r.text("name", true).value_or("");
+    p.email = r.text("email", false).value_or("");
+    p.unit = r.text("unit", false).value_or("");
+    const auto roles = r.list("roles");
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+      if (auto role = role_from_name(roles[i])) p.roles.push_back(*role);
+      else {
+        std::vector<std::string> names;
+        for (auto n : role_names()) names.emplace_back(n);
+        std::string msg = "unknown role \"" + roles[i] + "\"";
+        if (auto s = did_you_mean(roles[i], names)) msg += " (did you mean \"" + *s + "\"?)";
+        problems.add("/roles/" + std::to_string(i), msg);
+      }
+    }
+    p.union_name = r.text("union", false).value_or("");
+    p.committees = r.list("committees");
+    p.start_date = r.date("start_date");
+    p.leader_start_date = r.date("leader_start_date");
+    p.manager = r.text("manager", false).value_or("");
+    if (problems.empty()) {
+      for (const auto& pr : check_person(config(), p)) {
+        std::string pointer = "/" + pr.field;
+        // "roles[1]" → "/roles/1"
+        if (auto b = pointer.find('['); b != std::string::npos) pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
+        problems.add(pointer, pr.message);
+      }
+    }
+    if (!problems.empty()) return problems.response();
+    const bool existed = config().find_person(p.id) != nullptr;
+    {
+      auto lock = host_.writer();
+      host_.storage().store_people({p}, {}, now());
+      host_.rebuild("person " + p.id + (existed ? " updated" : " added"));
+    }
+    snap_ = host_.snapshot();
+    const Person* stored = config().find_person(p.id);
+    return json_response(existed ? 200 : 201, stored ? person_view(config(), *stored) : person_view(config(), p));
+  }
+
+  ApiResponse delete_person() {
+    const std::string id = segments_[1];
+    if (!config().find_person(id)) return problem(404, "Not found", "no person \"" + id + "\"");
+    {
+      auto lock = host_.writer();
+      host_.storage().store_people({}, {id}, now());
+      host_.rebuild("person " + id + " removed");
+    }
+    ApiResponse r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
+
+  ApiResponse import() {
+    if (auto e = check_params(query_, {"dry_run", "replace"})) return *e;
+    std::optional<ApiResponse> error;
+    const auto dry_run = flag(query_, "dry_run", error);
+    const auto replace = flag(query_, "replace", error);
+    if (error) return *error;
+    if (req_.content_type.find("text/csv") == std::string::npos)
+      return problem(415, "Unsupported media type", "expected Content-Type: text/csv, got \"" + req_.content_type + "\"");
+    ImportResult result;
+    {
+      auto lock = host_.writer();
+      result = import_people(host_.storage(), host_.snapshot()->config, "request body", req_.body, *dry_run, *replace, now());
+      if (result.errors.empty() && !result.dry_run) host_.rebuild("people imported");
+    }
+    if (!result.errors.empty()) {
+      json::array errors;
+      for (const auto& e : result.errors)
+        errors.push_back(json::object{{"line", e.line}, {"column", e.column}, {"field", e.field}, {"detail", e.message}});
+      const std::string detail = std::to_string(result.errors.size()) + " problem" + (result.errors.size() == 1 ? "" : "s") +
+                                 " in the CSV; nothing was imported";
+      return problem(422, "The CSV is not valid", detail, std::move(errors));
+    }
+    auto ids = [](const std::vector<std::string>& v) {
+      json::array a;
+      for (const auto& s : v) a.emplace_back(s);
+      return a;
+    };
+    return json_response(200, json::object{{"dry_run", result.dry_run},
+                                           {"added", ids(result.change.added)},
+                                           {"changed", ids(result.change.changed)},
+                                           {"removed", ids(result.change.removed)},
+                                           {"unchanged", result.change.unchanged.size()}});
+  }
+
+  // ---- occurrences ---------------------------------------------------------------------
+
+  ApiResponse list_occurrences() {
+    if (auto e = check_params(query_, {"from", "to", "wheel", "unit", "person", "activity", "include_cancelled"})) return *e;
+    LocalDays from = snap_->horizon_from, to = snap_->horizon_to;
+    for (auto [name, day] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+      if (!query_.has(name)) continue;
+      auto d = parse_date(query_.get(name));
+      if (!d) return bad_parameter(name, "expected a date YYYY-MM-DD, got \"" + query_.get(name) + "\"");
+      *day = *d;
+    }
+    if (to < from) return bad_parameter("to", "must not be before from");
+    std::optional<ApiResponse> error;
+    const auto cancelled = flag(query_, "include_cancelled", error);
+    if (error) return *error;
+    const std::string wheel = query_.get("wheel"), unit = query_.get("unit"), person = query_.get("person"),
+                      activity = query_.get("activity");
+    if (!wheel.empty() && !config().find_wheel(wheel)) return bad_parameter("wheel", "unknown wheel \"" + wheel + "\"");
+    if (!unit.empty() && !config().find_unit(unit)) return bad_parameter("unit", "unknown unit \"" + unit + "\"");
+    if (!person.empty() && !config().find_person(person)) return bad_parameter("person", "unknown person \"" + person + "\"");
+    const FeedFilter pf{FeedFilter::Kind::person, person};
+    json::array out;
+    for (const Occurrence& o : snap_->expansion.occurrences) {
+      if (o.last_day < from || o.first_day > to) continue;
+      if (!wheel.empty() && o.wheel->id != wheel) continue;
+      if (!unit.empty() && (!o.unit || o.unit->id != unit)) continue;
+      if (!activity.empty() && o.activity->id != activity) continue;
+      if (!person.empty() && !feed_includes(config(), pf, o)) continue;
+      out.push_back(occurrence_view(*snap_, o));
+    }
+    if (*cancelled) {
+      for (const auto& [uid, st] : snap_->stored) {
+        if (!st.cancelled || st.original_day < from || st.original_day > to) continue;
+        if (!wheel.empty() && st.wheel != wheel) continue;
+        if (!unit.empty() && st.unit != unit) continue;
+        if (!activity.empty() && st.activity != activity) continue;
+        if (!person.empty() && !feed_includes_stored(config(), pf, st.audience, st.wheel, st.unit)) continue;
+        out.push_back(cancelled_view(*snap_, st));
+      }
+    }
+    return json_response(200, json::object{{"from", format_date(from)}, {"to", format_date(to)},
+                                           {"count", out.size()}, {"occurrences", std::move(out)}});
+  }
+
+  const Occurrence* live(const std::string& uid) const {
+    for (const auto& o : snap_->expansion.occurrences)
+      if (o.uid == uid) return &o;
+    return nullptr;
+  }
+
+  ApiResponse get_occurrence() {
+    const std::string uid = segments_[1];
+    if (const Occurrence* o = live(uid)) {
+      json::object j = occurrence_view(*snap_, *o);
+      json::array people;
+      for (const Person* p : participants(config(), *o)) people.emplace_back(p->id);
+      j["participants"] = std::move(people);
+      return json_response(200, j);
+    }
+    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) return json_response(200, cancelled_view(*snap_, it->second));
+    return problem(404, "Not found", "no occurrence \"" + uid + "\" in " + format_date(snap_->horizon_from) + " to " +
+                                         format_date(snap_->horizon_to));
+  }
+
+  // The new time of an occurrence from a body: start and end (or duration
+  // kept) for meetings, first_day and last_day for all-day ones.
+  bool read_time(Reader& r, Problems& problems, const Activity& a, Override& ov, std::optional<Seconds> keep) {
+    const date::time_zone* zone = config().organisation.zone;
+    if (a.kind == ActivityKind::meeting) {
+      auto start = r.time("start", zone, true);
+      auto end = r.time("end", zone, false);
+      if (!start) return false;
+      ov.start = *start;
+      ov.end = end ? *end : *start + keep.value_or(a.duration);
+      if (ov.end <= ov.start) {
+        problems.add("/end", "must be after start");
+        return false;
+      }
+      return true;
+    }
+    auto first = r.date("first_day");
+    auto last = r.date("last_day");
+    if (!first) {
+      problems.add("/first_day", "required for a " + std::string(kind_name(a.kind)) + ": expected a date YYYY-MM-DD");
+      return false;
+    }
+    ov.first_day = *first;
+    ov.last_day = last ? *last : *first;
+    if (ov.last_day < ov.first_day) {
+      problems.add("/last_day", "must not be before first_day");
+      return false;
+    }
+    return true;
+  }
+
+  ApiResponse move_or_cancel(Override::Kind kind) {
+    const std::string uid = segments_[1];
+    const Occurrence* o = live(uid);
+    if (!o) {
+      auto it = snap_->stored.find(uid);
+      if (it != snap_->stored.end() && it->second.cancelled)
+        return problem(409, "Conflict", "occurrence \"" + uid + "\" is cancelled");
+      return problem(404, "Not found", "no occurrence \"" + uid + "\"");
+    }
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Problems problems;
+    Override ov;
+    ov.kind = kind;
+    ov.uid = uid;
+    ov.created = now();
+    if (kind == Override::Kind::move) {
+      Reader r(body.as_object(), problems, {"start", "end", "first_day", "last_day", "reason"});
+      ov.reason = r.text("reason", true).value_or("");
+      read_time(r, problems, *o->activity, ov, o->end - o->start);
+    } else {
+      Reader r(body.as_object(), problems, {"reason"});
+      ov.reason = r.text("reason", true).value_or("");
+    }
+    if (!problems.empty()) return problems.response();
+    {
+      auto lock = host_.writer();
+      host_.storage().add_override(ov, nullptr);
+      host_.rebuild(std::string(override_kind_name(kind)) + " " + uid);
+    }
+    snap_ = host_.snapshot();
+    if (const Occurrence* moved = live(uid)) return json_response(200, occurrence_view(*snap_, *moved));
+    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) {
+      json::object j = cancelled_view(*snap_, it->second);
+      j["reason"] = ov.reason;
+      return json_response(200, j);
+    }
+    return json_response(200, json::object{{"uid", uid}, {"status", "cancelled"}, {"reason", ov.reason}});
+  }
+
+  ApiResponse add_extra() {
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Problems problems;
+    Reader r(body.as_object(), problems, {"activity", "unit", "start", "end", "first_day", "last_day", "reason"});
+    Override ov;
+    ov.kind = Override::Kind::extra;
+    ov.created = now();
+    ov.activity = r.text("activity", true).value_or("");
+    ov.unit = r.text("unit", false).value_or("");
+    ov.reason = r.text("reason", true).value_or("");
+    const Activity* activity = nullptr;
+    for (const Wheel& w : config().wheels)
+      for (const Activity& a : w.activities)
+        if (a.id == ov.activity) activity = &a;
+    if (!ov.activity.empty() && !activity) problems.add("/activity", "unknown activity \"" + ov.activity + "\"");
+    if (activity) {
+      if (activity->personal) problems.add("/activity", "\"" + ov.activity + "\" is a personal series; add people instead");
+      const bool org = activity->scope.kind == Scope::Kind::organisation;
+      if (org && !ov.unit.empty())
+        problems.add("/unit", "\"" + ov.activity + "\" is held for the whole organisation: expected no unit");
+      if (!org && !activity->personal) {
+        bool ok = false;
+        for (const Unit& u : config().units)
+          if (u.id == ov.unit && (activity->scope.kind == Scope::Kind::unit ? u.id == activity->scope.ref : u.level == activity->scope.ref))
+            ok = true;
+        if (!ok) problems.add("/unit", "expected a unit the series \"" + ov.activity + "\" is held in, got \"" + ov.unit + "\"");
+      }
+      read_time(r, problems, *activity, ov, std::nullopt);
+    }
+    if (!problems.empty()) return problems.response();
+    const LocalDays day = activity->kind == ActivityKind::meeting
+                              ? date::floor<date::days>(to_local(ov.start, config().organisation.zone))
+                              : ov.first_day;
+    Override stored;
+    {
+      auto lock = host_.writer();
+      const std::string org = config().organisation.id;
+      stored = host_.storage().add_override(ov, [&](long long id) { return extra_uid(org, id, ov.activity, ov.unit, day); });
+      host_.rebuild("extra " + stored.uid);
+    }
+    snap_ = host_.snapshot();
+    if (const Occurrence* o = live(stored.uid)) return json_response(201, occurrence_view(*snap_, *o));
+    return problem(422, "Outside the horizon",
+                   "the extra occurrence was stored but falls outside " + format_date(snap_->horizon_from) + " to " +
+                       format_date(snap_->horizon_to));
+  }
+
+  // ---- registrations, tasks, progress ---------------------------------------------------------
+
+  ApiResponse list_registrations() {
+    if (auto e = check_params(query_, {"activity", "occurrence", "person"})) return *e;
+    const std::string activity = query_.get("activity"), occurrence = query_.get("occurrence"), person = query_.get("person");
+    std::unordered_map<std::string_view, const Occurrence*> live_days;
+    json::array days;
+    for (const Occurrence& o : snap_->expansion.occurrences) {
+      if (!o.activity->registration) continue;
+      if (!activity.empty() && o.activity->id != activity) continue;
+      live_days.emplace(o.uid, &o);
+      if (!occurrence.empty() && o.uid != occurrence) continue;
+      json::array registered;
+      for (const auto& id : o.registered) registered.emplace_back(id);
+      const int capacity = o.activity->registration->capacity;
+      days.push_back(json::object{{"uid", o.uid},
+                                  {"activity", o.activity->id},
+                                  {"title", occurrence_title(o)},
+                                  {"start", local_iso(o.start, config().organisation.zone)},
+                                  {"capacity", capacity},
+                                  {"registered", o.registered.size()},
+                                  {"free", std::max(0, capacity - static_cast<int>(o.registered.size()))},
+                                  {"people", std::move(registered)}});
+    }
+    json::array regs;
+    for (const auto& r : snap_->registrations) {
+      if (!activity.empty() && r.activity != activity) continue;
+      if (!occurrence.empty() && r.occurrence_uid != occurrence) continue;
+      if (!person.empty() && r.person != person) continue;
+      json::object j{{"activity", r.activity}, {"person", r.person},
+                     {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
+                     {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}};
+      if (const Person* p = config().find_person(r.person)) j["start_date"] = date_or_null(p->start_date);
+      if (auto it = live_days.find(r.occurrence_uid); it != live_days.end())
+        j["start"] = local_iso(it->second->start, config().organisation.zone);
+      regs.push_back(std::move(j));
+    }
+    return json_response(200, json::object{{"days", std::move(days)}, {"registrations", std::move(regs)}});
+  }
+
+  ApiResponse list_tasks() {
+    if (auto e = check_params(query_, {"activity", "unit", "assignee", "status", "occurrence", "limit"})) return *e;
+    std::optional<ApiResponse> error;
+    const auto limit = number(query_, "limit", 10000, 1000000, error);
+    if (error) return *error;
+    const std::string status = query_.get("status");
+    if (!status.empty() && status != "open" && status != "done" && status != "overdue")
+      return bad_parameter("status", "expected open, done or overdue, got \"" + status + "\"");
+    const SysSeconds t = now();
+    json::array out;
+    std::size_t total = 0;
+    for (const TaskState& s : host_.storage().tasks()) {
+      if (query_.has("activity") && s.task.activity != query_.get("activity")) continue;
+      if (query_.has("unit") && s.task.unit != query_.get("unit")) continue;
+      if (query_.has("assignee") && s.task.assignee != query_.get("assignee")) continue;
+      if (query_.has("occurrence") && s.task.occurrence_uid != query_.get("occurrence")) continue;
+      if (!status.empty() && status != task_status(s, t) && !(status == "open" && !s.completed)) continue;
+      ++total;
+      if (static_cast<int>(out.size()) < *limit) out.push_back(task_view(config(), s, t));
+    }
+    return json_response(200, json::object{{"total", total}, {"tasks", std::move(out)}});
+  }
+
+  ApiResponse complete_task() {
+    long long id = 0;
+    const std::string& raw = segments_[1];
+    auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+    if (ec != std::errc() || ptr != raw.data() + raw.size()) return problem(404, "Not found", "no task \"" + raw + "\"");
+    if (!req_.body.empty()) {
+      json::value body;
+      if (auto e = parse_object(req_, body)) return *e;
+      Problems problems;
+      Reader r(body.as_object(), problems, {"note"});
+      r.text("note", false);
+      if (!problems.empty()) return problems.response();
+    }
+    {
+      auto lock = host_.writer();
+      if (!host_.storage().complete_task(id, token_->name.empty() ? "token " + std::to_string(token_->id) : token_->name, now()))
+        return problem(404, "Not found", "no task " + raw);
+    }
+    for (const TaskState& s : host_.storage().tasks())
+      if (s.id == id) return json_response(200, task_view(config(), s, now()));
+    return problem(404, "Not found", "no task " + raw);
+  }
+
+  ApiResponse progress() {
+    if (auto e = check_params(query_, {"activity", "occurrence"})) return *e;
+    const std::string activity = query_.get("activity");
+    if (activity.empty()) return bad_parameter("activity", "required: the id of an activity with tasks");
+    struct Count {
+      int total = 0, done = 0, open = 0, overdue = 0;
+    };
+    std::map<std::string, Count> by_unit;
+    const SysSeconds t = now();
+    for (const TaskState& s : host_.storage().tasks()) {
+      if (s.task.activity != activity) continue;
+      if (query_.has("occurrence") && s.task.occurrence_uid != query_.get("occurrence")) continue;
+      Count& c = by_unit[s.task.unit];
+      ++c.total;
+      const std::string_view st = task_status(s, t);
+      if (st == "done") ++c.done;
+      else if (st == "overdue") ++c.overdue;
+      else ++c.open;
+    }
+    json::array units;
+    Count all;
+    for (const auto& [unit, c] : by_unit) {
+      const Unit* u = config().find_unit(unit);
+      units.push_back(json::object{{"unit", unit}, {"name", u ? u->name : unit}, {"total", c.total}, {"done", c.done},
+                                   {"open", c.open}, {"overdue", c.overdue}});
+      all.total += c.total, all.done += c.done, all.open += c.open, all.overdue += c.overdue;
+    }
+    return json_response(200, json::object{{"activity", activity},
+                                           {"total", all.total},
+                                           {"done", all.done},
+                                           {"open", all.open},
+                                           {"overdue", all.overdue},
+                                           {"units", std::move(units)}});
+  }
+
+  // ---- the outbox ------------------------------------------------------------------------------
+
+  ApiResponse list_outbox() {
+    if (auto e = check_params(query_, {"status", "limit"})) return *e;
+    const std::string status = query_.get("status");
+    if (!status.empty() && status != "pending" && status != "sent" && status != "dead" && status != "dropped")
+      return bad_parameter("status", "expected pending, sent, dead or dropped, got \"" + status + "\"");
+    std::optional<ApiResponse> error;
+    const auto limit = number(query_, "limit", 100, 10000, error);
+    if (error) return *error;
+    json::array out;
+    for (const OutboxMessage& m : host_.storage().outbox(status, *limit))
+      out.push_back(json::object{{"id", m.id},
+                                 {"webhook_id", m.webhook_id},
+                                 {"hook", m.hook},
+                                 {"event_type", m.event_type},
+                                 {"occurrence_uid", m.occurrence_uid},
+                                 {"recipient", m.recipient},
+                                 {"status", m.status},
+                                 {"attempts", m.attempts},
+                                 {"due", iso_utc(m.due)},
+                                 {"last_error", m.last_error}});
+    return json_response(200, json::object{{"messages", std::move(out)}});
+  }
+
+  ApiResponse retry() {
+    long long id = 0;
+    const std::string& raw = segments_[1];
+    auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+    if (ec != std::errc() || ptr != raw.data() + raw.size()) return problem(404, "Not found", "no message \"" + raw + "\"");
+    auto m = host_.storage().outbox_message(id);
+    if (!m) return problem(404, "Not found", "no message " + raw);
+    if (m->status != "dead" && m->status != "dropped")
+      return problem(409, "Conflict", "message " + raw + " is " + m->status + "; only dead or dropped messages are retried");
+    host_.storage().retry(id, now());
+    return json_response(200, json::object{{"id", id}, {"status", "pending"}});
+  }
+
+  ApiHost& host_;
+  const ApiRequest& req_;
+  Query query_;
+  std::vector<std::string> segments_;
+  std::optional<ApiToken> token_;
+  std::shared_ptr<const Snapshot> snap_;
+  bool matched_path_ = false;
+};
+
+}  // namespace
+
+bool api_allows_large_body(std::string_view target) {
+  return target.rfind("/api/v1/people/import", 0) == 0;
+}
+
+ApiResponse handle_api(ApiHost& host, const ApiRequest& request) {
+  try {
+    return Api(host, request).run();
+  } catch (const std::exception& e) {
+    return problem(500, "Internal error", std::string("the request could not be completed: ") + e.what());
+  }
+}
+
+ImportResult import_people(Storage& storage, const Config& config, std::string_view path, std::string_view csv,
+                           bool dry_run, bool replace, SysSeconds now) {
+  ImportResult result;
+  result.dry_run = dry_run;
+  PeopleCsv parsed = parse_people_csv(path, csv, config);
+  if (!parsed.ok()) {
+    result.errors = std::move(parsed.errors);
+    return result;
+  }
+  std::vector<Person> after;
+  if (replace) {
+    after = parsed.people;
+  } else {
+    std::unordered_map<std::string_view, const Person*> incoming;
+    for (const Person& p : parsed.people) incoming.emplace(p.id, &p);
+    std::unordered_set<std::string_view> placed;
+    after.reserve(config.people.size() + parsed.people.size());
+    for (const Person& p : config.people) {
+      auto it = incoming.find(p.id);
+      after.push_back(it == incoming.end() ? p : *it->second);
+    }
+    std::unordered_set<std::string_view> before_ids;
+    for (const Person& p : config.people) before_ids.insert(p.id);
+    for (const Person& p : parsed.people)
+      if (!before_ids.count(p.id)) after.push_back(p);
+  }
+  result.change = diff_roster(config.people, after);
+  if (dry_run) return result;
+  std::unordered_set<std::string_view> touched(result.change.added.begin(), result.change.added.end());
+  touched.insert(result.change.changed.begin(), result.change.changed.end());
+  std::vector<Person> store;
+  for (const Person& p : parsed.people)
+    if (touched.count(p.id)) store.push_back(p);
+  storage.store_people(store, result.change.removed, now);
+  return result;
+}
+
+}  // namespace arshjul

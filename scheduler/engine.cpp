@@ -1,0 +1,220 @@
+#include "scheduler/engine.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "scheduler/tokens.h"
+#include "scheduler/webhooks.h"
+#include "workflows/audience.h"
+#include "workflows/notifications.h"
+
+namespace arshjul {
+namespace {
+
+std::unordered_map<std::string_view, const Occurrence*> by_uid(const Expansion& e) {
+  std::unordered_map<std::string_view, const Occurrence*> out;
+  out.reserve(e.occurrences.size());
+  for (const auto& o : e.occurrences) out.emplace(o.uid, &o);
+  return out;
+}
+
+bool same_registrations(const std::vector<Registration>& a, const std::vector<Registration>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Registration& x, const Registration& y) {
+    return x.activity == y.activity && x.person == y.person && x.occurrence_uid == y.occurrence_uid;
+  });
+}
+
+// base64url without padding of an HMAC-SHA256, cut to a token's length.
+std::string derived_token(std::string_view secret, std::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), mac, &len);
+  std::string b64 = base64_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
+  for (char& c : b64) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return b64.substr(0, 22);
+}
+
+std::string feed_secret(Storage& storage) {
+  std::string secret = storage.setting("feed_secret");
+  if (secret.empty()) {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed: no randomness for a secret");
+    storage.set_setting("feed_secret", base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes)));
+    secret = storage.setting("feed_secret");
+  }
+  return secret;
+}
+
+}  // namespace
+
+Config with_stored_people(Config files, const std::vector<StoredPerson>& stored) {
+  if (stored.empty()) return files;
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < files.people.size(); ++i) index.emplace(files.people[i].id, i);
+  std::vector<char> removed(files.people.size(), 0);
+  for (const StoredPerson& sp : stored) {
+    auto it = index.find(sp.person.id);
+    if (sp.removed) {
+      if (it != index.end()) removed[it->second] = 1;
+      continue;
+    }
+    if (it != index.end()) {
+      files.people[it->second] = sp.person;
+      removed[it->second] = 0;
+    } else {
+      index.emplace(sp.person.id, files.people.size());
+      files.people.push_back(sp.person);
+      removed.push_back(0);
+    }
+  }
+  std::vector<Person> kept;
+  kept.reserve(files.people.size());
+  for (std::size_t i = 0; i < files.people.size(); ++i)
+    if (!removed[i]) kept.push_back(std::move(files.people[i]));
+  std::unordered_set<std::string_view> ids;
+  for (const auto& p : kept) ids.insert(p.id);
+  for (auto& p : kept)
+    if (!p.manager.empty() && !ids.count(p.manager)) p.manager.clear();
+  files.people = std::move(kept);
+  return files;
+}
+
+std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, const Clock& clock,
+                                               long long generation) {
+  auto s = std::make_shared<Snapshot>();
+  s->config = with_stored_people(std::move(files), storage.people());
+  s->generation = generation;
+  const SysSeconds now = clock.now();
+  const date::time_zone* zone = s->config.organisation.zone;
+  const int year = static_cast<int>(date::year_month_day{date::floor<date::days>(to_local(now, zone))}.year());
+  s->horizon_from = LocalDays{date::year{year} / 1 / 1};
+  s->horizon_to = LocalDays{date::year{year + 1} / 12 / 31};
+  s->expansion = expand(s->config, s->horizon_from, s->horizon_to);
+  s->overrides = storage.overrides();
+  s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
+
+  const std::vector<Registration> current = storage.registrations();
+  RegistrationPlan plan = plan_registrations(s->config, s->expansion, current, now);
+  // Writing only on a difference keeps a rebuild from looking like news to other processes.
+  if (!same_registrations(plan.registrations, current)) storage.save_registrations(plan.registrations, now);
+  s->registrations = std::move(plan.registrations);
+  s->registration_changes = std::move(plan.changes);
+  {
+    std::unordered_map<std::string_view, Occurrence*> index;
+    for (auto& o : s->expansion.occurrences) index.emplace(o.uid, &o);
+    for (const auto& r : s->registrations)
+      if (auto it = index.find(r.occurrence_uid); it != index.end()) it->second->registered.push_back(r.person);
+  }
+
+  s->sync = storage.sync(s->config.organisation.id, s->expansion, s->horizon_from, s->horizon_to, now);
+  storage.sync_tasks(expected_tasks(s->config, s->expansion), to_utc(LocalSeconds{s->horizon_from}, zone), now);
+  for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
+    s->stored.emplace(o.uid, std::move(o));
+  return s;
+}
+
+std::string personal_feed_url(Storage& storage, std::string_view person_id) {
+  const std::string token = derived_token(feed_secret(storage), "person:" + std::string(person_id));
+  const std::string hash = token_hash(token);
+  const auto state = storage.subscription_revoked(hash);
+  if (state && *state) return {};
+  if (!state) storage.add_subscription(hash, "person:" + std::string(person_id), SysSeconds{});
+  std::string base = storage.setting("public_url");
+  if (base.empty()) base = "http://127.0.0.1:8080";
+  return base + "/feeds/" + token + ".ics";
+}
+
+std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
+  const Config& c = snap.config;
+  if (c.hooks.empty()) return "no hooks configured";
+  auto plan = plan_messages(c, snap.expansion, now, until, [&](const std::string& uid) {
+    auto it = snap.stored.find(uid);
+    return it == snap.stored.end() ? 0 : it->second.sequence;
+  });
+  // Someone already reminded or notified of a changed occurrence hears of the
+  // change itself; a new reminder that is due at once would say it twice.
+  std::unordered_set<std::string> told;
+  for (const auto& uid : snap.sync.changed_uids)
+    for (const auto& [hook, person] : storage.told_about(uid)) told.insert(uid + "|" + person);
+  if (!told.empty())
+    std::erase_if(plan, [&](const PlannedMessage& m) {
+      return m.due <= now && told.count(m.occurrence->uid + "|" + m.recipient->id);
+    });
+  int added = storage.enqueue(outbox_messages(c, plan));
+
+  const auto live = by_uid(snap.expansion);
+  std::unordered_map<std::string_view, const Occurrence*> by_hr;
+  for (const auto& o : snap.cancelled_by_hr) by_hr.emplace(o.uid, &o);
+  int changes = 0;
+  auto tell = [&](const std::vector<std::string>& uids, std::string_view event) {
+    for (const auto& uid : uids) {
+      auto s = snap.stored.find(uid);
+      if (s == snap.stored.end()) continue;
+      auto it = live.find(uid);
+      const Occurrence* o = it == live.end() ? nullptr : it->second;
+      const Occurrence* hr_cancelled = by_hr.count(uid) ? by_hr.at(uid) : nullptr;
+      auto recipients_of = storage.told_about(uid);
+      // A meeting HR moved or cancelled by hand is news to everyone in it, told or not.
+      const Occurrence* changed_by_hr = hr_cancelled ? hr_cancelled : (o && !o->change_reason.empty() ? o : nullptr);
+      if (changed_by_hr && changed_by_hr->activity->kind == ActivityKind::meeting && s->second.start > now) {
+        std::vector<Selector> everyone = changed_by_hr->activity->participants;
+        if (changed_by_hr->activity->notice)
+          everyone.insert(everyone.end(), changed_by_hr->activity->notice->to.begin(), changed_by_hr->activity->notice->to.end());
+        std::unordered_set<std::string> have;
+        for (const auto& [hook, person] : recipients_of) have.insert(hook + "|" + person);
+        std::vector<const Person*> people = participants(c, *changed_by_hr);
+        for (const Person* p : recipients(c, everyone, *changed_by_hr)) people.push_back(p);
+        for (const Hook& h : c.hooks)
+          for (const Person* p : people)
+            if (have.insert(h.id + "|" + p->id).second) recipients_of.emplace_back(h.id, p->id);
+      }
+      const std::string reason = hr_cancelled ? hr_cancelled->change_reason : std::string();
+      changes += storage.enqueue(change_messages(c, event, s->second, o, recipients_of, now, reason));
+    }
+  };
+  tell(snap.sync.changed_uids, "occurrence.changed");
+  tell(snap.sync.cancelled_uids, "occurrence.cancelled");
+
+  int registrations = 0;
+  for (const RegistrationChange& ch : snap.registration_changes) {
+    const Person* hire = c.find_person(ch.person);
+    const Occurrence* day = nullptr;
+    if (auto it = live.find(ch.to_uid); it != live.end()) day = it->second;
+    std::vector<OutboxMessage> rows;
+    if (ch.kind == RegistrationChange::Kind::waiting) {
+      for (const Person& p : c.people)
+        if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end())
+          for (auto& r : registration_messages(c, ch, nullptr, p, {}, now)) rows.push_back(std::move(r));
+    } else if (hire) {
+      const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : personal_feed_url(storage, hire->id);
+      for (auto& r : registration_messages(c, ch, day, *hire, url, now)) rows.push_back(std::move(r));
+      if (const Person* leader = leader_of(c, *hire))
+        for (auto& r : registration_messages(c, ch, day, *leader, {}, now)) rows.push_back(std::move(r));
+    }
+    registrations += storage.enqueue(rows);
+  }
+  return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
+         " new in the outbox, " + std::to_string(changes) + " change notices, " + std::to_string(registrations) +
+         " registration messages";
+}
+
+int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now) {
+  if (snap.config.hooks.empty()) return 0;
+  const std::vector<TaskState> tasks = storage.tasks();
+  const auto due = due_task_messages(snap.config, tasks, now);
+  if (due.empty()) return 0;
+  const auto live = by_uid(snap.expansion);
+  std::vector<OutboxMessage> rows;
+  for (const TaskMessage& m : due) {
+    auto it = live.find(m.occurrence_uid);
+    for (auto& r : task_messages(snap.config, m, it == live.end() ? nullptr : it->second, now)) rows.push_back(std::move(r));
+  }
+  return storage.enqueue(rows);
+}
+
+}  // namespace arshjul

@@ -1,0 +1,61 @@
+// The wheel in motion. HR's config files, merged with what the API and the
+// HR system stored (people, overrides), are expanded over the horizon and
+// stored; registrations and tasks are reconciled; what that owes people goes
+// into the outbox.
+//
+// The daemon builds a snapshot at start, on reload and after every change
+// through the API; `arshjul sync` and `arshjul import` build one and exit.
+// A snapshot is immutable once built, so request threads share it freely.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "scheduler/clock.h"
+#include "scheduler/storage.h"
+
+namespace arshjul {
+
+struct Snapshot {
+  Config config;        // the files' config with the stored roster
+  Expansion expansion;  // points into `config`: a Snapshot never moves
+  std::unordered_map<std::string, StoredOccurrence> stored;  // by UID, the horizon
+  LocalDays horizon_from, horizon_to;
+  long long generation = 0;
+  SyncStats sync;       // what storing it changed
+  std::vector<Override> overrides;
+  std::vector<Occurrence> cancelled_by_hr;  // taken out by HR's overrides, with the reason
+  std::vector<Registration> registrations;
+  std::vector<RegistrationChange> registration_changes;  // what this build changed
+};
+
+// The config's roster with the stored people upserted over it by id and
+// the removed ones taken out; references (manager) to people no longer there
+// are dropped rather than left dangling.
+Config with_stored_people(Config files, const std::vector<StoredPerson>& stored);
+
+// Expands the config (with the stored roster and overrides) over this year
+// and next (by `clock`), registers new hires, stores occurrences and tasks,
+// and returns the snapshot of the result.
+std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, const Clock& clock,
+                                               long long generation);
+
+// Puts in the outbox every reminder and notice due by `until`, word of the
+// snapshot's changes and cancellations (with HR's reason) to those who heard
+// of them, and the registration messages of the build. Keys are unique, so
+// planning twice sends once. Returns a line for the log.
+std::string plan_outbox(const Snapshot& snapshot, Storage& storage, SysSeconds now, SysSeconds until);
+
+// Enqueues the task reminders and overdue notices due at `now` (computed
+// when due, so a task completed in time is never nagged about). Returns how
+// many were new.
+int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds now);
+
+// The URL of a person's own feed, creating its subscription on first use.
+// The token is derived from a secret kept in storage, so it is never stored
+// itself and stays the same; empty if the person revoked it.
+std::string personal_feed_url(Storage& storage, std::string_view person_id);
+
+}  // namespace arshjul
