@@ -101,3 +101,130 @@ TEST_CASE("The shipped Røros config has a full 2027 with every wheel present") 
   CHECK(wheels.size() == 5);
   CHECK(e.occurrences.size() > 100);
 }
+
+// ---- rounds ------------------------------------------------------------------
+
+namespace {
+const Config& roros() {
+  static const Config c = test::load("config/roros");
+  return c;
+}
+const Config& midt_telemark() {
+  static const Config c = test::load("config/midt-telemark");
+  return c;
+}
+int count(const Expansion& e, std::string_view activity) {
+  return static_cast<int>(std::count_if(e.occurrences.begin(), e.occurrences.end(),
+                                        [&](const Occurrence& o) { return o.activity->id == activity; }));
+}
+}  // namespace
+
+TEST_CASE("A round every second year has no survey in the years between") {
+  const Config& c = midt_telemark();
+  for (int y : {2026, 2028, 2030}) {
+    INFO(y);
+    const Expansion e = expand_year(c, y, {"10-faktor"});
+    CHECK(count(e, "tf-undersokelse") == 0);
+    CHECK(count(e, "tf-planlegging") == 0);
+  }
+  for (int y : {2025, 2027, 2029}) {
+    INFO(y);
+    CHECK(count(expand_year(c, y, {"10-faktor"}), "tf-undersokelse") == 1);
+  }
+  const Expansion e2027 = expand_year(c, 2027);
+  const Occurrence* survey = find(e2027, "tf-undersokelse.20271122@midt-telemark.arshjul");
+  REQUIRE(survey);
+  CHECK(survey->last_day == LocalDays{2027_y / 12 / 13});  // open 22 days: 22 November to 13 December
+}
+
+TEST_CASE("A round's follow-up in January belongs to the round of the autumn before") {
+  const Config& c = midt_telemark();
+  // No round ran in 2026, so nothing follows up in early 2027; the 2027 round is followed up in 2028.
+  CHECK(count(expand_year(c, 2027, {"10-faktor"}), "tf-mote-1") == 0);
+  const Expansion e = expand_year(c, 2028, {"10-faktor"});
+  CHECK(count(e, "tf-mote-1") == 4);  // one per virksomhet
+  const Occurrence* m = find(e, "tf-mote-1.bo-skole.20280131@midt-telemark.arshjul");
+  REQUIRE(m);
+  CHECK(m->last_day == LocalDays{2028_y / 2 / 25});
+  // The same when the period starts in the new year: the previous year's round is looked at too.
+  const Expansion q1 = expand(c, LocalDays{2028_y / 1 / 15}, LocalDays{2028_y / 3 / 31}, {"10-faktor"});
+  CHECK(find(q1, "tf-mote-1.bo-skole.20280131@midt-telemark.arshjul"));
+  CHECK(count(q1, "tf-handlingsplan") == 1);
+}
+
+TEST_CASE("Round dates count from the opening and closing day") {
+  const Expansion e = expand_year(roros(), 2027, {"10-faktor"});
+  CHECK(find(e, "tf-planlegging.20270921@roros.arshjul"));  // open-41d
+  CHECK(find(e, "tf-resultater.20271203@roros.arshjul"));   // close+12d
+  const Occurrence* w = find(e, "tf-undersokelse.20271101@roros.arshjul");
+  REQUIRE(w);
+  CHECK(w->last_day == LocalDays{2027_y / 11 / 21});         // open .. close, 21 days
+  // A yearly round: its January follow-up of the 2026 round is there too.
+  CHECK(find(e, "tf-mote-1.skole.20270111@roros.arshjul"));
+}
+
+TEST_CASE("A round date on a weekend moves by the activity's policy and keeps its UID") {
+  // The 2025 round closes Saturday 13 December; close+5w is Saturday 17 January 2026.
+  const Expansion e = expand_year(midt_telemark(), 2026);
+  const Occurrence* o = find(e, "tf-ledergruppe.20260117@midt-telemark.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2026_y / 1 / 16});  // previous-working-day
+  REQUIRE(o->moved);
+  CHECK(o->moved->from == LocalDays{2026_y / 1 / 17});
+}
+
+// ---- personal series ---------------------------------------------------------
+
+TEST_CASE("A personal series gives each new leader their own occurrences from leader_start_date") {
+  const Expansion e = expand_year(roros(), 2027, {"lederutvikling"});
+  CHECK(count(e, "nyleder-introduksjon") == 2);  // Ingvild Stensli and Tone Nesvold start as leaders in 2027
+  const Occurrence* o = find(e, "nyleder-introduksjon.person.ingvild-stensli.20270315@roros.arshjul");
+  REQUIRE(o);
+  REQUIRE(o->person);
+  CHECK(o->person->id == "ingvild-stensli");
+  REQUIRE(o->unit);
+  CHECK(o->unit->id == "hjemmetjenester");
+  CHECK(o->scope_id() == "person.ingvild-stensli");
+  CHECK(o->start == SysSeconds{date::sys_days{2027_y / 3 / 15}} + 8h);  // 09:00 CET
+  CHECK(occurrence_title(*o) == "Opplæringsløp nye ledere 1: introduksjon med HR – Ingvild Stensli");
+}
+
+TEST_CASE("A personal occurrence on a non-working day moves by the activity's policy and keeps its UID") {
+  // 180 days after 1 March 2027 is Saturday 28 August.
+  const Expansion e = expand_year(roros(), 2027);
+  const Occurrence* o = find(e, "nyleder-evaluering.person.ingvild-stensli.20270828@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->original_day == LocalDays{2027_y / 8 / 28});
+  CHECK(o->first_day == LocalDays{2027_y / 8 / 30});
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.kind == NonWorkingReason::Kind::weekend);
+}
+
+TEST_CASE("A personal series' UIDs stay the same when other people join the roster") {
+  Config c = roros();
+  const auto uids = [](const Config& config) {
+    std::set<std::string> out;
+    for (const auto& o : expand_year(config, 2027, {"lederutvikling"}).occurrences)
+      if (o.person) out.insert(o.uid);
+    return out;
+  };
+  const auto before = uids(c);
+  Person p;
+  p.id = "ny-leder";
+  p.name = "Ny Leder";
+  p.unit = "skole";
+  p.roles = {Role::leader};
+  p.leader_start_date = LocalDays{2027_y / 5 / 3};
+  c.people.insert(c.people.begin(), p);
+  const auto after = uids(c);
+  CHECK(after.size() == before.size() + 3);  // day 14, 60 and 120 fall in 2027; day 180 in 2028
+  CHECK(std::includes(after.begin(), after.end(), before.begin(), before.end()));
+  CHECK(after.count("nyleder-introduksjon.person.ny-leder.20270517@roros.arshjul"));
+}
+
+TEST_CASE("People without the anchor date get no personal occurrences") {
+  const Expansion e = expand_year(midt_telemark(), 2027, {"lederutvikling"});
+  for (const auto& o : e.occurrences)
+    if (o.person) CHECK(o.person->leader_start_date);
+  CHECK(count(e, "nyleder-oppstart") == 2);
+}
