@@ -483,7 +483,6 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
   }
   o.public_url = option(a, "--public-url", "");
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
-  if (o.public_url.empty()) o.public_url = "http://" + listen;
   o.hook_url = option(a, "--hook", "");
   o.hook_secret = option(a, "--hook-secret", "");
   if (o.hook_url.empty() != o.hook_secret.empty()) {

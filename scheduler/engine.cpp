@@ -87,7 +87,12 @@ Config with_stored_people(Config files, const std::vector<StoredPerson>& stored)
 std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, const Clock& clock,
                                                long long generation) {
   auto s = std::make_shared<Snapshot>();
-  s->config = with_stored_people(std::move(files), storage.people());
+  {
+    auto stored = storage.people();
+    for (const auto& sp : stored)
+      if (sp.removed && !sp.person.name.empty()) s->departed.push_back(sp.person);
+    s->config = with_stored_people(std::move(files), stored);
+  }
   s->generation = generation;
   const SysSeconds now = clock.now();
   const date::time_zone* zone = s->config.organisation.zone;
@@ -183,6 +188,9 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   int registrations = 0;
   for (const RegistrationChange& ch : snap.registration_changes) {
     const Person* hire = c.find_person(ch.person);
+    if (!hire)
+      for (const Person& p : snap.departed)
+        if (p.id == ch.person) hire = &p;
     const Occurrence* day = nullptr;
     if (auto it = live.find(ch.to_uid); it != live.end()) day = it->second;
     std::vector<OutboxMessage> rows;

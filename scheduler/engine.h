@@ -29,6 +29,7 @@ struct Snapshot {
   std::vector<Occurrence> cancelled_by_hr;  // taken out by HR's overrides, with the reason
   std::vector<Registration> registrations;
   std::vector<RegistrationChange> registration_changes;  // what this build changed
+  std::vector<Person> departed;  // removed from the roster, still owed word that their registration is cancelled
 };
 
 // The config's roster with the stored people upserted over it by id and

@@ -179,11 +179,13 @@ class Daemon final : public ApiHost {
   // Subscriptions live in memory, indexed by token hash; another process
   // (arshjul subscribe/unsubscribe) changes them in the database, which a
   // once-a-second poll of SQLite's data_version notices.
-  // True when the database changed since the last call (not counting the first).
-  bool refresh_subscriptions() {
+  // True when another process changed the database since the last call (not
+  // counting the first). `force` re-reads after our own writes, which
+  // data_version does not count.
+  bool refresh_subscriptions(bool force = false) {
     const long long v = store->data_version();
-    if (v == subs_version_) return false;
-    const bool first = subs_version_ == -1;
+    if (v == subs_version_ && !force) return false;
+    const bool first = subs_version_ == -1 || v == subs_version_;
     std::unordered_map<std::string, Subscription> fresh;
     for (auto& [hash, sub] : store->active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
     std::unique_lock lock(subs_mu_);
@@ -271,6 +273,7 @@ class Daemon final : public ApiHost {
     const std::string planned = plan_outbox(*next, *store, wheel_clock.now(), planned_until);
     if (dispatcher) dispatcher->set_snapshot(next);
     set_snapshot(std::move(next));
+    refresh_subscriptions(true);  // a registration may have created a hire's own feed
     tasks_checked = SysSeconds{};
     if (!previous) return log("outbox: " + planned);
     log(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
@@ -589,14 +592,6 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     log << storage.error() << "\n";
     return 1;
   }
-  Daemon d(o, clock, log, std::move(storage).value());
-  d.files = std::move(config).value();
-  {
-    auto lock = d.writer();
-    if (!o.public_url.empty()) d.store->set_setting("public_url", o.public_url);
-    d.rebuild("start");
-  }
-  d.refresh_subscriptions();
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
@@ -616,6 +611,15 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     return 1;
   }
   const unsigned short port = acceptor.local_endpoint().port();
+  Daemon d(o, clock, log, std::move(storage).value());
+  d.files = std::move(config).value();
+  {
+    auto lock = d.writer();
+    // Feed URLs in messages: as configured, else where we listen (the bound port, for :0).
+    d.store->set_setting("public_url", o.public_url.empty() ? "http://" + (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(port) : o.public_url);
+    d.rebuild("start");
+  }
+  d.refresh_subscriptions();
   SystemClock wall;
   Dispatcher dispatcher(ioc, *d.store, clock, wall, [&d](const std::string& line) { d.log(line); });
   d.dispatcher = &dispatcher;
