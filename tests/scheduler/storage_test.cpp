@@ -132,3 +132,93 @@ TEST_CASE("A file that is not a database is a clear error") {
   REQUIRE_FALSE(s);
   CHECK_THAT(s.error(), Catch::Contains(db.path));
 }
+
+TEST_CASE("Stored people keep every field, and a removal hides even a person the config knows") {
+  TempDb db;
+  auto s = open(db);
+  Person p;
+  p.id = "kari";
+  p.name = "Kari Nordmann";
+  p.unit = "skole";
+  p.roles = {Role::plasstillitsvalgt, Role::employee};
+  p.union_name = "Utdanningsforbundet";
+  p.committees = {"amu"};
+  p.start_date = LocalDays{2027_y / 3 / 1};
+  p.manager = "ola";
+  s->store_people({p}, {}, kNow);
+  s->store_people({}, {"ola"}, kNow);
+  const auto people = s->people();
+  REQUIRE(people.size() == 2);
+  const StoredPerson& kari = people[0];
+  CHECK(kari.person.id == "kari");
+  CHECK(kari.person.roles == p.roles);
+  CHECK(kari.person.committees == p.committees);
+  CHECK(kari.person.union_name == "Utdanningsforbundet");
+  CHECK(kari.person.start_date == p.start_date);
+  CHECK_FALSE(kari.person.leader_start_date);
+  CHECK(kari.person.manager == "ola");
+  CHECK_FALSE(kari.removed);
+  CHECK(people[1].person.id == "ola");
+  CHECK(people[1].removed);
+  s->store_people({p}, {}, kNow);  // back again
+  CHECK_FALSE(s->people()[0].removed);
+}
+
+TEST_CASE("An extra occurrence's override gets a UID built from its own id") {
+  TempDb db;
+  auto s = open(db);
+  Override ov;
+  ov.kind = Override::Kind::extra;
+  ov.activity = "amu";
+  ov.reason = "To medlemmer ba om møte";
+  const Override stored = s->add_override(ov, [](long long id) { return "extra-" + std::to_string(id) + ".amu"; });
+  CHECK(stored.id > 0);
+  CHECK(stored.uid == "extra-" + std::to_string(stored.id) + ".amu");
+  const auto all = s->overrides();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].uid == stored.uid);
+  CHECK(all[0].kind == Override::Kind::extra);
+  CHECK(all[0].reason == ov.reason);
+}
+
+TEST_CASE("Saving registrations replaces the whole set") {
+  TempDb db;
+  auto s = open(db);
+  s->save_registrations({{"ansattdag", "a", "d1"}, {"ansattdag", "b", "d1"}}, kNow);
+  s->save_registrations({{"ansattdag", "b", "d2"}, {"ansattdag", "c", ""}}, kNow);
+  const auto regs = s->registrations();
+  REQUIRE(regs.size() == 2);
+  CHECK((regs[0].person == "b" && regs[0].occurrence_uid == "d2"));
+  CHECK((regs[1].person == "c" && regs[1].occurrence_uid.empty()));
+}
+
+TEST_CASE("A task sync keeps completed tasks, cancels open ones no longer expected, and brings them back") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds due = kNow + 24h * 60;
+  const Task a{"o|u|a", "samtaler", "o", "u", "leder", "a", due};
+  const Task b{"o|u|b", "samtaler", "o", "u", "leder", "b", due};
+  s->sync_tasks({a, b}, kNow, kNow);
+  auto tasks = s->tasks();
+  REQUIRE(tasks.size() == 2);
+  CHECK(s->complete_task(tasks[0].id, "hr", kNow));
+  CHECK_FALSE(s->complete_task(9999, "hr", kNow));
+  s->sync_tasks({}, kNow, kNow);  // both gone from the roster
+  tasks = s->tasks();
+  REQUIRE(tasks.size() == 1);  // the completed one stays; the open one is cancelled
+  CHECK(tasks[0].task.key == "o|u|a");
+  CHECK(tasks[0].completed);
+  s->sync_tasks({a, b}, kNow, kNow);
+  CHECK(s->tasks().size() == 2);
+}
+
+TEST_CASE("API tokens are found by their hash, with their role") {
+  TempDb db;
+  auto s = open(db);
+  s->add_api_token("hash-1", "read", "rapport", kNow);
+  const auto t = s->api_token("hash-1");
+  REQUIRE(t);
+  CHECK(t->role == "read");
+  CHECK(t->name == "rapport");
+  CHECK_FALSE(s->api_token("hash-2"));
+}
