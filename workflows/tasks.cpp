@@ -185,9 +185,14 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
       out.push_back(std::move(m));
     };
     const std::string& uid = head.occurrence_uid;
+    // Only the latest reminder whose time has come: a daemon that was down
+    // for the 14-day one and wakes at the 3-day one sends one, not two.
+    std::optional<Seconds> latest;
     for (Seconds r : act->second->tasks->reminders)
-      if (now >= due - r && now < due)
-        message("task.due", "task.due|" + uid + '|' + std::to_string(r.count()) + "s|" + assignee->id, *assignee, r);
+      if (now >= due - r && now < due && (!latest || r < *latest)) latest = r;
+    if (latest)
+      message("task.due", "task.due|" + uid + '|' + std::to_string(latest->count()) + "s|" + assignee->id, *assignee,
+              *latest);
     if (due <= now && now < due + kOverdueNoticeWindow) {
       const std::string prefix = "task.overdue|" + uid + '|' + assignee->id + '|';
       message("task.overdue", prefix + assignee->id, *assignee, Seconds{});

@@ -57,8 +57,8 @@ struct TaskMessage {
 inline constexpr Seconds kOverdueNoticeWindow = std::chrono::hours{24 * 14};
 
 // The messages due at `now`: for each assignee with open tasks of an
-// occurrence, a task.due per TaskRule reminder once deadline - before has
-// come (and the deadline has not), and once the deadline has passed (within
+// occurrence, a task.due for the latest TaskRule reminder whose time
+// (deadline - before) has come, while the deadline has not, and once the deadline has passed (within
 // kOverdueNoticeWindow) a task.overdue to the assignee and one to the
 // assignee's own leader. Keys make a message once-only however often this runs.
 std::vector<TaskMessage> due_task_messages(const Config& config, const std::vector<TaskState>& tasks,
