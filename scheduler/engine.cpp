@@ -1,6 +1,7 @@
 #include "scheduler/engine.h"
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_set>
 
 #include <openssl/evp.h>
@@ -20,6 +21,15 @@ std::unordered_map<std::string_view, const Occurrence*> by_uid(const Expansion& 
   out.reserve(e.occurrences.size());
   for (const auto& o : e.occurrences) out.emplace(o.uid, &o);
   return out;
+}
+
+// The original day is the 8 digits before '@' in every UID we make.
+bool before_horizon(std::string_view uid, LocalDays horizon_from) {
+  const auto at = uid.find('@');
+  if (at == std::string_view::npos || at < 8) return false;
+  auto day = parse_date(std::string(uid.substr(at - 8, 4)) + "-" + std::string(uid.substr(at - 4, 2)) + "-" +
+                        std::string(uid.substr(at - 2, 2)));
+  return day && *day < horizon_from;
 }
 
 bool same_registrations(const std::vector<Registration>& a, const std::vector<Registration>& b) {
@@ -104,9 +114,18 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 
   const std::vector<Registration> current = storage.registrations();
-  RegistrationPlan plan = plan_registrations(s->config, s->expansion, current, now);
+  // Registrations for days before the horizon are history the expansion no
+  // longer covers: planning would take them for cancelled days.
+  std::vector<Registration> in_horizon, history;
+  for (const auto& r : current) (before_horizon(r.occurrence_uid, s->horizon_from) ? history : in_horizon).push_back(r);
+  RegistrationPlan plan = plan_registrations(s->config, s->expansion, in_horizon, now);
+  std::vector<Registration> wanted = history;
+  wanted.insert(wanted.end(), plan.registrations.begin(), plan.registrations.end());
+  std::sort(wanted.begin(), wanted.end(), [](const Registration& a, const Registration& b) {
+    return std::tie(a.activity, a.person) < std::tie(b.activity, b.person);
+  });
   // Writing only on a difference keeps a rebuild from looking like news to other processes.
-  if (!same_registrations(plan.registrations, current)) storage.save_registrations(plan.registrations, now);
+  if (!same_registrations(wanted, current)) storage.save_registrations(wanted, now);
   s->registrations = std::move(plan.registrations);
   s->registration_changes = std::move(plan.changes);
   {
