@@ -51,6 +51,8 @@ std::string occurrence_description(const Occurrence& o) {
     if (r.kind != NonWorkingReason::Kind::weekend) why += ": " + r.name;
     para("Flyttet fra " + norwegian_date(o.moved->from) + " (" + why + ").");
   }
+  if (o.extra) para("Ekstra møte" + (o.change_reason.empty() ? std::string(".") : ": " + o.change_reason));
+  else if (!o.change_reason.empty()) para("Endret av HR: " + o.change_reason);
   if (!o.wheel->name.empty()) para("Årshjul: " + o.wheel->name);
   return d;
 }

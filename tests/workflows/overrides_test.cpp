@@ -41,6 +41,7 @@ TEST_CASE("A moved occurrence keeps its UID and takes the new time and the reaso
   CHECK(moved->first_day == day);
   CHECK(moved->original_day == first.original_day);
   CHECK(moved->change_reason == ov.reason);
+  CHECK_THAT(occurrence_description(*moved), Catch::Contains("Endret av HR: Kollisjon med kommunestyremøtet"));
   CHECK(occurrence_fingerprint(*moved) != occurrence_fingerprint(first));
 }
 
@@ -74,6 +75,7 @@ TEST_CASE("An extra meeting joins its series with its own UID, in time order") {
   REQUIRE(extra);
   CHECK(ov.uid.rfind("extra-7.drofting.20270609@", 0) == 0);
   CHECK(extra->extra);
+  CHECK_THAT(occurrence_description(*extra), Catch::Contains("Ekstra møte: Ekstra drøfting om omstilling"));
   CHECK(extra->activity->id == "drofting");
   CHECK(extra->wheel->id == "partssamarbeid");
   CHECK(std::is_sorted(e.occurrences.begin(), e.occurrences.end(),
