@@ -271,7 +271,7 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
     }
     rows.push_back({o.start,
                     {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
-                     scope_text(o.unit), notes}});
+                     o.person ? o.person->name : scope_text(o.unit), notes}});
   }
   for (const Unplaced& u : e.unplaced) {
     std::string notes = u.skipped ? "skipped: " + u.reason.describe()

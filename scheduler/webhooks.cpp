@@ -54,6 +54,7 @@ json::object occurrence_json(const Config& c, const Occurrence& o, int sequence,
                  {"agenda", std::move(agenda)},
                  {"description", occurrence_description(o)}};
   if (o.moved) j["moved_from"] = format_date(o.moved->from), j["move_reason"] = o.moved->reason.describe();
+  if (o.person) j["person"] = json::object{{"id", o.person->id}, {"name", o.person->name}};
   if (o.extra) j["extra"] = true;
   if (!o.change_reason.empty()) j["reason"] = o.change_reason;
   return j;
