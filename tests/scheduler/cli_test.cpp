@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <sstream>
 
 #include "scheduler/cli.h"
+#include "scheduler/storage.h"
+#include "scheduler/tokens.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -81,4 +84,81 @@ TEST_CASE("export writes one VCALENDAR with a VTIMEZONE and one VEVENT per occur
   CHECK(events == 20);
   CHECK_THAT(r.out, Catch::Contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Oslo\r\n"));
   CHECK_THAT(r.out, Catch::Contains("UID:drofting.20270517@mini.arshjul\r\n"));
+}
+
+namespace {
+
+// A database file of its own per test, removed afterwards.
+struct ImportDb {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("arshjul-cli-import-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".db"))
+                         .string();
+  ImportDb() { std::filesystem::remove(path); }
+  ~ImportDb() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("import people --dry-run lists what would change and stores nothing") {
+  ImportDb db;
+  const Run r = run({"import", "people", path("tests/fixtures/people/hires.csv"), "--config", path("config/roros"),
+                     "--db", db.path, "--dry-run"});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("would add 6"));
+  CHECK_THAT(r.out, Catch::Contains("  add emma-hyttbakk"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK(storage.value()->people().empty());
+}
+
+TEST_CASE("import people stores the roster and registers the new hires for employee days") {
+  ImportDb db;
+  const Run r = run({"import", "people", path("tests/fixtures/people/hires.csv"), "--config", path("config/roros"),
+                     "--db", db.path});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("added 6"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK(storage.value()->people().size() == 6);
+  int hires = 0;
+  for (const auto& reg : storage.value()->registrations())
+    if (reg.person == "emma-hyttbakk") hires += !reg.occurrence_uid.empty();
+  CHECK(hires == 1);
+  // The same file again changes nothing.
+  const Run again = run({"import", "people", path("tests/fixtures/people/hires.csv"), "--config", path("config/roros"),
+                         "--db", db.path});
+  CHECK_THAT(again.out, Catch::Contains("added 0, changed 0, removed 0;"));
+}
+
+TEST_CASE("import people with broken rows exits 1, prints every error and stores nothing") {
+  ImportDb db;
+  const Run r = run({"import", "people", path("tests/fixtures/people/broken.csv"), "--config", path("config/roros"),
+                     "--db", db.path});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("broken.csv:2:4: unit:"));
+  CHECK_THAT(r.err, Catch::Contains("nothing was imported"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK(storage.value()->people().empty());
+}
+
+TEST_CASE("token create makes a token of the role asked for, and refuses an unknown role") {
+  ImportDb db;
+  const Run bad = run({"token", "create", "--role", "admin", "--db", db.path});
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--role expects hr"));
+  const Run ok = run({"token", "create", "--role", "read", "--db", db.path});
+  REQUIRE(ok.code == 0);
+  std::string token = ok.out;
+  token.pop_back();  // newline
+  CHECK(token.size() == 22);
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  const auto t = storage.value()->api_token(token_hash(token));
+  REQUIRE(t);
+  CHECK(t->role == "read");
 }
