@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,6 +37,17 @@ ApiResponse problem(unsigned status, std::string_view title, std::string_view de
   ApiResponse r = json_response(status, p);
   r.content_type = "application/problem+json";
   return r;
+}
+
+// "/" + a member name, escaped per RFC 6901.
+std::string pointer_to(std::string_view member) {
+  std::string out = "/";
+  for (char c : member) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
 }
 
 // Problems in a JSON body, each at a JSON pointer (RFC 6901).
@@ -82,7 +94,7 @@ class Reader {
       std::string msg = "unknown member \"" + key + "\"";
       if (auto s = did_you_mean(key, allowed_)) msg += " (did you mean \"" + *s + "\"?)";
       else msg += " (expected one of: " + join(allowed_) + ")";
-      p_.add("/" + key, msg);
+      p_.add(pointer_to(key), msg);
     }
   }
 
@@ -230,7 +242,15 @@ json::object occurrence_view(const Snapshot& s, const Occurrence& o) {
 }
 
 json::object cancelled_view(const Snapshot& s, const StoredOccurrence& st) {
-  return {{"uid", st.uid},
+  const date::time_zone* zone = s.config.organisation.zone;
+  // All-day: dates with an inclusive end, as the live view gives them.
+  auto when = [&](SysSeconds t, bool end) {
+    if (!st.all_day) return json::value(local_iso(t, zone));
+    LocalDays d = date::floor<date::days>(to_local(t, zone));
+    if (end && d > date::floor<date::days>(to_local(st.start, zone))) d -= date::days{1};
+    return json::value(format_date(d));
+  };
+  json::object j{{"uid", st.uid},
           {"sequence", st.sequence},
           {"status", "cancelled"},
           {"title", st.title},
@@ -238,8 +258,12 @@ json::object cancelled_view(const Snapshot& s, const StoredOccurrence& st) {
           {"activity", st.activity},
           {"unit", st.unit.empty() ? json::value(nullptr) : json::value(json::object{{"id", st.unit}})},
           {"all_day", st.all_day},
-          {"start", local_iso(st.start, s.config.organisation.zone)},
-          {"end", local_iso(st.end, s.config.organisation.zone)}};
+          {"start", when(st.start, false)},
+          {"end", when(st.end, true)},
+          {"location", st.location}};
+  for (const Override& o : s.overrides)
+    if (o.kind == Override::Kind::cancel && o.uid == st.uid) j["reason"] = o.reason;
+  return j;
 }
 
 // ---- the request ---------------------------------------------------------------------------
@@ -336,11 +360,10 @@ class Api {
     if (h.size() < 8 || h.substr(0, 7) != "Bearer ") return unauthorized("expected Authorization: Bearer TOKEN");
     token_ = host_.storage().api_token(token_hash(h.substr(7)));
     if (!token_) return unauthorized("the API token is not known or was revoked");
-    if (req_.method != "GET" && req_.method != "HEAD" && token_->role != "hr")
-      return problem(403, "Forbidden", "this token has the role \"" + token_->role + "\", which may only read");
     return std::nullopt;
   }
 
+  // Does the request's path have this shape ("*" matches one segment), and its method this one?
   bool is(std::string_view method, std::initializer_list<std::string_view> shape) {
     if (segments_.size() != shape.size()) return false;
     std::size_t i = 0;
@@ -348,37 +371,74 @@ class Api {
       if (s != "*" && segments_[i] != s) return false;
       ++i;
     }
-    matched_path_ = true;
+    allowed_.push_back(std::string(method));
     return req_.method == method || (method == "GET" && req_.method == "HEAD");
+  }
+
+  // Changes need the hr role; the check comes after routing so a wrong
+  // method is a 405 and an unknown path a 404 whatever the token.
+  template <class Handler>
+  ApiResponse hr_only(Handler&& handler) {
+    if (token_->role != "hr")
+      return problem(403, "Forbidden", "this token has the role \"" + token_->role + "\", which may only read");
+    return handler();
   }
 
   ApiResponse route() {
     snap_ = host_.snapshot();
     if (is("GET", {})) return index();
     if (is("GET", {"people"})) return list_people();
-    if (is("POST", {"people", "import"})) return import();
+    if (is("POST", {"people", "import"})) return hr_only([&] { return import(); });
+    if (!allowed_.empty()) return not_allowed();  // /people/import is not a person
     if (is("GET", {"people", "*"})) return get_person();
-    if (is("PUT", {"people", "*"})) return put_person();
-    if (is("DELETE", {"people", "*"})) return delete_person();
+    if (is("PUT", {"people", "*"})) return hr_only([&] { return put_person(); });
+    if (is("DELETE", {"people", "*"})) return hr_only([&] { return delete_person(); });
     if (is("GET", {"occurrences"})) return list_occurrences();
-    if (is("POST", {"occurrences"})) return add_extra();
+    if (is("POST", {"occurrences"})) return hr_only([&] { return add_extra(); });
     if (is("GET", {"occurrences", "*"})) return get_occurrence();
-    if (is("POST", {"occurrences", "*", "move"})) return move_or_cancel(Override::Kind::move);
-    if (is("POST", {"occurrences", "*", "cancel"})) return move_or_cancel(Override::Kind::cancel);
+    if (is("POST", {"occurrences", "*", "move"})) return hr_only([&] { return move_or_cancel(Override::Kind::move); });
+    if (is("POST", {"occurrences", "*", "cancel"})) return hr_only([&] { return move_or_cancel(Override::Kind::cancel); });
     if (is("GET", {"registrations"})) return list_registrations();
     if (is("GET", {"tasks"})) return list_tasks();
-    if (is("POST", {"tasks", "*", "complete"})) return complete_task();
+    if (is("POST", {"tasks", "*", "complete"})) return hr_only([&] { return complete_task(); });
     if (is("GET", {"progress"})) return progress();
     if (is("GET", {"outbox"})) return list_outbox();
-    if (is("POST", {"outbox", "*", "retry"})) return retry();
-    if (matched_path_) {
-      ApiResponse r = problem(405, "Method not allowed", req_.method + " is not allowed here");
-      return r;
-    }
+    if (is("POST", {"outbox", "*", "retry"})) return hr_only([&] { return retry(); });
+    if (!allowed_.empty()) return not_allowed();
     return problem(404, "Not found", "no such resource: " + req_.target.substr(0, req_.target.find('?')));
   }
 
+  ApiResponse not_allowed() {
+    std::string allow;
+    for (const auto& m : allowed_) allow += (allow.empty() ? "" : ", ") + m + (m == "GET" ? ", HEAD" : "");
+    ApiResponse r = problem(405, "Method Not Allowed", req_.method + " is not allowed here; allowed: " + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+
   const Config& config() const { return snap_->config; }
+
+  const Activity* find_activity(const std::string& id) const {
+    for (const Wheel& w : config().wheels)
+      for (const Activity& a : w.activities)
+        if (a.id == id) return &a;
+    return nullptr;
+  }
+
+  // Filters that name an activity, unit or person must name one that exists.
+  std::optional<ApiResponse> check_refs(std::initializer_list<std::pair<const char*, char>> params) {
+    for (auto [name, kind] : params) {
+      if (!query_.has(name)) continue;
+      const std::string v = query_.get(name);
+      const bool known = kind == 'a' ? find_activity(v) != nullptr
+                         : kind == 'u' ? config().find_unit(v) != nullptr
+                                       : config().find_person(v) != nullptr;
+      if (!known)
+        return bad_parameter(name, std::string("unknown ") + (kind == 'a' ? "activity" : kind == 'u' ? "unit" : "person") +
+                                       " \"" + v + "\"");
+    }
+    return std::nullopt;
+  }
   SysSeconds now() const { return host_.clock().now(); }
 
   ApiResponse index() {
@@ -418,7 +478,10 @@ class Api {
     json::object j = person_view(config(), *p);
     json::array regs;
     for (const auto& r : snap_->registrations)
-      if (r.person == p->id) regs.push_back(json::object{{"activity", r.activity}, {"occurrence_uid", r.occurrence_uid}});
+      if (r.person == p->id)
+        regs.push_back(json::object{{"activity", r.activity},
+                                    {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
+                                    {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}});
     j["registrations"] = std::move(regs);
     return json_response(200, j);
   }
@@ -452,13 +515,19 @@ class Api {
     p.start_date = r.date("start_date");
     p.leader_start_date = r.date("leader_start_date");
     p.manager = r.text("manager", false).value_or("");
-    if (problems.empty()) {
-      for (const auto& pr : check_person(config(), p)) {
-        std::string pointer = "/" + pr.field;
-        // "roles[1]" → "/roles/1"
-        if (auto b = pointer.find('['); b != std::string::npos) pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
-        problems.add(pointer, pr.message);
-      }
+    // The roster's checks too, except where the JSON itself was already wrong.
+    std::set<std::string> reported;
+    for (const auto& item : problems.items) {
+      std::string ptr(item.at("pointer").as_string());
+      reported.insert(ptr.substr(0, ptr.find('/', 1)));
+    }
+    for (const auto& pr : check_person(config(), p)) {
+      std::string pointer = "/" + pr.field;
+      // "roles[1]" → "/roles/1"
+      if (auto b = pointer.find('['); b != std::string::npos)
+        pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
+      if (reported.count(pointer.substr(0, pointer.find('/', 1)))) continue;
+      problems.add(pointer, pr.message);
     }
     if (!problems.empty()) return problems.response();
     const bool existed = config().find_person(p.id) != nullptr;
@@ -532,6 +601,7 @@ class Api {
       *day = *d;
     }
     if (to < from) return bad_parameter("to", "must not be before from");
+    if (auto e = check_refs({{"activity", 'a'}})) return *e;
     std::optional<ApiResponse> error;
     const auto cancelled = flag(query_, "include_cancelled", error);
     if (error) return *error;
@@ -586,8 +656,36 @@ class Api {
 
   // The new time of an occurrence from a body: start and end (or duration
   // kept) for meetings, first_day and last_day for all-day ones.
-  bool read_time(Reader& r, Problems& problems, const Activity& a, Override& ov, std::optional<Seconds> keep) {
+  bool read_time(Reader& r, Problems& problems, const Activity& a, Override& ov, std::optional<Seconds> keep,
+                 const json::object& body) {
     const date::time_zone* zone = config().organisation.zone;
+    const bool meeting = a.kind == ActivityKind::meeting;
+    for (const char* member : {"start", "end", "first_day", "last_day"}) {
+      const bool timed = member[0] == 's' || member[0] == 'e';
+      if (body.contains(member) && timed != meeting)
+        problems.add(std::string("/") + member, "not for a " + std::string(kind_name(a.kind)) + ": expected " +
+                                                    (meeting ? "start and end" : "first_day and last_day"));
+    }
+    if (!problems.empty()) return false;
+    const bool ok = read_time_of(r, problems, a, ov, keep, zone);
+    if (!ok) return false;
+    const SysSeconds from = to_utc(LocalSeconds{snap_->horizon_from}, zone);
+    const SysSeconds to = to_utc(LocalSeconds{snap_->horizon_to + date::days{1}}, zone);
+    const SysSeconds start = meeting ? ov.start : to_utc(LocalSeconds{ov.first_day}, zone);
+    if (start < from || start >= to) {
+      problems.add(meeting ? "/start" : "/first_day", "expected a time within " + format_date(snap_->horizon_from) +
+                                                         " to " + format_date(snap_->horizon_to));
+      return false;
+    }
+    if (start < now()) {
+      problems.add(meeting ? "/start" : "/first_day", "expected a time that has not passed");
+      return false;
+    }
+    return true;
+  }
+
+  bool read_time_of(Reader& r, Problems& problems, const Activity& a, Override& ov, std::optional<Seconds> keep,
+                    const date::time_zone* zone) {
     if (a.kind == ActivityKind::meeting) {
       auto start = r.time("start", zone, true);
       auto end = r.time("end", zone, false);
@@ -624,6 +722,9 @@ class Api {
         return problem(409, "Conflict", "occurrence \"" + uid + "\" is cancelled");
       return problem(404, "Not found", "no occurrence \"" + uid + "\"");
     }
+    if (o->end <= now())
+      return problem(409, "Conflict", "occurrence \"" + uid + "\" is over; only what is still ahead can be " +
+                                          (kind == Override::Kind::move ? "moved" : "cancelled"));
     json::value body;
     if (auto e = parse_object(req_, body)) return *e;
     Problems problems;
@@ -634,7 +735,7 @@ class Api {
     if (kind == Override::Kind::move) {
       Reader r(body.as_object(), problems, {"start", "end", "first_day", "last_day", "reason"});
       ov.reason = r.text("reason", true).value_or("");
-      read_time(r, problems, *o->activity, ov, o->end - o->start);
+      read_time(r, problems, *o->activity, ov, o->end - o->start, body.as_object());
     } else {
       Reader r(body.as_object(), problems, {"reason"});
       ov.reason = r.text("reason", true).value_or("");
@@ -683,7 +784,7 @@ class Api {
             ok = true;
         if (!ok) problems.add("/unit", "expected a unit the series \"" + ov.activity + "\" is held in, got \"" + ov.unit + "\"");
       }
-      read_time(r, problems, *activity, ov, std::nullopt);
+      read_time(r, problems, *activity, ov, std::nullopt, body.as_object());
     }
     if (!problems.empty()) return problems.response();
     const LocalDays day = activity->kind == ActivityKind::meeting
@@ -698,15 +799,14 @@ class Api {
     }
     snap_ = host_.snapshot();
     if (const Occurrence* o = live(stored.uid)) return json_response(201, occurrence_view(*snap_, *o));
-    return problem(422, "Outside the horizon",
-                   "the extra occurrence was stored but falls outside " + format_date(snap_->horizon_from) + " to " +
-                       format_date(snap_->horizon_to));
+    throw std::logic_error("an extra occurrence within the horizon is not in the rebuilt snapshot: " + stored.uid);
   }
 
   // ---- registrations, tasks, progress ---------------------------------------------------------
 
   ApiResponse list_registrations() {
     if (auto e = check_params(query_, {"activity", "occurrence", "person"})) return *e;
+    if (auto e = check_refs({{"activity", 'a'}, {"person", 'p'}})) return *e;
     const std::string activity = query_.get("activity"), occurrence = query_.get("occurrence"), person = query_.get("person");
     std::unordered_map<std::string_view, const Occurrence*> live_days;
     json::array days;
@@ -748,6 +848,7 @@ class Api {
     std::optional<ApiResponse> error;
     const auto limit = number(query_, "limit", 10000, 1000000, error);
     if (error) return *error;
+    if (auto e = check_refs({{"activity", 'a'}, {"unit", 'u'}, {"assignee", 'p'}})) return *e;
     const std::string status = query_.get("status");
     if (!status.empty() && status != "open" && status != "done" && status != "overdue")
       return bad_parameter("status", "expected open, done or overdue, got \"" + status + "\"");
@@ -759,7 +860,7 @@ class Api {
       if (query_.has("unit") && s.task.unit != query_.get("unit")) continue;
       if (query_.has("assignee") && s.task.assignee != query_.get("assignee")) continue;
       if (query_.has("occurrence") && s.task.occurrence_uid != query_.get("occurrence")) continue;
-      if (!status.empty() && status != task_status(s, t) && !(status == "open" && !s.completed)) continue;
+      if (!status.empty() && status != task_status(s, t)) continue;
       ++total;
       if (static_cast<int>(out.size()) < *limit) out.push_back(task_view(config(), s, t));
     }
@@ -775,8 +876,7 @@ class Api {
       json::value body;
       if (auto e = parse_object(req_, body)) return *e;
       Problems problems;
-      Reader r(body.as_object(), problems, {"note"});
-      r.text("note", false);
+      Reader r(body.as_object(), problems, {});
       if (!problems.empty()) return problems.response();
     }
     {
@@ -793,6 +893,8 @@ class Api {
     if (auto e = check_params(query_, {"activity", "occurrence"})) return *e;
     const std::string activity = query_.get("activity");
     if (activity.empty()) return bad_parameter("activity", "required: the id of an activity with tasks");
+    const Activity* a = find_activity(activity);
+    if (!a || !a->tasks) return bad_parameter("activity", "expected an activity with tasks, got \"" + activity + "\"");
     struct Count {
       int total = 0, done = 0, open = 0, overdue = 0;
     };
@@ -858,7 +960,11 @@ class Api {
     if (!m) return problem(404, "Not found", "no message " + raw);
     if (m->status != "dead" && m->status != "dropped")
       return problem(409, "Conflict", "message " + raw + " is " + m->status + "; only dead or dropped messages are retried");
-    host_.storage().retry(id, now());
+    {
+      auto lock = host_.writer();
+      if (!host_.storage().retry(id, now()))
+        return problem(409, "Conflict", "message " + raw + " is no longer dead or dropped");
+    }
     return json_response(200, json::object{{"id", id}, {"status", "pending"}});
   }
 
@@ -868,7 +974,7 @@ class Api {
   std::vector<std::string> segments_;
   std::optional<ApiToken> token_;
   std::shared_ptr<const Snapshot> snap_;
-  bool matched_path_ = false;
+  std::vector<std::string> allowed_;  // methods of the routes whose path matched
 };
 
 }  // namespace

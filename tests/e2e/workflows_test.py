@@ -246,7 +246,7 @@ status, problem, _ = api("POST", "/people/import", open(os.path.join(os.path.dir
 check(len(problem["errors"]) >= 5 and all({"line", "column", "field", "detail"} <= set(e) for e in problem["errors"]),
       f"the broken CSV's {len(problem['errors'])} errors each name line, column and field")
 status, problem, _ = api("PUT", "/people/x", {"name": 7, "unit": "skolen", "roles": ["lederr"]})
-check({e["pointer"] for e in problem["errors"]} == {"/name", "/roles/0"},
+check({e["pointer"] for e in problem["errors"]} == {"/name", "/roles/0", "/unit"},
       f"every problem in a body is reported at once, each at its JSON pointer ({problem['errors']})")
 status, _, headers = api("GET", "/people", token=False)
 check(status == 401 and headers.get("WWW-Authenticate", "").startswith("Bearer"), "no token: 401 with WWW-Authenticate")
