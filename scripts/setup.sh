@@ -18,7 +18,7 @@ packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
 if (( tests )); then
-  packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl)
+  packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl chromium)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
@@ -35,6 +35,9 @@ fi
 
 if (( tests )) && [[ ! -d tests/interop/node_modules ]]; then
   (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if (( tests )) && [[ ! -d tests/web/node_modules ]]; then
+  (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 build_type=RelWithDebInfo
