@@ -25,6 +25,7 @@
 #include "scheduler/webhooks.h"
 #include "workflows/notifications.h"
 #include "scheduler/api.h"
+#include "scheduler/web.h"
 #include "scheduler/feeds.h"
 #include "scheduler/storage.h"
 #include "scheduler/tokens.h"
@@ -39,10 +40,10 @@ using tcp = asio::ip::tcp;
 
 // ---- metrics ------------------------------------------------------------------
 
-enum class Route { feed, healthz, metrics, api, other, count };
-constexpr std::array<const char*, 5> kRouteNames{"feed", "healthz", "metrics", "api", "other"};
-constexpr std::array<unsigned, 17> kStatuses{200, 201, 204, 304, 400, 401, 403, 404, 405,
-                                             409, 413, 414, 415, 422, 431, 500, 503};
+enum class Route { feed, healthz, metrics, api, page, other, count };
+constexpr std::array<const char*, 6> kRouteNames{"feed", "healthz", "metrics", "api", "page", "other"};
+constexpr std::array<unsigned, 18> kStatuses{200, 201, 204, 303, 304, 400, 401, 403, 404,
+                                             405, 409, 413, 414, 415, 422, 431, 500, 503};
 
 struct Metrics {
   std::array<std::atomic<unsigned long long>, kRouteNames.size() * kStatuses.size()> requests{};
@@ -320,6 +321,9 @@ class Daemon final : public ApiHost {
   std::mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> sessions_;
   std::mutex writer_mu_;
+
+ public:
+  WebSessions sessions;
 };
 
 // ---- one connection ----------------------------------------------------------------
@@ -404,6 +408,7 @@ class Session : public std::enable_shared_from_this<Session> {
     else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
     else if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) route = Route::api;
     if (route == Route::api) return serve_api(req);
+    if (route == Route::other && is_web_path(path)) return serve_page(req);
     if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";  // never log the secret
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       if (route == Route::other) return send_text(route, http::status::not_found, "not found\n");
@@ -440,6 +445,25 @@ class Session : public std::enable_shared_from_this<Session> {
     res.body() = std::move(r.body);
     res.prepare_payload();
     send(Route::api, std::move(res));
+  }
+
+  void serve_page(const http::request<http::string_body>& req) {
+    WebRequest wr;
+    wr.method = std::string(req.method_string());
+    wr.target = std::string(req.target());
+    wr.cookie = std::string(req[http::field::cookie]);
+    wr.origin = std::string(req[http::field::origin]);
+    wr.host = std::string(req[http::field::host]);
+    wr.content_type = std::string(req[http::field::content_type]);
+    wr.body = req.body();
+    head_ = req.method() == http::verb::head;
+    WebResponse r = handle_web(d_, d_.sessions, d_.options.config_dir, wr);
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    send(Route::page, std::move(res));
   }
 
   void serve_feed(const http::request<http::string_body>& req, std::string_view name) {
