@@ -216,7 +216,13 @@ std::vector<OutboxMessage> registration_messages(const Config& c, const Registra
   else data["person"] = json::object{{"id", change.person}};
   data["occurrence"] = day ? json::value(occurrence_json(c, *day, 0, false)) : nullptr;
   if (!change.from_uid.empty()) data["previous_occurrence_uid"] = change.from_uid;
-  if (!feed_url.empty()) data["feed_url"] = feed_url;
+  if (!feed_url.empty()) {
+    data["feed_url"] = feed_url;
+    // The same token opens the person's own page: their year and the subscribe links.
+    const std::string url(feed_url);
+    if (const auto at = url.rfind("/feeds/"); at != std::string::npos && url.size() > at + 11)
+      data["page_url"] = url.substr(0, at) + "/me/" + url.substr(at + 7, url.size() - at - 11);
+  }
   // The day is part of the key: a hire moved twice is told twice.
   const std::string key = message_key(event_type, change.to_uid.empty() ? change.from_uid : change.to_uid, 0,
                                       change.activity + "/" + change.person, recipient.id);

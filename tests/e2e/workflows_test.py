@@ -176,6 +176,10 @@ check(feed_url.startswith(base + "/feeds/") and feed_url.endswith(".ics"),
 ics = urllib.request.urlopen(feed_url, timeout=10).read().decode()
 check(f"UID:{day('2027-02-10')}" in ics.replace("\r\n ", ""), "the hire's feed shows the employee day at once")
 check(created["e2e-bo"]["data"]["feed_url"] != feed_url, "every hire gets a feed of their own")
+page_url = created["e2e-ada"]["data"]["page_url"]
+page = urllib.request.urlopen(page_url, timeout=10).read().decode()
+check(page_url == feed_url.replace("/feeds/", "/me/")[:-4] and "webcal://" in page and "Ansattdag" in page,
+      "registration.created also carries the hire's own page, with the day and the subscribe links")
 
 # Cancel 10 February: its people move to the next days with room, and are told why.
 on_tenth = [p for p, u in regs.items() if u == day("2027-02-10")]
