@@ -18,7 +18,7 @@ packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
 if (( tests )); then
-  packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl chromium)
+  packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl chromium libxml2-utils)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
