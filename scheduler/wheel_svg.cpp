@@ -33,6 +33,7 @@ constexpr double kPointPitch = 5.2;
 constexpr double kRingPad = 1.4;
 constexpr double kWindowThickness = 2.6;
 constexpr double kPointGap = 0.6;        // between neighbouring marks in a lane
+constexpr double kMaxStretch = 1.8;      // lanes spread at most this much; a lone ring leaves a larger hole
 
 constexpr const char* kInk = "#1a202c";
 constexpr const char* kMuted = "#4a5568";
@@ -441,9 +442,9 @@ void lay_out_points(Ring& ring, const Year& year) {
 
 // Ring widths follow how many lanes each needs, so a busy wheel gets room
 // and a quiet one stays narrow. Lanes depend on radii and radii on lanes:
-// two rounds settle it well enough.
-void lay_out_rings(std::vector<Ring>& rings, const Year& year) {
-  if (rings.empty()) return;
+// two rounds settle it well enough. Returns the inner edge of the rings.
+double lay_out_rings(std::vector<Ring>& rings, const Year& year) {
+  if (rings.empty()) return kInner;
   const double share = (kOuter - kInner) / static_cast<double>(rings.size());
   for (std::size_t i = 0; i < rings.size(); ++i) {
     rings[i].r_out = kOuter - share * static_cast<double>(i);
@@ -461,7 +462,7 @@ void lay_out_rings(std::vector<Ring>& rings, const Year& year) {
     }
     double total = 0;
     for (const Ring& ring : rings) total += ring.weight();
-    const double scale = (kOuter - kInner) / total;
+    const double scale = std::min((kOuter - kInner) / total, kMaxStretch);
     double r = kOuter;
     for (Ring& ring : rings) {
       const double width = ring.weight() * scale;
@@ -476,6 +477,7 @@ void lay_out_rings(std::vector<Ring>& rings, const Year& year) {
                          std::max(ring.point_lanes, 1);
     }
   }
+  return rings.back().r_in;
 }
 
 // ---- the picture -------------------------------------------------------------
@@ -491,7 +493,7 @@ class Renderer {
 
   std::string render() {
     collect();
-    lay_out_rings(rings_, year_);
+    inner_ = lay_out_rings(rings_, year_);
     open();
     background();
     rings();
@@ -587,8 +589,10 @@ class Renderer {
             std::to_string(year_number_) + "</title>\n";
     std::string desc = "Året " + std::to_string(year_number_) +
                        " som en sirkel med januar øverst og månedene med klokka. ";
-    desc += rings_.size() == 1 ? "Én ring: " : std::to_string(rings_.size()) + " ringer, fra ytterst til innerst: ";
-    desc += wheel_names() + ". " + std::to_string(mark_count_) + " markeringer for " +
+    if (rings_.empty()) desc += "Ingen hjul er valgt. ";
+    else if (rings_.size() == 1) desc += "Én ring: " + wheel_names() + ". ";
+    else desc += std::to_string(rings_.size()) + " ringer, fra ytterst til innerst: " + wheel_names() + ". ";
+    desc += std::to_string(mark_count_) + " markeringer for " +
             std::to_string(occurrence_count_) +
             " hendelser: møter som sirkler, frister som ruter og perioder som buer. Helligdager og ferieperioder er "
             "skyggelagt.";
@@ -617,7 +621,7 @@ class Renderer {
   }
 
   void band(double a1, double a2, const char* fill, double opacity, const std::string& title, const char* cls) {
-    out_ += "<path class=\"" + std::string(cls) + "\" d=\"" + sector_path(kInner, kOuter, a1, a2) + "\" fill=\"" +
+    out_ += "<path class=\"" + std::string(cls) + "\" d=\"" + sector_path(inner_, kOuter, a1, a2) + "\" fill=\"" +
             fill + "\" fill-opacity=\"" + num(opacity) + "\"><title>" + esc(title) + "</title></path>\n";
   }
 
@@ -663,7 +667,7 @@ class Renderer {
     for (unsigned m = 1; m <= 12; ++m) {
       const LocalDays d{date::year{year_number_} / date::month{m} / 1};
       const double a = year_.angle(d);
-      lines += "M" + xy(polar(kInner, a)) + "L" + xy(polar(kOuter + 4, a));
+      lines += "M" + xy(polar(inner_, a)) + "L" + xy(polar(kOuter + 4, a));
     }
     out_ += "<path d=\"" + lines + "\" stroke=\"" + std::string(kMuted) +
             "\" stroke-width=\"0.35\" stroke-opacity=\"0.7\" fill=\"none\"/>\n";
@@ -741,20 +745,17 @@ class Renderer {
   void marks() {
     out_ += "<g class=\"marks\">\n";
     std::size_t index = 0;
-    for (const Ring& ring : rings_) {
-      // Windows under points, so a meeting inside a window stays visible.
-      for (const Mark& m : ring.marks)
-        if (m.shape == Shape::arc) mark(ring, m, index++);
-      for (const Mark& m : ring.marks)
-        if (m.shape != Shape::arc) mark(ring, m, index++);
-    }
+    // Wheel by wheel, each through its year: the order Tab takes. Windows
+    // and points have lanes of their own, so painting order does not matter.
+    for (const Ring& ring : rings_)
+      for (const Mark& m : ring.marks) mark(ring, m, index++);
     out_ += "</g>\n";
   }
 
   void today() {
     if (!options_.today || !year_.contains(*options_.today)) return;
     const double a = year_.mid_angle(*options_.today);
-    const Point from = polar(kInner - 1, a), to = polar(kOuter + 3, a);
+    const Point from = polar(inner_ - 1, a), to = polar(kOuter + 3, a);
     const Point tip = polar(kOuter + 0.6, a), l = polar(kOuter + 4.2, a - 1.3), r = polar(kOuter + 4.2, a + 1.3);
     out_ += "<g id=\"" + id("today") + "\" class=\"today\"><title>I dag: " + esc(norwegian_date(*options_.today)) +
             "</title><path d=\"M" + xy(from) + "L" + xy(to) + "\" stroke=\"" + kInk +
@@ -771,12 +772,13 @@ class Renderer {
 
   void centre() {
     out_ += "<g class=\"centre\">\n";
-    text(kCx, kCy - 8.5, 3.6, "Årshjul", kMuted, false, "middle");
-    text(kCx, kCy + 5, 13, std::to_string(year_number_), kInk, true, "middle");
-    double y = kCy + 12;
-    for (const auto& line : wrap(config_.organisation.name, 2 * kInner - 12, 3.4)) {
-      text(kCx, y, 3.4, line, kMuted, false, "middle");
-      y += 4.2;
+    const double k = std::clamp(inner_ / kInner, 1.0, 1.8);  // a larger hole gets larger type
+    text(kCx, kCy - 8.5 * k, 3.6 * k, "Årshjul", kMuted, false, "middle");
+    text(kCx, kCy + 5 * k, 13 * k, std::to_string(year_number_), kInk, true, "middle");
+    double y = kCy + 12 * k;
+    for (const auto& line : wrap(config_.organisation.name, 2 * inner_ - 12, 3.4 * k)) {
+      text(kCx, y, 3.4 * k, line, kMuted, false, "middle");
+      y += 4.2 * k;
     }
     out_ += "</g>\n";
   }
@@ -888,6 +890,7 @@ class Renderer {
   std::string prefix_;
   std::vector<Ring> rings_;
   std::size_t mark_count_ = 0, occurrence_count_ = 0;
+  double inner_ = kInner;
   std::string out_;
 };
 
