@@ -16,6 +16,7 @@
 #include "scheduler/feeds.h"
 #include "scheduler/server.h"
 #include "scheduler/tokens.h"
+#include "scheduler/wheel_svg.h"
 #include "workflows/audience.h"
 #include "scheduler/storage.h"
 #include "workflows/events.h"
@@ -32,6 +33,8 @@ commands:
                                               the year as a table; with --db, also store it
   export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
                                               every occurrence of the year as iCalendar
+  render DIR [--year YYYY] [--wheel ID] [--output FILE.svg]
+                                              the year as a wheel (SVG, A3 landscape)
   sync DIR --db FILE                          store this year and next in FILE (SQLite), register
                                               new hires, create tasks and plan webhook messages
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
@@ -344,6 +347,30 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   return 0;
 }
 
+// A3 landscape: the circle is as large as the short side allows either way,
+// and the legend gets its own column beside it instead of a strip below.
+int cmd_render(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  int code = 0;
+  auto request = year_request(a, clock, err, code);
+  if (!request) return code;
+  const Expansion e = expand_year(request->config, request->year, request->filter);
+  WheelSvgOptions options;
+  if (!request->filter.wheel.empty()) options.wheels = {request->filter.wheel};
+  const std::string svg = render_wheel_svg(request->config, e, request->year, options);
+  if (auto o = a.options.find("--output"); o != a.options.end()) {
+    std::ofstream f(o->second, std::ios::binary);
+    if (!f || !(f << svg) || !f.flush()) {
+      err << o->second << ": cannot write the file\n";
+      return 1;
+    }
+    err << "wrote the " << request->year << " wheel (" << e.occurrences.size() << " occurrences) to " << o->second
+        << "\n";
+  } else {
+    out << svg;
+  }
+  return 0;
+}
+
 std::string option(const Args& a, const std::string& name, const std::string& fallback) {
   auto it = a.options.find(name);
   return it == a.options.end() ? fallback : it->second;
@@ -602,6 +629,7 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
   const std::string host_part = scheme_end == std::string::npos ? base : base.substr(scheme_end + 3);
   out << "subscription: " << feed_name(*c, *filter) << " (" << filter->to_string() << ")\n";
   out << "url:    " << base << path << "\n";
+  if (filter->kind == FeedFilter::Kind::person) out << "page:   " << base << "/me/" << token << "\n";
   out << "webcal: webcal://" << host_part << path << "\n";
   out << "token:  " << token << "  (shown once; revoke with: arshjul unsubscribe TOKEN)\n";
   return 0;
@@ -638,6 +666,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   if (cmd == "check") allowed = {};
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
+  else if (cmd == "render") allowed = {"--year", "--wheel", "--output"};
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
@@ -667,6 +696,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   if (cmd == "check") return cmd_check(*args, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);
+  if (cmd == "render") return cmd_render(*args, clock, out, err);
   return cmd_sync(*args, clock, out, err);
 }
 
