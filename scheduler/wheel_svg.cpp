@@ -597,10 +597,12 @@ class Renderer {
             " hendelser: møter som sirkler, frister som ruter og perioder som buer. Helligdager og ferieperioder er "
             "skyggelagt.";
     out_ += "<desc id=\"" + id("desc") + "\">" + esc(desc) + "</desc>\n";
+    // Inline in HTML a <style> applies to the whole page: scope it to the picture.
     if (options_.interactive) {
       out_ +=
-          "<style>.mark{cursor:pointer}.mark:focus{outline:none}"
-          ".mark:hover .shape,.mark:focus .shape{stroke:#1a202c;stroke-width:0.8}</style>\n";
+          "<style>.arshjul-wheel .mark{cursor:pointer}.arshjul-wheel .mark:focus{outline:none}"
+          ".arshjul-wheel .mark:hover .shape,.arshjul-wheel .mark:focus .shape{stroke:#1a202c;stroke-width:0.8}"
+          "</style>\n";
     }
   }
 
