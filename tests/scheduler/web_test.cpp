@@ -1,0 +1,170 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "scheduler/tokens.h"
+#include "scheduler/web.h"
+#include "tests/fixtures.h"
+
+using namespace arshjul;
+using namespace date::literals;
+
+namespace {
+
+// A daemon's worth of state without the sockets: storage, a clock and a snapshot.
+class Host final : public ApiHost {
+ public:
+  Host() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+    store_ = std::move(open_sqlite_storage(path_)).value();
+    files_ = test::mini();
+    rebuild("test");
+  }
+  ~Host() override {
+    store_.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
+  }
+  Storage& storage() override { return *store_; }
+  const Clock& clock() override { return clock_; }
+  std::shared_ptr<const Snapshot> snapshot() override { return snap_; }
+  std::unique_lock<std::mutex> writer() override { return std::unique_lock(mu_); }
+  void rebuild(const std::string&) override { snap_ = build_snapshot(files_, *store_, clock_, 1); }
+
+ private:
+  std::string path_ =
+      (std::filesystem::temp_directory_path() / ("arshjul-web-test-" + std::to_string(::getpid()) + ".db")).string();
+  std::unique_ptr<Storage> store_;
+  ManualClock clock_{SysSeconds{date::sys_days{2027_y / 3 / 1}}};
+  Config files_;
+  std::shared_ptr<const Snapshot> snap_;
+  std::mutex mu_;
+};
+
+WebResponse get(Host& h, WebSessions& s, const std::string& target, const std::string& cookie = "") {
+  WebRequest r;
+  r.method = "GET";
+  r.target = target;
+  r.cookie = cookie;
+  r.host = "127.0.0.1:8080";
+  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+}
+
+WebResponse post(Host& h, WebSessions& s, const std::string& target, const std::string& body,
+                 const std::string& cookie = "", const std::string& origin = "") {
+  WebRequest r;
+  r.method = "POST";
+  r.target = target;
+  r.body = body;
+  r.cookie = cookie;
+  r.origin = origin;
+  r.host = "127.0.0.1:8080";
+  r.content_type = "application/x-www-form-urlencoded";
+  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+}
+
+std::string header(const WebResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+// Signs in with a fresh token of `role`; returns the session cookie.
+std::string sign_in(Host& h, WebSessions& s, const std::string& role) {
+  const std::string token = new_token();
+  h.storage().add_api_token(token_hash(token), role, "test", h.clock().now());
+  const WebResponse r = post(h, s, "/hr/login", "token=" + token);
+  REQUIRE(r.status == 303);
+  const std::string set = header(r, "Set-Cookie");
+  return set.substr(0, set.find(';'));
+}
+
+std::string csrf_of(const std::string& page) {
+  const auto at = page.find("name=\"csrf\" value=\"");
+  REQUIRE(at != std::string::npos);
+  const auto from = at + 19;
+  return page.substr(from, page.find('"', from) - from);
+}
+
+}  // namespace
+
+TEST_CASE("The front page draws the year's wheel and the month list in bokmål") {
+  Host h;
+  WebSessions s;
+  const WebResponse r = get(h, s, "/?year=2027");
+  CHECK(r.status == 200);
+  CHECK_THAT(r.body, Catch::Contains("<html lang=\"nb\">"));
+  CHECK_THAT(r.body, Catch::Contains("<svg"));
+  CHECK_THAT(r.body, Catch::Contains("januar 2027"));
+  CHECK_THAT(header(r, "Content-Security-Policy"), Catch::Contains("script-src 'self'"));
+  CHECK(get(h, s, "/?year=abc").status == 400);
+}
+
+TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameSite=Strict") {
+  Host h;
+  WebSessions s;
+  const WebResponse anonymous = get(h, s, "/hr");
+  CHECK(anonymous.status == 303);
+  CHECK(header(anonymous, "Location") == "/hr/login");
+  CHECK(post(h, s, "/hr/login", "token=wrong").status == 401);
+
+  const std::string token = new_token();
+  h.storage().add_api_token(token_hash(token), "hr", "test", h.clock().now());
+  const WebResponse login = post(h, s, "/hr/login", "token=" + token);
+  const std::string cookie = header(login, "Set-Cookie");
+  CHECK_THAT(cookie, Catch::Contains("HttpOnly"));
+  CHECK_THAT(cookie, Catch::Contains("SameSite=Strict"));
+  CHECK_THAT(cookie, Catch::Contains("Path=/hr"));
+  const WebResponse page = get(h, s, "/hr", cookie.substr(0, cookie.find(';')));
+  CHECK(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("Påmeldte per ansattdag"));
+}
+
+TEST_CASE("A login form posted from another site is refused") {
+  Host h;
+  WebSessions s;
+  const std::string token = new_token();
+  h.storage().add_api_token(token_hash(token), "hr", "test", h.clock().now());
+  CHECK(post(h, s, "/hr/login", "token=" + token, "", "https://evil.example").status == 403);
+}
+
+TEST_CASE("Replaying a dead letter needs the page's CSRF token and the hr role") {
+  Host h;
+  WebSessions s;
+  OutboxMessage m;
+  m.key = "k";
+  m.hook = "h";
+  m.webhook_id = "msg_1";
+  m.event_type = "reminder.due";
+  m.payload = "{}";
+  h.storage().enqueue({m});
+  const long long id = h.storage().outbox("", 1).front().id;
+  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+
+  const std::string cookie = sign_in(h, s, "hr");
+  const std::string csrf = csrf_of(get(h, s, "/hr", cookie).body);
+  const std::string target = "/hr/outbox/" + std::to_string(id) + "/retry";
+  CHECK(post(h, s, target, "csrf=forged", cookie).status == 403);
+  CHECK(h.storage().outbox("dead", 10).size() == 1);
+  const WebResponse ok = post(h, s, target, "csrf=" + csrf, cookie);
+  CHECK(ok.status == 303);
+  CHECK(h.storage().outbox("dead", 10).empty());
+
+  const std::string reader = sign_in(h, s, "read");
+  const std::string reader_csrf = csrf_of(get(h, s, "/hr", reader).body);
+  CHECK(post(h, s, target, "csrf=" + reader_csrf, reader).status == 403);
+}
+
+TEST_CASE("A personal link shows that person's year and both subscribe links; an unknown one is a 404") {
+  Host h;
+  WebSessions s;
+  const std::string token = new_token();
+  h.storage().add_subscription(token_hash(token), "person:kari", h.clock().now());
+  const WebResponse r = get(h, s, "/me/" + token);
+  CHECK(r.status == 200);
+  CHECK_THAT(r.body, Catch::Contains("webcal://"));
+  CHECK_THAT(r.body, Catch::Contains("/feeds/" + token + ".ics"));
+  CHECK(header(r, "Referrer-Policy") == "no-referrer");
+  CHECK(get(h, s, "/me/nobody").status == 404);
+}
