@@ -5,10 +5,14 @@
 // code that holds one can rely on every id it names existing.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "calendars/recurrence.h"
@@ -207,6 +211,37 @@ struct Hook {
   bool wants(std::string_view event_type) const;
 };
 
+namespace detail {
+
+// Config::find_person's and find_unit's index: positions by a hash of the id,
+// built on first use. A hit is checked against the vector itself and a miss
+// is confirmed by a scan, so vectors edited after a lookup make the index
+// stale at the cost of a rebuild, never of a wrong answer. A copy of a Config
+// starts without one. Lookups from several threads at once are safe, on a
+// Config nobody is changing.
+class IdIndex {
+ public:
+  IdIndex() = default;
+  IdIndex(const IdIndex&) noexcept {}
+  IdIndex& operator=(const IdIndex&) noexcept;
+
+  const Person* person(const std::vector<Person>& people, std::string_view id) const;
+  const Unit* unit(const std::vector<Unit>& units, std::string_view id) const;
+
+ private:
+  struct Slots {
+    std::vector<std::pair<std::size_t, std::uint32_t>> by_hash;  // (hash of id, position), sorted
+    bool built = false;
+  };
+  template <class T>
+  const T* find(Slots& slots, const std::vector<T>& items, std::string_view id) const;
+
+  mutable std::mutex mu_;
+  mutable Slots people_, units_;
+};
+
+}  // namespace detail
+
 struct Config {
   Organisation organisation;
   std::vector<Hook> hooks;
@@ -222,6 +257,9 @@ struct Config {
   int level_index(std::string_view level_id) const;  // -1 when unknown
   std::vector<const Unit*> units_at_level(std::string_view level_id) const;
   std::size_t activity_count() const;
+
+  // Internal: find_person's and find_unit's index (keeps nothing a caller sees).
+  detail::IdIndex id_index;
 };
 
 }  // namespace arshjul
