@@ -1,6 +1,7 @@
 #include "scheduler/storage.h"
 
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <cstdio>
 #include <stdexcept>
@@ -174,13 +175,56 @@ std::string fnv1a_hex(std::string_view s) {
   return buf;
 }
 
+// Prepared statements kept by their SQL for the next use: preparing one costs
+// as much as running most of ours once. A statement in use is out of the
+// cache, so the same SQL used twice at once gets a second one. Converts to
+// the connection, so sqlite3_* calls take it as they took the handle.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() { finalize_all(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+  operator sqlite3*() const { return db_; }
+
+  sqlite3_stmt* take(const char* sql) {
+    std::lock_guard lock(mu_);
+    const auto it = idle_.find(sql);
+    if (it == idle_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
+    return stmt;
+  }
+  void give_back(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    std::lock_guard lock(mu_);
+    if (!idle_.emplace(sqlite3_sql(stmt), stmt).second) sqlite3_finalize(stmt);
+  }
+  // Before sqlite3_close, which leaves a connection with statements open.
+  void finalize_all() {
+    std::lock_guard lock(mu_);
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+    idle_.clear();
+  }
+
+ private:
+  sqlite3* db_;
+  std::mutex mu_;
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
+};
+
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::logic_error(std::string("SQL prepare: ") + sqlite3_errmsg(db) + " in " + sql);
+  Statement(sqlite3* db, const char* sql) : db_(db) { prepare(sql); }
+  Statement(StatementCache& cache, const char* sql) : db_(cache), cache_(&cache) {
+    stmt_ = cache.take(sql);
+    if (!stmt_) prepare(sql);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  ~Statement() {
+    if (cache_) cache_->give_back(stmt_);
+    else sqlite3_finalize(stmt_);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -218,16 +262,38 @@ class Statement {
   long long integer(int col) const { return sqlite3_column_int64(stmt_, col); }
 
  private:
+  void prepare(const char* sql) {
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::logic_error(std::string("SQL prepare: ") + sqlite3_errmsg(db_) + " in " + sql);
+  }
+
   sqlite3* db_;
+  StatementCache* cache_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
 class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(sqlite3* db) : db_(db) {}
-  ~SqliteStorage() override { sqlite3_close(db_); }
+  ~SqliteStorage() override {
+    db_.finalize_all();
+    sqlite3_close(db_);
+  }
 
+  // One statement (BEGIN, COMMIT, ...) from the cache; a script through sqlite3_exec.
   void exec(const char* sql) {
+    if (!std::strchr(sql, ';')) {
+      sqlite3_stmt* stmt = db_.take(sql);
+      if (!stmt && sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("SQL: ") + sqlite3_errmsg(db_));
+      int rc;
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      }
+      const std::string msg = rc == SQLITE_DONE ? std::string() : sqlite3_errmsg(db_);
+      db_.give_back(stmt);
+      if (rc != SQLITE_DONE) throw std::runtime_error("SQL: " + msg);
+      return;
+    }
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
@@ -763,7 +829,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::mutex mu_;
-  sqlite3* db_;
+  StatementCache db_;
 };
 
 }  // namespace
