@@ -36,6 +36,7 @@ rx = Receiver(secret)
 
 # One simulated year in about 40 real seconds.
 speed = 800000
+JITTER = dt.timedelta(seconds=speed * 0.02)
 start = "2027-01-01T00:00:00+01:00"
 log = open(log_path, "w", encoding="utf-8")
 proc = subprocess.Popen([BINARY, "serve", "--config", CONFIG, "--db", db, "--listen", "127.0.0.1:0",
@@ -83,7 +84,9 @@ for _, headers, p in received:
     occ, days = p["data"]["occurrence"], p["data"]["notice"]["days_before"]
     start_at = dt.datetime.fromisoformat(occ["start"])
     sent_at = dt.datetime.fromisoformat(headers["arshjul-clock"].replace("Z", "+00:00"))
-    if start_at - sent_at >= dt.timedelta(days=days) or SANITIZED:
+    # At 800,000x a millisecond of real time is 13 wheel minutes: a poll that a
+    # loaded machine delays by 20 ms is this late without anything being wrong.
+    if start_at - sent_at >= dt.timedelta(days=days) - JITTER or SANITIZED:
         notices[occ["uid"]].add(p["data"]["recipient"]["id"])
     else:
         # Only a notice that was already due when the wheel started may be late, and it says so.
