@@ -63,21 +63,24 @@ make_config() {
 }
 
 # Runs $bin with the rest of the arguments under /usr/bin/time -v; appends
-# "seconds rss_mb" to $work/times and leaves stdout in $work/out.
+# "wall_seconds rss_mb cpu_seconds" to $work/times and leaves stdout in $work/out.
 timed() {
   /usr/bin/time -v -o "$work/time.txt" "$bin" "$@" > "$work/out" 2> "$work/err" ||
     { cat "$work/err" >&2; fail "$*" "arshjul exited non-zero"; }
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; w = s }
               /Maximum resident set size/ { r = $2 }
-              END { printf "%.2f %.0f\n", w, r / 1024 }' "$work/time.txt" >> "$work/times"
+              /(User|System) time \(seconds\)/ { c += $2 }
+              END { printf "%.2f %.0f %.2f\n", w, r / 1024, c }' "$work/time.txt" >> "$work/times"
 }
 
-# "median (min-max) s, max RSS median (max) MB" over $work/times; empties it.
+# "median (min-max) s, median CPU s, max RSS median (max) MB" over $work/times;
+# empties it. On a shared machine the CPU time is the steadier figure.
 summary() {
-  local w r
+  local w r c
   w=$(cut -d' ' -f1 "$work/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f s (%.2f-%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }')
   r=$(cut -d' ' -f2 "$work/times" | sort -n | awk '{ v[NR] = $1 } END { printf "max RSS %d MB (up to %d)", v[int((NR + 1) / 2)], v[NR] }')
-  echo "$w, $r"
+  c=$(cut -d' ' -f3 "$work/times" | sort -n | awk '{ v[NR] = $1 } END { printf "CPU (user+sys) %.2f s", v[int((NR + 1) / 2)] }')
+  echo "$w, $c, $r"
   : > "$work/times"
 }
 
