@@ -144,6 +144,87 @@ async function the_wheel(t) {
   await t.axe(page, { what: 'the wheel at /' });
 }
 
+// The person page /me/TOKEN, from a personal link made with `arshjul
+// subscribe --person`: the person's name, the subscribe links (webcal:// and
+// the feed's own address) with their copy buttons, and a wheel holding
+// exactly the occurrences the API says this person sees in the year; axe; a
+// screenshot. A token no one was given, and a revoked one, answer 404.
+async function the_person_page(t) {
+  const sub = t.cli('subscribe', '--config', t.config, '--db', t.db, '--person', 'ingvild-stensli', '--base-url', t.base);
+  const pageLine = sub.stdout.match(/^page:\s+(\S+)$/m);
+  const tokenLine = sub.stdout.match(/^token:\s+([A-Za-z0-9_-]+)/m);
+  t.check(sub.status === 0 && pageLine && tokenLine,
+    `arshjul subscribe --person ingvild-stensli prints a page: and a token: line (exit ${sub.status}: ${(sub.stdout + sub.stderr).trim().split('\n').join(' | ')})`);
+  const token = tokenLine[1];
+  const url = pageLine[1];
+  t.check(url === `${t.base}/me/${token}`, `the page: line is this daemon's /me/TOKEN (got ${url})`);
+
+  const person = await t.api('GET', '/people/ingvild-stensli');
+  t.check(person.status === 200 && person.body?.name, `GET /api/v1/people/ingvild-stensli answers 200 with a name (got ${person.status})`);
+  const name = person.body.name;
+
+  const page = await t.page(`/me/${token}`);
+  await t.screenshot(page, 'person');
+  const heading = (await page.locator('main h2').first().innerText()).trim();
+  t.check(heading.startsWith(`${name}:`) && heading.includes('2027'), `the person page's heading names ${name} and the year (got "${heading}")`);
+  t.check((await page.title()).startsWith(name), `the person page's <title> names ${name} (got "${await page.title()}")`);
+  t.check(page.arshjulResponse.headers()['referrer-policy'] === 'no-referrer',
+    'the person page is sent with Referrer-Policy: no-referrer (the link is the key)');
+
+  const feed = `${t.base}/feeds/${token}.ics`;
+  const webcal = `webcal://${feed.slice(feed.indexOf('://') + 3)}`;
+  const webcalLinks = await page.locator('a[href^="webcal://"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  t.check(webcalLinks.length === 1 && webcalLinks[0] === webcal, `one webcal:// link, to ${webcal} (got ${JSON.stringify(webcalLinks)})`);
+  const shown = await page.locator('.links code').allInnerTexts();
+  t.check(shown.length === 1 && shown[0].trim() === feed, `the feed's own address ${feed} is shown to copy (got ${JSON.stringify(shown)})`);
+  // The daemon serves feeds from its copy of the subscriptions, re-read once a
+  // second from the database that `arshjul subscribe` wrote: allow it 5 s.
+  let ics = null;
+  let icsText = '';
+  for (const until = Date.now() + 5000; ;) {
+    ics = await fetch(feed, { signal: AbortSignal.timeout(30000) });
+    icsText = await ics.text();
+    if (ics.status !== 404 || Date.now() > until) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.check(ics.status === 200 && icsText.startsWith('BEGIN:VCALENDAR'), `the shown feed address answers 200 with a calendar (got ${ics.status})`);
+  const copies = page.locator('button[data-copy]');
+  const copyTexts = await copies.evaluateAll((bs) => bs.map((b) => b.getAttribute('data-copy')));
+  t.check(copyTexts.length === 2 && copyTexts.includes(webcal) && copyTexts.includes(feed),
+    `two copy buttons, one for each address (got ${JSON.stringify(copyTexts)})`);
+  await copies.first().click();
+  await page.getByRole('button', { name: 'Kopiert' }).waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+  const afterClick = (await copies.first().innerText()).trim();
+  t.check(afterClick === 'Kopiert', `clicking a copy button says "Kopiert" (got "${afterClick}")`);
+
+  const marks = page.locator('svg .mark');
+  const n = await marks.count();
+  const uids = (await marks.evaluateAll((ms) => ms.map((m) => m.dataset.uid ?? ''))).flatMap((u) => u.split(' ').filter(Boolean));
+  const api = await t.api('GET', '/occurrences?person=ingvild-stensli&from=2027-01-01&to=2027-12-31');
+  t.check(api.status === 200 && api.body.occurrences.length > 0,
+    `GET /api/v1/occurrences?person=ingvild-stensli for 2027 answers 200 with occurrences (got ${api.status}, ${api.body?.occurrences?.length})`);
+  const expected = new Set(api.body.occurrences.map((o) => o.uid));
+  const onWheel = new Set(uids);
+  const missing = [...expected].filter((u) => !onWheel.has(u));
+  const extra = [...onWheel].filter((u) => !expected.has(u));
+  t.check(uids.length === onWheel.size, `no occurrence is on two marks of the person's wheel (${uids.length - onWheel.size} are)`);
+  t.check(missing.length === 0 && extra.length === 0,
+    `the person's wheel: ${n} marks hold the ${expected.size} occurrences the API lists for ingvild-stensli in 2027 ` +
+    `(missing ${missing.slice(0, 3).join(', ') || 'none'}; extra ${extra.slice(0, 3).join(', ') || 'none'})`);
+  const personal = api.body.occurrences.filter((o) => o.uid.includes('.person.ingvild-stensli.')).length;
+  t.check(personal > 0, `her wheel includes her personal course path (${personal} occurrences)`);
+  await t.axe(page, { what: 'the person page /me/TOKEN' });
+
+  const unknown = await t.page('/me/xyz', { status: 404 });
+  const said = await unknown.locator('main').innerText();
+  t.check(/finnes ikke/.test(said), `/me/xyz says the link does not exist (got "${said.trim().slice(0, 80)}")`);
+  await t.axe(unknown, { what: 'the 404 page for an unknown personal link' });
+
+  const revoke = t.cli('unsubscribe', token, '--db', t.db);
+  t.check(revoke.status === 0, `arshjul unsubscribe TOKEN revokes the link (exit ${revoke.status}: ${revoke.stderr.trim()})`);
+  await t.page(`/me/${token}`, { status: 404 });
+}
+
 // ==== THE TESTS, in order =======================================================================
 // Page tests are added here: an async function of `t` per page or behaviour
 // (the person page /me/TOKEN, hover details on the wheel, the HR page's
@@ -155,6 +236,7 @@ const tests = [
   daemon_answers_in_a_page,
   api_needs_a_token,
   the_wheel,
+  the_person_page,
 ];
 
 await run(tests, { clock: '2027-03-01T09:00:00+01:00' });
