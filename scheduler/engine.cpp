@@ -142,15 +142,35 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   return s;
 }
 
+namespace {
+
+// Personal feed URLs for many people: the secret and base URL read once.
+class PersonalFeeds {
+ public:
+  explicit PersonalFeeds(Storage& storage) : storage_(storage) {}
+  std::string url(std::string_view person_id) {
+    if (secret_.empty()) {
+      secret_ = feed_secret(storage_);
+      base_ = storage_.setting("public_url");
+      if (base_.empty()) base_ = "http://127.0.0.1:8080";
+    }
+    const std::string token = derived_token(secret_, "person:" + std::string(person_id));
+    const std::string hash = token_hash(token);
+    const auto state = storage_.subscription_revoked(hash);
+    if (state && *state) return {};
+    if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), SysSeconds{});
+    return base_ + "/feeds/" + token + ".ics";
+  }
+
+ private:
+  Storage& storage_;
+  std::string secret_, base_;
+};
+
+}  // namespace
+
 std::string personal_feed_url(Storage& storage, std::string_view person_id) {
-  const std::string token = derived_token(feed_secret(storage), "person:" + std::string(person_id));
-  const std::string hash = token_hash(token);
-  const auto state = storage.subscription_revoked(hash);
-  if (state && *state) return {};
-  if (!state) storage.add_subscription(hash, "person:" + std::string(person_id), SysSeconds{});
-  std::string base = storage.setting("public_url");
-  if (base.empty()) base = "http://127.0.0.1:8080";
-  return base + "/feeds/" + token + ".ics";
+  return PersonalFeeds(storage).url(person_id);
 }
 
 std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
@@ -204,7 +224,12 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   tell(snap.sync.changed_uids, "occurrence.changed");
   tell(snap.sync.cancelled_uids, "occurrence.cancelled");
 
-  int registrations = 0;
+  // One transaction for every registration message, and the HR people found once.
+  std::vector<OutboxMessage> rows;
+  std::vector<const Person*> hr_people;
+  for (const Person& p : c.people)
+    if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end()) hr_people.push_back(&p);
+  PersonalFeeds feeds(storage);
   for (const RegistrationChange& ch : snap.registration_changes) {
     const Person* hire = c.find_person(ch.person);
     if (!hire)
@@ -212,19 +237,17 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
         if (p.id == ch.person) hire = &p;
     const Occurrence* day = nullptr;
     if (auto it = live.find(ch.to_uid); it != live.end()) day = it->second;
-    std::vector<OutboxMessage> rows;
     if (ch.kind == RegistrationChange::Kind::waiting) {
-      for (const Person& p : c.people)
-        if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end())
-          for (auto& r : registration_messages(c, ch, nullptr, p, {}, now)) rows.push_back(std::move(r));
+      for (const Person* p : hr_people)
+        for (auto& r : registration_messages(c, ch, nullptr, *p, {}, now)) rows.push_back(std::move(r));
     } else if (hire) {
-      const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : personal_feed_url(storage, hire->id);
+      const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : feeds.url(hire->id);
       for (auto& r : registration_messages(c, ch, day, *hire, url, now)) rows.push_back(std::move(r));
       if (const Person* leader = leader_of(c, *hire))
         for (auto& r : registration_messages(c, ch, day, *leader, {}, now)) rows.push_back(std::move(r));
     }
-    registrations += storage.enqueue(rows);
   }
+  const int registrations = storage.enqueue(rows);
   return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
          " new in the outbox, " + std::to_string(changes) + " change notices, " + std::to_string(registrations) +
          " registration messages";
