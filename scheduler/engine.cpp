@@ -230,6 +230,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   for (const Person& p : c.people)
     if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end()) hr_people.push_back(&p);
   PersonalFeeds feeds(storage);
+  std::vector<const RegistrationChange*> waiting;
   for (const RegistrationChange& ch : snap.registration_changes) {
     const Person* hire = c.find_person(ch.person);
     if (!hire)
@@ -238,8 +239,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     const Occurrence* day = nullptr;
     if (auto it = live.find(ch.to_uid); it != live.end()) day = it->second;
     if (ch.kind == RegistrationChange::Kind::waiting) {
-      for (const Person* p : hr_people)
-        for (auto& r : registration_messages(c, ch, nullptr, *p, {}, now)) rows.push_back(std::move(r));
+      waiting.push_back(&ch);
     } else if (hire) {
       const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : feeds.url(hire->id);
       for (auto& r : registration_messages(c, ch, day, *hire, url, now)) rows.push_back(std::move(r));
@@ -247,6 +247,9 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
         for (auto& r : registration_messages(c, ch, day, *leader, {}, now)) rows.push_back(std::move(r));
     }
   }
+  if (!waiting.empty())
+    for (const Person* p : hr_people)
+      for (auto& r : waiting_messages(c, waiting, *p, now)) rows.push_back(std::move(r));
   const int registrations = storage.enqueue(rows);
   return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
          " new in the outbox, " + std::to_string(changes) + " change notices, " + std::to_string(registrations) +

@@ -230,6 +230,26 @@ std::vector<OutboxMessage> registration_messages(const Config& c, const Registra
                         json::serialize(envelope(c, event_type, now, std::move(data))), now);
 }
 
+std::vector<OutboxMessage> waiting_messages(const Config& c, const std::vector<const RegistrationChange*>& waiting,
+                                            const Person& recipient, SysSeconds now) {
+  json::array people;
+  std::string ids;
+  for (const RegistrationChange* ch : waiting) {
+    json::object p{{"id", ch->person}, {"activity", ch->activity}, {"reason", ch->reason}};
+    if (const Person* hire = c.find_person(ch->person)) {
+      p["name"] = hire->name;
+      p["unit"] = hire->unit;
+      p["start_date"] = hire->start_date ? json::value(format_date(*hire->start_date)) : json::value(nullptr);
+    }
+    people.push_back(std::move(p));
+    ids += ch->activity + "/" + ch->person + "\n";
+  }
+  json::object data{{"recipient", person_json(recipient)}, {"count", waiting.size()}, {"people", std::move(people)}};
+  const std::string key = message_key("registration.waiting", "", 0, sha256_hex(ids).substr(0, 16), recipient.id);
+  return rows_for_hooks(c, "registration.waiting", key, "", recipient.id,
+                        json::serialize(envelope(c, "registration.waiting", now, std::move(data))), now);
+}
+
 std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, const Occurrence* o, SysSeconds now) {
   json::array tasks;
   for (const TaskState* t : m.tasks) {

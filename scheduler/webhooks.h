@@ -47,6 +47,11 @@ std::vector<OutboxMessage> registration_messages(const Config& config, const Reg
                                                  const Occurrence* day, const Person& recipient,
                                                  std::string_view feed_url, SysSeconds now);
 
+// One registration.waiting to `recipient` (HR) listing every hire that this
+// build could not place, so an import of thousands is one message, not thousands.
+std::vector<OutboxMessage> waiting_messages(const Config& config, const std::vector<const RegistrationChange*>& waiting,
+                                            const Person& recipient, SysSeconds now);
+
 // Outbox rows for one task reminder or overdue notice; `occurrence` is the
 // window or deadline the tasks belong to (null if it is gone).
 std::vector<OutboxMessage> task_messages(const Config& config, const TaskMessage& message,

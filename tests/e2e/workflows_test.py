@@ -217,6 +217,9 @@ check(status == 201 and regs.get("e2e-late") == "waiting", "a hire with no emplo
 waiting = messages("registration.waiting")
 check(waiting and {m["data"]["recipient"]["id"] for m in waiting} >= {"marit-sundt", "jon-olav-hessen"},
       "HR is told by registration.waiting")
+check(all(m["data"]["count"] == len(m["data"]["people"]) for m in waiting)
+      and any(p["id"] == "e2e-late" and p["start_date"] == "2028-12-20" for m in waiting for p in m["data"]["people"]),
+      "registration.waiting lists the hires who wait, one message per HR person rather than one per hire")
 
 # ---- bad input: a clear 4xx, and nothing stored changes ---------------------------------------
 
