@@ -303,8 +303,14 @@ class Daemon final : public ApiHost {
     sessions_.erase(s);
   }
   void close_idle_sessions() {
-    std::lock_guard lock(sessions_mu_);
-    for (auto& [p, close] : sessions_) close();
+    // Called outside the lock: a callback may drop the last reference to its
+    // session, whose destructor takes the lock again (remove_session).
+    std::vector<std::function<void()>> closers;
+    {
+      std::lock_guard lock(sessions_mu_);
+      for (auto& [p, close] : sessions_) closers.push_back(close);
+    }
+    for (auto& close : closers) close();
   }
 
  private:
