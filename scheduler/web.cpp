@@ -106,7 +106,12 @@ constexpr const char* kScript = R"js(
   document.querySelectorAll('button[data-copy]').forEach(function (b) {
     b.addEventListener('click', function () {
       var text = b.getAttribute('data-copy');
-      var done = function () { b.textContent = 'Kopiert'; setTimeout(function () { b.textContent = 'Kopier'; }, 2000); };
+      var status = document.getElementById('copied');
+      var done = function () {
+        b.textContent = 'Kopiert';
+        if (status) status.textContent = 'Adressen er kopiert.';
+        setTimeout(function () { b.textContent = 'Kopier'; }, 2000);
+      };
       if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, done); else done();
     });
   });
@@ -332,10 +337,12 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   struct Count {
     int total = 0, done = 0, overdue = 0;
   };
-  // activity -> occurrence -> unit -> counts
-  std::map<std::string, std::map<std::string, std::map<std::string, Count>>> counts;
+  // activity -> deadline -> unit -> counts: a unit series' occurrences with
+  // one deadline are one table, not one heading per unit.
+  std::map<std::string, std::map<SysSeconds, std::map<std::string, Count>>> counts;
   for (const auto& t : tasks) {
-    Count& c = counts[t.task.activity][t.task.occurrence_uid][t.task.unit];
+    if (t.task.due < to_utc(LocalSeconds{s.horizon_from}, s.config.organisation.zone)) continue;
+    Count& c = counts[t.task.activity][t.task.due][t.task.unit];
     ++c.total;
     if (t.completed) ++c.done;
     else if (t.task.due <= now) ++c.overdue;
@@ -347,12 +354,9 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
     for (const auto& w : s.config.wheels)
       for (const auto& a : w.activities)
         if (a.id == activity_id) activity = &a, wheel = &w;
-    for (const auto& [uid, units] : occurrences) {
-      const auto it = std::find_if(s.expansion.occurrences.begin(), s.expansion.occurrences.end(),
-                                   [&](const Occurrence& o) { return o.uid == uid; });
+    for (const auto& [due, units] : occurrences) {
       std::string heading = activity ? activity->title : activity_id;
-      if (it != s.expansion.occurrences.end()) heading += " – frist " + norwegian_date(it->last_day);
-      else continue;  // outside the horizon
+      heading += " – frist " + norwegian_date(date::floor<date::days>(to_local(due, s.config.organisation.zone)) - date::days{1});
       out += "<h3>" + esc(heading) + (wheel ? " <span class=\"kind\">(" + esc(wheel->name) + ")</span>" : "") +
              "</h3><table><thead><tr><th scope=\"col\">Enhet</th><th scope=\"col\">Gjennomført</th><th scope=\"col\">Framdrift</th><th scope=\"col\">Forfalt</th></tr></thead><tbody>";
       for (const auto& [unit_id, c] : units) {
@@ -381,7 +385,8 @@ std::string dead_letters_section(Storage& storage, const std::string& csrf) {
            esc(m.recipient) + " <span class=\"kind\">(" + esc(m.hook) + ")</span></td><td>" + std::to_string(m.attempts) +
            "</td><td>" + esc(m.last_error) + "</td><td><form method=\"post\" action=\"/hr/outbox/" + std::to_string(m.id) +
            "/retry\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(csrf) +
-           "\"><button type=\"submit\">Send på nytt</button></form></td></tr>";
+           "\"><button type=\"submit\">Send på nytt<span class=\"visually-hidden\"> melding " + std::to_string(m.id) + " (" +
+           esc(m.event_type) + " til " + esc(m.recipient) + ")</span></button></form></td></tr>";
   }
   return out + "</tbody></table></section>";
 }
@@ -483,9 +488,10 @@ class Web {
                        "<section class=\"links\" aria-labelledby=\"abonner\"><h3 id=\"abonner\">Abonner i kalenderen din</h3>"
                        "<p>Legg til kalenderen i Outlook, Google, Apple eller Thunderbird én gang; endringer kommer av seg selv.</p>"
                        "<p><a href=\"" + esc(webcal) + "\">Åpne i kalenderprogrammet (webcal)</a> "
-                       "<button type=\"button\" data-copy=\"" + esc(webcal) + "\">Kopier</button></p>"
+                       "<button type=\"button\" data-copy=\"" + esc(webcal) + "\" aria-label=\"Kopier webcal-adressen\">Kopier</button></p>"
                        "<p>Eller lim inn denne adressen: <code>" + esc(https) + "</code> "
-                       "<button type=\"button\" data-copy=\"" + esc(https) + "\">Kopier</button></p></section>" +
+                       "<button type=\"button\" data-copy=\"" + esc(https) + "\" aria-label=\"Kopier adressen\">Kopier</button></p>"
+                       "<p id=\"copied\" role=\"status\" class=\"kind\"></p></section>" +
                        wheel_and_list(*snap_, mine, *year, now(), "Ditt årshjul " + std::to_string(*year));
     WebResponse r = html(200, frame(c, p ? p->name : "Ditt år", body));
     r.headers.emplace_back("Referrer-Policy", "no-referrer");  // the link is the key
@@ -520,9 +526,10 @@ class Web {
 
   WebResponse login_page(const std::string& error, unsigned status = 200) {
     std::string body = "<h2>Logg inn for HR</h2>";
-    if (!error.empty()) body += "<p class=\"error\" role=\"alert\">" + esc(error) + "</p>";
+    if (!error.empty()) body += "<p class=\"error\" role=\"alert\" id=\"token-error\">" + esc(error) + "</p>";
     body += "<form method=\"post\" action=\"/hr/login\"><p><label for=\"token\">API-nøkkel</label><br>"
-            "<input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"off\" required></p>"
+            "<input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"off\" required" +
+            std::string(error.empty() ? "" : " aria-invalid=\"true\" aria-describedby=\"token-error\"") + "></p>"
             "<p><input type=\"submit\" value=\"Logg inn\"></p></form>"
             "<p class=\"kind\">En nøkkel lages på serveren med <code>arshjul token create --role hr</code>.</p>";
     return html(status, frame(snap_->config, "Logg inn", body));

@@ -192,10 +192,14 @@ async function the_person_page(t) {
   const copyTexts = await copies.evaluateAll((bs) => bs.map((b) => b.getAttribute('data-copy')));
   t.check(copyTexts.length === 2 && copyTexts.includes(webcal) && copyTexts.includes(feed),
     `two copy buttons, one for each address (got ${JSON.stringify(copyTexts)})`);
+  const names = await copies.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
+  t.check(new Set(names).size === 2 && names.every(Boolean), `the copy buttons have names of their own (got ${JSON.stringify(names)})`);
   await copies.first().click();
-  await page.getByRole('button', { name: 'Kopiert' }).waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+  await page.getByRole('status').filter({ hasText: 'kopiert' }).waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
   const afterClick = (await copies.first().innerText()).trim();
-  t.check(afterClick === 'Kopiert', `clicking a copy button says "Kopiert" (got "${afterClick}")`);
+  const announced = (await page.locator('#copied').innerText()).trim();
+  t.check(afterClick === 'Kopiert' && announced === 'Adressen er kopiert.',
+    `clicking a copy button says "Kopiert" and a status region announces it (got "${afterClick}", "${announced}")`);
 
   const marks = page.locator('svg .mark');
   const n = await marks.count();
