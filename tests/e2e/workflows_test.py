@@ -12,6 +12,7 @@ daemon under a simulated clock, with a receiver that checks every signature.
 
 Run: /usr/bin/python3 tests/e2e/workflows_test.py BINARY CONFIG_DIR WORKDIR
 """
+import atexit
 import base64
 import collections
 import json
@@ -63,6 +64,13 @@ check(re.fullmatch(r"[A-Za-z0-9_-]{22}", HR) is not None, "arshjul token create 
 
 proc = None
 base = None
+
+
+@atexit.register
+def _no_daemon_left_behind():
+    # A failed check exits at once; the daemon must not outlive the test.
+    if proc is not None and proc.poll() is None:
+        proc.kill()
 
 
 def start(clock, speed=1):
