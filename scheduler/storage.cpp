@@ -736,24 +736,42 @@ class SqliteStorage final : public Storage {
 
   void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) override {
     std::lock_guard lock(mu_);
+    // Read what is stored and write only the differences: a rebuild after one
+    // API change must not rewrite 90,000 unchanged tasks.
+    struct Row {
+      std::string assignee;
+      long long due = 0;
+      std::string status;
+      bool seen = false;
+    };
+    std::unordered_map<std::string, Row> rows;
+    {
+      Statement q(db_, "SELECT key, assignee, due_utc, status FROM task");
+      while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3)});
+    }
     transaction([&] {
-      exec("CREATE TEMP TABLE IF NOT EXISTS expected_task (key TEXT PRIMARY KEY)");
-      exec("DELETE FROM expected_task");
-      Statement want(db_, "INSERT OR IGNORE INTO expected_task (key) VALUES (?)");
+      Statement ins(db_,
+                    "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc) "
+                    "VALUES (?,?,?,?,?,?,?,?)");
       Statement up(db_,
-                   "INSERT INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc) "
-                   "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET assignee=excluded.assignee, "
-                   "due_utc=excluded.due_utc, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END "
-                   "WHERE assignee <> excluded.assignee OR due_utc <> excluded.due_utc OR status = 'cancelled'");
+                   "UPDATE task SET assignee=?, due_utc=?, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END "
+                   "WHERE key=?");
+      Statement cancel(db_, "UPDATE task SET status='cancelled' WHERE key=?");
       for (const Task& t : expected) {
-        want.bind(1, t.key).run();
-        up.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
-        up.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).run();
+        auto it = rows.find(t.key);
+        if (it == rows.end()) {
+          ins.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
+          ins.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).run();
+          continue;
+        }
+        Row& r = it->second;
+        if (r.seen) continue;  // a key twice in `expected`: the first wins
+        r.seen = true;
+        if (r.assignee != t.assignee || r.due != secs(t.due) || r.status == "cancelled")
+          up.bind(1, t.assignee).bind(2, secs(t.due)).bind(3, t.key).run();
       }
-      Statement cancel(db_,
-                       "UPDATE task SET status='cancelled' WHERE status='open' AND due_utc >= ? "
-                       "AND key NOT IN (SELECT key FROM expected_task)");
-      cancel.bind(1, secs(from)).run();
+      for (const auto& [key, r] : rows)
+        if (!r.seen && r.status == "open" && r.due >= secs(from)) cancel.bind(1, key).run();
     });
   }
 
