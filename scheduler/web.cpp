@@ -20,24 +20,8 @@ namespace {
 constexpr Seconds kSessionLength = std::chrono::hours{8};
 constexpr const char* kCookie = "arshjul_session";
 
-const char* const kMonths[] = {"januar", "februar", "mars",     "april",   "mai",      "juni",
-                               "juli",   "august",  "september", "oktober", "november", "desember"};
-
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// Page text is escaped as the wheel's SVG is.
+std::string esc(std::string_view s) { return xml_escape(s); }
 
 // ---- the shared frame ----------------------------------------------------------------------
 
@@ -202,7 +186,7 @@ std::string month_list(const Config& c, const std::vector<const Occurrence*>& oc
   }
   std::string out = "<section class=\"months\" aria-labelledby=\"maaneder\"><h2 id=\"maaneder\" class=\"visually-hidden\">Måned for måned</h2>";
   for (unsigned m = 1; m <= 12; ++m) {
-    out += "<h2>" + std::string(kMonths[m - 1]) + " " + std::to_string(year) + "</h2>";
+    out += "<h2>" + std::string(norwegian_month(m)) + " " + std::to_string(year) + "</h2>";
     auto it = by_month.find(m);
     if (it == by_month.end()) {
       out += "<p class=\"kind\">Ingenting i årshjulet denne måneden.</p>";

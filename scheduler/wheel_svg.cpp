@@ -12,6 +12,27 @@
 #include "workflows/events.h"
 
 namespace arshjul {
+
+// XML text and attribute values. Control characters XML 1.0 forbids are
+// dropped rather than escaped: there is no escape for them.
+std::string xml_escape(std::string_view s) {
+  std::string r;
+  r.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': r += "&amp;"; break;
+      case '<': r += "&lt;"; break;
+      case '>': r += "&gt;"; break;
+      case '"': r += "&quot;"; break;
+      case '\'': r += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
+        r += c;
+    }
+  }
+  return r;
+}
+
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -42,30 +63,7 @@ constexpr double kHolidayOpacity = 0.32;
 constexpr const char* kBlackoutFill = "#a0aec0";
 constexpr double kBlackoutOpacity = 0.30;
 
-constexpr const char* kMonths[12] = {"januar", "februar", "mars",      "april",   "mai",      "juni",
-                                     "juli",   "august",  "september", "oktober", "november", "desember"};
-
 // ---- text -----------------------------------------------------------------
-
-// XML text and attribute values. Control characters XML 1.0 forbids are
-// dropped rather than escaped: there is no escape for them.
-std::string esc(std::string_view s) {
-  std::string r;
-  r.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': r += "&amp;"; break;
-      case '<': r += "&lt;"; break;
-      case '>': r += "&gt;"; break;
-      case '"': r += "&quot;"; break;
-      case '\'': r += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        r += c;
-    }
-  }
-  return r;
-}
 
 // Fixed two decimals without locale, trailing zeros trimmed: stable bytes.
 std::string num(double v) {
@@ -253,7 +251,7 @@ void arc_text(std::string& out, std::string_view text, double r, double centre_d
     advanced += w;
     if (g == " ") continue;
     const Point p = polar(baseline_r, a);
-    out += "<text transform=\"translate(" + xy(p) + ") rotate(" + num(flip ? a + 180 : a) + ")\">" + esc(g) +
+    out += "<text transform=\"translate(" + xy(p) + ") rotate(" + num(flip ? a + 180 : a) + ")\">" + xml_escape(g) +
            "</text>";
   }
   out += "</g>\n";
@@ -585,7 +583,7 @@ class Renderer {
     out_ += options_.interactive ? " role=\"graphics-document group\"" : " role=\"img\"";
     out_ += " aria-labelledby=\"" + id("title") + "\" aria-describedby=\"" + id("desc") + "\"";
     out_ += " class=\"arshjul-wheel\" lang=\"nb\" font-family=\"'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif\">\n";
-    out_ += "<title id=\"" + id("title") + "\">" + esc(config_.organisation.name) + " – årshjul " +
+    out_ += "<title id=\"" + id("title") + "\">" + xml_escape(config_.organisation.name) + " – årshjul " +
             std::to_string(year_number_) + "</title>\n";
     std::string desc = "Året " + std::to_string(year_number_) +
                        " som en sirkel med januar øverst og månedene med klokka. ";
@@ -596,7 +594,7 @@ class Renderer {
             std::to_string(occurrence_count_) +
             " hendelser: møter som sirkler, frister som ruter og perioder som buer. Helligdager og ferieperioder er "
             "skyggelagt.";
-    out_ += "<desc id=\"" + id("desc") + "\">" + esc(desc) + "</desc>\n";
+    out_ += "<desc id=\"" + id("desc") + "\">" + xml_escape(desc) + "</desc>\n";
     // Inline in HTML a <style> applies to the whole page: scope it to the picture.
     if (options_.interactive) {
       out_ +=
@@ -616,15 +614,15 @@ class Renderer {
       const double mid = (ring.r_out + ring.r_in) / 2, width = ring.r_out - ring.r_in;
       out_ += "<circle class=\"ring\" cx=\"" + num(kCx) + "\" cy=\"" + num(kCy) + "\" r=\"" + num(mid) +
               "\" fill=\"none\" stroke=\"" + ring.colour + "\" stroke-opacity=\"0.09\" stroke-width=\"" +
-              num(width) + "\"><title>" + esc(ring.wheel->name) +
-              (ring.wheel->description.empty() ? "" : ": " + esc(ring.wheel->description)) + "</title></circle>\n";
+              num(width) + "\"><title>" + xml_escape(ring.wheel->name) +
+              (ring.wheel->description.empty() ? "" : ": " + xml_escape(ring.wheel->description)) + "</title></circle>\n";
     }
     out_ += "</g>\n";
   }
 
   void band(double a1, double a2, const char* fill, double opacity, const std::string& title, const char* cls) {
     out_ += "<path class=\"" + std::string(cls) + "\" d=\"" + sector_path(inner_, kOuter, a1, a2) + "\" fill=\"" +
-            fill + "\" fill-opacity=\"" + num(opacity) + "\"><title>" + esc(title) + "</title></path>\n";
+            fill + "\" fill-opacity=\"" + num(opacity) + "\"><title>" + xml_escape(title) + "</title></path>\n";
   }
 
   // Blackouts first (wide and light), holidays over them (thin and darker),
@@ -677,7 +675,7 @@ class Renderer {
       const LocalDays first{date::year{year_number_} / date::month{m} / 1};
       const LocalDays last{date::year{year_number_} / date::month{m} / date::last};
       const double a = (year_.angle(first) + year_.angle(last, true)) / 2;
-      arc_text(out_, kMonths[m - 1], kMonthLabelR, a, 4.4, true, kInk);
+      arc_text(out_, std::string(norwegian_month(m)), kMonthLabelR, a, 4.4, true, kInk);
     }
     out_ += "</g>\n";
   }
@@ -706,15 +704,15 @@ class Renderer {
       for (const Occurrence* x : m.occurrences) uids += (uids.empty() ? "" : " ") + x->uid;
       attrs += " id=\"" + id("m" + std::to_string(index)) + "\"";
       if (!link) attrs += " tabindex=\"0\"";
-      attrs += " data-uid=\"" + esc(uids) + "\" data-wheel=\"" + esc(m.wheel->id) + "\" data-kind=\"" +
+      attrs += " data-uid=\"" + xml_escape(uids) + "\" data-wheel=\"" + xml_escape(m.wheel->id) + "\" data-kind=\"" +
                std::string(kind_name(m.activity->kind)) + "\" data-date=\"" + iso_date(o.first_day) + "\"";
       if (m.shape == Shape::arc) attrs += " data-last=\"" + iso_date(o.last_day) + "\"";
       if (group) attrs += " data-count=\"" + std::to_string(m.occurrences.size()) + "\"";
     }
-    if (link) attrs += " href=\"" + esc(options_.link_base + percent_encode(o.uid)) + "\"";
+    if (link) attrs += " href=\"" + xml_escape(options_.link_base + percent_encode(o.uid)) + "\"";
     out_ += link ? "<a" : "<g";
-    out_ += attrs + "><title>" + esc(mark_title(m, config_.organisation.zone)) + "</title><desc>" +
-            esc(mark_desc(m)) + "</desc>";
+    out_ += attrs + "><title>" + xml_escape(mark_title(m, config_.organisation.zone)) + "</title><desc>" +
+            xml_escape(mark_desc(m)) + "</desc>";
     const std::string& c = ring.colour;
     if (m.shape == Shape::arc) {
       const double r = ring.window_r(m.lane);
@@ -759,7 +757,7 @@ class Renderer {
     const double a = year_.mid_angle(*options_.today);
     const Point from = polar(inner_ - 1, a), to = polar(kOuter + 3, a);
     const Point tip = polar(kOuter + 0.6, a), l = polar(kOuter + 4.2, a - 1.3), r = polar(kOuter + 4.2, a + 1.3);
-    out_ += "<g id=\"" + id("today") + "\" class=\"today\"><title>I dag: " + esc(norwegian_date(*options_.today)) +
+    out_ += "<g id=\"" + id("today") + "\" class=\"today\"><title>I dag: " + xml_escape(norwegian_date(*options_.today)) +
             "</title><path d=\"M" + xy(from) + "L" + xy(to) + "\" stroke=\"" + kInk +
             "\" stroke-width=\"0.8\" stroke-linecap=\"round\"/><path d=\"M" + xy(tip) + "L" + xy(l) + "L" + xy(r) +
             "Z\" fill=\"" + kInk + "\"/></g>\n";
@@ -769,7 +767,7 @@ class Renderer {
             const char* anchor = nullptr) {
     out_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\"" +
             (bold ? " font-weight=\"bold\"" : "") + (anchor ? " text-anchor=\"" + std::string(anchor) + "\"" : "") +
-            " fill=\"" + fill + "\">" + esc(s) + "</text>\n";
+            " fill=\"" + fill + "\">" + xml_escape(s) + "</text>\n";
   }
 
   void centre() {

@@ -34,6 +34,10 @@ struct WheelSvgOptions {
   std::string id_prefix = "arshjul"; // ids in the picture start with it: give each picture on a page its own
 };
 
+// XML (and HTML) text and attribute values escaped; control characters
+// XML 1.0 forbids are dropped.
+std::string xml_escape(std::string_view s);
+
 // Draws the occurrences of `expansion` that fall in `year` (windows clipped
 // to it). Ids in options.wheels that the config lacks draw nothing.
 std::string render_wheel_svg(const Config& config, const Expansion& expansion, int year,

@@ -4,16 +4,21 @@
 
 namespace arshjul {
 
+std::string_view norwegian_month(unsigned month) {
+  static constexpr std::array<std::string_view, 12> months{"januar", "februar", "mars", "april", "mai", "juni",
+                                                           "juli", "august", "september", "oktober", "november",
+                                                           "desember"};
+  return months[(month - 1) % 12];
+}
+
 std::string norwegian_date(LocalDays day) {
   static constexpr std::array<const char*, 7> days{"søndag", "mandag", "tirsdag", "onsdag",
                                                    "torsdag", "fredag", "lørdag"};
-  static constexpr std::array<const char*, 12> months{"januar", "februar", "mars", "april", "mai", "juni",
-                                                      "juli", "august", "september", "oktober", "november",
-                                                      "desember"};
   const date::year_month_day ymd{day};
   return std::string(days[date::weekday{day}.c_encoding()]) + " " +
          std::to_string(static_cast<unsigned>(ymd.day())) + ". " +
-         months[static_cast<unsigned>(ymd.month()) - 1] + " " + std::to_string(static_cast<int>(ymd.year()));
+         std::string(norwegian_month(static_cast<unsigned>(ymd.month()))) + " " +
+         std::to_string(static_cast<int>(ymd.year()));
 }
 
 std::string occurrence_title(const Occurrence& o) {

@@ -34,4 +34,7 @@ CalendarEvent to_calendar_event(const Occurrence& o, const EventState& state);
 // "mandag 17. mai 2027"
 std::string norwegian_date(LocalDays day);
 
+// "januar" for 1 … "desember" for 12.
+std::string_view norwegian_month(unsigned month);
+
 }  // namespace arshjul
