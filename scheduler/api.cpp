@@ -317,38 +317,17 @@ class Api {
     auto url = boost::urls::parse_origin_form(req_.target);
     if (!url) return problem(400, "Bad request", "the URL cannot be parsed");
     for (auto param : url->params()) query_.params[std::string(param.key)] = std::string(param.value);
-    std::string path = std::string(url->path());
-    const std::string prefix = "/api/v1";
-    if (path.rfind(prefix, 0) != 0) return problem(404, "Not found", "no such resource: " + path);
-    path = path.substr(prefix.size());
-    if (!path.empty() && path.back() == '/') path.pop_back();
-    for (std::size_t at = 0; at < path.size();) {
-      const std::size_t slash = path.find('/', at + 1);
-      const std::string raw = path.substr(at + 1, slash == std::string::npos ? std::string::npos : slash - at - 1);
-      segments_.push_back(decode(raw));
-      if (slash == std::string::npos) break;
-      at = slash;
-    }
+    // Boost.URL splits and percent-decodes the path: "/api/v1/occurrences/a%40b" → …, "a@b".
+    for (auto segment : url->segments()) segments_.push_back(std::string(segment));
+    if (!segments_.empty() && segments_.back().empty()) segments_.pop_back();  // a trailing slash
+    if (segments_.size() < 2 || segments_[0] != "api" || segments_[1] != "v1")
+      return problem(404, "Not found", "no such resource: " + std::string(url->path()));
+    segments_.erase(segments_.begin(), segments_.begin() + 2);
     if (auto denied = authenticate()) return *denied;
     return route();
   }
 
  private:
-  static std::string decode(const std::string& raw) {
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size() + 0 && i + 2 <= raw.size() - 1) {
-        int v = 0;
-        std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16);
-        out += static_cast<char>(v);
-        i += 2;
-      } else {
-        out += raw[i];
-      }
-    }
-    return out;
-  }
-
   std::optional<ApiResponse> authenticate() {
     const std::string_view h = req_.authorization;
     auto unauthorized = [](std::string_view detail) {

@@ -37,11 +37,6 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
-  return std::all_of(id.begin(), id.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 constexpr std::string_view kExpectedRoundDay =
     "expected \"open±N(d|w)\" or \"close±N(d|w)\" (e.g. \"open-6w\", \"close+12d\")";
@@ -1062,6 +1057,12 @@ std::string ConfigError::to_string() const {
   std::string out = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
   if (!field.empty()) out += field + ": ";
   return out + message;
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {

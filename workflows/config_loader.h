@@ -48,6 +48,10 @@ LoadResult load_config(const ConfigSources& sources);
 std::optional<std::string> check_hook_url(std::string_view url, bool insecure);
 std::optional<std::string> check_hook_secret(std::string_view secret);
 
+// An id as the config and the roster take it: 1-64 of a-z, 0-9 and '-',
+// not starting or ending with '-'.
+bool valid_id(std::string_view id);
+
 // The closest of `candidates` to `word`, if it is close enough to be a typo.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -24,14 +24,6 @@ std::string join(const Strings& items, std::string_view sep) {
   return out;
 }
 
-// The same rule as the config loader's ids, so a CSV import cannot admit an
-// id that people.toml would refuse.
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64 || id.front() == '-' || id.back() == '-') return false;
-  return std::all_of(id.begin(), id.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
 std::string_view trim(std::string_view s) {
   const auto blank = [](char c) { return c == ' ' || c == '\t'; };
   while (!s.empty() && blank(s.front())) s.remove_prefix(1);
