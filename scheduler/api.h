@@ -41,6 +41,8 @@ class ApiHost {
   virtual Storage& storage() = 0;
   virtual const Clock& clock() = 0;
   virtual std::shared_ptr<const Snapshot> snapshot() = 0;
+  // An active feed subscription by its token's hash, as the feeds see it.
+  virtual std::optional<Subscription> subscription(const std::string& token_hash) = 0;
   virtual std::unique_lock<std::mutex> writer() = 0;
   // Rebuilds the snapshot from storage (the caller holds the writer lock).
   virtual void rebuild(const std::string& why) = 0;

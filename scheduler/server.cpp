@@ -194,7 +194,7 @@ class Daemon final : public ApiHost {
     subs_version_ = v;
     return !first;
   }
-  std::optional<Subscription> subscription(const std::string& hash) {
+  std::optional<Subscription> subscription(const std::string& hash) override {
     std::shared_lock lock(subs_mu_);
     auto it = subs_.find(hash);
     if (it == subs_.end()) return std::nullopt;

@@ -446,11 +446,9 @@ class Web {
 
   WebResponse person_page(std::string token) {
     const Config& c = snap_->config;
-    const auto subs = host_.storage().active_subscriptions();
-    const std::string hash = token_hash(token);
-    std::string filter_text;
-    for (const auto& [h, sub] : subs)
-      if (h == hash) filter_text = sub.filter;
+    // The same index the feeds use, so the page and its feed link agree.
+    const auto sub = host_.subscription(token_hash(token));
+    const std::string filter_text = sub ? sub->filter : std::string();
     auto filter = filter_text.empty() ? Expected<FeedFilter>(Error{"no such link"}) : parse_feed_filter(c, filter_text);
     if (!filter || filter->kind != FeedFilter::Kind::person)
       return not_found(c, "Denne personlige lenken finnes ikke, eller den er trukket tilbake.");

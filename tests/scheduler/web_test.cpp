@@ -29,6 +29,11 @@ class Host final : public ApiHost {
   Storage& storage() override { return *store_; }
   const Clock& clock() override { return clock_; }
   std::shared_ptr<const Snapshot> snapshot() override { return snap_; }
+  std::optional<Subscription> subscription(const std::string& hash) override {
+    for (auto& [h, sub] : store_->active_subscriptions())
+      if (h == hash) return sub;
+    return std::nullopt;
+  }
   std::unique_lock<std::mutex> writer() override { return std::unique_lock(mu_); }
   void rebuild(const std::string&) override { snap_ = build_snapshot(files_, *store_, clock_, 1); }
 

@@ -163,6 +163,8 @@ async function the_person_page(t) {
   t.check(person.status === 200 && person.body?.name, `GET /api/v1/people/ingvild-stensli answers 200 with a name (got ${person.status})`);
   const name = person.body.name;
 
+  // The daemon sees a subscription another process made within a second (its index is polled).
+  await untilStatus(t, `/me/${token}`, 200);
   const page = await t.page(`/me/${token}`);
   await t.screenshot(page, 'person');
   const heading = (await page.locator('main h2').first().innerText()).trim();
@@ -226,7 +228,18 @@ async function the_person_page(t) {
 
   const revoke = t.cli('unsubscribe', token, '--db', t.db);
   t.check(revoke.status === 0, `arshjul unsubscribe TOKEN revokes the link (exit ${revoke.status}: ${revoke.stderr.trim()})`);
+  await untilStatus(t, `/me/${token}`, 404);
   await t.page(`/me/${token}`, { status: 404 });
+}
+
+// Polls `path` for up to 5 s until it answers `status`.
+async function untilStatus(t, path, status) {
+  for (const until = Date.now() + 5000; Date.now() < until;) {
+    const r = await fetch(t.base + path, { signal: AbortSignal.timeout(30000) });
+    await r.arrayBuffer();
+    if (r.status === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 // ==== THE TESTS, in order =======================================================================
