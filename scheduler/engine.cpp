@@ -256,7 +256,8 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
          " registration messages";
 }
 
-int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now) {
+int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
+                       std::unordered_set<std::string>& planned) {
   if (snap.config.hooks.empty()) return 0;
   const std::vector<TaskState> tasks = storage.tasks();
   const auto due = due_task_messages(snap.config, tasks, now);
@@ -264,6 +265,7 @@ int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now) {
   const auto live = by_uid(snap.expansion);
   std::vector<OutboxMessage> rows;
   for (const TaskMessage& m : due) {
+    if (!planned.insert(m.key).second) continue;
     auto it = live.find(m.occurrence_uid);
     for (auto& r : task_messages(snap.config, m, it == live.end() ? nullptr : it->second, now)) rows.push_back(std::move(r));
   }

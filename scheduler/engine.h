@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "scheduler/clock.h"
@@ -51,8 +52,10 @@ std::string plan_outbox(const Snapshot& snapshot, Storage& storage, SysSeconds n
 
 // Enqueues the task reminders and overdue notices due at `now` (computed
 // when due, so a task completed in time is never nagged about). Returns how
-// many were new.
-int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds now);
+// many were new. `planned` remembers the keys already enqueued, so a message
+// due for days is not rebuilt on every call.
+int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds now,
+                       std::unordered_set<std::string>& planned);
 
 // The URL of a person's own feed, creating its subscription on first use.
 // The token is derived from a secret kept in storage, so it is never stored

@@ -244,6 +244,7 @@ class Daemon final : public ApiHost {
   Config files;
   // Task reminders are computed when due: when the wheel's time moved on or storage changed.
   SysSeconds tasks_checked{};
+  std::unordered_set<std::string> tasks_planned;  // task message keys already in the outbox
   long long tasks_version = -1;
 
   void reload() {
@@ -276,6 +277,7 @@ class Daemon final : public ApiHost {
     set_snapshot(std::move(next));
     refresh_subscriptions(true);  // a registration may have created a hire's own feed
     tasks_checked = SysSeconds{};
+    tasks_planned.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
     if (!previous) return log("outbox: " + planned);
     log(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
         std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
@@ -289,7 +291,7 @@ class Daemon final : public ApiHost {
     if (v == tasks_version && now < tasks_checked + std::chrono::minutes{1} && now >= tasks_checked) return;
     tasks_version = v;
     tasks_checked = now;
-    const int n = plan_task_messages(*snapshot(), *store, now);
+    const int n = plan_task_messages(*snapshot(), *store, now, tasks_planned);
     if (n) log("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
   }
 
