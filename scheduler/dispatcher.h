@@ -13,8 +13,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "scheduler/clock.h"
-#include "scheduler/feeds.h"
-#include "scheduler/storage.h"
+#include "scheduler/engine.h"
+#include "storage/storage.h"
 
 namespace arshjul {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "scheduler/clock.h"
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 
 namespace arshjul {
 

@@ -6,65 +6,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "scheduler/json_views.h"
 #include "scheduler/tokens.h"
 #include "workflows/events.h"
 
 namespace arshjul {
 namespace json = boost::json;
-namespace {
-
-std::string iso(SysSeconds t) { return date::format("%FT%TZ", t); }
-
-}  // namespace
-
-std::string local_iso(SysSeconds t, const date::time_zone* zone) {
-  const LocalSeconds l = to_local(t, zone);
-  const auto offset = (l.time_since_epoch() - t.time_since_epoch()).count() / 60;
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset < 0 ? '-' : '+', static_cast<int>(std::abs(offset) / 60),
-                static_cast<int>(std::abs(offset) % 60));
-  return date::format("%FT%T", l) + buf;
-}
-
-json::object person_json(const Person& p) {
-  json::array roles;
-  for (Role r : p.roles) roles.emplace_back(role_name(r));
-  return {{"id", p.id}, {"name", p.name}, {"email", p.email}, {"unit", p.unit}, {"roles", std::move(roles)}};
-}
-
-namespace {
-
-}  // namespace
-
-json::object occurrence_json(const Config& c, const Occurrence& o, int sequence, bool cancelled) {
-  json::array agenda;
-  for (const auto& item : o.activity->agenda) agenda.emplace_back(item);
-  json::object j{{"uid", o.uid},
-                 {"sequence", sequence},
-                 {"status", cancelled ? "cancelled" : "scheduled"},
-                 {"title", occurrence_title(o)},
-                 {"wheel", {{"id", o.wheel->id}, {"name", o.wheel->name}}},
-                 {"activity", o.activity->id},
-                 {"kind", kind_name(o.activity->kind)},
-                 {"unit", o.unit ? json::value(json::object{{"id", o.unit->id}, {"name", o.unit->name}}) : nullptr},
-                 {"all_day", o.all_day},
-                 {"start", o.all_day ? json::value(format_date(o.first_day)) : json::value(local_iso(o.start, c.organisation.zone))},
-                 {"end", o.all_day ? json::value(format_date(o.last_day)) : json::value(local_iso(o.end, c.organisation.zone))},
-                 {"location", o.activity->location},
-                 {"agenda", std::move(agenda)},
-                 {"description", occurrence_description(o)}};
-  if (o.moved) j["moved_from"] = format_date(o.moved->from), j["move_reason"] = o.moved->reason.describe();
-  if (o.person) j["person"] = json::object{{"id", o.person->id}, {"name", o.person->name}};
-  if (o.extra) j["extra"] = true;
-  if (!o.change_reason.empty()) j["reason"] = o.change_reason;
-  return j;
-}
 
 namespace {
 
 json::object envelope(const Config& c, std::string_view type, SysSeconds when, json::object data) {
   data["organisation"] = json::object{{"id", c.organisation.id}, {"name", c.organisation.name}};
-  return {{"type", type}, {"version", kPayloadVersion}, {"timestamp", iso(when)}, {"data", std::move(data)}};
+  return {{"type", type}, {"version", kPayloadVersion}, {"timestamp", iso_utc(when)}, {"data", std::move(data)}};
 }
 
 // One row per hook that wants the event, all with the same body.
@@ -254,7 +207,7 @@ std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, 
   json::array tasks;
   for (const TaskState* t : m.tasks) {
     json::object task{{"id", t->id}, {"key", t->task.key}, {"activity", t->task.activity}, {"unit", t->task.unit},
-                      {"assignee", t->task.assignee}, {"due", iso(t->task.due)}};
+                      {"assignee", t->task.assignee}, {"due", iso_utc(t->task.due)}};
     if (!t->task.subject.empty()) {
       const Person* subject = c.find_person(t->task.subject);
       task["subject"] = subject ? json::value(person_json(*subject)) : json::value(json::object{{"id", t->task.subject}});

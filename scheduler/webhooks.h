@@ -6,10 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "calendars/expected.h"
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 #include "workflows/notifications.h"
 #include "workflows/registrations.h"
 #include "workflows/tasks.h"
@@ -57,12 +55,6 @@ std::vector<OutboxMessage> waiting_messages(const Config& config, const std::vec
 std::vector<OutboxMessage> task_messages(const Config& config, const TaskMessage& message,
                                          const Occurrence* occurrence, SysSeconds now);
 
-// The JSON of a person and of an occurrence, as payloads and the API show them.
-boost::json::object person_json(const Person& person);
-boost::json::object occurrence_json(const Config& config, const Occurrence& occurrence, int sequence, bool cancelled);
-
-// "2027-03-02T10:00:00+01:00": local time with its offset.
-std::string local_iso(SysSeconds t, const date::time_zone* zone);
 
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);

@@ -1,7 +1,7 @@
 #include <exception>
 #include <iostream>
 
-#include "scheduler/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   try {

@@ -1,4 +1,4 @@
-#include "scheduler/cli.h"
+#include "cli/cli.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -11,14 +11,15 @@
 #include <vector>
 
 #include "calendars/icalendar.h"
-#include "scheduler/api.h"
+#include "scheduler/engine.h"
+#include "scheduler/import.h"
 #include "scheduler/config_files.h"
-#include "scheduler/feeds.h"
-#include "scheduler/server.h"
+#include "server/feeds.h"
+#include "server/server.h"
 #include "scheduler/tokens.h"
-#include "scheduler/wheel_svg.h"
+#include "svg/wheel_svg.h"
 #include "workflows/audience.h"
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
 

@@ -53,17 +53,4 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request);
 // Requests whose body may be large: the roster import.
 bool api_allows_large_body(std::string_view target);
 
-// The outcome of an import, for the CLI and the API alike.
-struct ImportResult {
-  RosterChange change;
-  std::vector<ConfigError> errors;  // non-empty: nothing was stored
-  bool dry_run = false;
-};
-
-// Reads a CSV roster, checks every row against `config` (the organisation
-// and its current roster), and unless `dry_run` stores it (upsert; with
-// `replace`, people the file does not list are removed) in one transaction.
-ImportResult import_people(Storage& storage, const Config& config, std::string_view path, std::string_view csv,
-                           bool dry_run, bool replace, SysSeconds now);
-
 }  // namespace arshjul

@@ -1,4 +1,4 @@
-#include "scheduler/api.h"
+#include "server/api.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +10,8 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include "scheduler/import.h"
+#include "scheduler/json_views.h"
 #include "scheduler/tokens.h"
 #include "scheduler/webhooks.h"
 #include "workflows/audience.h"
@@ -193,10 +195,6 @@ std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out)
 
 // ---- views -----------------------------------------------------------------------------
 
-json::value date_or_null(const std::optional<LocalDays>& d) {
-  return d ? json::value(format_date(*d)) : json::value(nullptr);
-}
-
 json::object person_view(const Config& c, const Person& p) {
   json::object j = person_json(p);
   j["union"] = p.union_name;
@@ -210,8 +208,6 @@ json::object person_view(const Config& c, const Person& p) {
   j["leader"] = leader ? json::value(leader->id) : json::value(nullptr);
   return j;
 }
-
-std::string iso_utc(SysSeconds t) { return date::format("%FT%TZ", t); }
 
 const char* task_status(const TaskState& t, SysSeconds now) {
   if (t.completed) return "done";
@@ -968,43 +964,6 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request) {
   } catch (const std::exception& e) {
     return problem(500, "Internal error", std::string("the request could not be completed: ") + e.what());
   }
-}
-
-ImportResult import_people(Storage& storage, const Config& config, std::string_view path, std::string_view csv,
-                           bool dry_run, bool replace, SysSeconds now) {
-  ImportResult result;
-  result.dry_run = dry_run;
-  PeopleCsv parsed = parse_people_csv(path, csv, config);
-  if (!parsed.ok()) {
-    result.errors = std::move(parsed.errors);
-    return result;
-  }
-  std::vector<Person> after;
-  if (replace) {
-    after = parsed.people;
-  } else {
-    std::unordered_map<std::string_view, const Person*> incoming;
-    for (const Person& p : parsed.people) incoming.emplace(p.id, &p);
-    std::unordered_set<std::string_view> placed;
-    after.reserve(config.people.size() + parsed.people.size());
-    for (const Person& p : config.people) {
-      auto it = incoming.find(p.id);
-      after.push_back(it == incoming.end() ? p : *it->second);
-    }
-    std::unordered_set<std::string_view> before_ids;
-    for (const Person& p : config.people) before_ids.insert(p.id);
-    for (const Person& p : parsed.people)
-      if (!before_ids.count(p.id)) after.push_back(p);
-  }
-  result.change = diff_roster(config.people, after);
-  if (dry_run) return result;
-  std::unordered_set<std::string_view> touched(result.change.added.begin(), result.change.added.end());
-  touched.insert(result.change.changed.begin(), result.change.changed.end());
-  std::vector<Person> store;
-  for (const Person& p : parsed.people)
-    if (touched.count(p.id)) store.push_back(p);
-  storage.store_people(store, result.change.removed, now);
-  return result;
 }
 
 }  // namespace arshjul

@@ -1,4 +1,4 @@
-#include "scheduler/server.h"
+#include "server/server.h"
 
 #include <array>
 #include <filesystem>
@@ -24,10 +24,10 @@
 #include "scheduler/dispatcher.h"
 #include "scheduler/webhooks.h"
 #include "workflows/notifications.h"
-#include "scheduler/api.h"
-#include "scheduler/web.h"
-#include "scheduler/feeds.h"
-#include "scheduler/storage.h"
+#include "server/api.h"
+#include "server/web.h"
+#include "server/feeds.h"
+#include "storage/storage.h"
 #include "scheduler/tokens.h"
 
 namespace arshjul {

@@ -1,4 +1,4 @@
-#include "scheduler/wheel_svg.h"
+#include "svg/wheel_svg.h"
 
 #include <algorithm>
 #include <cctype>

@@ -9,7 +9,7 @@
 #include "calendars/icalendar.h"
 #include "scheduler/clock.h"
 #include "scheduler/engine.h"
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 #include "workflows/audience.h"
 
 namespace arshjul {

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "scheduler/cli.h"
-#include "scheduler/storage.h"
+#include "cli/cli.h"
+#include "storage/storage.h"
 #include "scheduler/tokens.h"
 
 using namespace arshjul;

@@ -1,4 +1,4 @@
-#include "scheduler/web.h"
+#include "server/web.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,7 +10,7 @@
 
 #include "scheduler/config_files.h"
 #include "scheduler/tokens.h"
-#include "scheduler/wheel_svg.h"
+#include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "workflows/events.h"
 

@@ -1,4 +1,4 @@
-#include "scheduler/feeds.h"
+#include "server/feeds.h"
 
 #include <algorithm>
 

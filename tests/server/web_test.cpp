@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "scheduler/tokens.h"
-#include "scheduler/web.h"
+#include "server/web.h"
 #include "tests/fixtures.h"
 
 using namespace arshjul;

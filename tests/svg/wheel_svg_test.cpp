@@ -6,9 +6,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "../fixtures.h"
-#include "scheduler/cli.h"
-#include "scheduler/wheel_svg.h"
+#include "tests/fixtures.h"
+#include "cli/cli.h"
+#include "svg/wheel_svg.h"
 #include "workflows/expansion.h"
 
 using namespace arshjul;

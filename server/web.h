@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "scheduler/api.h"
+#include "server/api.h"
 
 namespace arshjul {
 

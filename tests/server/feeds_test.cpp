@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "scheduler/config_files.h"
-#include "scheduler/feeds.h"
+#include "server/feeds.h"
 
 using namespace arshjul;
 using namespace date::literals;

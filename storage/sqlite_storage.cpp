@@ -1,4 +1,4 @@
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 
 #include <cstdint>
 #include <cstring>

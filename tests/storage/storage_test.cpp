@@ -7,7 +7,7 @@
 
 #include "scheduler/config_files.h"
 #include "tests/fixtures.h"
-#include "scheduler/storage.h"
+#include "storage/storage.h"
 
 using namespace arshjul;
 using namespace date::literals;

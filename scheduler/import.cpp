@@ -1,0 +1,45 @@
+#include "scheduler/import.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace arshjul {
+
+ImportResult import_people(Storage& storage, const Config& config, std::string_view path, std::string_view csv,
+                           bool dry_run, bool replace, SysSeconds now) {
+  ImportResult result;
+  result.dry_run = dry_run;
+  PeopleCsv parsed = parse_people_csv(path, csv, config);
+  if (!parsed.ok()) {
+    result.errors = std::move(parsed.errors);
+    return result;
+  }
+  std::vector<Person> after;
+  if (replace) {
+    after = parsed.people;
+  } else {
+    std::unordered_map<std::string_view, const Person*> incoming;
+    for (const Person& p : parsed.people) incoming.emplace(p.id, &p);
+    std::unordered_set<std::string_view> placed;
+    after.reserve(config.people.size() + parsed.people.size());
+    for (const Person& p : config.people) {
+      auto it = incoming.find(p.id);
+      after.push_back(it == incoming.end() ? p : *it->second);
+    }
+    std::unordered_set<std::string_view> before_ids;
+    for (const Person& p : config.people) before_ids.insert(p.id);
+    for (const Person& p : parsed.people)
+      if (!before_ids.count(p.id)) after.push_back(p);
+  }
+  result.change = diff_roster(config.people, after);
+  if (dry_run) return result;
+  std::unordered_set<std::string_view> touched(result.change.added.begin(), result.change.added.end());
+  touched.insert(result.change.changed.begin(), result.change.changed.end());
+  std::vector<Person> store;
+  for (const Person& p : parsed.people)
+    if (touched.count(p.id)) store.push_back(p);
+  storage.store_people(store, result.change.removed, now);
+  return result;
+}
+
+}  // namespace arshjul
