@@ -305,6 +305,18 @@ std::optional<int> number(const Query& q, const std::string& name, int fallback,
   return n;
 }
 
+// The roster's checks of a person, each at its JSON pointer ("roles[1]" → "/roles/1").
+std::vector<std::pair<std::string, std::string>> person_problems(const Config& c, const Person& p) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& pr : check_person(c, p)) {
+    std::string pointer = "/" + pr.field;
+    if (auto b = pointer.find('['); b != std::string::npos)
+      pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
+    out.emplace_back(std::move(pointer), pr.message);
+  }
+  return out;
+}
+
 class Api {
  public:
   Api(ApiHost& host, const ApiRequest& req) : host_(host), req_(req) {}
@@ -496,21 +508,26 @@ class Api {
       std::string ptr(item.at("pointer").as_string());
       reported.insert(ptr.substr(0, ptr.find('/', 1)));
     }
-    for (const auto& pr : check_person(config(), p)) {
-      std::string pointer = "/" + pr.field;
-      // "roles[1]" → "/roles/1"
-      if (auto b = pointer.find('['); b != std::string::npos)
-        pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
-      if (reported.count(pointer.substr(0, pointer.find('/', 1)))) continue;
-      problems.add(pointer, pr.message);
-    }
+    for (auto& [pointer, message] : person_problems(config(), p))
+      if (!reported.count(pointer.substr(0, pointer.find('/', 1)))) problems.add(pointer, message);
     if (!problems.empty()) return problems.response();
-    const bool existed = config().find_person(p.id) != nullptr;
-    {
-      auto lock = host_.writer();
-      host_.storage().store_people({p}, {}, now());
-      host_.rebuild("person " + p.id + (existed ? " updated" : " added"));
-    }
+    bool existed = false;
+    std::optional<ApiResponse> refused;
+    // The roster's checks run on the writer, against the organisation as it is there.
+    host_.write("person " + p.id + " stored", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      snap_ = current;
+      // Again on the writer: a reload may have changed the organisation meanwhile.
+      Problems roster;
+      for (auto& [pointer, message] : person_problems(config(), p)) roster.add(pointer, message);
+      if (!roster.empty()) {
+        refused = roster.response();
+        return false;
+      }
+      existed = config().find_person(p.id) != nullptr;
+      storage.store_people({p}, {}, now());
+      return true;
+    });
+    if (refused) return *refused;
     snap_ = host_.snapshot();
     const Person* stored = config().find_person(p.id);
     return json_response(existed ? 200 : 201, stored ? person_view(config(), *stored) : person_view(config(), p));
@@ -518,12 +535,17 @@ class Api {
 
   ApiResponse delete_person() {
     const std::string id = segments_[1];
-    if (!config().find_person(id)) return problem(404, "Not found", "no person \"" + id + "\"");
-    {
-      auto lock = host_.writer();
-      host_.storage().store_people({}, {id}, now());
-      host_.rebuild("person " + id + " removed");
-    }
+    std::optional<ApiResponse> refused;
+    host_.write("person " + id + " removed", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      snap_ = current;
+      if (!config().find_person(id)) {
+        refused = problem(404, "Not found", "no person \"" + id + "\"");
+        return false;
+      }
+      storage.store_people({}, {id}, now());
+      return true;
+    });
+    if (refused) return *refused;
     ApiResponse r;
     r.status = 204;
     r.content_type.clear();
@@ -539,10 +561,14 @@ class Api {
     if (req_.content_type.find("text/csv") == std::string::npos)
       return problem(415, "Unsupported media type", "expected Content-Type: text/csv, got \"" + req_.content_type + "\"");
     ImportResult result;
-    {
-      auto lock = host_.writer();
-      result = import_people(host_.storage(), host_.snapshot()->config, "request body", req_.body, *dry_run, *replace, now());
-      if (result.errors.empty() && !result.dry_run) host_.rebuild("people imported");
+    if (*dry_run) {
+      // Reads only: no need to wait for the writer.
+      result = import_people(host_.storage(), config(), "request body", req_.body, true, *replace, now());
+    } else {
+      host_.write("people imported", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+        result = import_people(storage, current->config, "request body", req_.body, false, *replace, now());
+        return result.errors.empty();
+      });
     }
     if (!result.errors.empty()) {
       json::array errors;
@@ -688,8 +714,9 @@ class Api {
     return true;
   }
 
-  ApiResponse move_or_cancel(Override::Kind kind) {
-    const std::string uid = segments_[1];
+  // Checks a move or cancel against snap_ and fills `ov`; the answer if it is refused.
+  // Only what is still ahead can be moved or cancelled.
+  std::optional<ApiResponse> check_changeable(Override::Kind kind, const std::string& uid) {
     const Occurrence* o = live(uid);
     if (!o) {
       auto it = snap_->stored.find(uid);
@@ -700,27 +727,47 @@ class Api {
     if (o->end <= now())
       return problem(409, "Conflict", "occurrence \"" + uid + "\" is over; only what is still ahead can be " +
                                           (kind == Override::Kind::move ? "moved" : "cancelled"));
-    json::value body;
-    if (auto e = parse_object(req_, body)) return *e;
+    return std::nullopt;
+  }
+
+  std::optional<ApiResponse> check_move_or_cancel(Override::Kind kind, const std::string& uid, const json::object& body,
+                                                  Override& ov) {
+    if (auto refused = check_changeable(kind, uid)) return refused;
+    const Occurrence* o = live(uid);
     Problems problems;
-    Override ov;
+    ov = Override{};
     ov.kind = kind;
     ov.uid = uid;
     ov.created = now();
     if (kind == Override::Kind::move) {
-      Reader r(body.as_object(), problems, {"start", "end", "first_day", "last_day", "reason"});
+      Reader r(body, problems, {"start", "end", "first_day", "last_day", "reason"});
       ov.reason = r.text("reason", true).value_or("");
-      read_time(r, problems, *o->activity, ov, o->end - o->start, body.as_object());
+      read_time(r, problems, *o->activity, ov, o->end - o->start, body);
     } else {
-      Reader r(body.as_object(), problems, {"reason"});
+      Reader r(body, problems, {"reason"});
       ov.reason = r.text("reason", true).value_or("");
     }
     if (!problems.empty()) return problems.response();
-    {
-      auto lock = host_.writer();
-      host_.storage().add_override(ov, nullptr);
-      host_.rebuild(std::string(override_kind_name(kind)) + " " + uid);
-    }
+    return std::nullopt;
+  }
+
+  ApiResponse move_or_cancel(Override::Kind kind) {
+    const std::string uid = segments_[1];
+    if (auto refused = check_changeable(kind, uid)) return *refused;  // before the body is even read
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Override ov;
+    if (auto refused = check_move_or_cancel(kind, uid, body.as_object(), ov)) return *refused;
+    std::optional<ApiResponse> refused;
+    host_.write(std::string(override_kind_name(kind)) + " " + uid,
+                [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+                  // Checked again where it is stored: a reload or another change may have come between.
+                  snap_ = current;
+                  if ((refused = check_move_or_cancel(kind, uid, body.as_object(), ov))) return false;
+                  storage.add_override(ov, nullptr);
+                  return true;
+                });
+    if (refused) return *refused;
     snap_ = host_.snapshot();
     if (const Occurrence* moved = live(uid)) return json_response(200, occurrence_view(*snap_, *moved));
     if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) {
@@ -731,12 +778,11 @@ class Api {
     return json_response(200, json::object{{"uid", uid}, {"status", "cancelled"}, {"reason", ov.reason}});
   }
 
-  ApiResponse add_extra() {
-    json::value body;
-    if (auto e = parse_object(req_, body)) return *e;
+  // Checks an extra occurrence against snap_ and fills `ov` and its `day`; the answer if it is refused.
+  std::optional<ApiResponse> check_extra(const json::object& body, Override& ov, LocalDays& day) {
     Problems problems;
-    Reader r(body.as_object(), problems, {"activity", "unit", "start", "end", "first_day", "last_day", "reason"});
-    Override ov;
+    Reader r(body, problems, {"activity", "unit", "start", "end", "first_day", "last_day", "reason"});
+    ov = Override{};
     ov.kind = Override::Kind::extra;
     ov.created = now();
     ov.activity = r.text("activity", true).value_or("");
@@ -759,19 +805,32 @@ class Api {
             ok = true;
         if (!ok) problems.add("/unit", "expected a unit the series \"" + ov.activity + "\" is held in, got \"" + ov.unit + "\"");
       }
-      read_time(r, problems, *activity, ov, std::nullopt, body.as_object());
+      read_time(r, problems, *activity, ov, std::nullopt, body);
     }
     if (!problems.empty()) return problems.response();
-    const LocalDays day = activity->kind == ActivityKind::meeting
-                              ? date::floor<date::days>(to_local(ov.start, config().organisation.zone))
-                              : ov.first_day;
+    day = activity->kind == ActivityKind::meeting ? date::floor<date::days>(to_local(ov.start, config().organisation.zone))
+                                                  : ov.first_day;
+    return std::nullopt;
+  }
+
+  ApiResponse add_extra() {
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Override ov;
+    LocalDays day{};
+    if (auto refused = check_extra(body.as_object(), ov, day)) return *refused;
     Override stored;
-    {
-      auto lock = host_.writer();
+    std::optional<ApiResponse> refused;
+    host_.write("extra " + ov.activity, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      // Checked again where it is stored, against the wheel the rebuild starts
+      // from, so an override that is stored is one the rebuild places.
+      snap_ = current;
+      if ((refused = check_extra(body.as_object(), ov, day))) return false;
       const std::string org = config().organisation.id;
-      stored = host_.storage().add_override(ov, [&](long long id) { return extra_uid(org, id, ov.activity, ov.unit, day); });
-      host_.rebuild("extra " + stored.uid);
-    }
+      stored = storage.add_override(ov, [&](long long id) { return extra_uid(org, id, ov.activity, ov.unit, day); });
+      return true;
+    });
+    if (refused) return *refused;
     snap_ = host_.snapshot();
     if (const Occurrence* o = live(stored.uid)) return json_response(201, occurrence_view(*snap_, *o));
     throw std::logic_error("an extra occurrence within the horizon is not in the rebuilt snapshot: " + stored.uid);
@@ -854,11 +913,13 @@ class Api {
       Reader r(body.as_object(), problems, {});
       if (!problems.empty()) return problems.response();
     }
-    {
-      auto lock = host_.writer();
-      if (!host_.storage().complete_task(id, token_->name.empty() ? "token " + std::to_string(token_->id) : token_->name, now()))
-        return problem(404, "Not found", "no task " + raw);
-    }
+    bool found = false;
+    const std::string by = token_->name.empty() ? "token " + std::to_string(token_->id) : token_->name;
+    host_.write("task " + raw + " completed", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      found = storage.complete_task(id, by, now());
+      return false;  // the tick plans (or stops planning) its reminders
+    });
+    if (!found) return problem(404, "Not found", "no task " + raw);
     for (const TaskState& s : host_.storage().tasks())
       if (s.id == id) return json_response(200, task_view(config(), s, now()));
     return problem(404, "Not found", "no task " + raw);
@@ -935,12 +996,12 @@ class Api {
     if (!m) return problem(404, "Not found", "no message " + raw);
     if (m->status != "dead" && m->status != "dropped")
       return problem(409, "Conflict", "message " + raw + " is " + m->status + "; only dead or dropped messages are retried");
-    {
-      auto lock = host_.writer();
-      if (!host_.storage().retry(id, now()))
-        return problem(409, "Conflict", "message " + raw + " is no longer dead or dropped");
+    switch (retry_message(host_, id)) {
+      case RetryOutcome::retried: return json_response(200, json::object{{"id", id}, {"status", "pending"}});
+      case RetryOutcome::not_found: return problem(404, "Not found", "no message " + raw);
+      case RetryOutcome::not_dead: break;
     }
-    return json_response(200, json::object{{"id", id}, {"status", "pending"}});
+    return problem(409, "Conflict", "message " + raw + " is no longer dead or dropped");
   }
 
   ApiHost& host_;
@@ -962,8 +1023,27 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request) {
   try {
     return Api(host, request).run();
   } catch (const std::exception& e) {
-    return problem(500, "Internal error", std::string("the request could not be completed: ") + e.what());
+    // The cause goes to the operator's log; the client gets an id to quote.
+    const std::string incident = log_incident(host, request.method + " " + request.target.substr(0, request.target.find('?')), e.what());
+    return problem(500, "Internal error", "the request could not be completed; the daemon's log has the cause under incident " + incident);
   }
+}
+
+RetryOutcome retry_message(ApiHost& host, long long id) {
+  RetryOutcome outcome = RetryOutcome::not_found;
+  host.write("outbox message " + std::to_string(id) + " retried", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+    const auto m = storage.outbox_message(id);
+    if (!m) return false;
+    outcome = storage.retry(id, host.clock().now()) ? RetryOutcome::retried : RetryOutcome::not_dead;
+    return false;
+  });
+  return outcome;
+}
+
+std::string log_incident(ApiHost& host, std::string_view where, std::string_view cause) {
+  const std::string id = new_token().substr(0, 10);
+  host.log("internal error (incident " + id + ") in " + std::string(where) + ": " + std::string(cause));
+  return id;
 }
 
 }  // namespace arshjul

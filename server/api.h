@@ -8,7 +8,8 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,22 +34,40 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// What the API needs of the daemon: its storage and clock, the current
-// snapshot, and the one writer's lock and rebuild after a change.
+// What the API and the pages need of the daemon: storage to read, its clock,
+// the current snapshot, and the one writer. Implementations are thread-safe.
 class ApiHost {
  public:
+  // A change to storage with the snapshot current on the writer; returns
+  // whether the wheel must be rebuilt.
+  using Change = std::function<bool(Storage&, const std::shared_ptr<const Snapshot>&)>;
+
   virtual ~ApiHost() = default;
-  virtual Storage& storage() = 0;
+  virtual Storage& storage() = 0;  // for reads; every write goes through write()
   virtual const Clock& clock() = 0;
   virtual std::shared_ptr<const Snapshot> snapshot() = 0;
   // An active feed subscription by its token's hash, as the feeds see it.
   virtual std::optional<Subscription> subscription(const std::string& token_hash) = 0;
-  virtual std::unique_lock<std::mutex> writer() = 0;
-  // Rebuilds the snapshot from storage (the caller holds the writer lock).
-  virtual void rebuild(const std::string& why) = 0;
+  // Runs `change` on the daemon's one writer, rebuilds the wheel if asked,
+  // and returns once the rebuilt snapshot is current. Rethrows what the
+  // change or the rebuild threw.
+  virtual void write(const std::string& why, const Change& change) = 0;
+  // For what the operator must see and the client must not (internal errors).
+  virtual void log(const std::string& line) = 0;
 };
 
+// Handles one request under /api/v1. Never throws: an internal error is
+// logged through the host with an incident id and answered 500 with that id.
 ApiResponse handle_api(ApiHost& host, const ApiRequest& request);
+
+// A dead or dropped outbox message back to pending, through the one writer;
+// the API's retry and the HR page's replay button both come here.
+enum class RetryOutcome { retried, not_found, not_dead };
+RetryOutcome retry_message(ApiHost& host, long long id);
+
+// "Intern feil (hendelse 3f2a…)": logs the cause through the host with a
+// fresh incident id and returns the id, for a 500 that tells nothing more.
+std::string log_incident(ApiHost& host, std::string_view where, std::string_view cause);
 
 // Requests whose body may be large: the roster import.
 bool api_allows_large_body(std::string_view target);

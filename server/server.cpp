@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -28,7 +29,9 @@
 #include "server/web.h"
 #include "server/feeds.h"
 #include "storage/storage.h"
+#include "scheduler/runner.h"
 #include "scheduler/tokens.h"
+#include "threads/mutex.h"
 
 namespace arshjul {
 namespace {
@@ -48,7 +51,6 @@ constexpr std::array<unsigned, 18> kStatuses{200, 201, 204, 303, 304, 400, 401, 
 struct Metrics {
   std::array<std::atomic<unsigned long long>, kRouteNames.size() * kStatuses.size()> requests{};
   std::atomic<unsigned long long> render_count{0}, render_micros{0};
-  std::atomic<unsigned long long> reloads_ok{0}, reloads_failed{0};
   std::atomic<long long> feeds_cached{0};
 
   void count(Route r, unsigned status) {
@@ -71,11 +73,7 @@ struct Metrics {
          "arshjul_feed_render_seconds_count " << render_count.load() << "\n"
          "# HELP arshjul_feeds_cached Rendered feeds held in memory.\n"
          "# TYPE arshjul_feeds_cached gauge\n"
-         "arshjul_feeds_cached " << feeds_cached.load() << "\n"
-         "# HELP arshjul_config_reloads_total Config reloads by result.\n"
-         "# TYPE arshjul_config_reloads_total counter\n"
-         "arshjul_config_reloads_total{result=\"ok\"} " << reloads_ok.load() << "\n"
-         "arshjul_config_reloads_total{result=\"failed\"} " << reloads_failed.load() << "\n";
+         "arshjul_feeds_cached " << feeds_cached.load() << "\n";
     return o.str();
   }
 };
@@ -112,7 +110,7 @@ std::optional<SysSeconds> parse_http_date(std::string_view s) {
   return SysSeconds{date::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{mi} + Seconds{sec};
 }
 
-// ---- the wheel's messages --------------------------------------------------------
+// ---- the daemon's shared state ---------------------------------------------------
 
 // The config, with the command line's quick-start hook added.
 Expected<Config> load_with_hooks(const ServerOptions& o) {
@@ -126,43 +124,46 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
   return c;
 }
 
-// How far ahead messages are planned into the outbox, and how early the
-// next window is planned (the 1 s tick checks).
-constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
-constexpr Seconds kReplanBefore = std::chrono::hours{24 * 16};
-
-// ---- the daemon's shared state ---------------------------------------------------
-
 struct CachedFeed {
   long long generation = 0;
   long long day = 0;  // cancelled occurrences age out by the day
   std::shared_ptr<const RenderedFeed> feed;
 };
 
+// What the sessions share: the options, the wheel's runner (which owns the
+// wheel's state), the feed cache, the log and the open sessions. Requests
+// for the API and the pages run on `workers`, never on an io thread; their
+// writes wait for the runner, so a rebuild never holds up a feed.
 class Daemon final : public ApiHost {
  public:
-  Daemon(const ServerOptions& o, const Clock& c, std::ostream& log_to, std::unique_ptr<Storage> s)
-      : options(o), wheel_clock(c), store(std::move(s)), log_(log_to) {}
+  Daemon(const ServerOptions& o, WheelRunner& r, std::ostream& log_to, boost::asio::io_context& i,
+         boost::asio::thread_pool& w)
+      : options(o), runner(r), io(i), workers(w), log_(log_to) {}
 
-  std::unique_lock<std::mutex> writer() override { return std::unique_lock(writer_mu_); }
-  Storage& storage() override { return *store; }
-  const Clock& clock() override { return wheel_clock; }
-
-  const ServerOptions& options;
-  const Clock& wheel_clock;
-  std::unique_ptr<Storage> store;
-  Metrics metrics;
-  std::atomic<bool> stopping{false};
-
-  // Lifecycle messages go out at once; access-log lines are buffered and
-  // flushed every second (flush_log), so logging costs no syscall a request.
-  void log(const std::string& line) {
-    std::lock_guard lock(log_mu_);
+  Storage& storage() override { return runner.storage(); }
+  const Clock& clock() override { return runner.clock(); }
+  std::shared_ptr<const Snapshot> snapshot() override { return runner.snapshot(); }
+  std::optional<Subscription> subscription(const std::string& hash) override { return runner.subscription(hash); }
+  void write(const std::string& why, const Change& change) override { runner.write(why, change); }
+  void log(const std::string& line) override EXCLUDES(log_mu_) {
+    MutexLock lock(&log_mu_);
     log_ << log_buffer_ << line << "\n" << std::flush;
     log_buffer_.clear();
   }
-  void log_request(const std::string& line) {
-    std::lock_guard lock(log_mu_);
+
+  const ServerOptions& options;
+  WheelRunner& runner;
+  boost::asio::io_context& io;        // the io threads: sessions and their I/O
+  boost::asio::thread_pool& workers;  // API and page requests
+  Metrics metrics;
+  std::atomic<bool> stopping{false};
+  std::atomic<Dispatcher*> dispatcher{nullptr};
+  WebSessions sessions;
+
+  // Access-log lines are buffered and flushed every second (flush_log), so
+  // logging costs no syscall a request; lifecycle lines (log) go out at once.
+  void log_request(const std::string& line) EXCLUDES(log_mu_) {
+    MutexLock lock(&log_mu_);
     log_buffer_ += line;
     log_buffer_ += '\n';
     if (log_buffer_.size() > 64 * 1024) {
@@ -170,58 +171,27 @@ class Daemon final : public ApiHost {
       log_buffer_.clear();
     }
   }
-  void flush_log() {
-    std::lock_guard lock(log_mu_);
+  void flush_log() EXCLUDES(log_mu_) {
+    MutexLock lock(&log_mu_);
     if (log_buffer_.empty()) return;
     log_ << log_buffer_ << std::flush;
     log_buffer_.clear();
   }
 
-  // Subscriptions live in memory, indexed by token hash; another process
-  // (arshjul subscribe/unsubscribe) changes them in the database, which a
-  // once-a-second poll of SQLite's data_version notices.
-  // True when another process changed the database since the last call (not
-  // counting the first). `force` re-reads after our own writes, which
-  // data_version does not count.
-  bool refresh_subscriptions(bool force = false) {
-    const long long v = store->data_version();
-    if (v == subs_version_ && !force) return false;
-    const bool first = subs_version_ == -1 || v == subs_version_;
-    std::unordered_map<std::string, Subscription> fresh;
-    for (auto& [hash, sub] : store->active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
-    std::unique_lock lock(subs_mu_);
-    subs_ = std::move(fresh);
-    subs_version_ = v;
-    return !first;
-  }
-  std::optional<Subscription> subscription(const std::string& hash) override {
-    std::shared_lock lock(subs_mu_);
-    auto it = subs_.find(hash);
-    if (it == subs_.end()) return std::nullopt;
-    return it->second;
-  }
-
-  std::shared_ptr<const Snapshot> snapshot() override {
-    std::lock_guard lock(snap_mu_);
-    return snapshot_;
-  }
-
-  void set_snapshot(std::shared_ptr<const Snapshot> s) {
-    {
-      std::lock_guard lock(snap_mu_);
-      snapshot_ = std::move(s);
-    }
-    std::lock_guard lock(cache_mu_);
+  // A new snapshot (on the runner's thread): rendered feeds are stale.
+  void snapshot_changed() EXCLUDES(cache_mu_) {
+    WriterLock lock(&cache_mu_);
     cache_.clear();
     metrics.feeds_cached = 0;
   }
 
   // Rendered once per snapshot, subscription and day; revalidations render nothing.
-  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter) {
-    const SysSeconds now = wheel_clock.now();
+  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter)
+      EXCLUDES(cache_mu_) {
+    const SysSeconds now = clock().now();
     const long long day = date::floor<date::days>(now).time_since_epoch().count();
     {
-      std::shared_lock lock(cache_mu_);
+      ReaderLock lock(&cache_mu_);
       auto it = cache_.find(key);
       if (it != cache_.end() && it->second.generation == snap.generation && it->second.day == day)
         return it->second.feed;
@@ -231,107 +201,40 @@ class Daemon final : public ApiHost {
     metrics.render_micros += static_cast<unsigned long long>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
     metrics.render_count++;
-    std::lock_guard lock(cache_mu_);
+    WriterLock lock(&cache_mu_);
     cache_[key] = CachedFeed{snap.generation, day, rendered};
     metrics.feeds_cached = static_cast<long long>(cache_.size());
     return rendered;
   }
 
-  Dispatcher* dispatcher = nullptr;
-  SysSeconds planned_until{};  // the outbox holds every message due by then
-
-  // The config as the files last gave it; every rebuild starts from it.
-  Config files;
-  // Task reminders are computed when due: when the wheel's time moved on or storage changed.
-  SysSeconds tasks_checked{};
-  std::unordered_set<std::string> tasks_planned;  // task message keys already in the outbox
-  long long tasks_version = -1;
-
-  void reload() {
-    auto config = load_with_hooks(options);
-    if (!config) {
-      metrics.reloads_failed++;
-      log("reload: " + options.config_dir + " has errors; still serving the previous config:\n" + config.error());
-      return;
-    }
-    auto lock = writer();
-    Config previous = std::exchange(files, std::move(config).value());
-    try {
-      rebuild("reload");
-      metrics.reloads_ok++;
-    } catch (const std::exception& e) {
-      files = std::move(previous);
-      metrics.reloads_failed++;
-      log(std::string("reload: storage failed, still serving the previous config: ") + e.what());
-    }
-  }
-
-  // From the files and storage to a new snapshot, its messages planned. The caller holds writer().
-  void rebuild(const std::string& why) override {
-    const auto previous = snapshot();
-    auto next = build_snapshot(files, *store, wheel_clock, previous ? previous->generation + 1 : 1);
-    const SyncStats s = next->sync;
-    planned_until = wheel_clock.now() + kPlanAhead;
-    const std::string planned = plan_outbox(*next, *store, wheel_clock.now(), planned_until);
-    if (dispatcher) dispatcher->set_snapshot(next);
-    set_snapshot(std::move(next));
-    refresh_subscriptions(true);  // a registration may have created a hire's own feed
-    tasks_checked = SysSeconds{};
-    tasks_planned.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
-    if (!previous) return log("outbox: " + planned);
-    log(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
-        std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
-        std::to_string(s.unchanged) + " unchanged; outbox: " + planned);
-  }
-
-  // Task reminders and overdue notices, once a wheel minute or after a change.
-  void check_tasks() {
-    const SysSeconds now = wheel_clock.now();
-    const long long v = store->data_version();
-    if (v == tasks_version && now < tasks_checked + std::chrono::minutes{1} && now >= tasks_checked) return;
-    tasks_version = v;
-    tasks_checked = now;
-    const int n = plan_task_messages(*snapshot(), *store, now, tasks_planned);
-    if (n) log("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
-  }
-
   // Sessions register so shutdown can close the idle ones.
-  void add_session(const std::shared_ptr<void>& s, std::function<void()> close_if_idle) {
-    std::lock_guard lock(sessions_mu_);
-    sessions_[s.get()] = std::move(close_if_idle);
+  void add_session(const std::shared_ptr<void>& s, std::function<void()> close_if_idle) EXCLUDES(sessions_mu_) {
+    MutexLock lock(&sessions_mu_);
+    open_sessions_[s.get()] = std::move(close_if_idle);
   }
-  void remove_session(void* s) {
-    std::lock_guard lock(sessions_mu_);
-    sessions_.erase(s);
+  void remove_session(void* s) EXCLUDES(sessions_mu_) {
+    MutexLock lock(&sessions_mu_);
+    open_sessions_.erase(s);
   }
-  void close_idle_sessions() {
+  void close_idle_sessions() EXCLUDES(sessions_mu_) {
     // Called outside the lock: a callback may drop the last reference to its
     // session, whose destructor takes the lock again (remove_session).
     std::vector<std::function<void()>> closers;
     {
-      std::lock_guard lock(sessions_mu_);
-      for (auto& [p, close] : sessions_) closers.push_back(close);
+      MutexLock lock(&sessions_mu_);
+      for (auto& [p, close] : open_sessions_) closers.push_back(close);
     }
     for (auto& close : closers) close();
   }
 
  private:
   std::ostream& log_;
-  std::mutex log_mu_;
-  std::string log_buffer_;
-  std::shared_mutex subs_mu_;
-  std::unordered_map<std::string, Subscription> subs_;
-  long long subs_version_ = -1;
-  std::mutex snap_mu_;
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::shared_mutex cache_mu_;
-  std::unordered_map<std::string, CachedFeed> cache_;
-  std::mutex sessions_mu_;
-  std::unordered_map<void*, std::function<void()>> sessions_;
-  std::mutex writer_mu_;
-
- public:
-  WebSessions sessions;
+  Mutex log_mu_;
+  std::string log_buffer_ GUARDED_BY(log_mu_);
+  SharedMutex cache_mu_;
+  std::unordered_map<std::string, CachedFeed> cache_ GUARDED_BY(cache_mu_);
+  Mutex sessions_mu_;
+  std::unordered_map<void*, std::function<void()>> open_sessions_ GUARDED_BY(sessions_mu_);
 };
 
 // ---- one connection ----------------------------------------------------------------
@@ -403,7 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
     send_text(r, status, std::move(text));
   }
 
-  void handle(const http::request<http::string_body>& req) {
+  void handle(http::request<http::string_body>& req) {
     method_ = std::string(req.method_string());
     const std::string_view target = req.target();
     target_ = std::string(target.substr(0, 200));
@@ -428,7 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
     switch (route) {
       case Route::healthz: return send_text(route, http::status::ok, "ok\n");
       case Route::metrics: {
-        auto res = text_response(http::status::ok, d_.metrics.text() + (d_.dispatcher ? d_.dispatcher->metrics_text() : ""));
+        auto res = text_response(http::status::ok, d_.metrics.text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : ""));
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         return send(route, std::move(res));
       }
@@ -437,25 +340,44 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void serve_api(const http::request<http::string_body>& req) {
+  // The API and the pages may read storage, parse a large CSV or wait for a
+  // rebuild: they run on the daemon's workers, and the answer comes back to
+  // this session's strand. The work guard keeps the io threads running until then.
+  template <class Work>
+  void off_io(Route route, Work work) {
+    asio::post(d_.workers, [self = shared_from_this(), route, work = std::move(work),
+                            guard = asio::make_work_guard(d_.io)]() mutable {
+      auto res = std::make_shared<http::response<http::string_body>>(work());
+      asio::post(self->stream_.get_executor(), [self, route, res] { self->send(route, std::move(*res)); });
+    });
+  }
+
+  template <class Answer>
+  static http::response<http::string_body> to_http(Answer&& r) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    return res;
+  }
+
+  void serve_api(http::request<http::string_body>& req) {
     ApiRequest ar;
     ar.method = std::string(req.method_string());
     ar.target = std::string(req.target());
     ar.authorization = std::string(req[http::field::authorization]);
     ar.content_type = std::string(req[http::field::content_type]);
-    ar.body = req.body();
+    ar.body = std::move(req.body());
     head_ = req.method() == http::verb::head;
-    ApiResponse r = handle_api(d_, ar);
-    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res.set(name, value);
-    res.set(http::field::cache_control, "no-store");
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    send(Route::api, std::move(res));
+    off_io(Route::api, [&d = d_, ar = std::move(ar)] {
+      auto res = to_http(handle_api(d, ar));
+      res.set(http::field::cache_control, "no-store");
+      return res;
+    });
   }
 
-  void serve_page(const http::request<http::string_body>& req) {
+  void serve_page(http::request<http::string_body>& req) {
     WebRequest wr;
     wr.method = std::string(req.method_string());
     wr.target = std::string(req.target());
@@ -463,15 +385,11 @@ class Session : public std::enable_shared_from_this<Session> {
     wr.origin = std::string(req[http::field::origin]);
     wr.host = std::string(req[http::field::host]);
     wr.content_type = std::string(req[http::field::content_type]);
-    wr.body = req.body();
+    wr.body = std::move(req.body());
     head_ = req.method() == http::verb::head;
-    WebResponse r = handle_web(d_, d_.sessions, d_.options.config_dir, wr);
-    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res.set(name, value);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    send(Route::page, std::move(res));
+    off_io(Route::page, [&d = d_, wr = std::move(wr)] {
+      return to_http(handle_web(d, d.sessions, d.options.config_dir, wr));
+    });
   }
 
   void serve_feed(const http::request<http::string_body>& req, std::string_view name) {
@@ -527,7 +445,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned status = res.result_int();
     d_.metrics.count(route, status);
     res.set(http::field::server, "arshjul");
-    res.set(http::field::date, date_header(d_.wheel_clock.now()));
+    res.set(http::field::date, date_header(d_.clock().now()));
     res.keep_alive(keep_alive_ && !d_.stopping);
     const auto length = res.has_content_length() ? res[http::field::content_length] : beast::string_view("0");
     log_line_ = peer_ + " \"" + method_ + " " + target_ + "\" " + std::to_string(status) + " " + std::string(length);
@@ -550,7 +468,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(bool close_after, beast::error_code ec) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    d_.log_request(date_header(d_.wheel_clock.now()) + " " + log_line_ + " " + std::to_string(us) + "us");
+    d_.log_request(date_header(d_.clock().now()) + " " + log_line_ + " " + std::to_string(us) + "us");
     response_.reset();
     serializer_.reset();
     feed_.reset();
@@ -643,62 +561,66 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     return 1;
   }
   const unsigned short port = acceptor.local_endpoint().port();
-  Daemon d(o, clock, log, std::move(storage).value());
-  d.files = std::move(config).value();
-  {
-    auto lock = d.writer();
-    // Feed URLs in messages: as configured, else where we listen (the bound port, for :0).
-    d.store->set_setting("public_url", o.public_url.empty() ? "http://" + (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(port) : o.public_url);
-    d.rebuild("start");
-  }
-  d.refresh_subscriptions();
+  std::unique_ptr<Storage> store = std::move(storage).value();
   SystemClock wall;
-  Dispatcher dispatcher(ioc, *d.store, clock, wall, [&d](const std::string& line) { d.log(line); });
+
+  // The wheel's one owner: its own thread builds, rebuilds, reloads and ticks.
+  // It logs only from start() on, when the Daemon below exists.
+  Daemon* daemon = nullptr;
+  auto log_line = [&daemon](const std::string& line) { daemon->log(line); };
+  WheelRunner runner(*store, clock, [&o]() -> Expected<Config> {
+    auto c = load_with_hooks(o);
+    if (!c) return Error{o.config_dir + ":\n" + c.error()};
+    return c;
+  }, log_line);
+  // Feed URLs in messages: as configured, else where we listen (the bound port, for :0).
+  try {
+    store->set_setting("public_url", o.public_url.empty() ? "http://" + (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(port) : o.public_url);
+  } catch (const std::exception& e) {
+    log << o.db_path << ": cannot write to the database: " << e.what() << "\n";
+    return 1;
+  }
+
+  asio::thread_pool workers(static_cast<std::size_t>(std::max(2, o.threads)));
+  Daemon d(o, runner, log, ioc, workers);
+  daemon = &d;
+  // Deliveries get an io_context and thread of their own: their storage
+  // writes may wait for a rebuild's transaction, and feeds must not.
+  asio::io_context delivery_io{1};
+  auto delivery_work = asio::make_work_guard(delivery_io);
+  Dispatcher dispatcher(delivery_io, *store, clock, wall, [&d](const std::string& line) { d.log(line); });
   d.dispatcher = &dispatcher;
-  dispatcher.set_snapshot(d.snapshot());
+  runner.on_snapshot([&d, &dispatcher](const std::shared_ptr<const Snapshot>& snap) {
+    dispatcher.set_snapshot(snap);
+    d.snapshot_changed();
+  });
+  auto started = runner.start(std::move(config).value());
+  if (!started) {
+    log << started.error() << "\n";
+    return 1;
+  }
   dispatcher.start();
+  std::thread delivery_thread([&delivery_io] { delivery_io.run(); });
   auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
   listener->accept();
 
-  // Signals and the tick share a strand: reloads and planning never overlap.
-  auto control = asio::make_strand(ioc);
-  asio::steady_timer tick(control);
-  std::function<void(beast::error_code)> on_tick = [&](beast::error_code tec) {
-    if (tec || d.stopping) return;
-    try {
-      // Another process (arshjul import, subscribe) changed the database: the
-      // roster or overrides may be new, so the wheel is rebuilt.
-      const bool changed_elsewhere = d.refresh_subscriptions();
-      // A simulated clock can run into the next year: move the horizon along.
-      const auto snap = d.snapshot();
-      const LocalDays today = date::floor<date::days>(to_local(clock.now(), snap->config.organisation.zone));
-      if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
-        d.reload();
-      } else if (changed_elsewhere) {
-        auto lock = d.writer();
-        d.rebuild("database changed");
-      } else if (clock.now() + kReplanBefore > d.planned_until) {
-        auto lock = d.writer();
-        d.planned_until = clock.now() + kPlanAhead;
-        plan_outbox(*snap, *d.store, clock.now(), d.planned_until);
-      }
-      d.check_tasks();
-    } catch (const std::exception& e) {
-      d.log(std::string("subscriptions: cannot read the database: ") + e.what());
-    }
+  // The access log is flushed once a second.
+  asio::steady_timer flush_timer(ioc);
+  std::function<void(beast::error_code)> on_flush = [&](beast::error_code fec) {
+    if (fec || d.stopping) return;
     d.flush_log();
-    tick.expires_after(std::chrono::seconds{1});
-    tick.async_wait(on_tick);
+    flush_timer.expires_after(std::chrono::seconds{1});
+    flush_timer.async_wait(on_flush);
   };
-  tick.expires_after(std::chrono::seconds{1});
-  tick.async_wait(on_tick);
+  flush_timer.expires_after(std::chrono::seconds{1});
+  flush_timer.async_wait(on_flush);
 
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
     if (sec) return;
     if (sig == SIGHUP) {
       d.log("SIGHUP: reloading " + o.config_dir);
-      d.reload();
+      runner.reload();
       signals.async_wait(on_signal);
       return;
     }
@@ -707,7 +629,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     listener->stop();
     d.close_idle_sessions();
     dispatcher.stop();
-    tick.cancel();
+    flush_timer.cancel();
     signals.cancel();
   };
   signals.async_wait(on_signal);
@@ -721,6 +643,11 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   for (int i = 1; i < o.threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  // Every session is done, so no request waits on the runner any more.
+  workers.join();
+  runner.stop();
+  delivery_work.reset();
+  delivery_thread.join();  // deliveries in flight finish
   d.flush_log();
   d.log("stopped");
   return 0;

@@ -572,7 +572,7 @@ class Web {
     auto [p, ec] = std::from_chars(rest.data(), rest.data() + (slash == std::string::npos ? rest.size() : slash), id);
     if (ec != std::errc() || slash == std::string::npos || rest.substr(slash) != "/retry")
       return not_found(snap_->config, "Ingen slik melding.");
-    if (!host_.storage().retry(id, now()))
+    if (retry_message(host_, id) != RetryOutcome::retried)
       return html(409, frame(snap_->config, "Ikke sendt", "<p>Meldingen er ikke en død melding (lenger).</p>", true));
     return redirect("/hr?replayed=" + std::to_string(id));
   }
@@ -618,10 +618,11 @@ WebResponse handle_web(ApiHost& host, WebSessions& sessions, const std::string& 
   try {
     return Web(host, sessions, config_dir, request).run();
   } catch (const std::exception& e) {
+    const std::string incident = log_incident(host, request.method + " " + request.target.substr(0, request.target.find('?')), e.what());
     WebResponse r;
     r.status = 500;
     r.content_type = "text/plain; charset=utf-8";
-    r.body = std::string("Intern feil: ") + e.what() + "\n";
+    r.body = "Intern feil. Oppgi hendelse " + incident + " til den som drifter arshjul.\n";
     return r;
   }
 }

@@ -7,45 +7,14 @@
 #include "scheduler/tokens.h"
 #include "server/web.h"
 #include "tests/fixtures.h"
+#include "tests/server/fake_host.h"
 
 using namespace arshjul;
 using namespace date::literals;
 
 namespace {
 
-// A daemon's worth of state without the sockets: storage, a clock and a snapshot.
-class Host final : public ApiHost {
- public:
-  Host() {
-    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
-    store_ = std::move(open_sqlite_storage(path_)).value();
-    files_ = test::mini();
-    rebuild("test");
-  }
-  ~Host() override {
-    store_.reset();
-    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
-  }
-  Storage& storage() override { return *store_; }
-  const Clock& clock() override { return clock_; }
-  std::shared_ptr<const Snapshot> snapshot() override { return snap_; }
-  std::optional<Subscription> subscription(const std::string& hash) override {
-    for (auto& [h, sub] : store_->active_subscriptions())
-      if (h == hash) return sub;
-    return std::nullopt;
-  }
-  std::unique_lock<std::mutex> writer() override { return std::unique_lock(mu_); }
-  void rebuild(const std::string&) override { snap_ = build_snapshot(files_, *store_, clock_, 1); }
-
- private:
-  std::string path_ =
-      (std::filesystem::temp_directory_path() / ("arshjul-web-test-" + std::to_string(::getpid()) + ".db")).string();
-  std::unique_ptr<Storage> store_;
-  ManualClock clock_{SysSeconds{date::sys_days{2027_y / 3 / 1}}};
-  Config files_;
-  std::shared_ptr<const Snapshot> snap_;
-  std::mutex mu_;
-};
+using Host = test::FakeHost;
 
 WebResponse get(Host& h, WebSessions& s, const std::string& target, const std::string& cookie = "") {
   WebRequest r;

@@ -1,0 +1,229 @@
+#include "scheduler/runner.h"
+
+#include <future>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+namespace arshjul {
+
+WheelRunner::WheelRunner(Storage& storage, const Clock& clock, LoadFiles load_files, Log log)
+    : storage_(storage),
+      clock_(clock),
+      load_files_(std::move(load_files)),
+      log_(std::move(log)),
+      keep_running_(boost::asio::make_work_guard(io_)),
+      tick_timer_(io_) {}
+
+WheelRunner::~WheelRunner() { stop(); }
+
+void WheelRunner::on_snapshot(SnapshotListener listener) { listeners_.push_back(std::move(listener)); }
+
+Expected<std::shared_ptr<const Snapshot>> WheelRunner::start(Config files) {
+  {
+    MutexLock lock(&owner_mu_);
+    files_ = std::move(files);
+    try {
+      rebuild("start");
+    } catch (const std::exception& e) {
+      return Error{std::string("cannot build the wheel in the database: ") + e.what()};
+    }
+  }
+  thread_ = std::thread([this] { io_.run(); });
+  boost::asio::post(io_, [this] { schedule_tick(); });
+  return snapshot();
+}
+
+void WheelRunner::stop() {
+  {
+    MutexLock lock(&accepting_mu_);
+    if (!accepting_) return;
+    accepting_ = false;
+  }
+  stopping_ = true;
+  // The timer belongs to the runner's thread: cancel it there.
+  boost::asio::post(io_, [this] { tick_timer_.cancel(); });
+  keep_running_.reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const Snapshot> WheelRunner::snapshot() const {
+  MutexLock lock(&snapshot_mu_);
+  return snapshot_;
+}
+
+std::optional<Subscription> WheelRunner::subscription(const std::string& token_hash) const {
+  ReaderLock lock(&subscriptions_mu_);
+  auto it = subscriptions_.find(token_hash);
+  if (it == subscriptions_.end()) return std::nullopt;
+  return it->second;
+}
+
+void WheelRunner::write(const std::string& why, const Change& change) {
+  if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id())
+    throw std::logic_error("WheelRunner::write called on the runner's own thread");
+  std::promise<void> done;
+  auto finished = done.get_future();
+  {
+    // Posted while the runner still accepts work, so the runner's thread
+    // runs it before stop() lets that thread end.
+    MutexLock lock(&accepting_mu_);
+    if (!accepting_) throw std::runtime_error("the daemon is stopping");
+    boost::asio::post(io_, [&] {
+      try {
+        MutexLock owner(&owner_mu_);
+        const auto current = snapshot();
+        if (change(storage_, current)) rebuild(why);
+        done.set_value();
+      } catch (...) {
+        done.set_exception(std::current_exception());
+      }
+    });
+  }
+  finished.get();
+}
+
+void WheelRunner::reload() {
+  MutexLock lock(&accepting_mu_);
+  if (!accepting_) return;
+  boost::asio::post(io_, [this] {
+    MutexLock owner(&owner_mu_);
+    reload_now();
+  });
+}
+
+void WheelRunner::reload_now() {
+  auto config = load_files_();
+  if (!config) {
+    reloads_failed_++;
+    log_("reload: the config has errors; still serving the previous config:\n" + config.error());
+    return;
+  }
+  Config previous = std::exchange(files_, std::move(config).value());
+  try {
+    rebuild("reload");
+    reloads_ok_++;
+  } catch (const std::exception& e) {
+    files_ = std::move(previous);
+    reloads_failed_++;
+    log_(std::string("reload: storage failed, still serving the previous config: ") + e.what());
+  }
+}
+
+void WheelRunner::rebuild(const std::string& why) {
+  const auto previous = snapshot();
+  auto next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1);
+  const SyncStats s = next->sync;
+  const SysSeconds now = clock_.now();
+  const std::string planned = plan_outbox(*next, storage_, now, now + kPlanAhead);
+  planned_until_ = now + kPlanAhead;
+  // A registration may have created a hire's own feed: index it before the
+  // snapshot that mentions it is published.
+  refresh_subscriptions(true);
+  tasks_checked_ = SysSeconds{};
+  tasks_planned_.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
+  publish(std::move(next));
+  if (!previous) return log_("outbox: " + planned);
+  log_(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
+       std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
+       std::to_string(s.unchanged) + " unchanged; outbox: " + planned);
+}
+
+void WheelRunner::publish(std::shared_ptr<const Snapshot> next) {
+  {
+    MutexLock lock(&snapshot_mu_);
+    snapshot_ = next;
+  }
+  for (const auto& listener : listeners_) listener(next);
+}
+
+bool WheelRunner::refresh_subscriptions(bool force) {
+  const long long v = storage_.data_version();
+  if (v == data_version_ && !force) return false;
+  const bool first = data_version_ == -1 || v == data_version_;
+  std::unordered_map<std::string, Subscription> fresh;
+  for (auto& [hash, sub] : storage_.active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
+  {
+    WriterLock lock(&subscriptions_mu_);
+    subscriptions_ = std::move(fresh);
+  }
+  data_version_ = v;
+  return !first;
+}
+
+void WheelRunner::schedule_tick() {
+  if (stopping_) return;
+  tick_timer_.expires_after(std::chrono::seconds{1});
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void WheelRunner::tick() {
+  if (stopping_) return;
+  {
+    MutexLock lock(&owner_mu_);
+    // Each step says what failed: one failure does not hide the others.
+    bool changed_elsewhere = false;
+    try {
+      // Another process (arshjul import, subscribe) changed the database.
+      changed_elsewhere = refresh_subscriptions(false);
+    } catch (const std::exception& e) {
+      tick_failures_++;
+      log_(std::string("tick: cannot read the subscriptions from the database: ") + e.what());
+    }
+    try {
+      const auto snap = snapshot();
+      const SysSeconds now = clock_.now();
+      const LocalDays today = date::floor<date::days>(to_local(now, snap->config.organisation.zone));
+      if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
+        // A simulated clock can run into the next year: move the horizon along.
+        reload_now();
+      } else if (changed_elsewhere) {
+        // The roster or overrides may be new.
+        rebuild("database changed");
+      } else if (now + kReplanBefore > planned_until_) {
+        plan_outbox(*snap, storage_, now, now + kPlanAhead);
+        planned_until_ = now + kPlanAhead;
+      }
+    } catch (const std::exception& e) {
+      tick_failures_++;
+      log_(std::string("tick: cannot rebuild the wheel or plan its messages: ") + e.what());
+    }
+    try {
+      check_tasks();
+    } catch (const std::exception& e) {
+      tick_failures_++;
+      log_(std::string("tick: cannot plan task reminders: ") + e.what());
+    }
+  }
+  schedule_tick();
+}
+
+void WheelRunner::check_tasks() {
+  const SysSeconds now = clock_.now();
+  const long long v = storage_.data_version();
+  if (v == tasks_version_ && now < tasks_checked_ + std::chrono::minutes{1} && now >= tasks_checked_) return;
+  const int n = plan_task_messages(*snapshot(), storage_, now, tasks_planned_);
+  tasks_version_ = v;
+  tasks_checked_ = now;
+  if (n) log_("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
+}
+
+std::string WheelRunner::metrics_text() const {
+  std::ostringstream o;
+  o << "# HELP arshjul_config_reloads_total Config reloads by result.\n"
+       "# TYPE arshjul_config_reloads_total counter\n"
+       "arshjul_config_reloads_total{result=\"ok\"} "
+    << reloads_ok_.load() << "\n"
+    << "arshjul_config_reloads_total{result=\"failed\"} " << reloads_failed_.load() << "\n"
+    << "# HELP arshjul_tick_failures_total Steps of the 1 s tick that failed (see the log).\n"
+       "# TYPE arshjul_tick_failures_total counter\n"
+       "arshjul_tick_failures_total "
+    << tick_failures_.load() << "\n";
+  return o.str();
+}
+
+}  // namespace arshjul

@@ -1,0 +1,125 @@
+// The wheel in motion inside the daemon, and the one owner of its state.
+//
+// A WheelRunner keeps the config as the files last gave it, the current
+// snapshot, the subscription index and what has been planned into the
+// outbox. Everything that changes them runs on the runner's own thread: the
+// first build, API writes (write), reloads (reload) and the 1 s tick that
+// notices other processes' changes, moves the horizon and plans reminders.
+// So a rebuild never runs on a thread that serves requests, and writers
+// never overlap.
+//
+// Thread-safety: snapshot(), subscription(), write(), reload() and
+// metrics_text() may be called from any thread; write() blocks its caller
+// (never the runner's own thread) until the rebuilt snapshot is current.
+// Errors: start() reports a failed first build as an Error; write() rethrows
+// what its change or the rebuild threw; a failing tick or reload is logged
+// and the previous snapshot stays.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "calendars/expected.h"
+#include "scheduler/clock.h"
+#include "scheduler/engine.h"
+#include "storage/storage.h"
+#include "threads/mutex.h"
+
+namespace arshjul {
+
+// How far ahead messages are planned into the outbox, and how early the
+// next window is planned (the tick checks).
+inline constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
+inline constexpr Seconds kReplanBefore = std::chrono::hours{24 * 16};
+
+class WheelRunner {
+ public:
+  using Log = std::function<void(const std::string&)>;
+  // Reads and validates the config files again (SIGHUP); the error lists every problem.
+  using LoadFiles = std::function<Expected<Config>()>;
+  using SnapshotListener = std::function<void(const std::shared_ptr<const Snapshot>&)>;
+  // A change to storage, run on the runner's thread with the snapshot current
+  // there; returns whether the wheel must be rebuilt.
+  using Change = std::function<bool(Storage&, const std::shared_ptr<const Snapshot>&)>;
+
+  WheelRunner(Storage& storage, const Clock& clock, LoadFiles load_files, Log log);
+  ~WheelRunner();  // stops the runner's thread
+  WheelRunner(const WheelRunner&) = delete;
+  WheelRunner& operator=(const WheelRunner&) = delete;
+
+  // Called before start(): told of every new snapshot, on the runner's thread.
+  void on_snapshot(SnapshotListener listener);
+
+  // Builds the first snapshot from `files` and starts the runner's thread and tick.
+  Expected<std::shared_ptr<const Snapshot>> start(Config files);
+  // No more ticks; queued work finishes; the thread is joined. Idempotent.
+  void stop();
+
+  std::shared_ptr<const Snapshot> snapshot() const EXCLUDES(snapshot_mu_);
+  // An active feed subscription by its token's hash.
+  std::optional<Subscription> subscription(const std::string& token_hash) const EXCLUDES(subscriptions_mu_);
+
+  // Runs `change` on the runner's thread, then rebuilds if it asks to.
+  void write(const std::string& why, const Change& change);
+  // Reads the files again and rebuilds if they are valid (SIGHUP); returns at once.
+  void reload();
+
+  Storage& storage() const { return storage_; }
+  const Clock& clock() const { return clock_; }
+  std::string metrics_text() const;
+
+ private:
+  void rebuild(const std::string& why) REQUIRES(owner_mu_);
+  void reload_now() REQUIRES(owner_mu_);
+  void tick() EXCLUDES(owner_mu_);
+  void schedule_tick();
+  void check_tasks() REQUIRES(owner_mu_);
+  // True when another process changed the database since the last call.
+  bool refresh_subscriptions(bool force) REQUIRES(owner_mu_) EXCLUDES(subscriptions_mu_);
+  void publish(std::shared_ptr<const Snapshot> next) EXCLUDES(snapshot_mu_);
+
+  Storage& storage_;
+  const Clock& clock_;
+  const LoadFiles load_files_;
+  const Log log_;
+  std::vector<SnapshotListener> listeners_;  // set before start, then only read
+
+  boost::asio::io_context io_;  // the runner's thread runs it
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_running_;
+  boost::asio::steady_timer tick_timer_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  Mutex accepting_mu_;
+  bool accepting_ GUARDED_BY(accepting_mu_) = true;  // false once stop() began: nothing more is posted
+
+  // Taken only on the runner's thread (and in start() before it runs): it
+  // names what the one owner may touch, so the analysis can check it.
+  Mutex owner_mu_;
+  Config files_ GUARDED_BY(owner_mu_);  // every rebuild starts from it
+  SysSeconds planned_until_ GUARDED_BY(owner_mu_){};  // the outbox holds every message due by then
+  SysSeconds tasks_checked_ GUARDED_BY(owner_mu_){};
+  std::unordered_set<std::string> tasks_planned_ GUARDED_BY(owner_mu_);  // task message keys already in the outbox
+  long long tasks_version_ GUARDED_BY(owner_mu_) = -1;
+  long long data_version_ GUARDED_BY(owner_mu_) = -1;
+
+  mutable Mutex snapshot_mu_ ACQUIRED_AFTER(owner_mu_);
+  std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);
+
+  mutable SharedMutex subscriptions_mu_ ACQUIRED_AFTER(owner_mu_);
+  std::unordered_map<std::string, Subscription> subscriptions_ GUARDED_BY(subscriptions_mu_);
+
+  std::atomic<unsigned long long> reloads_ok_{0}, reloads_failed_{0}, tick_failures_{0};
+};
+
+}  // namespace arshjul
