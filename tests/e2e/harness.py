@@ -42,11 +42,15 @@ _daemons = []  # every Daemon of this script, for _no_daemon_left_behind
 def _no_daemon_left_behind():
     # A failed check exits at once (sys.exit in Checks), an exception ends the
     # script: either way no daemon may outlive it and hold on to its port or db.
+    # Kill first, then say so: stdout/stderr may be a closed pipe by now.
     for d in _daemons:
         if d.running():
-            print(f"harness: killing the daemon still running at exit (pid {d.proc.pid})", file=sys.stderr)
             d.proc.kill()
             d.proc.wait()
+            try:
+                print(f"harness: killed the daemon still running at exit (pid {d.proc.pid})", file=sys.stderr)
+            except OSError:
+                pass
 
 
 def _exit_on_sigterm(signum, frame):
