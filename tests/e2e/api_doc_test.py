@@ -24,11 +24,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 import yaml  # noqa: E402  (Debian: python3-yaml)
 
 BINARY, SOURCE, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -178,17 +177,9 @@ HR, READ = new_token("hr"), new_token("read")
 refuser = socket.socket()
 refuser.bind(("127.0.0.1", 0))
 hook = f"http://127.0.0.1:{refuser.getsockname()[1]}/arshjul"
-log = open(check.log_path, "w", encoding="utf-8")
-proc = subprocess.Popen([BINARY, "serve", "--config", config, "--db", db, "--listen", "127.0.0.1:0", "--clock", CLOCK,
-                         "--hook", hook, "--hook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
-                        stdout=log, stderr=log)
-port = None
-for _ in range(200):
-    time.sleep(0.1)
-    m = re.search(r"on http://127\.0\.0\.1:(\d+)", open(check.log_path, encoding="utf-8").read())
-    if m or proc.poll() is not None:
-        port = int(m.group(1)) if m else None
-        break
+daemon = Daemon(check, BINARY, "--config", config, "--db", db, "--clock", CLOCK,
+                "--hook", hook, "--hook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+port = daemon.start()
 check(port is not None, f"arshjul serve --clock {CLOCK} starts and says where it listens")
 
 
@@ -528,12 +519,7 @@ expect(("POST", "/api/v1/outbox/{id}/retry"), send("POST", "/api/v1/outbox/99999
 
 # ---- the end ------------------------------------------------------------------------------------------
 
-proc.terminate()
-try:
-    code = proc.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    code = None
+code = daemon.stop(timeout=10)
 check(code == 0, "SIGTERM stops the daemon cleanly")
 check(HR not in open(check.log_path, encoding="utf-8").read(), "the API token never appears in the log")
 check.done()

@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 import icalendar
 import recurring_ical_events
 
@@ -64,17 +64,8 @@ r = cli("unsubscribe", revoked, "--db", db)
 check(r.returncode == 0, "unsubscribe revokes a token")
 check(cli("unsubscribe", revoked, "--db", db).returncode == 1, "revoking twice says there is no such subscription")
 
-log = open(proc_log, "w", encoding="utf-8")
-proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
-                         "--request-timeout", "1", "--idle-timeout", "2"],
-                        stdout=log, stderr=log)
-port = None
-for _ in range(100):
-    time.sleep(0.1)
-    m = re.search(r"on http://127\.0\.0\.1:(\d+)", open(proc_log, encoding="utf-8").read())
-    if m:
-        port = int(m.group(1))
-        break
+daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--request-timeout", "1", "--idle-timeout", "2")
+port = daemon.start()
 check(port is not None, "the daemon starts and says where it listens")
 
 
@@ -163,7 +154,7 @@ conn.close()
 wheel = os.path.join(cfg, "wheels", "partssamarbeid.toml")
 good = open(wheel, encoding="utf-8").read()
 open(wheel, "w", encoding="utf-8").write(good.replace("[[activity]]", "[[activity]]\nstrat = \"09:00\"", 1))
-proc.send_signal(signal.SIGHUP)
+daemon.signal(signal.SIGHUP)
 time.sleep(1.0)
 logtext = open(proc_log, encoding="utf-8").read()
 check("still serving the previous config" in logtext and "unknown key \"strat\"" in logtext,
@@ -178,7 +169,7 @@ parts = good.split("[[activity]]")
 parts[1] = re.sub(r'^start = "\d\d:\d\d"', 'start = "07:15"', parts[1], count=1, flags=re.M)
 del parts[2]
 open(wheel, "w", encoding="utf-8").write("[[activity]]".join(parts))
-proc.send_signal(signal.SIGHUP)
+daemon.signal(signal.SIGHUP)
 time.sleep(1.5)
 check("reload: ok" in open(proc_log, encoding="utf-8").read(), "a good reload is applied")
 resp, data = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
@@ -197,12 +188,7 @@ check('arshjul_http_requests_total{route="feed",status="304"}' in text and 'arsh
       and 'arshjul_config_reloads_total{result="ok"} 1' in text and "arshjul_feeds_cached" in text,
       "/metrics counts requests by route and status, reloads and cached feeds")
 
-proc.send_signal(signal.SIGTERM)
-try:
-    code = proc.wait(timeout=10)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    code = None
+code = daemon.stop(timeout=10)
 check(code == 0, "SIGTERM stops the daemon cleanly")
 check(len(re.findall(r'"GET /feeds/', open(proc_log, encoding="utf-8").read())) > 10 and token not in open(proc_log, encoding="utf-8").read(),
       "one access-log line per request, without the secret token")

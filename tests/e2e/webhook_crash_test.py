@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -33,17 +33,17 @@ with open(os.path.join(cfg, "people.toml"), "a", encoding="utf-8") as f:
 db = os.path.join(WORK, "arshjul.db")
 secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 rx = Receiver(secret)
-# 1 March 2027: the notice for the meeting on 9 March is already due (late), for everyone at once.
-args = [BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0", "--hook", rx.url(),
-        "--hook-secret", secret, "--clock", "2027-03-01T07:00:00+01:00"]
 check.log_path = os.path.join(WORK, "daemon.log")
-log = open(check.log_path, "w", encoding="utf-8")
-first = subprocess.Popen(args, stdout=log, stderr=log)
+# 1 March 2027: the notice for the meeting on 9 March is already due (late), for everyone at once.
+daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--hook", rx.url(),
+                "--hook-secret", secret, "--clock", "2027-03-01T07:00:00+01:00")
+# Not waiting for the port: the burst starts as soon as the daemon listens,
+# and the loop below must see the 100th delivery within 5 ms to kill it mid-burst.
+daemon.start(wait=False)
 end = time.time() + 60
 while time.time() < end and len(rx.received) < 100:
     time.sleep(0.005)
-first.kill()  # SIGKILL: no chance to finish anything
-first.wait()
+daemon.kill()  # SIGKILL: no chance to finish anything
 at_kill = len(rx.received)
 check(at_kill >= 100, f"killed with -9 after {at_kill} deliveries")
 
@@ -54,12 +54,11 @@ rows = re.findall(r"^\d+\s+(\w+)\s+\d+\s+(\S+)\s+\S+\s+\S+\s+\S+\s+(msg_[0-9a-f]
 expected = {w for status, due, w in rows if status == "sent" or (status == "pending" and due <= killed_at)}
 check(len(expected) >= 1000 and at_kill < len(expected), f"the burst: {len(expected)} messages due, {at_kill} delivered when the daemon died")
 
-second = subprocess.Popen(args, stdout=log, stderr=log)
+daemon.start()  # the same arguments, the log appended to
 end = time.time() + 90
 while time.time() < end and not expected <= {w for w, _, _ in rx.received}:
     time.sleep(0.2)
-second.terminate()
-check(second.wait(timeout=20) == 0, "the restarted daemon stops cleanly")
+check(daemon.stop(timeout=20) == 0, "the restarted daemon stops cleanly")
 got = [w for w, _, _ in rx.received]
 check(expected <= set(got), f"after the restart every one of the {len(expected)} messages arrived at least once")
 dupes = len(got) - len(set(got))

@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -56,10 +56,9 @@ with open(os.path.join(cfg, "arshjul.toml"), "a", encoding="utf-8") as f:
 
 # -- A: the receiver answers 500 to the first three requests, then recovers.
 control(rx, "fail", 3)
-log = open(log_path, "w", encoding="utf-8")
 # A Monday morning: reminders and (late) notices are due at once, a burst to deliver.
-proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
-                         "--clock", "2027-03-08T07:00:00+01:00", "--clock-speed", "1"], stdout=log, stderr=log)
+daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--clock", "2027-03-08T07:00:00+01:00", "--clock-speed", "1")
+daemon.start()
 check(wait_for(lambda: len(rx.received) > 0 and len(rx.attempts) == len(rx.received), 30)
       and wait_for(lambda: outbox(db, "list", "--status", "pending").stdout.count("\n") <= 1 or False, 5) is not None,
       "the burst is delivered")
@@ -93,7 +92,7 @@ def change_location(activity, place):
 control(rx, "slow")
 before = len(rx.received)
 change_location(activity, "Storstua, Røros hotell")
-proc.send_signal(signal.SIGHUP)
+daemon.signal(signal.SIGHUP)
 def dead_changes():
     return len(re.findall(r"^\d+\s+dead\s.*occurrence\.changed", outbox(db, "list", "--dead").stdout, re.M))
 
@@ -123,7 +122,7 @@ check(outbox(db, "retry", dead_ids[0]).returncode == 1, "retrying a message that
 rx.stop()
 dead_before = set(re.findall(r"^(\d+)\s+dead", outbox(db, "list", "--dead").stdout, re.M))
 change_location(activity, "Kommunestyresalen")
-proc.send_signal(signal.SIGHUP)
+daemon.signal(signal.SIGHUP)
 check(wait_for(lambda: len(set(re.findall(r"^(\d+)\s+dead", outbox(db, "list", "--dead").stdout, re.M)) - dead_before) > 0, 20),
       "connection refused twice: dead letters again")
 time.sleep(1)
@@ -137,6 +136,5 @@ for i in ids:
 check(wait_for(lambda: wids <= {w for w, _, _ in rx2.received}, 15), f"after the receiver is back, {len(wids)} replayed letters arrive")
 check(not rx2.bad, "with valid signatures")
 
-proc.send_signal(signal.SIGTERM)
-check(proc.wait(timeout=20) == 0, "the daemon stops cleanly")
+check(daemon.stop(timeout=20) == 0, "the daemon stops cleanly")
 check.done()

@@ -9,14 +9,13 @@ import base64
 import os
 import re
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -52,15 +51,13 @@ with open(os.path.join(cfg, "arshjul.toml"), "a", encoding="utf-8") as f:
             f'events = ["reminder.due"]\n')
 db = os.path.join(WORK, "arshjul.db")
 check.log_path = os.path.join(WORK, "daemon.log")
-log = open(check.log_path, "w", encoding="utf-8")
-proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
-                         "--clock", "2027-03-07T12:00:00+01:00"], stdout=log, stderr=log)
+daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--clock", "2027-03-07T12:00:00+01:00")
+daemon.start()
 end = time.time() + 20
 while time.time() < end and not rx.received:
     time.sleep(0.2)
 time.sleep(2)
-proc.send_signal(signal.SIGTERM)
-proc.wait(timeout=20)
+daemon.stop(timeout=20)
 check(rx.received and all(p["type"] == "notice.early" for _, _, p in rx.received) and not rx.bad,
       f"over HTTPS with the CA in ca_file: {len(rx.received)} notices delivered, signatures valid")
 out = subprocess.run([BINARY, "outbox", "list", "--db", db, "--limit", "100000"], capture_output=True, text=True).stdout

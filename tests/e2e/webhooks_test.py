@@ -10,13 +10,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -38,16 +37,15 @@ rx = Receiver(secret)
 speed = 800000
 JITTER = dt.timedelta(seconds=speed * 1.0)
 start = "2027-01-01T00:00:00+01:00"
-log = open(log_path, "w", encoding="utf-8")
-proc = subprocess.Popen([BINARY, "serve", "--config", CONFIG, "--db", db, "--listen", "127.0.0.1:0",
-                         "--hook", rx.url(), "--hook-secret", secret, "--clock", start, "--clock-speed", str(speed)],
-                        stdout=log, stderr=log)
+daemon = Daemon(check, BINARY, "--config", CONFIG, "--db", db,
+                "--hook", rx.url(), "--hook-secret", secret, "--clock", start, "--clock-speed", str(speed))
+daemon.start()
 year_end = dt.datetime(2028, 1, 1, tzinfo=dt.timezone.utc)
 t0 = time.time()
 deadline = t0 + 31_600_000 / speed + 30
 while time.time() < deadline:
     time.sleep(1)
-    if proc.poll() is not None:
+    if not daemon.running():
         break
     # Simulated now, from the daemon's own clock header on the latest delivery.
     with rx.lock:
@@ -55,8 +53,7 @@ while time.time() < deadline:
     if last and last >= "2027-12-31T":
         break
 time.sleep(2)
-proc.send_signal(signal.SIGTERM)
-check(proc.wait(timeout=20) == 0, "the daemon ran the simulated year and stopped cleanly")
+check(daemon.stop(timeout=20) == 0, "the daemon ran the simulated year and stopped cleanly")
 
 with rx.lock:
     received = list(rx.received)

@@ -12,14 +12,12 @@ daemon under a simulated clock, with a receiver that checks every signature.
 
 Run: /usr/bin/python3 tests/e2e/workflows_test.py BINARY CONFIG_DIR WORKDIR
 """
-import atexit
 import base64
 import collections
 import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +27,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks  # noqa: E402
+from harness import Checks, Daemon  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -62,39 +60,27 @@ HR = cli("token", "create", "--role", "hr", "--name", "e2e", "--db", db).stdout.
 READ = cli("token", "create", "--role", "read", "--db", db).stdout.strip()
 check(re.fullmatch(r"[A-Za-z0-9_-]{22}", HR) is not None, "arshjul token create prints a 22-character token")
 
-proc = None
+daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--hook", rx.url(), "--hook-secret", secret)
 base = None
 
 
-@atexit.register
-def _no_daemon_left_behind():
-    # A failed check exits at once; the daemon must not outlive the test.
-    if proc is not None and proc.poll() is None:
-        proc.kill()
-
-
 def start(clock, speed=1):
-    global proc, base
-    log = open(log_path, "a", encoding="utf-8")
-    proc = subprocess.Popen([BINARY, "serve", "--config", cfg, "--db", db, "--listen", "127.0.0.1:0",
-                             "--hook", rx.url(), "--hook-secret", secret, "--clock", clock, "--clock-speed", str(speed)],
-                            stdout=log, stderr=log)
-    for _ in range(200):
-        m = re.findall(r"on http://127\.0\.0\.1:(\d+) ", open(log_path, encoding="utf-8").read())
-        if m and proc.poll() is None:
-            base = f"http://127.0.0.1:{m[-1]}"
+    global base
+    if daemon.start("--clock", clock, "--clock-speed", str(speed)) is not None:
+        base = daemon.url()
+        end = time.time() + 10
+        while daemon.running() and time.time() < end:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                return
+                if daemon.request("GET", "/healthz", timeout=2)[0] == 200:
+                    return
             except OSError:
                 pass
-        time.sleep(0.05)
+            time.sleep(0.05)
     check(False, f"the daemon started at {clock}")
 
 
 def stop():
-    proc.send_signal(signal.SIGTERM)
-    check(proc.wait(timeout=20) == 0, "the daemon stopped cleanly")
+    check(daemon.stop(timeout=20) == 0, "the daemon stopped cleanly")
     with open(log_path, "a", encoding="utf-8") as f:
         f.write("--- restart ---\n")
 
