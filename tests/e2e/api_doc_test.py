@@ -3,7 +3,7 @@
 Run: /usr/bin/python3 tests/e2e/api_doc_test.py BINARY SOURCE_DIR WORKDIR [API_YAML]
 (API_YAML defaults to SOURCE_DIR/docs/api.yaml; give another to check a copy.)
 
-1. The route table in scheduler/api.cpp's route() and the paths in the
+1. The route table in server/api.cpp's route() and the paths in the
    document name the same method + path pairs.
 2. Against the daemon (Røros, a fresh database, the clock at
    2027-01-10T08:00+01:00): every documented operation, sent a valid request
@@ -62,22 +62,22 @@ def template_key(path):
     return re.sub(r"\{[^}/]+\}", "*", path)
 
 
-source = open(os.path.join(SOURCE, "scheduler", "api.cpp"), encoding="utf-8").read()
+source = open(os.path.join(SOURCE, "server", "api.cpp"), encoding="utf-8").read()
 start = source.find("ApiResponse route()")
-check(start >= 0, "scheduler/api.cpp has route()")
+check(start >= 0, "server/api.cpp has route()")
 route_fn = source[start:source.find("\n  }\n", start)]
 in_code = set()
 for m in re.finditer(r'if \(is\("([A-Z]+)",\s*\{([^}]*)\}\)\)', route_fn):
     segments = re.findall(r'"([^"]*)"', m.group(2))
     in_code.add((m.group(1), "/api/v1" + "".join("/" + s for s in segments)))
-check(len(in_code) >= 10, f"route() in scheduler/api.cpp names {len(in_code)} routes")
+check(len(in_code) >= 10, f"route() in server/api.cpp names {len(in_code)} routes")
 in_doc = {(method.upper(), template_key(path))
           for path, item in doc["paths"].items() for method in item if method in METHODS}
 missing = sorted(in_code - in_doc)
 extra = sorted(in_doc - in_code)
-check(not missing, "every route in scheduler/api.cpp is in the document"
+check(not missing, "every route in server/api.cpp is in the document"
       + (f"; missing: {', '.join(m + ' ' + p for m, p in missing)}" if missing else ""))
-check(not extra, "every operation in the document is a route in scheduler/api.cpp"
+check(not extra, "every operation in the document is a route in server/api.cpp"
       + (f"; not in route(): {', '.join(m + ' ' + p for m, p in extra)}" if extra else ""))
 
 ops = {}  # (METHOD, template) -> operation
