@@ -31,9 +31,11 @@ constexpr const char* kUsage = R"(usage: arshjul COMMAND [ARGS]
 commands:
   check DIR                                   validate a configuration folder
   preview DIR [--year YYYY] [--wheel ID] [--db FILE]
-                                              the year as a table; with --db, also store it
+                                              the year as a table; with --db, as the daemon keeps it
+                                              (stored roster, HR's changes); reads only
   export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
-                                              every occurrence of the year as iCalendar
+                                              every occurrence of the year as iCalendar; with --db,
+                                              as the daemon keeps it (SEQUENCE, cancellations); reads only
   render DIR [--year YYYY] [--wheel ID] [--output FILE.svg]
                                               the year as a wheel (SVG, A3 landscape)
   sync DIR --db FILE                          store this year and next in FILE (SQLite), register
@@ -181,16 +183,6 @@ int cmd_check(const Args& a, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-int cmd_sync_into(Storage& storage, const Config& c, int first_year, int last_year, const Clock& clock,
-                  std::ostream& out) {
-  const LocalDays from{date::year{first_year} / 1 / 1}, to{date::year{last_year} / 12 / 31};
-  const Expansion e = expand(c, from, to);
-  const SyncStats s = storage.sync(c.organisation.id, e, from, to, clock.now());
-  out << "stored " << first_year << "-" << last_year << ": " << s.inserted << " new, " << s.changed << " changed, "
-      << s.cancelled << " cancelled, " << s.restored << " restored, " << s.unchanged << " unchanged\n";
-  return 0;
-}
-
 std::unique_ptr<Storage> open_db(const std::string& path, std::ostream& err) {
   const std::filesystem::path p(path);
   std::error_code ec;
@@ -236,6 +228,37 @@ std::optional<YearRequest> year_request(const Args& a, const Clock& clock, std::
   return YearRequest{std::move(*c), *year, *filter};
 }
 
+// The year as the daemon keeps it: the stored roster over the config's and
+// HR's moves, cancellations and extra meetings applied. Only reads: writing
+// occurrences is the engine's job (sync, serve, import), never a view's.
+struct StoredYear {
+  std::unique_ptr<Storage> storage;
+  std::vector<Occurrence> cancelled_by_hr;
+};
+
+std::optional<StoredYear> read_stored_year(const Args& a, YearRequest& request, Expansion& e, std::ostream& err) {
+  auto db = a.options.find("--db");
+  if (db == a.options.end()) return StoredYear{};
+  if (!std::filesystem::exists(db->second)) {
+    err << "arshjul " << a.command << ": " << db->second << ": no such database\n";
+    return std::nullopt;
+  }
+  StoredYear stored;
+  stored.storage = open_db(db->second, err);
+  if (!stored.storage) return std::nullopt;
+  request.config = with_stored_people(std::move(request.config), stored.storage->people());
+  e = expand_year(request.config, request.year, request.filter);
+  stored.cancelled_by_hr = apply_overrides(e, stored.storage->overrides());
+  // An extra meeting HR added to another wheel, or outside the year, is not this view's.
+  auto outside = [&](const Occurrence& o) {
+    return (!request.filter.wheel.empty() && o.wheel->id != request.filter.wheel) ||
+           static_cast<int>(date::year_month_day{o.first_day}.year()) != request.year;
+  };
+  std::erase_if(e.occurrences, outside);
+  std::erase_if(stored.cancelled_by_hr, outside);
+  return stored;
+}
+
 int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   int code = 0;
   auto request = year_request(a, clock, err, code);
@@ -243,13 +266,9 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
   const Config* c = &request->config;
   const int* year = &request->year;
   const ExpansionFilter* filter = &request->filter;
-  if (auto db = a.options.find("--db"); db != a.options.end()) {
-    auto storage = open_db(db->second, err);
-    if (!storage) return 1;
-    const int now_year = current_year(clock, c->organisation.zone);
-    cmd_sync_into(*storage, *c, std::min(now_year, *year), std::max(now_year + 1, *year), clock, out);
-  }
-  const Expansion e = expand_year(*c, *year, *filter);
+  Expansion e = expand_year(*c, *year, *filter);
+  auto stored = read_stored_year(a, *request, e, err);
+  if (!stored) return 1;
   out << c->organisation.name << " — " << *year << (filter->wheel.empty() ? "" : " — wheel " + filter->wheel) << "\n\n";
 
   struct Row {
@@ -276,6 +295,11 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
     rows.push_back({o.start,
                     {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
                      o.person ? o.person->name : scope_text(o.unit), notes}});
+  }
+  for (const Occurrence& o : stored->cancelled_by_hr) {
+    rows.push_back({o.start,
+                    {format_date(o.first_day), weekday_name(o.first_day), "-", o.wheel->id, o.activity->title,
+                     o.person ? o.person->name : scope_text(o.unit), "cancelled by HR: " + o.change_reason}});
   }
   for (const Unplaced& u : e.unplaced) {
     std::string notes = u.skipped ? "skipped: " + u.reason.describe()
@@ -304,21 +328,17 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   const Config* c = &request->config;
   const int* year = &request->year;
   const ExpansionFilter* filter = &request->filter;
-  const Expansion e = expand_year(*c, *year, *filter);
+  Expansion e = expand_year(*c, *year, *filter);
+  auto view = read_stored_year(a, *request, e, err);
+  if (!view) return 1;
   std::vector<CalendarEvent> events;
   events.reserve(e.occurrences.size());
   const SysSeconds now = clock.now();
-  std::unique_ptr<Storage> storage;
   std::map<std::string, StoredOccurrence> stored;
-  if (auto db = a.options.find("--db"); db != a.options.end()) {
-    storage = open_db(db->second, err);
-    if (!storage) return 1;
-    std::ostringstream quiet;
-    cmd_sync_into(*storage, *c, *year, *year, clock, quiet);
-    for (auto& s : storage->occurrences(c->organisation.id, LocalDays{date::year{*year} / 1 / 1},
-                                        LocalDays{date::year{*year} / 12 / 31}))
+  if (view->storage)
+    for (auto& s : view->storage->occurrences(c->organisation.id, LocalDays{date::year{*year} / 1 / 1},
+                                              LocalDays{date::year{*year} / 12 / 31}))
       stored.emplace(s.uid, std::move(s));
-  }
   for (const Occurrence& o : e.occurrences) {
     EventState state{0, false, now, {}};
     if (auto it = stored.find(o.uid); it != stored.end()) {

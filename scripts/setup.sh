@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what arshjul needs on Debian 12 and builds it. Idempotent: when
 # everything is there it only runs the (incremental) build.
-#   scripts/setup.sh [--tests] [--sanitize]
+#   scripts/setup.sh [--tests] [--sanitize | --tsan]
+# --sanitize builds build-asan (ASan + UBSan); --tsan builds build-tsan with
+# Clang: ThreadSanitizer, and -Wthread-safety checks the lock annotations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tests=0 sanitize=0
+tests=0 sanitize=0 tsan=0
 for a in "$@"; do
   case "$a" in
     --tests) tests=1 ;;
     --sanitize) sanitize=1 ;;
+    --tsan) tsan=1 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -17,6 +20,9 @@ done
 packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
+if (( tsan )); then
+  packages+=(clang libclang-rt-14-dev)
+fi
 if (( tests )); then
   packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl chromium libxml2-utils)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
@@ -42,6 +48,12 @@ fi
 
 build_type=RelWithDebInfo
 dir=build
+compiler=()
 if (( sanitize )); then dir=build-asan; build_type=Debug; fi
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DARSHJUL_SANITIZE="$sanitize" >/dev/null
+if (( tsan )); then
+  dir=build-tsan
+  # Clang's own warnings are not errors here (GCC's build holds that line); its thread-safety ones are.
+  compiler=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DARSHJUL_TSAN=ON -DARSHJUL_WERROR=OFF)
+fi
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DARSHJUL_SANITIZE="$sanitize" "${compiler[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"

@@ -5,7 +5,9 @@
 
 #include "cli/cli.h"
 #include "storage/storage.h"
+#include "scheduler/engine.h"
 #include "scheduler/tokens.h"
+#include "tests/fixtures.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -161,4 +163,96 @@ TEST_CASE("token create makes a token of the role asked for, and refuses an unkn
   const auto t = storage.value()->api_token(token_hash(token));
   REQUIRE(t);
   CHECK(t->role == "read");
+}
+
+namespace {
+
+// A database as the daemon leaves it after HR cancelled one meeting and added an extra one.
+struct HrChangedDb {
+  ImportDb db;
+  std::string cancelled_uid, extra_uid;
+  HrChangedDb() {
+    auto storage = std::move(open_sqlite_storage(db.path)).value();
+    const Config files = test::load("config/roros");
+    ManualClock clock(SysSeconds{date::sys_days{2026_y / 11 / 24}});
+    auto first = build_snapshot(files, *storage, clock, 1);
+    for (const Occurrence& o : first->expansion.occurrences)
+      if (o.activity->kind == ActivityKind::meeting && !o.unit && o.first_day > LocalDays{2027_y / 3 / 1}) {
+        cancelled_uid = o.uid;
+        break;
+      }
+    Override cancel;
+    cancel.kind = Override::Kind::cancel;
+    cancel.uid = cancelled_uid;
+    cancel.reason = "Kolliderer med kommunestyremøtet";
+    storage->add_override(cancel, nullptr);
+    Override extra;
+    extra.kind = Override::Kind::extra;
+    extra.activity = "amu";
+    extra.start = to_utc(LocalSeconds{LocalDays{2027_y / 6 / 15}} + std::chrono::hours{10}, files.organisation.zone);
+    extra.end = extra.start + std::chrono::hours{2};
+    extra.reason = "Ekstra møte om sommerferien";
+    extra_uid = storage->add_override(extra, [&](long long id) {
+      return arshjul::extra_uid(files.organisation.id, id, "amu", "", LocalDays{2027_y / 6 / 15});
+    }).uid;
+    build_snapshot(files, *storage, clock, 2);
+  }
+  std::map<std::string, StoredOccurrence> stored() {
+    auto storage = std::move(open_sqlite_storage(db.path)).value();
+    std::map<std::string, StoredOccurrence> out;
+    for (auto& o : storage->occurrences("roros", LocalDays{2027_y / 1 / 1}, LocalDays{2028_y / 12 / 31}))
+      out.emplace(o.uid, o);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("preview --db shows HR's cancellation and extra meeting and changes nothing stored") {
+  HrChangedDb hr;
+  const auto before = hr.stored();
+  REQUIRE(before.at(hr.cancelled_uid).cancelled);
+  REQUIRE_FALSE(before.at(hr.extra_uid).cancelled);
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--db", hr.db.path});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("cancelled by HR: Kolliderer med kommunestyremøtet"));
+  CHECK_THAT(r.out, Catch::Contains("2027-06-15"));
+  const auto after = hr.stored();
+  REQUIRE(after.size() == before.size());
+  for (const auto& [uid, o] : before) {
+    INFO(uid);
+    CHECK(after.at(uid).cancelled == o.cancelled);
+    CHECK(after.at(uid).sequence == o.sequence);
+  }
+}
+
+TEST_CASE("export --db gives HR's cancellation as cancelled and the extra meeting, and changes nothing stored") {
+  HrChangedDb hr;
+  const auto before = hr.stored();
+  const Run r = run({"export", path("config/roros"), "--year", "2027", "--db", hr.db.path});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto at = r.out.find("UID:" + hr.cancelled_uid);
+  REQUIRE(at != std::string::npos);
+  const auto end = r.out.find("END:VEVENT", at);
+  CHECK(r.out.substr(at, end - at).find("STATUS:CANCELLED") != std::string::npos);
+  const auto extra = r.out.find("UID:" + hr.extra_uid);
+  REQUIRE(extra != std::string::npos);
+  CHECK(r.out.substr(extra, r.out.find("END:VEVENT", extra) - extra).find("STATUS:CANCELLED") == std::string::npos);
+  const auto after = hr.stored();
+  for (const auto& [uid, o] : before) {
+    INFO(uid);
+    CHECK(after.at(uid).cancelled == o.cancelled);
+    CHECK(after.at(uid).sequence == o.sequence);
+  }
+}
+
+TEST_CASE("preview --db on a database that does not exist says so and creates nothing") {
+  const std::string missing = (std::filesystem::temp_directory_path() / "arshjul-no-such.db").string();
+  std::filesystem::remove(missing);
+  const Run r = run({"preview", path("config/roros"), "--db", missing});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("no such database"));
+  CHECK_FALSE(std::filesystem::exists(missing));
 }
