@@ -590,14 +590,14 @@ class Web {
 }  // namespace
 
 std::string WebSessions::open(Session s) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::string id = new_token() + new_token();
   sessions_[id] = std::move(s);
   return id;
 }
 
 std::optional<WebSessions::Session> WebSessions::find(const std::string& id, SysSeconds now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::erase_if(sessions_, [&](const auto& kv) { return kv.second.expires <= now; });
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
@@ -605,7 +605,7 @@ std::optional<WebSessions::Session> WebSessions::find(const std::string& id, Sys
 }
 
 void WebSessions::close(const std::string& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   sessions_.erase(id);
 }
 

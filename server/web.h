@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/api.h"
+#include "threads/mutex.h"
 
 namespace arshjul {
 
@@ -45,13 +46,14 @@ class WebSessions {
     std::string csrf;
     SysSeconds expires{};
   };
-  std::string open(Session s);  // returns the session id for the cookie
-  std::optional<Session> find(const std::string& id, SysSeconds now);
-  void close(const std::string& id);
+  // Thread-safe.
+  std::string open(Session s) EXCLUDES(mu_);  // returns the session id for the cookie
+  std::optional<Session> find(const std::string& id, SysSeconds now) EXCLUDES(mu_);
+  void close(const std::string& id) EXCLUDES(mu_);
 
  private:
-  std::mutex mu_;
-  std::map<std::string, Session> sessions_;
+  Mutex mu_;
+  std::map<std::string, Session> sessions_ GUARDED_BY(mu_);
 };
 
 // Does this path belong to the pages (and not to feeds, API or health)?
