@@ -124,6 +124,7 @@ void WheelRunner::rebuild(const std::string& why) {
   refresh_subscriptions(true);
   tasks_checked_ = SysSeconds{};
   tasks_planned_.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
+  rebuild_owed_ = false;
   publish(std::move(next));
   if (!previous) return log_("outbox: " + planned);
   log_(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
@@ -166,10 +167,10 @@ void WheelRunner::tick() {
   {
     MutexLock lock(&owner_mu_);
     // Each step says what failed: one failure does not hide the others.
-    bool changed_elsewhere = false;
     try {
-      // Another process (arshjul import, subscribe) changed the database.
-      changed_elsewhere = refresh_subscriptions(false);
+      // Another process (arshjul import, subscribe) changed the database;
+      // owed until a rebuild succeeds, so a failed one is tried again.
+      if (refresh_subscriptions(false)) rebuild_owed_ = true;
     } catch (const std::exception& e) {
       tick_failures_++;
       log_(std::string("tick: cannot read the subscriptions from the database: ") + e.what());
@@ -181,7 +182,7 @@ void WheelRunner::tick() {
       if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
         // A simulated clock can run into the next year: move the horizon along.
         reload_now();
-      } else if (changed_elsewhere) {
+      } else if (rebuild_owed_) {
         // The roster or overrides may be new.
         rebuild("database changed");
       } else if (now + kReplanBefore > planned_until_) {

@@ -112,6 +112,7 @@ class WheelRunner {
   std::unordered_set<std::string> tasks_planned_ GUARDED_BY(owner_mu_);  // task message keys already in the outbox
   long long tasks_version_ GUARDED_BY(owner_mu_) = -1;
   long long data_version_ GUARDED_BY(owner_mu_) = -1;
+  bool rebuild_owed_ GUARDED_BY(owner_mu_) = false;  // another process changed storage; not yet rebuilt
 
   mutable Mutex snapshot_mu_ ACQUIRED_AFTER(owner_mu_);
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);

@@ -142,3 +142,40 @@ TEST_CASE("A personal link shows that person's year and both subscribe links; an
   CHECK(header(r, "Referrer-Policy") == "no-referrer");
   CHECK(get(h, s, "/me/nobody").status == 404);
 }
+
+TEST_CASE("The replay button goes through the daemon's one writer, as the API's retry does") {
+  Host h;
+  WebSessions s;
+  OutboxMessage m;
+  m.key = "k";
+  m.hook = "h";
+  m.webhook_id = "msg_1";
+  m.event_type = "reminder.due";
+  m.payload = "{}";
+  h.storage().enqueue({m});
+  const long long id = h.storage().outbox("", 1).front().id;
+  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+  const std::string cookie = sign_in(h, s, "hr");
+  const std::string csrf = csrf_of(get(h, s, "/hr", cookie).body);
+  h.writes.clear();
+  CHECK(post(h, s, "/hr/outbox/" + std::to_string(id) + "/retry", "csrf=" + csrf, cookie).status == 303);
+  REQUIRE(h.writes.size() == 1);
+  CHECK(h.writes.front() == "outbox message " + std::to_string(id) + " retried");
+}
+
+TEST_CASE("An internal error on a page is logged with an incident id and the page shows only the id") {
+  Host h;
+  WebSessions s;
+  const std::string cookie = sign_in(h, s, "hr");
+  const std::string csrf = csrf_of(get(h, s, "/hr", cookie).body);
+  h.before_write = [] { throw std::runtime_error("disk I/O error at /var/lib/secret/path"); };
+  const WebResponse r = post(h, s, "/hr/outbox/1/retry", "csrf=" + csrf, cookie);
+  CHECK(r.status == 500);
+  CHECK_THAT(r.body, !Catch::Contains("secret"));
+  REQUIRE(h.logged.size() == 1);
+  CHECK_THAT(h.logged.front(), Catch::Contains("disk I/O error at /var/lib/secret/path"));
+  const auto at = r.body.find("hendelse ");
+  REQUIRE(at != std::string::npos);
+  const std::string incident = r.body.substr(at + 9, 10);
+  CHECK_THAT(h.logged.front(), Catch::Contains("incident " + incident));
+}
