@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -322,6 +323,21 @@ class Api {
   Api(ApiHost& host, const ApiRequest& req) : host_(host), req_(req) {}
 
   ApiResponse run() {
+    if (auto refused = parse_target()) return *refused;
+    if (auto denied = authenticate()) return *denied;
+    return route();
+  }
+
+  // Before a large body is read: is this token allowed to send it?
+  std::optional<ApiResponse> refuse_before_body() {
+    if (auto refused = parse_target()) return refused;
+    if (auto denied = authenticate()) return denied;
+    if (token_->role != "hr") return forbidden();
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<ApiResponse> parse_target() {
     auto url = boost::urls::parse_origin_form(req_.target);
     if (!url) return problem(400, "Bad request", "the URL cannot be parsed");
     for (auto param : url->params()) query_.params[std::string(param.key)] = std::string(param.value);
@@ -331,11 +347,13 @@ class Api {
     if (segments_.size() < 2 || segments_[0] != "api" || segments_[1] != "v1")
       return problem(404, "Not found", "no such resource: " + std::string(url->path()));
     segments_.erase(segments_.begin(), segments_.begin() + 2);
-    if (auto denied = authenticate()) return *denied;
-    return route();
+    return std::nullopt;
   }
 
- private:
+  ApiResponse forbidden() const {
+    return problem(403, "Forbidden", "this token has the role \"" + token_->role + "\", which may only read");
+  }
+
   std::optional<ApiResponse> authenticate() {
     const std::string_view h = req_.authorization;
     auto unauthorized = [](std::string_view detail) {
@@ -344,7 +362,15 @@ class Api {
       return r;
     };
     if (h.empty()) return unauthorized("send an API token: Authorization: Bearer TOKEN (arshjul token create --role hr)");
-    if (h.size() < 8 || h.substr(0, 7) != "Bearer ") return unauthorized("expected Authorization: Bearer TOKEN");
+    // The scheme is case-insensitive (RFC 9110 11.1): "bearer" is "Bearer".
+    auto is_bearer = [](std::string_view s) {
+      constexpr std::string_view kScheme = "bearer ";
+      if (s.size() < kScheme.size()) return false;
+      for (std::size_t i = 0; i < kScheme.size(); ++i)
+        if (static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))) != kScheme[i]) return false;
+      return true;
+    };
+    if (h.size() < 8 || !is_bearer(h)) return unauthorized("expected Authorization: Bearer TOKEN");
     token_ = host_.storage().api_token(token_hash(h.substr(7)));
     if (!token_) return unauthorized("the API token is not known or was revoked");
     return std::nullopt;
@@ -366,8 +392,7 @@ class Api {
   // method is a 405 and an unknown path a 404 whatever the token.
   template <class Handler>
   ApiResponse hr_only(Handler&& handler) {
-    if (token_->role != "hr")
-      return problem(403, "Forbidden", "this token has the role \"" + token_->role + "\", which may only read");
+    if (token_->role != "hr") return forbidden();
     return handler();
   }
 
@@ -1025,6 +1050,15 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request) {
   } catch (const std::exception& e) {
     // The cause goes to the operator's log; the client gets an id to quote.
     const std::string incident = log_incident(host, request.method + " " + request.target.substr(0, request.target.find('?')), e.what());
+    return problem(500, "Internal error", "the request could not be completed; the daemon's log has the cause under incident " + incident);
+  }
+}
+
+std::optional<ApiResponse> api_refuse_before_body(ApiHost& host, const ApiRequest& head) {
+  try {
+    return Api(host, head).refuse_before_body();
+  } catch (const std::exception& e) {
+    const std::string incident = log_incident(host, head.method + " " + head.target.substr(0, head.target.find('?')), e.what());
     return problem(500, "Internal error", "the request could not be completed; the daemon's log has the cause under incident " + incident);
   }
 }

@@ -72,4 +72,9 @@ std::string log_incident(ApiHost& host, std::string_view where, std::string_view
 // Requests whose body may be large: the roster import.
 bool api_allows_large_body(std::string_view target);
 
+// For such a request, from its header alone: the answer that refuses it
+// (401 without a valid token, 403 for a read token, 404 for a bad target),
+// or nothing when its body may be read. Never throws.
+std::optional<ApiResponse> api_refuse_before_body(ApiHost& host, const ApiRequest& head);
+
 }  // namespace arshjul

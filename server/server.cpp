@@ -124,6 +124,9 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
   return c;
 }
 
+// However slowly it trickles in, a request body is read within this.
+constexpr std::chrono::minutes kMaxBodyTime{15};
+
 struct CachedFeed {
   long long generation = 0;
   long long day = 0;  // cancelled occurrences age out by the day
@@ -266,15 +269,58 @@ class Session : public std::enable_shared_from_this<Session> {
     if (d_.stopping) return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(d_.options.max_header));
-    parser_->body_limit(d_.options.max_body);
+    // Beast checks a Content-Length against the body limit while it parses
+    // the header, before the target is known: the header is read with the
+    // largest limit any route has, and the route's own is set after.
+    parser_->body_limit(d_.options.max_import_body);
     stream_.expires_after(served_ ? d_.options.idle_timeout : d_.options.request_timeout);
     idle_ = true;
-    // The header first: the roster import may carry a larger body than anything else.
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    idle_ = false;
+    auto& req = parser_->get();
+    if (!api_allows_large_body(req.target())) {
+      if (parser_->content_length() && *parser_->content_length() > d_.options.max_body)
+        return on_read(http::error::body_limit, 0);
+      parser_->body_limit(d_.options.max_body);
+      return read_body();
+    }
+    // The roster import may be large: its body is read only for a token
+    // that may import, so nobody without one can make the daemon hold it.
+    ApiRequest head;
+    head.method = std::string(req.method_string());
+    head.target = std::string(req.target());
+    head.authorization = std::string(req[http::field::authorization]);
+    head.content_type = std::string(req[http::field::content_type]);
+    asio::post(d_.workers, [self = shared_from_this(), head = std::move(head), guard = asio::make_work_guard(d_.io)] {
+      auto refused = api_refuse_before_body(self->d_, head);
+      asio::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
+        if (!refused) return self->read_body();
+        self->keep_alive_ = false;  // the body is left unread
+        self->method_ = std::string(self->parser_->get().method_string());
+        self->target_ = std::string(self->parser_->get().target().substr(0, 200));
+        self->started_ = std::chrono::steady_clock::now();
+        auto res = to_http(std::move(*refused));
+        res.set(http::field::cache_control, "no-store");
+        self->send(Route::api, std::move(res));
+      });
+    });
+  }
+
+  // The body a piece at a time, each with request_timeout to arrive: a slow
+  // upload that keeps coming is not cut off, a stalled one is, and the whole
+  // body has kMaxBodyTime.
+  void read_body() {
+    if (parser_->is_done()) return on_read({}, 0);
+    if (body_started_ == std::chrono::steady_clock::time_point{}) body_started_ = std::chrono::steady_clock::now();
+    if (std::chrono::steady_clock::now() - body_started_ > kMaxBodyTime) return on_read(beast::error::timeout, 0);
+    stream_.expires_after(d_.options.request_timeout);
+    http::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->on_read(ec, n);
-      if (api_allows_large_body(self->parser_->get().target())) self->parser_->body_limit(self->d_.options.max_import_body);
-      http::async_read(self->stream_, self->buffer_, *self->parser_,
-                       beast::bind_front_handler(&Session::on_read, self));
+      self->read_body();
     });
   }
 
@@ -288,6 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     idle_ = false;
+    body_started_ = {};
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
       return close();
@@ -318,9 +365,12 @@ class Session : public std::enable_shared_from_this<Session> {
     else if (path == "/metrics") route = Route::metrics;
     else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
     else if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) route = Route::api;
+    // Never log a secret: feed and personal-page tokens are cut to 4 characters.
+    if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";
+    if (path.rfind("/me/", 0) == 0) target_ = "/me/" + std::string(path.substr(4, 4)) + "…";
     if (route == Route::api) return serve_api(req);
     if (route == Route::other && is_web_path(path)) return serve_page(req);
-    if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";  // never log the secret
+
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
       if (route == Route::other) return send_text(route, http::status::not_found, "not found\n");
       auto res = text_response(http::status::method_not_allowed, "method not allowed\n");
@@ -491,7 +541,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> response_, serializer_;
   std::shared_ptr<const RenderedFeed> feed_;  // the span body points into it
   std::string peer_, method_ = "-", target_ = "-", log_line_;
-  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point started_, body_started_;
   bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;
 };
 
