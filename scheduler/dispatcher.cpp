@@ -199,6 +199,9 @@ Seconds retry_delay(int attempt) {
   return Seconds{i < static_cast<int>(std::size(kDelays)) ? kDelays[i] : 10 * 3600};
 }
 
+// Every field below belongs to `strand`: handlers that touch them run there
+// (deliveries post their outcome back to it). Only the counters are read
+// from other threads, by metrics_text, hence atomic.
 struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   asio::io_context& ioc;
   Storage& storage;
@@ -216,7 +219,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   std::unordered_map<std::string, int> in_flight_by_hook;
   bool running = false;
   std::mt19937_64 rng{std::random_device{}()};
-  std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0};
+  std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0}, storage_failures{0};
 
   State(asio::io_context& io, Storage& s, const Clock& c, const Clock& w, Log l)
       : ioc(io), storage(s), clock(c), wall(w), log(std::move(l)), strand(asio::make_strand(io)), timer(strand) {}
@@ -277,7 +280,18 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       OutboxMessage m = std::move(*it);
       queued.erase(m.id);
       it = queue.erase(it);
-      consider(std::move(m), now);
+      const long long id = m.id;
+      try {
+        consider(std::move(m), now);
+      } catch (const std::exception& e) {
+        // Storage refused to record what happened (locked, full): the message
+        // is still pending there and is fetched again; the rest wait for the next poll.
+        in_flight.erase(id);
+        log(std::string("outbox: cannot record the outcome of message ") + std::to_string(id) +
+            ", which stays pending: " + e.what());
+        storage_failures++;
+        return;
+      }
     }
   }
 
@@ -386,7 +400,9 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       const Seconds delay{static_cast<long long>(static_cast<double>(base.count()) * jitter(rng))};
       storage.mark_failed(m.id, attempts, now + std::max(delay, Seconds{1}), error, false);
     } catch (const std::exception& e) {
-      log(std::string("outbox: cannot record a delivery: ") + e.what());
+      storage_failures++;
+      log(std::string("outbox: cannot record the outcome of message ") + std::to_string(m.id) +
+          ", which stays pending: " + e.what());
     }
   }
 };
@@ -431,7 +447,10 @@ std::string Dispatcher::metrics_text() const {
        "arshjul_webhook_deliveries_total{result=\"dropped\"} " << state_->dropped.load() << "\n"
        "# HELP arshjul_webhook_late_notices_total Early notices sent after their due time.\n"
        "# TYPE arshjul_webhook_late_notices_total counter\n"
-       "arshjul_webhook_late_notices_total " << state_->late.load() << "\n";
+       "arshjul_webhook_late_notices_total " << state_->late.load() << "\n"
+       "# HELP arshjul_webhook_storage_failures_total Outcomes storage could not record (the message stays pending).\n"
+       "# TYPE arshjul_webhook_storage_failures_total counter\n"
+       "arshjul_webhook_storage_failures_total " << state_->storage_failures.load() << "\n";
   return o.str();
 }
 

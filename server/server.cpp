@@ -5,6 +5,7 @@
 #include <functional>
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,10 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -592,6 +597,22 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     log << storage.error() << "\n";
     return 1;
   }
+  // One daemon per database: a second would plan and deliver every message
+  // again. flock is held by this open file for the daemon's lifetime and is
+  // independent of SQLite's own (fcntl) locks, so the CLI still works beside it.
+  const int lock_fd = ::open(o.db_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = lock_fd >= 0 && errno == EWOULDBLOCK;
+    log << o.db_path << ": " << (held ? "another arshjul daemon is serving this database; not starting a second one"
+                                      : std::string("cannot lock the database: ") + std::strerror(errno))
+        << "\n";
+    if (lock_fd >= 0) ::close(lock_fd);
+    return 1;
+  }
+  struct CloseOnExit {
+    int fd;
+    ~CloseOnExit() { ::close(fd); }
+  } lock_holder{lock_fd};
 
   asio::io_context ioc{o.threads};
   tcp::acceptor acceptor(ioc);
