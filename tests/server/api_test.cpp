@@ -1,0 +1,611 @@
+// The HR API (server/api.h) as docs/api.yaml describes it, over a host with a
+// real SQLite file and the one writer every change must go through.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include <boost/json.hpp>
+#include <sqlite3.h>
+
+#include "scheduler/tokens.h"
+#include "server/api.h"
+#include "tests/fixtures.h"
+#include "tests/server/fake_host.h"
+
+using namespace arshjul;
+namespace json = boost::json;
+
+namespace {
+
+using Host = test::FakeHost;
+
+// A token of `role` stored in the host's database, as `arshjul token create` makes one.
+std::string add_token(Host& h, const std::string& role) {
+  const std::string token = new_token();
+  h.storage().add_api_token(token_hash(token), role, role + "-test", h.clock().now());
+  return token;
+}
+
+ApiResponse call(ApiHost& h, const std::string& method, const std::string& target, const std::string& token,
+                 const std::string& body = "", const std::string& content_type = "application/json") {
+  ApiRequest r;
+  r.method = method;
+  r.target = target;
+  r.authorization = token.empty() ? "" : "Bearer " + token;
+  if (!body.empty()) {
+    r.body = body;
+    r.content_type = content_type;
+  }
+  return handle_api(h, r);
+}
+
+std::string header(const ApiResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+json::object body_of(const ApiResponse& r) {
+  INFO(r.body);
+  json::value v = json::parse(r.body);
+  REQUIRE(v.is_object());
+  return v.as_object();
+}
+
+// An RFC 9457 problem document with this status; returns it for a closer look.
+json::object problem_of(const ApiResponse& r, unsigned status) {
+  INFO(r.body);
+  REQUIRE(r.status == status);
+  CHECK(r.content_type == "application/problem+json");
+  json::object p = body_of(r);
+  REQUIRE(p.contains("type"));
+  CHECK(str(p.at("type")) == "about:blank");
+  CHECK(p.contains("title"));
+  CHECK(p.contains("detail"));
+  REQUIRE(p.contains("status"));
+  CHECK(p.at("status").to_number<unsigned>() == status);
+  return p;
+}
+
+// The body's errors[] as "where: detail" lines, where is the pointer or parameter.
+std::vector<std::string> errors_of(const json::object& p) {
+  std::vector<std::string> out;
+  if (!p.contains("errors")) return out;
+  for (const auto& e : p.at("errors").as_array()) {
+    const auto& o = e.as_object();
+    const std::string where = o.contains("pointer") ? str(o.at("pointer")) : str(o.at("parameter"));
+    out.push_back(where + ": " + str(o.at("detail")));
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+bool has_error_at(const json::object& p, const std::string& pointer) {
+  for (const auto& e : errors_of(p))
+    if (e.rfind(pointer + ": ", 0) == 0) return true;
+  return false;
+}
+
+// The first live occurrence of `activity` still ahead of the host's clock.
+std::string next_uid(Host& h, const std::string& activity) {
+  for (const Occurrence& o : h.snapshot()->expansion.occurrences)
+    if (o.activity->id == activity && o.start > h.clock().now()) return o.uid;
+  FAIL("no occurrence of " << activity << " ahead");
+  return {};
+}
+
+// The mini organisation as a reload would bring it after HR took `activity` out of its wheel.
+Config mini_without(const std::string& activity) {
+  Config c = test::mini();
+  for (Wheel& w : c.wheels)
+    std::erase_if(w.activities, [&](const Activity& a) { return a.id == activity; });
+  return c;
+}
+
+// Runs one statement on the host's database over a connection of its own, as the CLI would.
+void sql(Host& h, const std::string& statement) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(h.path().c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &error);
+  INFO((error ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// A host whose writer fails with a cause the client must never see.
+class FailingHost final : public ApiHost {
+ public:
+  Storage& storage() override { return inner.storage(); }
+  const Clock& clock() override { return inner.clock(); }
+  std::shared_ptr<const Snapshot> snapshot() override { return inner.snapshot(); }
+  std::optional<Subscription> subscription(const std::string& hash) override { return inner.subscription(hash); }
+  void write(const std::string&, const Change&) override {
+    throw std::runtime_error("secret detail: /var/lib/arshjul/arshjul.db is locked by pid 4242");
+  }
+  void log(const std::string& line) override { logged.push_back(line); }
+
+  Host inner;
+  std::vector<std::string> logged;
+};
+
+const char* kEli = R"({"name": "Eli Hagen", "email": "eli.hagen@mini.kommune.no", "unit": "skole", "roles": ["employee"]})";
+
+}  // namespace
+
+// ---- routing -------------------------------------------------------------------------------
+
+TEST_CASE("an unknown path under /api/v1 is a 404 problem naming the path") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "GET", "/api/v1/no-such-thing?x=1", hr), 404);
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("/api/v1/no-such-thing"));
+  CHECK_THAT(str(p.at("detail")), !Catch::Contains("x=1"));
+  problem_of(call(h, "GET", "/api/v2/people", hr), 404);
+  problem_of(call(h, "GET", "/api/v1/people/ola/extra", hr), 404);
+}
+
+TEST_CASE("a method a path does not have is a 405 whose Allow header lists those it has, HEAD with GET") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "POST", "/api/v1/people/ola", hr, "{}");
+  const auto p = problem_of(r, 405);
+  CHECK(header(r, "Allow") == "GET, HEAD, PUT, DELETE");
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("POST is not allowed here"));
+  const auto import = call(h, "GET", "/api/v1/people/import", hr);
+  problem_of(import, 405);
+  CHECK(header(import, "Allow") == "POST");
+  CHECK(header(call(h, "DELETE", "/api/v1/tasks", hr), "Allow") == "GET, HEAD");
+  CHECK(h.writes.empty());
+}
+
+TEST_CASE("a read token asking a path for a method it lacks gets 405, not 403") {
+  // docs/api.yaml's MethodNotAllowed: "whatever the token's role" (its introduction says 403).
+  Host h;
+  const auto read = add_token(h, "read");
+  const auto r = call(h, "PATCH", "/api/v1/occurrences", read, "{}");
+  problem_of(r, 405);
+  CHECK(header(r, "Allow") == "GET, HEAD, POST");
+}
+
+TEST_CASE("HEAD answers wherever GET does, with GET's status and content type") {
+  Host h;
+  const auto read = add_token(h, "read");
+  for (const char* target : {"/api/v1", "/api/v1/people", "/api/v1/people/ola", "/api/v1/occurrences", "/api/v1/tasks",
+                             "/api/v1/registrations", "/api/v1/outbox"}) {
+    INFO(target);
+    const auto get = call(h, "GET", target, read);
+    const auto head = call(h, "HEAD", target, read);
+    CHECK(get.status == 200);
+    CHECK(head.status == get.status);
+    CHECK(head.content_type == get.content_type);
+  }
+  problem_of(call(h, "HEAD", "/api/v1/people/nobody", read), 404);
+  CHECK(header(call(h, "HEAD", "/api/v1/people/import", read), "Allow") == "POST");
+}
+
+TEST_CASE("a trailing slash names the same resource") {
+  Host h;
+  const auto read = add_token(h, "read");
+  CHECK(call(h, "GET", "/api/v1/people/", read).body == call(h, "GET", "/api/v1/people", read).body);
+  CHECK(call(h, "GET", "/api/v1/", read).status == 200);
+  CHECK(str(body_of(call(h, "GET", "/api/v1/people/ola/", read)).at("id")) == "ola");
+}
+
+TEST_CASE("path segments are percent-decoded, so an occurrence UID's @ may come as %40") {
+  Host h;
+  const auto read = add_token(h, "read");
+  const std::string uid = next_uid(h, "drofting");
+  const auto at = uid.find('@');
+  REQUIRE(at != std::string::npos);
+  const auto r = call(h, "GET", "/api/v1/occurrences/" + uid.substr(0, at) + "%40" + uid.substr(at + 1), read);
+  REQUIRE(r.status == 200);
+  CHECK(str(body_of(r).at("uid")) == uid);
+  CHECK(str(body_of(call(h, "GET", "/api/v1/people/%6Fla", read)).at("id")) == "ola");
+}
+
+TEST_CASE("the index names the organisation and the token's role") {
+  Host h;
+  const auto read = add_token(h, "read");
+  const auto b = body_of(call(h, "GET", "/api/v1", read));
+  CHECK(str(b.at("organisation")) == "mini");
+  CHECK(str(b.at("role")) == "read");
+}
+
+// ---- auth ----------------------------------------------------------------------------------
+
+TEST_CASE("a request without Authorization is a 401 with WWW-Authenticate, even on an unknown path") {
+  Host h;
+  for (const char* target : {"/api/v1/people", "/api/v1/no-such-thing"}) {
+    const auto r = call(h, "GET", target, "");
+    problem_of(r, 401);
+    CHECK(header(r, "WWW-Authenticate") == "Bearer realm=\"arshjul\"");
+  }
+}
+
+TEST_CASE("an Authorization that is not a bearer token is a 401") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  ApiRequest r;
+  r.method = "GET";
+  r.target = "/api/v1/people";
+  r.authorization = "Basic " + hr;
+  const auto a = handle_api(h, r);
+  problem_of(a, 401);
+  CHECK(header(a, "WWW-Authenticate") == "Bearer realm=\"arshjul\"");
+  r.authorization = "Bearer";
+  problem_of(handle_api(h, r), 401);
+}
+
+TEST_CASE("a wrong or unknown token is a 401") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto wrong = call(h, "GET", "/api/v1/people", hr + "x");
+  problem_of(wrong, 401);
+  CHECK(header(wrong, "WWW-Authenticate") == "Bearer realm=\"arshjul\"");
+  problem_of(call(h, "GET", "/api/v1/people", new_token()), 401);
+}
+
+TEST_CASE("a revoked token is a 401 and changes nothing") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "GET", "/api/v1/people", hr).status == 200);
+  sql(h, "UPDATE api_token SET revoked_utc = 1 WHERE token_hash = '" + token_hash(hr) + "'");
+  problem_of(call(h, "GET", "/api/v1/people", hr), 401);
+  problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli), 401);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+}
+
+TEST_CASE("a read token is refused a change with 403 and nothing is stored") {
+  Host h;
+  const auto read = add_token(h, "read");
+  const std::string uid = next_uid(h, "drofting");
+  problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", read, kEli), 403);
+  problem_of(call(h, "DELETE", "/api/v1/people/ola", read), 403);
+  problem_of(call(h, "POST", "/api/v1/people/import", read, "id,name,unit\n", "text/csv"), 403);
+  problem_of(call(h, "POST", "/api/v1/occurrences", read,
+                  R"({"activity": "drofting", "start": "2027-03-10T10:00", "reason": "x"})"),
+             403);
+  problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", read, R"({"reason": "x"})"), 403);
+  problem_of(call(h, "POST", "/api/v1/tasks/1/complete", read), 403);
+  problem_of(call(h, "POST", "/api/v1/outbox/1/retry", read), 403);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+  CHECK(h.storage().overrides().empty());
+}
+
+// ---- problem bodies --------------------------------------------------------------------------
+
+TEST_CASE("malformed JSON is a 400 naming the line and column where it breaks") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string body = "{\n  \"name\": \"Eli Hagen\",\n  \"unit\" \"skole\"\n}";
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, body), 400);
+  CHECK(str(p.at("title")) == "Malformed JSON");
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("line 3, column 10"));
+  const auto cut = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, R"({"name": "Eli")"), 400);
+  CHECK_THAT(str(cut.at("detail")), Catch::Contains("line 1, column 15"));
+  CHECK(h.writes.empty());
+}
+
+TEST_CASE("a body that is JSON but not an object is a 422 at the empty pointer") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, "[1, 2]"), 422);
+  CHECK(has_error_at(p, ""));
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("an array"));
+}
+
+TEST_CASE("a body that is not JSON by its content type is a 415, and the import wants CSV") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "text/plain"), 415);
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("application/json"));
+  const auto csv = problem_of(call(h, "POST", "/api/v1/people/import", hr, "id,name,unit\n", "application/json"), 415);
+  CHECK_THAT(str(csv.at("detail")), Catch::Contains("text/csv"));
+  CHECK(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "application/json; charset=utf-8").status == 201);
+}
+
+TEST_CASE("an unknown member is a 422 at its own pointer, with the member it was likely meant to be") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(
+      call(h, "PUT", "/api/v1/people/eli-hagen", hr, R"({"name": "Eli Hagen", "unit": "skole", "emial": "e@x.no"})"),
+      422);
+  REQUIRE(errors_of(p).size() == 1);
+  CHECK(errors_of(p)[0] == R"(/emial: unknown member "emial" (did you mean "email"?))");
+  CHECK(str(p.at("detail")) == R"(unknown member "emial" (did you mean "email"?))");
+  const auto extra = problem_of(call(h, "POST", "/api/v1/occurrences", hr,
+                                     R"({"activity": "drofting", "strat": "2027-03-10T10:00", "reason": "x"})"),
+                                422);
+  CHECK_THAT(errors_of(extra),
+             Catch::VectorContains(std::string(R"(/strat: unknown member "strat" (did you mean "start"?))")));
+  CHECK(h.writes.empty());
+}
+
+TEST_CASE("a member's name with ~ or / is escaped in its pointer as RFC 6901 says") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                                 R"({"name": "Eli Hagen", "unit": "skole", "a/b~c": 1, "~1": 2})"),
+                            422);
+  CHECK(has_error_at(p, "/a~1b~0c"));
+  CHECK(has_error_at(p, "/~01"));
+  CHECK(errors_of(p).size() == 2);
+}
+
+TEST_CASE("every problem in a body is reported at once, each at its pointer") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                                 R"({"id": "someone-else", "unit": "skule", "roles": ["employe", 3],
+                                     "start_date": "2027-02-30", "committees": "amu"})"),
+                            422);
+  INFO(join(errors_of(p)));
+  CHECK(has_error_at(p, "/id"));
+  CHECK(has_error_at(p, "/name"));
+  CHECK(has_error_at(p, "/roles/0"));
+  CHECK(has_error_at(p, "/roles/1"));
+  CHECK(has_error_at(p, "/start_date"));
+  CHECK(has_error_at(p, "/committees"));
+  CHECK(has_error_at(p, "/unit"));
+  CHECK(str(p.at("detail")) == std::to_string(errors_of(p).size()) + " problems in the request body");
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+}
+
+TEST_CASE("a bad query parameter is a 400 naming the parameter") {
+  Host h;
+  const auto read = add_token(h, "read");
+  struct Case {
+    const char* target;
+    const char* parameter;
+  };
+  for (auto [target, parameter] : {Case{"/api/v1/tasks?status=closed", "status"},
+                                   Case{"/api/v1/people?colour=red", "colour"},
+                                   Case{"/api/v1/people?limit=-1", "limit"},
+                                   Case{"/api/v1/people?unit=skule", "unit"},
+                                   Case{"/api/v1/occurrences?from=2027-13-01", "from"},
+                                   Case{"/api/v1/occurrences?from=2027-05-01&to=2027-04-01", "to"},
+                                   Case{"/api/v1/occurrences?include_cancelled=maybe", "include_cancelled"},
+                                   Case{"/api/v1/outbox?limit=ten", "limit"},
+                                   Case{"/api/v1/progress", "activity"}}) {
+    INFO(target);
+    const auto p = problem_of(call(h, "GET", target, read), 400);
+    CHECK(str(p.at("title")) == "Bad query parameter");
+    REQUIRE(p.at("errors").as_array().size() == 1);
+    CHECK(str(p.at("errors").as_array()[0].at("parameter")) == parameter);
+    CHECK_THAT(str(p.at("detail")), Catch::StartsWith(std::string(parameter) + ": "));
+  }
+}
+
+// ---- writes through the one writer ------------------------------------------------------------
+
+TEST_CASE("PUT of a new person stores them through one write and answers 201 with the person") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli);
+  REQUIRE(r.status == 201);
+  CHECK(r.content_type == "application/json");
+  const auto b = body_of(r);
+  CHECK(str(b.at("id")) == "eli-hagen");
+  CHECK(str(b.at("name")) == "Eli Hagen");
+  CHECK(str(b.at("unit")) == "skole");
+  CHECK(h.writes == std::vector<std::string>{"person eli-hagen stored"});
+  REQUIRE(h.storage().people().size() == 1);
+  CHECK(h.storage().people()[0].person.email == "eli.hagen@mini.kommune.no");
+  CHECK(h.snapshot()->config.find_person("eli-hagen"));
+  CHECK(call(h, "GET", "/api/v1/people/eli-hagen", hr).status == 200);
+}
+
+TEST_CASE("PUT of a person already on the roster replaces them and answers 200") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "PUT", "/api/v1/people/ola", hr,
+                      R"({"name": "Ola Nordmann", "unit": "kommunen", "roles": ["leader"], "email": "ola@mini.kommune.no"})");
+  REQUIRE(r.status == 200);
+  CHECK(str(body_of(r).at("email")) == "ola@mini.kommune.no");
+  CHECK(h.writes.size() == 1);
+  CHECK(h.snapshot()->config.find_person("ola")->email == "ola@mini.kommune.no");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  CHECK(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 200);
+  CHECK(h.writes.size() == 3);
+}
+
+TEST_CASE("DELETE of a person answers 204 with no body, and they are gone") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "DELETE", "/api/v1/people/kari", hr);
+  CHECK(r.status == 204);
+  CHECK(r.body.empty());
+  CHECK(h.writes == std::vector<std::string>{"person kari removed"});
+  problem_of(call(h, "GET", "/api/v1/people/kari", hr), 404);
+  problem_of(call(h, "DELETE", "/api/v1/people/kari", hr), 404);
+}
+
+TEST_CASE("an import with dry_run=true says what would change, stores nothing and makes no write") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string csv =
+      "id,name,email,unit,roles\n"
+      "eli-hagen,Eli Hagen,eli.hagen@mini.kommune.no,skole,employee\n"
+      "per-stai,Per Stai,per.stai@mini.kommune.no,helse,employee\n";
+  const auto r = call(h, "POST", "/api/v1/people/import?dry_run=true", hr, csv, "text/csv; charset=utf-8");
+  REQUIRE(r.status == 200);
+  const auto b = body_of(r);
+  CHECK(b.at("dry_run").as_bool());
+  CHECK(b.at("added").as_array().size() == 2);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+  CHECK_FALSE(h.snapshot()->config.find_person("eli-hagen"));
+
+  const auto real = call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv");
+  REQUIRE(real.status == 200);
+  CHECK_FALSE(body_of(real).at("dry_run").as_bool());
+  CHECK(h.writes.size() == 1);
+  CHECK(h.storage().people().size() == 2);
+}
+
+TEST_CASE("a broken CSV is a 422 naming every bad row's line, column and field, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string csv =
+      "id,name,email,unit,roles,union,committees,start_date\n"
+      "eli-hagen,Eli Hagen,eli.hagen@mini.kommune.no,skule,employee,,,2027-03-01\n"  // line 2: unit
+      "ok-person,Ok Person,ok@mini.kommune.no,skole,employee,,,\n"
+      "per-stai,Per Stai,per.stai@mini.kommune.no,helse,employe,,,2027-02-30\n";  // line 4: role, date
+  const auto p = problem_of(call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv"), 422);
+  CHECK(str(p.at("title")) == "The CSV is not valid");
+  CHECK_THAT(str(p.at("detail")), Catch::EndsWith("nothing was imported"));
+  std::vector<std::string> where;
+  for (const auto& e : p.at("errors").as_array()) {
+    const auto& o = e.as_object();
+    CHECK_FALSE(str(o.at("detail")).empty());
+    where.push_back(std::to_string(o.at("line").as_int64()) + ":" + std::to_string(o.at("column").as_int64()) + " " +
+                    str(o.at("field")));
+  }
+  CHECK_THAT(where, Catch::VectorContains(std::string("2:4 unit")));
+  CHECK_THAT(where, Catch::VectorContains(std::string("4:5 roles[0]")));
+  CHECK_THAT(where, Catch::VectorContains(std::string("4:8 start_date")));
+  CHECK(where.size() == 3);
+  CHECK(h.storage().people().empty());
+  CHECK_FALSE(h.snapshot()->config.find_person("ok-person"));
+}
+
+TEST_CASE("an extra meeting is stored through one write and answered 201 with its extra UID") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "POST", "/api/v1/occurrences", hr,
+                      R"({"activity": "drofting", "start": "2027-03-10T10:00", "reason": "Ekstra drøfting"})");
+  REQUIRE(r.status == 201);
+  const auto b = body_of(r);
+  CHECK_THAT(str(b.at("uid")), Catch::StartsWith("extra-") && Catch::Contains(".drofting.20270310@"));
+  CHECK(str(b.at("start")) == "2027-03-10T10:00:00+01:00");
+  CHECK(h.writes == std::vector<std::string>{"extra drofting"});
+  REQUIRE(h.storage().overrides().size() == 1);
+  CHECK(h.storage().overrides()[0].uid == str(b.at("uid")));
+}
+
+// ---- the race the writer closes -----------------------------------------------------------------
+
+TEST_CASE("an extra meeting for an activity a reload removed between the check and the write is a 422, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  h.before_write = [&] {
+    h.set_files(mini_without("drofting"));
+    h.rebuild();
+  };
+  const auto p = problem_of(call(h, "POST", "/api/v1/occurrences", hr,
+                                 R"({"activity": "drofting", "start": "2027-03-10T10:00", "reason": "Ekstra"})"),
+                            422);
+  CHECK(has_error_at(p, "/activity"));
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("unknown activity \"drofting\""));
+  CHECK(h.writes.size() == 1);  // it got as far as the writer, which refused it
+  CHECK(h.storage().overrides().empty());
+}
+
+TEST_CASE("a move of an occurrence whose activity a reload removed meanwhile is refused, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  h.before_write = [&] {
+    h.set_files(mini_without("drofting"));
+    h.rebuild();
+  };
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-03-16T10:00", "reason": "Kollisjon"})");
+  INFO(r.body);
+  CHECK((r.status == 404 || r.status == 409));
+  problem_of(r, r.status);
+  CHECK_THAT(r.body, Catch::Contains(uid));
+  CHECK(h.writes.size() == 1);
+  CHECK(h.storage().overrides().empty());
+}
+
+TEST_CASE("a cancel of an occurrence whose activity a reload removed meanwhile is a 409, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  h.before_write = [&] {
+    h.set_files(mini_without("drofting"));
+    h.rebuild();
+  };
+  const auto p = problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", hr, R"({"reason": "Avlyst"})"), 409);
+  CHECK_THAT(str(p.at("detail")), Catch::Contains("cancelled"));
+  CHECK(h.storage().overrides().empty());
+}
+
+TEST_CASE("a new person whose unit a reload removed meanwhile is a 422 at /unit, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  h.before_write = [&] {
+    Config c = test::mini();
+    std::erase_if(c.units, [](const Unit& u) { return u.id == "skole"; });
+    h.set_files(std::move(c));
+    h.rebuild();
+  };
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli), 422);
+  CHECK(has_error_at(p, "/unit"));
+  CHECK(h.storage().people().empty());
+}
+
+// ---- internal errors -------------------------------------------------------------------------------
+
+TEST_CASE("a failing write is a 500 that names an incident id and not the cause, which goes to the log") {
+  FailingHost h;
+  const auto hr = add_token(h.inner, "hr");
+  const auto r = call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli);
+  const auto p = problem_of(r, 500);
+  CHECK_THAT(r.body, !Catch::Contains("secret detail"));
+  CHECK_THAT(r.body, !Catch::Contains("arshjul.db"));
+  const std::string detail = str(p.at("detail"));
+  const std::string marker = "incident ";
+  const auto at = detail.rfind(marker);
+  REQUIRE(at != std::string::npos);
+  const std::string incident = detail.substr(at + marker.size());
+  CHECK(incident.size() >= 8);
+  REQUIRE(h.logged.size() == 1);
+  CHECK_THAT(h.logged[0], Catch::Contains(incident));
+  CHECK_THAT(h.logged[0], Catch::Contains("secret detail"));
+  CHECK_THAT(h.logged[0], Catch::Contains("PUT /api/v1/people/eli-hagen"));
+  CHECK(h.storage().people().empty());
+}
+
+TEST_CASE("two internal errors get different incident ids") {
+  FailingHost h;
+  const auto hr = add_token(h.inner, "hr");
+  const auto a = call(h, "DELETE", "/api/v1/people/ola", hr);
+  const auto b = call(h, "DELETE", "/api/v1/people/ola", hr);
+  problem_of(a, 500);
+  problem_of(b, 500);
+  CHECK(a.body != b.body);
+  REQUIRE(h.logged.size() == 2);
+  CHECK(h.logged[0] != h.logged[1]);
+}
+
+TEST_CASE("a database that refuses the change is a 500 with an incident id, not the SQLite message") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  // As a full disk or a broken file would, the database refuses every new person.
+  sql(h, "CREATE TRIGGER refuse BEFORE INSERT ON person BEGIN SELECT RAISE(ABORT, 'secret detail'); END");
+  const auto r = call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli);
+  const auto p = problem_of(r, 500);
+  CHECK_THAT(r.body, !Catch::Contains("secret detail"));
+  CHECK_THAT(r.body, !Catch::Contains("SQL"));
+  const std::string detail = str(p.at("detail"));
+  const std::string incident = detail.substr(detail.rfind(' ') + 1);
+  REQUIRE(h.logged.size() == 1);
+  CHECK_THAT(h.logged[0], Catch::Contains("incident " + incident));
+  CHECK_THAT(h.logged[0], Catch::Contains("secret detail"));
+  CHECK(h.storage().people().empty());
+  CHECK_FALSE(h.snapshot()->config.find_person("eli-hagen"));
+}
