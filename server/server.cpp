@@ -19,6 +19,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -223,6 +224,10 @@ class Daemon final : public ApiHost {
   void remove_session(void* s) EXCLUDES(sessions_mu_) {
     MutexLock lock(&sessions_mu_);
     open_sessions_.erase(s);
+  }
+  std::size_t session_count() EXCLUDES(sessions_mu_) {
+    MutexLock lock(&sessions_mu_);
+    return open_sessions_.size();
   }
   void close_idle_sessions() EXCLUDES(sessions_mu_) {
     // Called outside the lock: a callback may drop the last reference to its
@@ -552,24 +557,53 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& ioc, tcp::acceptor acceptor, Daemon& d) : ioc_(ioc), acceptor_(std::move(acceptor)), d_(d) {}
+  Listener(asio::io_context& ioc, tcp::acceptor acceptor, Daemon& d, std::size_t max_connections)
+      : ioc_(ioc), acceptor_(std::move(acceptor)), d_(d), max_connections_(max_connections), pause_(ioc) {}
   void accept() {
     acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), self->d_)->start();
+      if (ec) return self->out_of_room(ec);
+      self->failing_ = false;
+      // At the limit, idle keep-alive connections make room for new ones.
+      if (self->d_.session_count() >= self->max_connections_) self->d_.close_idle_sessions();
+      std::make_shared<Session>(std::move(s), self->d_)->start();
       self->accept();
     });
   }
   void stop() {
     beast::error_code ec;
     acceptor_.close(ec);
+    pause_.cancel();
   }
 
  private:
+  // Out of descriptors (EMFILE) or memory: accepting again at once would
+  // fail again at once, a busy loop. Free idle connections, pause, retry.
+  void out_of_room(const beast::error_code& ec) {
+    if (!failing_) d_.log("accept: " + ec.message() + "; closing idle connections and pausing new ones for 100 ms");
+    failing_ = true;
+    d_.close_idle_sessions();
+    pause_.expires_after(std::chrono::milliseconds{100});
+    pause_.async_wait([self = shared_from_this()](beast::error_code wec) {
+      if (!wec && self->acceptor_.is_open()) self->accept();
+    });
+  }
+
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
   Daemon& d_;
+  const std::size_t max_connections_;
+  asio::steady_timer pause_;  // only the accept loop's own handlers touch it and failing_: one at a time
+  bool failing_ = false;
 };
+
+// The connection limit when none is set: what the descriptor limit leaves.
+std::size_t connection_limit(std::size_t configured) {
+  if (configured) return configured;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 10000;
+  return rl.rlim_cur > 64 ? static_cast<std::size_t>(rl.rlim_cur) - 32 : 32;
+}
 
 }  // namespace
 
@@ -672,7 +706,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   }
   dispatcher.start();
   std::thread delivery_thread([&delivery_io] { delivery_io.run(); });
-  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d);
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d, connection_limit(o.max_connections));
   listener->accept();
 
   // The access log is flushed once a second.

@@ -26,6 +26,10 @@ struct ServerOptions {
   std::size_t max_header = 16 * 1024;        // larger headers get 431
   std::size_t max_body = 64 * 1024;          // larger bodies get 413
   std::size_t max_import_body = 64 << 20;    // the roster import: 50,000 people is about 5 MB
+  // Open connections at most; 0: the descriptor limit (RLIMIT_NOFILE) less
+  // 32 for the database, hooks and logs. At the limit, idle keep-alive
+  // connections are closed to make room.
+  std::size_t max_connections = 0;
   std::string hook_url;                      // a quick-start hook for every event type
   std::string hook_secret;                   // its "whsec_..." secret
   std::string public_url;                    // how subscribers reach us, for feed URLs in messages
