@@ -145,9 +145,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
 namespace {
 
 // Personal feed URLs for many people: the secret and base URL read once.
+// A subscription created on first use is dated by the wheel's clock (`now`).
 class PersonalFeeds {
  public:
-  explicit PersonalFeeds(Storage& storage) : storage_(storage) {}
+  PersonalFeeds(Storage& storage, SysSeconds now) : storage_(storage), now_(now) {}
   std::string url(std::string_view person_id) {
     if (secret_.empty()) {
       secret_ = feed_secret(storage_);
@@ -158,19 +159,20 @@ class PersonalFeeds {
     const std::string hash = token_hash(token);
     const auto state = storage_.subscription_revoked(hash);
     if (state && *state) return {};
-    if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), SysSeconds{});
+    if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), now_);
     return base_ + "/feeds/" + token + ".ics";
   }
 
  private:
   Storage& storage_;
+  SysSeconds now_;
   std::string secret_, base_;
 };
 
 }  // namespace
 
-std::string personal_feed_url(Storage& storage, std::string_view person_id) {
-  return PersonalFeeds(storage).url(person_id);
+std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now) {
+  return PersonalFeeds(storage, now).url(person_id);
 }
 
 std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
@@ -229,7 +231,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   std::vector<const Person*> hr_people;
   for (const Person& p : c.people)
     if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end()) hr_people.push_back(&p);
-  PersonalFeeds feeds(storage);
+  PersonalFeeds feeds(storage, now);
   std::vector<const RegistrationChange*> waiting;
   for (const RegistrationChange& ch : snap.registration_changes) {
     const Person* hire = c.find_person(ch.person);

@@ -40,6 +40,8 @@ SysSeconds oslo(LocalDays day, Seconds time_of_day) {
   return to_utc(LocalSeconds{day} + time_of_day, *find_zone("Europe/Oslo"));
 }
 
+long long seconds(SysSeconds t) { return t.time_since_epoch().count(); }  // readable in a failure
+
 const SysSeconds kJan4 = oslo(LocalDays{2027_y / 1 / 4}, 9h);  // a Monday morning
 constexpr Seconds kPlanAhead = 24h * 31;                       // as the daemon plans
 
@@ -258,4 +260,20 @@ TEST_CASE("A registration for a day before the horizon is kept as history across
   REQUIRE(r);
   CHECK(r->occurrence_uid == feb10);
   for (const auto& ch : s->registration_changes) CHECK(ch.person != "ahmad-rahimi");
+}
+
+// ---- personal feeds ------------------------------------------------------------------
+
+TEST_CASE("A new hire's own feed subscription is created at the wheel's time", "[engine]") {
+  Harness h(kJan4);
+  Person nora = person("nora-nyansatt", "skole");
+  nora.start_date = LocalDays{2027_y / 1 / 18};
+  h.storage->store_people({nora}, {}, h.clock.now());
+  h.build_and_plan();
+  REQUIRE(recipients(of_type(h.outbox(), "registration.created")).count("nora-nyansatt"));
+  const auto subscriptions = h.storage->active_subscriptions();
+  const auto it = std::find_if(subscriptions.begin(), subscriptions.end(),
+                               [](const auto& s) { return s.second.filter == "person:nora-nyansatt"; });
+  REQUIRE(it != subscriptions.end());
+  CHECK(seconds(it->second.created) == seconds(h.clock.now()));
 }
