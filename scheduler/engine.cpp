@@ -191,7 +191,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     std::erase_if(plan, [&](const PlannedMessage& m) {
       return m.due <= now && told.count(m.occurrence->uid + "|" + m.recipient->id);
     });
-  int added = storage.enqueue(outbox_messages(c, plan));
+  int added = storage.enqueue(outbox_messages(c, plan), now);
 
   const auto live = by_uid(snap.expansion);
   std::unordered_map<std::string_view, const Occurrence*> by_hr;
@@ -220,7 +220,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
             if (have.insert(h.id + "|" + p->id).second) recipients_of.emplace_back(h.id, p->id);
       }
       const std::string reason = hr_cancelled ? hr_cancelled->change_reason : std::string();
-      changes += storage.enqueue(change_messages(c, event, s->second, o, recipients_of, now, reason));
+      changes += storage.enqueue(change_messages(c, event, s->second, o, recipients_of, now, reason), now);
     }
   };
   tell(snap.sync.changed_uids, "occurrence.changed");
@@ -252,7 +252,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   if (!waiting.empty())
     for (const Person* p : hr_people)
       for (auto& r : waiting_messages(c, waiting, *p, now)) rows.push_back(std::move(r));
-  const int registrations = storage.enqueue(rows);
+  const int registrations = storage.enqueue(rows, now);
   return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
          " new in the outbox, " + std::to_string(changes) + " change notices, " + std::to_string(registrations) +
          " registration messages";
@@ -271,7 +271,7 @@ int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
     auto it = live.find(m.occurrence_uid);
     for (auto& r : task_messages(snap.config, m, it == live.end() ? nullptr : it->second, now)) rows.push_back(std::move(r));
   }
-  return storage.enqueue(rows);
+  return storage.enqueue(rows, now);
 }
 
 }  // namespace arshjul

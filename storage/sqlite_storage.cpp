@@ -486,7 +486,7 @@ class SqliteStorage final : public Storage {
     return q.integer(0);
   }
 
-  int enqueue(const std::vector<OutboxMessage>& messages) override {
+  int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) override {
     std::lock_guard lock(mu_);
     exec("BEGIN IMMEDIATE");
     int added = 0;
@@ -499,7 +499,7 @@ class SqliteStorage final : public Storage {
         ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
         ins.bind(9, static_cast<long long>(m.due.time_since_epoch().count()));
         ins.bind(10, static_cast<long long>(m.next_attempt.time_since_epoch().count()));
-        ins.bind(11, static_cast<long long>(m.due.time_since_epoch().count())).run();
+        ins.bind(11, secs(now)).run();
         added += sqlite3_changes(db_);
       }
       exec("COMMIT");
@@ -512,7 +512,7 @@ class SqliteStorage final : public Storage {
 
   static constexpr const char* kOutboxColumns =
       "id, key, hook, webhook_id, event_type, occurrence_uid, sequence, recipient, payload, due_utc, "
-      "next_attempt_utc, attempts, status, last_error, sent_utc";
+      "next_attempt_utc, attempts, status, last_error, sent_utc, created_utc";
 
   static OutboxMessage outbox_row(const Statement& q) {
     OutboxMessage m;
@@ -531,6 +531,7 @@ class SqliteStorage final : public Storage {
     m.status = q.text(12);
     m.last_error = q.text(13);
     m.sent = SysSeconds{Seconds{q.integer(14)}};
+    m.created = SysSeconds{Seconds{q.integer(15)}};
     return m;
   }
 

@@ -143,7 +143,7 @@ TEST_CASE("Replaying a dead letter needs the page's CSRF token and the hr role")
   m.webhook_id = "msg_1";
   m.event_type = "reminder.due";
   m.payload = "{}";
-  h.storage().enqueue({m});
+  h.storage().enqueue({m}, h.clock().now());
   const long long id = h.storage().outbox("", 1).front().id;
   h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
 

@@ -222,3 +222,23 @@ TEST_CASE("API tokens are found by their hash, with their role") {
   CHECK(t->name == "rapport");
   CHECK_FALSE(s->api_token("hash-2"));
 }
+
+TEST_CASE("An outbox row records when it was enqueued, not when it is due") {
+  TempDb db;
+  auto s = open(db);
+  OutboxMessage m;
+  m.key = "reminder.due|x|0|2d|kari";
+  m.hook = "h";
+  m.webhook_id = "msg_1";
+  m.event_type = "reminder.due";
+  m.payload = "{}";
+  m.due = m.next_attempt = kNow + date::days{31};
+  REQUIRE(s->enqueue({m}, kNow) == 1);
+  const auto rows = s->outbox("", 10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].created.time_since_epoch().count() == kNow.time_since_epoch().count());
+  CHECK(rows[0].due.time_since_epoch().count() == m.due.time_since_epoch().count());
+  // Planned again later, the row keeps the time it was first created.
+  CHECK(s->enqueue({m}, kNow + 24h) == 0);
+  CHECK(s->outbox("", 10)[0].created.time_since_epoch().count() == kNow.time_since_epoch().count());
+}
