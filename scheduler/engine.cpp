@@ -32,12 +32,6 @@ bool before_horizon(std::string_view uid, LocalDays horizon_from) {
   return day && *day < horizon_from;
 }
 
-bool same_registrations(const std::vector<Registration>& a, const std::vector<Registration>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Registration& x, const Registration& y) {
-    return x.activity == y.activity && x.person == y.person && x.occurrence_uid == y.occurrence_uid;
-  });
-}
-
 // base64url without padding of an HMAC-SHA256, cut to a token's length.
 std::string derived_token(std::string_view secret, std::string_view message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -125,7 +119,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
     return std::tie(a.activity, a.person) < std::tie(b.activity, b.person);
   });
   // Writing only on a difference keeps a rebuild from looking like news to other processes.
-  if (!same_registrations(wanted, current)) storage.save_registrations(wanted, now);
+  if (wanted != current) storage.save_registrations(wanted, now);
   s->registrations = std::move(plan.registrations);
   s->registration_changes = std::move(plan.changes);
   {

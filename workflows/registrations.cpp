@@ -69,11 +69,17 @@ struct Planner {
     plan.changes.push_back({kind, r.activity, r.person, std::move(from), std::move(to), std::move(reason)});
   }
 
+  // A registration that stays on its occurrence, with that occurrence's day.
+  void keep(const Registration& r, const Occurrence& o) {
+    plan.registrations.push_back(r);
+    plan.registrations.back().occurrence_day = o.original_day;
+  }
+
   // A registration whose person or rule is gone: a day that has begun stays
   // as history; anything ahead is given up.
   void release(const Registration& r, std::string reason) {
     const Occurrence* o = occurrence(r.occurrence_uid);
-    if (o && o->start <= now) plan.registrations.push_back(r);
+    if (o && o->start <= now) keep(r, *o);
     else change(RegistrationChange::Kind::cancelled, r, r.occurrence_uid, "", std::move(reason));
   }
 
@@ -111,7 +117,7 @@ struct Planner {
                                         : "Ansattdagen er flyttet til " + norwegian_date(o->first_day) + ",") +
               " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
       if (why.empty()) {
-        plan.registrations.push_back(*r);
+        keep(*r, *o);
         ++taken[o];
       } else {
         pending.push_back({p, r, std::move(why)});
@@ -140,7 +146,8 @@ struct Planner {
           break;
         }
 
-      Registration r{a.id, p.id, chosen ? chosen->uid : std::string()};
+      Registration r{a.id, p.id, chosen ? chosen->uid : std::string(),
+                     chosen ? std::optional(chosen->original_day) : std::nullopt};
       const std::string from = h.previous ? h.previous->occurrence_uid : std::string();
       if (chosen) {
         ++taken[chosen];
