@@ -23,15 +23,6 @@ std::unordered_map<std::string_view, const Occurrence*> by_uid(const Expansion& 
   return out;
 }
 
-// The original day is the 8 digits before '@' in every UID we make.
-bool before_horizon(std::string_view uid, LocalDays horizon_from) {
-  const auto at = uid.find('@');
-  if (at == std::string_view::npos || at < 8) return false;
-  auto day = parse_date(std::string(uid.substr(at - 8, 4)) + "-" + std::string(uid.substr(at - 4, 2)) + "-" +
-                        std::string(uid.substr(at - 2, 2)));
-  return day && *day < horizon_from;
-}
-
 // base64url without padding of an HMAC-SHA256, cut to a token's length.
 std::string derived_token(std::string_view secret, std::string_view message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -108,10 +99,11 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 
   const std::vector<Registration> current = storage.registrations();
-  // Registrations for days before the horizon are history the expansion no
-  // longer covers: planning would take them for cancelled days.
+  // Registrations whose stored day is before the horizon are history the
+  // expansion no longer covers: planning would take them for cancelled days.
   std::vector<Registration> in_horizon, history;
-  for (const auto& r : current) (before_horizon(r.occurrence_uid, s->horizon_from) ? history : in_horizon).push_back(r);
+  for (const auto& r : current)
+    (r.occurrence_day && *r.occurrence_day < s->horizon_from ? history : in_horizon).push_back(r);
   RegistrationPlan plan = plan_registrations(s->config, s->expansion, in_horizon, now);
   std::vector<Registration> wanted = history;
   wanted.insert(wanted.end(), plan.registrations.begin(), plan.registrations.end());

@@ -259,7 +259,21 @@ TEST_CASE("A registration for a day before the horizon is kept as history across
   r = registration_of(after, "ahmad-rahimi");
   REQUIRE(r);
   CHECK(r->occurrence_uid == feb10);
+  CHECK(r->occurrence_day == LocalDays{2027_y / 2 / 10});
   for (const auto& ch : s->registration_changes) CHECK(ch.person != "ahmad-rahimi");
+}
+
+TEST_CASE("The stored day, not the UID, tells a registration before the horizon apart as history", "[engine]") {
+  Harness h(kJan4);
+  const Registration earlier{"ansattdag", "tidligere-ansatt", "ansattdag-juni@et-annet-system",
+                             LocalDays{2026_y / 6 / 10}};
+  h.storage->save_registrations({earlier}, h.clock.now());
+  auto s = h.build();
+  const auto after = h.storage->registrations();
+  const Registration* r = registration_of(after, "tidligere-ansatt");
+  REQUIRE(r);
+  CHECK(*r == earlier);
+  for (const auto& ch : s->registration_changes) CHECK(ch.person != "tidligere-ansatt");
 }
 
 // ---- personal feeds ------------------------------------------------------------------

@@ -200,6 +200,16 @@ TEST_CASE("Hires on a cancelled day are moved to the next one, and told it was c
   CHECK(ch.reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
 }
 
+TEST_CASE("A cancelled day is named by the registration's day, whatever its UID looks like", "[registrations]") {
+  Config c = org();
+  c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
+  const Registration on_a_day_gone{"ansattdag", "ny", "ansattdag-i-mars@et-annet-system", kMar10};
+  const auto plan = plan_registrations(c, spring(c), {on_a_day_gone}, kFeb1);
+  REQUIRE(plan.changes.size() == 1);
+  CHECK(plan.changes[0].kind == RegistrationChange::Kind::moved);
+  CHECK(plan.changes[0].reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
+}
+
 TEST_CASE("A hire whose cancelled day has no replacement in time waits, with both reasons", "[registrations]") {
   Config c = org({.capacity = 30, .lead_days = 0, .max_wait_days = 20});
   c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
