@@ -130,12 +130,13 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
 
 namespace {
 
-// Personal feed URLs for many people: the secret and base URL read once.
-// A subscription created on first use is dated by the wheel's clock (`now`).
+// Personal links for many people: the secret and base URL read once. The
+// token is known here, so both URLs are built here. A subscription created
+// on first use is dated by the wheel's clock (`now`).
 class PersonalFeeds {
  public:
   PersonalFeeds(Storage& storage, SysSeconds now) : storage_(storage), now_(now) {}
-  std::string url(std::string_view person_id) {
+  PersonalLinks links(std::string_view person_id) {
     if (secret_.empty()) {
       secret_ = feed_secret(storage_);
       base_ = storage_.setting("public_url");
@@ -146,7 +147,7 @@ class PersonalFeeds {
     const auto state = storage_.subscription_revoked(hash);
     if (state && *state) return {};
     if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), now_);
-    return base_ + "/feeds/" + token + ".ics";
+    return {base_ + "/feeds/" + token + ".ics", base_ + "/me/" + token};
   }
 
  private:
@@ -158,7 +159,7 @@ class PersonalFeeds {
 }  // namespace
 
 std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now) {
-  return PersonalFeeds(storage, now).url(person_id);
+  return PersonalFeeds(storage, now).links(person_id).feed_url;
 }
 
 std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
@@ -229,8 +230,9 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     if (ch.kind == RegistrationChange::Kind::waiting) {
       waiting.push_back(&ch);
     } else if (hire) {
-      const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : feeds.url(hire->id);
-      for (auto& r : registration_messages(c, ch, day, *hire, url, now)) rows.push_back(std::move(r));
+      const PersonalLinks links =
+          ch.kind == RegistrationChange::Kind::cancelled ? PersonalLinks{} : feeds.links(hire->id);
+      for (auto& r : registration_messages(c, ch, day, *hire, links, now)) rows.push_back(std::move(r));
       if (const Person* leader = leader_of(c, *hire))
         for (auto& r : registration_messages(c, ch, day, *leader, {}, now)) rows.push_back(std::move(r));
     }

@@ -291,3 +291,32 @@ TEST_CASE("A new hire's own feed subscription is created at the wheel's time", "
   REQUIRE(it != subscriptions.end());
   CHECK(seconds(it->second.created) == seconds(h.clock.now()));
 }
+
+TEST_CASE("A new hire's registration message links their own feed and page by one token, their leader's neither",
+          "[engine]") {
+  Harness h(kJan4);
+  const std::string base = "https://arshjul.roros.kommune.no";
+  h.storage->set_setting("public_url", base);
+  Person nora = person("nora-nyansatt", "skole");
+  nora.start_date = LocalDays{2027_y / 1 / 18};
+  h.storage->store_people({nora}, {}, h.clock.now());
+  h.build_and_plan();
+  const auto created = of_type(h.outbox(), "registration.created");
+  auto to = [&](std::string_view who) {
+    return std::find_if(created.begin(), created.end(), [&](const auto& m) { return m.recipient == who; });
+  };
+  const auto own = to("nora-nyansatt");
+  REQUIRE(own != created.end());
+  const json::object data = data_of(*own);
+  const std::string feed(data.at("feed_url").as_string());
+  REQUIRE(feed.starts_with(base + "/feeds/"));
+  REQUIRE(feed.ends_with(".ics"));
+  const std::string token = feed.substr(base.size() + 7, feed.size() - base.size() - 7 - 4);
+  CHECK(data.at("page_url").as_string() == base + "/me/" + token);
+  CHECK(h.storage->subscription_revoked(token_hash(token)) == std::optional<bool>(false));
+
+  const auto leaders = to("eirik-molmann");  // leads skole
+  REQUIRE(leaders != created.end());
+  CHECK_FALSE(data_of(*leaders).contains("feed_url"));
+  CHECK_FALSE(data_of(*leaders).contains("page_url"));
+}
