@@ -23,21 +23,6 @@ std::unordered_map<std::string_view, const Occurrence*> by_uid(const Expansion& 
   return out;
 }
 
-// The original day is the 8 digits before '@' in every UID we make.
-bool before_horizon(std::string_view uid, LocalDays horizon_from) {
-  const auto at = uid.find('@');
-  if (at == std::string_view::npos || at < 8) return false;
-  auto day = parse_date(std::string(uid.substr(at - 8, 4)) + "-" + std::string(uid.substr(at - 4, 2)) + "-" +
-                        std::string(uid.substr(at - 2, 2)));
-  return day && *day < horizon_from;
-}
-
-bool same_registrations(const std::vector<Registration>& a, const std::vector<Registration>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Registration& x, const Registration& y) {
-    return x.activity == y.activity && x.person == y.person && x.occurrence_uid == y.occurrence_uid;
-  });
-}
-
 // base64url without padding of an HMAC-SHA256, cut to a token's length.
 std::string derived_token(std::string_view secret, std::string_view message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -114,10 +99,11 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 
   const std::vector<Registration> current = storage.registrations();
-  // Registrations for days before the horizon are history the expansion no
-  // longer covers: planning would take them for cancelled days.
+  // Registrations whose stored day is before the horizon are history the
+  // expansion no longer covers: planning would take them for cancelled days.
   std::vector<Registration> in_horizon, history;
-  for (const auto& r : current) (before_horizon(r.occurrence_uid, s->horizon_from) ? history : in_horizon).push_back(r);
+  for (const auto& r : current)
+    (r.occurrence_day && *r.occurrence_day < s->horizon_from ? history : in_horizon).push_back(r);
   RegistrationPlan plan = plan_registrations(s->config, s->expansion, in_horizon, now);
   std::vector<Registration> wanted = history;
   wanted.insert(wanted.end(), plan.registrations.begin(), plan.registrations.end());
@@ -125,7 +111,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
     return std::tie(a.activity, a.person) < std::tie(b.activity, b.person);
   });
   // Writing only on a difference keeps a rebuild from looking like news to other processes.
-  if (!same_registrations(wanted, current)) storage.save_registrations(wanted, now);
+  if (wanted != current) storage.save_registrations(wanted, now);
   s->registrations = std::move(plan.registrations);
   s->registration_changes = std::move(plan.changes);
   {
@@ -144,11 +130,13 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
 
 namespace {
 
-// Personal feed URLs for many people: the secret and base URL read once.
+// Personal links for many people: the secret and base URL read once. The
+// token is known here, so both URLs are built here. A subscription created
+// on first use is dated by the wheel's clock (`now`).
 class PersonalFeeds {
  public:
-  explicit PersonalFeeds(Storage& storage) : storage_(storage) {}
-  std::string url(std::string_view person_id) {
+  PersonalFeeds(Storage& storage, SysSeconds now) : storage_(storage), now_(now) {}
+  PersonalLinks links(std::string_view person_id) {
     if (secret_.empty()) {
       secret_ = feed_secret(storage_);
       base_ = storage_.setting("public_url");
@@ -158,19 +146,20 @@ class PersonalFeeds {
     const std::string hash = token_hash(token);
     const auto state = storage_.subscription_revoked(hash);
     if (state && *state) return {};
-    if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), SysSeconds{});
-    return base_ + "/feeds/" + token + ".ics";
+    if (!state) storage_.add_subscription(hash, "person:" + std::string(person_id), now_);
+    return {base_ + "/feeds/" + token + ".ics", base_ + "/me/" + token};
   }
 
  private:
   Storage& storage_;
+  SysSeconds now_;
   std::string secret_, base_;
 };
 
 }  // namespace
 
-std::string personal_feed_url(Storage& storage, std::string_view person_id) {
-  return PersonalFeeds(storage).url(person_id);
+std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now) {
+  return PersonalFeeds(storage, now).links(person_id).feed_url;
 }
 
 std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {
@@ -189,7 +178,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     std::erase_if(plan, [&](const PlannedMessage& m) {
       return m.due <= now && told.count(m.occurrence->uid + "|" + m.recipient->id);
     });
-  int added = storage.enqueue(outbox_messages(c, plan));
+  int added = storage.enqueue(outbox_messages(c, plan), now);
 
   const auto live = by_uid(snap.expansion);
   std::unordered_map<std::string_view, const Occurrence*> by_hr;
@@ -218,7 +207,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
             if (have.insert(h.id + "|" + p->id).second) recipients_of.emplace_back(h.id, p->id);
       }
       const std::string reason = hr_cancelled ? hr_cancelled->change_reason : std::string();
-      changes += storage.enqueue(change_messages(c, event, s->second, o, recipients_of, now, reason));
+      changes += storage.enqueue(change_messages(c, event, s->second, o, recipients_of, now, reason), now);
     }
   };
   tell(snap.sync.changed_uids, "occurrence.changed");
@@ -229,7 +218,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   std::vector<const Person*> hr_people;
   for (const Person& p : c.people)
     if (std::find(p.roles.begin(), p.roles.end(), Role::hr) != p.roles.end()) hr_people.push_back(&p);
-  PersonalFeeds feeds(storage);
+  PersonalFeeds feeds(storage, now);
   std::vector<const RegistrationChange*> waiting;
   for (const RegistrationChange& ch : snap.registration_changes) {
     const Person* hire = c.find_person(ch.person);
@@ -241,8 +230,9 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     if (ch.kind == RegistrationChange::Kind::waiting) {
       waiting.push_back(&ch);
     } else if (hire) {
-      const std::string url = ch.kind == RegistrationChange::Kind::cancelled ? std::string() : feeds.url(hire->id);
-      for (auto& r : registration_messages(c, ch, day, *hire, url, now)) rows.push_back(std::move(r));
+      const PersonalLinks links =
+          ch.kind == RegistrationChange::Kind::cancelled ? PersonalLinks{} : feeds.links(hire->id);
+      for (auto& r : registration_messages(c, ch, day, *hire, links, now)) rows.push_back(std::move(r));
       if (const Person* leader = leader_of(c, *hire))
         for (auto& r : registration_messages(c, ch, day, *leader, {}, now)) rows.push_back(std::move(r));
     }
@@ -250,7 +240,7 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
   if (!waiting.empty())
     for (const Person* p : hr_people)
       for (auto& r : waiting_messages(c, waiting, *p, now)) rows.push_back(std::move(r));
-  const int registrations = storage.enqueue(rows);
+  const int registrations = storage.enqueue(rows, now);
   return std::to_string(plan.size()) + " reminders and notices planned, " + std::to_string(added) +
          " new in the outbox, " + std::to_string(changes) + " change notices, " + std::to_string(registrations) +
          " registration messages";
@@ -269,7 +259,7 @@ int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
     auto it = live.find(m.occurrence_uid);
     for (auto& r : task_messages(snap.config, m, it == live.end() ? nullptr : it->second, now)) rows.push_back(std::move(r));
   }
-  return storage.enqueue(rows);
+  return storage.enqueue(rows, now);
 }
 
 }  // namespace arshjul

@@ -59,7 +59,8 @@ int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds no
 
 // The URL of a person's own feed, creating its subscription on first use.
 // The token is derived from a secret kept in storage, so it is never stored
-// itself and stays the same; empty if the person revoked it.
-std::string personal_feed_url(Storage& storage, std::string_view person_id);
+// itself and stays the same; empty if the person revoked it. A subscription
+// created here is dated `now` (the wheel's clock).
+std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now);
 
 }  // namespace arshjul

@@ -162,20 +162,15 @@ std::vector<OutboxMessage> change_messages(const Config& c, std::string_view eve
 
 std::vector<OutboxMessage> registration_messages(const Config& c, const RegistrationChange& change,
                                                  const Occurrence* day, const Person& recipient,
-                                                 std::string_view feed_url, SysSeconds now) {
+                                                 const PersonalLinks& links, SysSeconds now) {
   const std::string event_type = "registration." + std::string(change_kind_name(change.kind));
   json::object data{{"recipient", person_json(recipient)}, {"activity", change.activity}, {"reason", change.reason}};
   if (const Person* hire = c.find_person(change.person)) data["person"] = person_json(*hire);
   else data["person"] = json::object{{"id", change.person}};
   data["occurrence"] = day ? json::value(occurrence_json(c, *day, 0, false)) : nullptr;
   if (!change.from_uid.empty()) data["previous_occurrence_uid"] = change.from_uid;
-  if (!feed_url.empty()) {
-    data["feed_url"] = feed_url;
-    // The same token opens the person's own page: their year and the subscribe links.
-    const std::string url(feed_url);
-    if (const auto at = url.rfind("/feeds/"); at != std::string::npos && url.size() > at + 11)
-      data["page_url"] = url.substr(0, at) + "/me/" + url.substr(at + 7, url.size() - at - 11);
-  }
+  if (!links.feed_url.empty()) data["feed_url"] = links.feed_url;
+  if (!links.page_url.empty()) data["page_url"] = links.page_url;
   // The day is part of the key: a hire moved twice is told twice.
   const std::string key = message_key(event_type, change.to_uid.empty() ? change.from_uid : change.to_uid, 0,
                                       change.activity + "/" + change.person, recipient.id);

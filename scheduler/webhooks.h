@@ -39,11 +39,18 @@ std::vector<OutboxMessage> change_messages(const Config& config, std::string_vie
                                            const std::vector<std::pair<std::string, std::string>>& told,
                                            SysSeconds now, std::string_view reason = {});
 
+// A person's own links, both opened by the same secret token; empty when
+// the person has none (revoked) or the message is not theirs.
+struct PersonalLinks {
+  std::string feed_url;  // their calendar feed: BASE/feeds/TOKEN.ics
+  std::string page_url;  // their year and subscribe links: BASE/me/TOKEN
+};
+
 // Outbox rows telling `recipient` of a registration change: the day they
-// go to (`day`, null when cancelled or waiting) and their own feed's URL.
+// go to (`day`, null when cancelled or waiting) and their own links.
 std::vector<OutboxMessage> registration_messages(const Config& config, const RegistrationChange& change,
                                                  const Occurrence* day, const Person& recipient,
-                                                 std::string_view feed_url, SysSeconds now);
+                                                 const PersonalLinks& links, SysSeconds now);
 
 // One registration.waiting to `recipient` (HR) listing every hire that this
 // build could not place, so an import of thousands is one message, not thousands.

@@ -137,6 +137,20 @@ CREATE TABLE setting (
   value  TEXT NOT NULL
 );
 )sql",
+    R"sql(
+ALTER TABLE registration ADD COLUMN occurrence_day TEXT NOT NULL DEFAULT '';  -- YYYY-MM-DD, local; empty: waiting
+-- Once, for rows stored before the day was: every UID arshjul made so far
+-- ends in ".YYYYMMDD@org.arshjul", the occurrence's original day. From here
+-- on the day is stored, never read out of a UID.
+UPDATE registration
+   SET occurrence_day = substr(occurrence_uid, instr(occurrence_uid, '@') - 8, 4) || '-' ||
+                        substr(occurrence_uid, instr(occurrence_uid, '@') - 4, 2) || '-' ||
+                        substr(occurrence_uid, instr(occurrence_uid, '@') - 2, 2)
+ WHERE instr(occurrence_uid, '@') > 9
+   AND substr(occurrence_uid, instr(occurrence_uid, '@') - 9, 1) = '.'
+   AND substr(occurrence_uid, instr(occurrence_uid, '@') - 8, 8) GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]';
+UPDATE registration SET occurrence_day = '' WHERE occurrence_day <> '' AND date(occurrence_day) IS NOT occurrence_day;
+)sql",
 };
 
 std::string join_list(const std::vector<std::string>& items) {
@@ -160,6 +174,10 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 std::string date_or_empty(const std::optional<LocalDays>& d) { return d ? format_date(*d) : std::string(); }
+std::optional<LocalDays> date_or_none(const std::string& text) {
+  auto d = parse_date(text);
+  return d ? std::optional(*d) : std::nullopt;
+}
 
 long long secs(SysSeconds t) { return static_cast<long long>(t.time_since_epoch().count()); }
 SysSeconds at_secs(long long s) { return SysSeconds{Seconds{s}}; }
@@ -486,7 +504,7 @@ class SqliteStorage final : public Storage {
     return q.integer(0);
   }
 
-  int enqueue(const std::vector<OutboxMessage>& messages) override {
+  int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) override {
     std::lock_guard lock(mu_);
     exec("BEGIN IMMEDIATE");
     int added = 0;
@@ -499,7 +517,7 @@ class SqliteStorage final : public Storage {
         ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
         ins.bind(9, static_cast<long long>(m.due.time_since_epoch().count()));
         ins.bind(10, static_cast<long long>(m.next_attempt.time_since_epoch().count()));
-        ins.bind(11, static_cast<long long>(m.due.time_since_epoch().count())).run();
+        ins.bind(11, secs(now)).run();
         added += sqlite3_changes(db_);
       }
       exec("COMMIT");
@@ -512,7 +530,7 @@ class SqliteStorage final : public Storage {
 
   static constexpr const char* kOutboxColumns =
       "id, key, hook, webhook_id, event_type, occurrence_uid, sequence, recipient, payload, due_utc, "
-      "next_attempt_utc, attempts, status, last_error, sent_utc";
+      "next_attempt_utc, attempts, status, last_error, sent_utc, created_utc";
 
   static OutboxMessage outbox_row(const Statement& q) {
     OutboxMessage m;
@@ -531,6 +549,7 @@ class SqliteStorage final : public Storage {
     m.status = q.text(12);
     m.last_error = q.text(13);
     m.sent = SysSeconds{Seconds{q.integer(14)}};
+    m.created = SysSeconds{Seconds{q.integer(15)}};
     return m;
   }
 
@@ -710,9 +729,10 @@ class SqliteStorage final : public Storage {
 
   std::vector<Registration> registrations() override {
     std::lock_guard lock(mu_);
-    Statement q(db_, "SELECT activity, person, occurrence_uid FROM registration ORDER BY activity, person");
+    Statement q(db_,
+                "SELECT activity, person, occurrence_uid, occurrence_day FROM registration ORDER BY activity, person");
     std::vector<Registration> out;
-    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), date_or_none(q.text(3))});
     return out;
   }
 
@@ -723,12 +743,15 @@ class SqliteStorage final : public Storage {
       exec("DELETE FROM wanted_registration");
       Statement want(db_, "INSERT INTO wanted_registration (activity, person) VALUES (?, ?)");
       Statement up(db_,
-                   "INSERT INTO registration (activity, person, occurrence_uid, updated_utc) VALUES (?,?,?,?) "
+                   "INSERT INTO registration (activity, person, occurrence_uid, occurrence_day, updated_utc) "
+                   "VALUES (?,?,?,?,?) "
                    "ON CONFLICT (activity, person) DO UPDATE SET occurrence_uid=excluded.occurrence_uid, "
-                   "updated_utc=excluded.updated_utc WHERE occurrence_uid <> excluded.occurrence_uid");
+                   "occurrence_day=excluded.occurrence_day, updated_utc=excluded.updated_utc "
+                   "WHERE occurrence_uid <> excluded.occurrence_uid OR occurrence_day <> excluded.occurrence_day");
       for (const auto& r : regs) {
         want.bind(1, r.activity).bind(2, r.person).run();
-        up.bind(1, r.activity).bind(2, r.person).bind(3, r.occurrence_uid).bind(4, secs(now)).run();
+        up.bind(1, r.activity).bind(2, r.person).bind(3, r.occurrence_uid).bind(4, date_or_empty(r.occurrence_day));
+        up.bind(5, secs(now)).run();
       }
       exec("DELETE FROM registration WHERE (activity, person) NOT IN (SELECT activity, person FROM wanted_registration)");
     });

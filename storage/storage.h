@@ -62,6 +62,7 @@ struct OutboxMessage {
   std::string status = "pending";  // pending | sent | dead | dropped
   std::string last_error;
   SysSeconds sent{};
+  SysSeconds created{};        // when it was enqueued; set by enqueue, not by the caller
 };
 
 // What a sync did.
@@ -124,8 +125,9 @@ class Storage {
   virtual long long data_version() = 0;
 
   // The outbox. Enqueueing ignores a (hook, key) already present, so
-  // planning twice never sends twice; returns how many were new.
-  virtual int enqueue(const std::vector<OutboxMessage>& messages) = 0;
+  // planning twice never sends twice; returns how many were new. New rows
+  // are created at `now`, whenever they are due.
+  virtual int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) = 0;
   // Pending messages whose next attempt is due, oldest first.
   virtual std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) = 0;
   virtual void mark_sent(long long id, SysSeconds now) = 0;

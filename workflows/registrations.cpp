@@ -11,28 +11,8 @@
 namespace arshjul {
 namespace {
 
-// The original day in an occurrence UID ("ansattdag.20270310@org.arshjul"),
-// so that a day gone from the expansion can still be named to the hire.
-std::optional<LocalDays> uid_day(std::string_view uid) {
-  const auto at = uid.find('@');
-  if (at == std::string_view::npos || at < 8) return std::nullopt;
-  const std::string_view digits = uid.substr(at - 8, 8);
-  if (at > 8 && uid[at - 9] != '.') return std::nullopt;
-  int n[8];
-  for (std::size_t i = 0; i < 8; ++i) {
-    if (digits[i] < '0' || digits[i] > '9') return std::nullopt;
-    n[i] = digits[i] - '0';
-  }
-  const date::year_month_day ymd{date::year{n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3]},
-                                 date::month{static_cast<unsigned>(n[4] * 10 + n[5])},
-                                 date::day{static_cast<unsigned>(n[6] * 10 + n[7])}};
-  if (!ymd.ok()) return std::nullopt;
-  return LocalDays{ymd};
-}
-
-std::string day_cancelled(std::string_view uid) {
-  const auto day = uid_day(uid);
-  return day ? "Ansattdagen " + norwegian_date(*day) + " er avlyst" : "Ansattdagen er avlyst";
+std::string day_cancelled(const Registration& r) {
+  return r.occurrence_day ? "Ansattdagen " + norwegian_date(*r.occurrence_day) + " er avlyst" : "Ansattdagen er avlyst";
 }
 
 std::string no_room(const RegistrationRule& rule) {
@@ -69,11 +49,17 @@ struct Planner {
     plan.changes.push_back({kind, r.activity, r.person, std::move(from), std::move(to), std::move(reason)});
   }
 
+  // A registration that stays on its occurrence, with that occurrence's day.
+  void keep(const Registration& r, const Occurrence& o) {
+    plan.registrations.push_back(r);
+    plan.registrations.back().occurrence_day = o.original_day;
+  }
+
   // A registration whose person or rule is gone: a day that has begun stays
   // as history; anything ahead is given up.
   void release(const Registration& r, std::string reason) {
     const Occurrence* o = occurrence(r.occurrence_uid);
-    if (o && o->start <= now) plan.registrations.push_back(r);
+    if (o && o->start <= now) keep(r, *o);
     else change(RegistrationChange::Kind::cancelled, r, r.occurrence_uid, "", std::move(reason));
   }
 
@@ -104,14 +90,14 @@ struct Planner {
       const Occurrence* o = occurrence(r->occurrence_uid);
       const LocalDays earliest = *p->start_date + date::days{rule.lead_days};
       std::string why;
-      if (!o) why = day_cancelled(r->occurrence_uid);
+      if (!o) why = day_cancelled(*r);
       else if (o->start > now && o->unit && o->unit->id != p->unit) why = "Personen har byttet enhet";
       else if (o->start > now && o->first_day < earliest)
         why = (o->change_reason.empty() ? "Ansattdagen " + norwegian_date(o->first_day) + " er"
                                         : "Ansattdagen er flyttet til " + norwegian_date(o->first_day) + ",") +
               " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
       if (why.empty()) {
-        plan.registrations.push_back(*r);
+        keep(*r, *o);
         ++taken[o];
       } else {
         pending.push_back({p, r, std::move(why)});
@@ -140,7 +126,8 @@ struct Planner {
           break;
         }
 
-      Registration r{a.id, p.id, chosen ? chosen->uid : std::string()};
+      Registration r{a.id, p.id, chosen ? chosen->uid : std::string(),
+                     chosen ? std::optional(chosen->original_day) : std::nullopt};
       const std::string from = h.previous ? h.previous->occurrence_uid : std::string();
       if (chosen) {
         ++taken[chosen];

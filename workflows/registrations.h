@@ -6,6 +6,7 @@
 // and the hires (or HR) can be told.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ struct Registration {
   std::string activity;        // the activity with the RegistrationRule
   std::string person;
   std::string occurrence_uid;  // empty: waiting, no day with room within max_wait_days
+  // The occurrence's original day (Occurrence::original_day), kept with the
+  // registration so a day gone from the expansion (cancelled, or before the
+  // horizon) can still be named and placed in time; none while waiting.
+  std::optional<LocalDays> occurrence_day;
+
+  bool operator==(const Registration&) const = default;
 };
 
 struct RegistrationChange {

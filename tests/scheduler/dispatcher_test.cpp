@@ -195,7 +195,7 @@ class Outbox {
     m.payload = R"({"type":")" + event_type + R"(","occurrence":{"uid":")" + uid + R"("},"recipient":{"id":"ola"}})";
     m.due = due;
     m.next_attempt = due;
-    REQUIRE(storage->enqueue({m}) == 1);
+    REQUIRE(storage->enqueue({m}, clock.now()) == 1);
     return storage->outbox("", 1).front().id;
   }
   long long enqueue_reminder(const std::string& uid, int sequence) {

@@ -62,8 +62,8 @@ TEST_CASE("Enqueueing the same plan twice stores each message once") {
     const auto plan = plan_messages(config, e, now, now + date::days{365}, [](const std::string&) { return 0; });
     const auto rows = outbox_messages(config, plan);
     CHECK(rows.size() == plan.size());
-    CHECK(storage->enqueue(rows) == static_cast<int>(rows.size()));
-    CHECK(storage->enqueue(rows) == 0);
+    CHECK(storage->enqueue(rows, now) == static_cast<int>(rows.size()));
+    CHECK(storage->enqueue(rows, now) == 0);
     const auto due = storage->due_messages(SysSeconds{date::sys_days{2027_y / 12 / 31}}, 100000);
     CHECK(due.size() == rows.size());
     storage->mark_failed(due[0].id, 1, now + 5s, "HTTP 500", true);

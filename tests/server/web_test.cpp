@@ -112,7 +112,7 @@ TEST_CASE("Replaying a dead letter needs the page's CSRF token and the hr role")
   m.webhook_id = "msg_1";
   m.event_type = "reminder.due";
   m.payload = "{}";
-  h.storage().enqueue({m});
+  h.storage().enqueue({m}, h.clock().now());
   const long long id = h.storage().outbox("", 1).front().id;
   h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
 
@@ -152,7 +152,7 @@ TEST_CASE("The replay button goes through the daemon's one writer, as the API's 
   m.webhook_id = "msg_1";
   m.event_type = "reminder.due";
   m.payload = "{}";
-  h.storage().enqueue({m});
+  h.storage().enqueue({m}, h.clock().now());
   const long long id = h.storage().outbox("", 1).front().id;
   h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
   const std::string cookie = sign_in(h, s, "hr");

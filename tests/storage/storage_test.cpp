@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "scheduler/config_files.h"
@@ -51,9 +52,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 4);
+  CHECK(s->schema_version() == 5);
   s.reset();
-  CHECK(open(db)->schema_version() == 4);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 5);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -184,12 +185,59 @@ TEST_CASE("An extra occurrence's override gets a UID built from its own id") {
 TEST_CASE("Saving registrations replaces the whole set") {
   TempDb db;
   auto s = open(db);
-  s->save_registrations({{"ansattdag", "a", "d1"}, {"ansattdag", "b", "d1"}}, kNow);
-  s->save_registrations({{"ansattdag", "b", "d2"}, {"ansattdag", "c", ""}}, kNow);
+  const LocalDays d1{2027_y / 2 / 10}, d2{2027_y / 4 / 14};
+  s->save_registrations({{"ansattdag", "a", "d1", d1}, {"ansattdag", "b", "d1", d1}}, kNow);
+  s->save_registrations({{"ansattdag", "b", "d2", d2}, {"ansattdag", "c", "", std::nullopt}}, kNow);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 2);
   CHECK((regs[0].person == "b" && regs[0].occurrence_uid == "d2"));
   CHECK((regs[1].person == "c" && regs[1].occurrence_uid.empty()));
+}
+
+TEST_CASE("A registration keeps its occurrence's day, and a waiting one has none") {
+  TempDb db;
+  auto s = open(db);
+  const LocalDays feb10{2027_y / 2 / 10};
+  s->save_registrations({{"ansattdag", "a", "some-uid", std::nullopt}, {"ansattdag", "c", "", std::nullopt}}, kNow);
+  s->save_registrations({{"ansattdag", "a", "some-uid", feb10}, {"ansattdag", "c", "", std::nullopt}}, kNow);
+  const auto regs = s->registrations();
+  REQUIRE(regs.size() == 2);
+  CHECK(regs[0].occurrence_day == feb10);  // a day filled in later is stored, though the UID is the same
+  CHECK_FALSE(regs[1].occurrence_day);
+}
+
+TEST_CASE("Registrations stored before their day was get it from their UID once, when the database is migrated") {
+  TempDb db;
+  open(db).reset();
+  {
+    // Back to the schema of version 4, with rows as that version wrote them.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+    const char* sql =
+        "DELETE FROM schema_migrations WHERE version = 5;"
+        "ALTER TABLE registration DROP COLUMN occurrence_day;"
+        "INSERT INTO registration (activity, person, occurrence_uid, updated_utc) VALUES "
+        "('ansattdag', 'a', 'ansattdag.20270210@roros.arshjul', 0),"
+        "('ansattdag', 'b', 'ansattdag.sykehjem.20271013@roros.arshjul', 0),"
+        "('ansattdag', 'c', '', 0),"
+        "('ansattdag', 'd', 'not-one-of-ours@example.org', 0),"
+        "('ansattdag', 'e', 'ansattdag.20270230@roros.arshjul', 0);";
+    char* err = nullptr;
+    const int rc = sqlite3_exec(raw, sql, nullptr, nullptr, &err);
+    INFO((err ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close(raw);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  auto s = open(db);
+  CHECK(s->schema_version() == 5);
+  const auto regs = s->registrations();
+  REQUIRE(regs.size() == 5);
+  CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
+  CHECK(regs[1].occurrence_day == LocalDays{2027_y / 10 / 13});
+  CHECK_FALSE(regs[2].occurrence_day);  // waiting
+  CHECK_FALSE(regs[3].occurrence_day);  // no day in it
+  CHECK_FALSE(regs[4].occurrence_day);  // 30 February is no day
 }
 
 TEST_CASE("A task sync keeps completed tasks, cancels open ones no longer expected, and brings them back") {
@@ -221,4 +269,24 @@ TEST_CASE("API tokens are found by their hash, with their role") {
   CHECK(t->role == "read");
   CHECK(t->name == "rapport");
   CHECK_FALSE(s->api_token("hash-2"));
+}
+
+TEST_CASE("An outbox row records when it was enqueued, not when it is due") {
+  TempDb db;
+  auto s = open(db);
+  OutboxMessage m;
+  m.key = "reminder.due|x|0|2d|kari";
+  m.hook = "h";
+  m.webhook_id = "msg_1";
+  m.event_type = "reminder.due";
+  m.payload = "{}";
+  m.due = m.next_attempt = kNow + date::days{31};
+  REQUIRE(s->enqueue({m}, kNow) == 1);
+  const auto rows = s->outbox("", 10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].created.time_since_epoch().count() == kNow.time_since_epoch().count());
+  CHECK(rows[0].due.time_since_epoch().count() == m.due.time_since_epoch().count());
+  // Planned again later, the row keeps the time it was first created.
+  CHECK(s->enqueue({m}, kNow + 24h) == 0);
+  CHECK(s->outbox("", 10)[0].created.time_since_epoch().count() == kNow.time_since_epoch().count());
 }

@@ -60,6 +60,12 @@ std::string uid(LocalDays day, std::string_view activity = "ansattdag", std::str
   return occurrence_uid("test", activity, unit, day);
 }
 
+// What storage holds for a hire on a day, and for one waiting.
+Registration registered(std::string person, LocalDays day, std::string_view unit = "") {
+  return {"ansattdag", std::move(person), uid(day, "ansattdag", unit), day};
+}
+Registration waiting_for(std::string person) { return {"ansattdag", std::move(person), "", std::nullopt}; }
+
 SysSeconds oslo(LocalDays day, std::chrono::hours h) {
   return to_utc(LocalSeconds{day} + h, *find_zone("Europe/Oslo"));
 }
@@ -89,6 +95,25 @@ TEST_CASE("A new hire is registered for the first employee day after starting, a
   CHECK(plan.changes[0].kind == RegistrationChange::Kind::created);
   CHECK(plan.changes[0].to_uid == uid(kMar10));
   CHECK(plan.changes[0].reason == "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027");
+}
+
+TEST_CASE("A registration carries its occurrence's original day, and a waiting one none", "[registrations]") {
+  Config c = org({.capacity = 1, .lead_days = 0, .max_wait_days = 30});
+  c.people = {hire("ny", LocalDays{2027_y / 3 / 1}), hire("venter", LocalDays{2027_y / 3 / 2})};
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  REQUIRE(plan.registrations.size() == 2);
+  CHECK(plan.registrations[0] == registered("ny", kMar10));
+  CHECK(plan.registrations[1] == waiting_for("venter"));  // 10 March is full, 14 April too late
+}
+
+TEST_CASE("A registration kept without a stored day gets its occurrence's day", "[registrations]") {
+  Config c = org();
+  c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
+  const Registration undated{"ansattdag", "ny", uid(kMar10), std::nullopt};
+  const auto plan = plan_registrations(c, spring(c), {undated}, kFeb1);
+  CHECK(plan.changes.empty());
+  REQUIRE(plan.registrations.size() == 1);
+  CHECK(plan.registrations[0].occurrence_day == kMar10);
 }
 
 TEST_CASE("A hire starting the day after an employee day goes to the next one", "[registrations]") {
@@ -136,7 +161,7 @@ TEST_CASE("A hire with no day with room within the maximum wait is waiting, and 
 TEST_CASE("A waiting hire is registered once a day with room appears", "[registrations]") {
   Config c = org({.capacity = 30, .lead_days = 0, .max_wait_days = 30});
   c.people = {hire("ny", LocalDays{2027_y / 3 / 11})};
-  const std::vector<Registration> waiting{{"ansattdag", "ny", ""}};
+  const std::vector<Registration> waiting{waiting_for("ny")};
   c.wheels[0].activities[0].dates.push_back(LocalDays{2027_y / 3 / 24});
   const auto plan = plan_registrations(c, spring(c), waiting, kFeb1);
   CHECK(day_of(plan, "ny") == uid(LocalDays{2027_y / 3 / 24}));
@@ -150,7 +175,7 @@ TEST_CASE("Existing registrations stay put even past capacity; newcomers go to t
   c.people = {hire("a", LocalDays{2027_y / 3 / 1}), hire("b", LocalDays{2027_y / 3 / 1}),
               hire("c", LocalDays{2027_y / 3 / 1}), hire("d", LocalDays{2027_y / 2 / 20})};
   const std::vector<Registration> current{
-      {"ansattdag", "a", uid(kMar10)}, {"ansattdag", "b", uid(kMar10)}, {"ansattdag", "c", uid(kMar10)}};
+      registered("a", kMar10), registered("b", kMar10), registered("c", kMar10)};
   const auto plan = plan_registrations(c, spring(c), current, kFeb1);
   CHECK(day_of(plan, "a") == uid(kMar10));
   CHECK(day_of(plan, "b") == uid(kMar10));
@@ -165,7 +190,7 @@ TEST_CASE("Hires on a cancelled day are moved to the next one, and told it was c
   c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
   Expansion e = spring(c);
   std::erase_if(e.occurrences, [](const Occurrence& o) { return o.uid == uid(kMar10); });  // as HR's cancel does
-  const auto plan = plan_registrations(c, e, {{"ansattdag", "ny", uid(kMar10)}}, kFeb1);
+  const auto plan = plan_registrations(c, e, {registered("ny", kMar10)}, kFeb1);
   CHECK(day_of(plan, "ny") == uid(kApr14));
   REQUIRE(plan.changes.size() == 1);
   const auto& ch = plan.changes[0];
@@ -175,12 +200,22 @@ TEST_CASE("Hires on a cancelled day are moved to the next one, and told it was c
   CHECK(ch.reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
 }
 
+TEST_CASE("A cancelled day is named by the registration's day, whatever its UID looks like", "[registrations]") {
+  Config c = org();
+  c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
+  const Registration on_a_day_gone{"ansattdag", "ny", "ansattdag-i-mars@et-annet-system", kMar10};
+  const auto plan = plan_registrations(c, spring(c), {on_a_day_gone}, kFeb1);
+  REQUIRE(plan.changes.size() == 1);
+  CHECK(plan.changes[0].kind == RegistrationChange::Kind::moved);
+  CHECK(plan.changes[0].reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
+}
+
 TEST_CASE("A hire whose cancelled day has no replacement in time waits, with both reasons", "[registrations]") {
   Config c = org({.capacity = 30, .lead_days = 0, .max_wait_days = 20});
   c.people = {hire("ny", LocalDays{2027_y / 3 / 1})};
   Expansion e = spring(c);
   std::erase_if(e.occurrences, [](const Occurrence& o) { return o.uid == uid(kMar10); });
-  const auto plan = plan_registrations(c, e, {{"ansattdag", "ny", uid(kMar10)}}, kFeb1);
+  const auto plan = plan_registrations(c, e, {registered("ny", kMar10)}, kFeb1);
   CHECK(day_of(plan, "ny").empty());
   REQUIRE(plan.changes.size() == 1);
   CHECK(plan.changes[0].kind == RegistrationChange::Kind::waiting);
@@ -200,7 +235,7 @@ TEST_CASE("A day moved before a hire's start is given up for the next one; other
       o.end = o.start + 6h;
       o.change_reason = "Flyttet på grunn av budsjettseminar";
     }
-  const std::vector<Registration> current{{"ansattdag", "ny", uid(kMar10)}, {"ansattdag", "tidlig", uid(kMar10)}};
+  const std::vector<Registration> current{registered("ny", kMar10), registered("tidlig", kMar10)};
   const auto plan = plan_registrations(c, e, current, kFeb1);
   CHECK(day_of(plan, "tidlig") == uid(kMar10));
   CHECK(day_of(plan, "ny") == uid(kApr14));
@@ -213,9 +248,9 @@ TEST_CASE("A day moved before a hire's start is given up for the next one; other
 TEST_CASE("Someone who left, or lost their start date, loses a day ahead", "[registrations]") {
   Config c = org();
   c.people = {hire("udatert", std::nullopt)};
-  const std::vector<Registration> current{{"ansattdag", "sluttet", uid(kMar10)},
-                                          {"ansattdag", "udatert", uid(kApr14)},
-                                          {"ansattdag", "ventet", ""}};
+  const std::vector<Registration> current{registered("sluttet", kMar10),
+                                          registered("udatert", kApr14),
+                                          waiting_for("ventet")};
   const auto plan = plan_registrations(c, spring(c), current, kFeb1);
   CHECK(plan.registrations.empty());
   REQUIRE(plan.changes.size() == 3);
@@ -233,9 +268,9 @@ TEST_CASE("Someone who left, or lost their start date, loses a day ahead", "[reg
 TEST_CASE("Registrations for days that have begun are kept as they were", "[registrations]") {
   Config c = org({.capacity = 1, .lead_days = 0, .max_wait_days = 120});
   c.people = {hire("var-der", LocalDays{2027_y / 3 / 1}), hire("flyttet-start", LocalDays{2027_y / 4 / 1})};
-  const std::vector<Registration> current{{"ansattdag", "sluttet", uid(kMar10)},
-                                          {"ansattdag", "var-der", uid(kMar10)},
-                                          {"ansattdag", "flyttet-start", uid(kMar10)}};
+  const std::vector<Registration> current{registered("sluttet", kMar10),
+                                          registered("var-der", kMar10),
+                                          registered("flyttet-start", kMar10)};
   const auto plan = plan_registrations(c, spring(c), current, oslo(kMar10, 10h));
   CHECK(plan.changes.empty());
   CHECK(plan.registrations.size() == 3);
@@ -296,7 +331,7 @@ TEST_CASE("A hire who changed unit before their day is moved to their new unit's
   c.wheels[0].activities[0].scope = {Scope::Kind::level, "virksomhet"};
   c.people = {hire("ny", LocalDays{2027_y / 3 / 1}, "helse")};
   const auto plan =
-      plan_registrations(c, spring(c), {{"ansattdag", "ny", uid(kMar10, "ansattdag", "skole")}}, kFeb1);
+      plan_registrations(c, spring(c), {registered("ny", kMar10, "skole")}, kFeb1);
   CHECK(day_of(plan, "ny") == uid(kMar10, "ansattdag", "helse"));
   REQUIRE(change_of(plan, "ny"));
   CHECK(change_of(plan, "ny")->kind == RegistrationChange::Kind::moved);

@@ -1,0 +1,322 @@
+// The engine: builds of the roros wheel over a real SQLite file, under a
+// manual clock, with one hook so planning fills the outbox.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <boost/json.hpp>
+#include <unistd.h>
+
+#include "scheduler/clock.h"
+#include "scheduler/engine.h"
+#include "scheduler/tokens.h"
+#include "scheduler/webhooks.h"
+#include "tests/fixtures.h"
+
+using namespace arshjul;
+using namespace date::literals;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+struct TempDb {
+  std::string path;
+  TempDb() {
+    path = (std::filesystem::temp_directory_path() /
+            ("arshjul-engine-" + std::to_string(::getpid()) + "-" +
+             std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".db"))
+               .string();
+    std::filesystem::remove(path);
+  }
+  ~TempDb() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+  }
+};
+
+SysSeconds oslo(LocalDays day, Seconds time_of_day) {
+  return to_utc(LocalSeconds{day} + time_of_day, *find_zone("Europe/Oslo"));
+}
+
+long long seconds(SysSeconds t) { return t.time_since_epoch().count(); }  // readable in a failure
+
+const SysSeconds kJan4 = oslo(LocalDays{2027_y / 1 / 4}, 9h);  // a Monday morning
+constexpr Seconds kPlanAhead = 24h * 31;                       // as the daemon plans
+
+// The roros config with a hook, as `serve --hook-url` adds one.
+Config roros_with_hook() {
+  Config c = test::load("config/roros");
+  Hook h;
+  h.id = "test";
+  h.url = "http://127.0.0.1:9/hook";
+  h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
+  c.hooks.push_back(std::move(h));
+  return c;
+}
+
+// One wheel: its config files, its database and its clock.
+struct Harness {
+  TempDb db;
+  std::unique_ptr<Storage> storage;
+  ManualClock clock;
+  Config files = roros_with_hook();
+  long long generation = 0;
+
+  explicit Harness(SysSeconds start) : storage(open(db.path)), clock(start) {}
+
+  static std::unique_ptr<Storage> open(const std::string& path) {
+    auto s = open_sqlite_storage(path);
+    REQUIRE(s);
+    return std::move(s).value();
+  }
+
+  std::shared_ptr<const Snapshot> build() { return build_snapshot(files, *storage, clock, ++generation); }
+  void plan(const Snapshot& s) { plan_outbox(s, *storage, clock.now(), clock.now() + kPlanAhead); }
+  std::shared_ptr<const Snapshot> build_and_plan() {
+    auto s = build();
+    plan(*s);
+    return s;
+  }
+  std::vector<OutboxMessage> outbox() { return storage->outbox("", 1000000); }
+};
+
+std::vector<OutboxMessage> of_type(const std::vector<OutboxMessage>& rows, std::string_view event,
+                                   std::string_view uid = {}) {
+  std::vector<OutboxMessage> out;
+  for (const auto& m : rows)
+    if (m.event_type == event && (uid.empty() || m.occurrence_uid == uid)) out.push_back(m);
+  return out;
+}
+
+std::set<std::string> recipients(const std::vector<OutboxMessage>& rows) {
+  std::set<std::string> out;
+  for (const auto& m : rows) out.insert(m.recipient);
+  return out;
+}
+
+json::object data_of(const OutboxMessage& m) { return json::parse(m.payload).as_object().at("data").as_object(); }
+
+// Everyone in drofting-htv: leader@radmann, the hovedtillitsvalgte, the hovedverneombud and HR.
+const std::set<std::string> kDroftingPeople{
+    "kirsti-haugen",  "unni-brekken",   "ingrid-kjelsberg", "lars-gullikstad", "siri-aasen",
+    "per-arne-stuedal", "randi-kokkvoll", "marit-sundt",      "jon-olav-hessen", "silje-feragen"};
+
+const std::string kMarch9 = occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 3 / 9});
+
+Person person(std::string id, std::string unit) {
+  Person p;
+  p.id = id;
+  p.name = id;
+  p.email = id + "@roros.kommune.no";
+  p.unit = std::move(unit);
+  p.roles = {Role::employee};
+  return p;
+}
+
+const Person* find(const Config& c, std::string_view id) {
+  for (const auto& p : c.people)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+const Registration* registration_of(const std::vector<Registration>& regs, std::string_view person) {
+  for (const auto& r : regs)
+    if (r.person == person) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- planning ------------------------------------------------------------------------
+
+TEST_CASE("Planning the outbox twice enqueues each reminder and notice once", "[engine]") {
+  Harness h(kJan4);
+  auto s = h.build();
+  h.plan(*s);
+  const auto first = h.outbox();
+  REQUIRE_FALSE(of_type(first, "reminder.due").empty());
+  REQUIRE_FALSE(of_type(first, "notice.early").empty());
+
+  h.plan(*s);
+  h.plan(*h.build());  // a rebuild of the same config plans the same messages
+  const auto again = h.outbox();
+  CHECK(again.size() == first.size());
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& m : again) CHECK(keys.insert({m.hook, m.key}).second);
+}
+
+TEST_CASE("A rebuild after HR cancels a meeting marks it cancelled and tells everyone in it HR's reason",
+          "[engine]") {
+  Harness h(kJan4);
+  REQUIRE(h.build_and_plan()->stored.count(kMarch9));
+  Override ov;
+  ov.kind = Override::Kind::cancel;
+  ov.uid = kMarch9;
+  ov.reason = "Rådmannen er på KS-konferanse";
+  ov.created = h.clock.now();
+  h.storage->add_override(ov, nullptr);
+
+  auto s = h.build();
+  REQUIRE(s->stored.count(kMarch9));
+  CHECK(s->stored.at(kMarch9).cancelled);
+  CHECK(s->stored.at(kMarch9).sequence == 1);
+  h.plan(*s);
+  const auto told = of_type(h.outbox(), "occurrence.cancelled", kMarch9);
+  CHECK(recipients(told) == kDroftingPeople);
+  for (const auto& m : told) {
+    CHECK(m.sequence == 1);
+    CHECK(data_of(m).at("occurrence").at("reason").as_string() == ov.reason);
+    CHECK(data_of(m).at("occurrence").at("status").as_string() == "cancelled");
+  }
+}
+
+TEST_CASE("A rebuild after HR moves a meeting raises its SEQUENCE and tells everyone in it of the change",
+          "[engine]") {
+  Harness h(kJan4);
+  auto before = h.build_and_plan();
+  REQUIRE(before->stored.count(kMarch9));
+  const StoredOccurrence& was = before->stored.at(kMarch9);
+  Override ov;
+  ov.kind = Override::Kind::move;
+  ov.uid = kMarch9;
+  ov.start = was.start + 24h;
+  ov.end = was.end + 24h;
+  ov.reason = "Kommunestyret møtes samme dag";
+  ov.created = h.clock.now();
+  h.storage->add_override(ov, nullptr);
+
+  auto s = h.build();
+  const StoredOccurrence& now = s->stored.at(kMarch9);
+  CHECK(now.sequence == 1);
+  CHECK_FALSE(now.cancelled);
+  CHECK(now.start == ov.start);
+  h.plan(*s);
+  const auto told = of_type(h.outbox(), "occurrence.changed", kMarch9);
+  CHECK(recipients(told) == kDroftingPeople);
+  for (const auto& m : told) {
+    CHECK(m.sequence == 1);
+    CHECK(data_of(m).at("occurrence").at("start").as_string() == "2027-03-10T09:00:00+01:00");
+    CHECK(data_of(m).at("occurrence").at("reason").as_string() == ov.reason);
+  }
+}
+
+// ---- the roster ------------------------------------------------------------------------
+
+TEST_CASE("Stored people replace the config's by id, and new ones join the roster", "[engine]") {
+  const Config files = test::load("config/roros");
+  StoredPerson renamed{*find(files, "hilde-aune")};
+  renamed.person.name = "Hilde Aune Sødal";
+  const StoredPerson hired{person("nora-nyansatt", "skole")};
+  const Config c = with_stored_people(files, {renamed, hired});
+  CHECK(c.people.size() == files.people.size() + 1);
+  REQUIRE(find(c, "hilde-aune"));
+  CHECK(find(c, "hilde-aune")->name == "Hilde Aune Sødal");
+  REQUIRE(find(c, "nora-nyansatt"));
+  CHECK(find(c, "nora-nyansatt")->unit == "skole");
+}
+
+TEST_CASE("A stored removal takes even a person of the config's own roster out", "[engine]") {
+  const Config files = test::load("config/roros");
+  REQUIRE(find(files, "helene-rugelsjoen"));
+  StoredPerson gone{person("helene-rugelsjoen", "")};
+  gone.removed = true;
+  const Config c = with_stored_people(files, {gone});
+  CHECK(c.people.size() == files.people.size() - 1);
+  CHECK_FALSE(find(c, "helene-rugelsjoen"));
+}
+
+TEST_CASE("A manager no longer in the roster is dropped, not left dangling", "[engine]") {
+  const Config files = test::load("config/roros");
+  REQUIRE(find(files, "hilde-aune")->manager == "kirsti-haugen");
+  StoredPerson gone{person("kirsti-haugen", "")};
+  gone.removed = true;
+  StoredPerson hired{person("nora-nyansatt", "stab")};
+  hired.person.manager = "kirsti-haugen";
+  const Config c = with_stored_people(files, {gone, hired});
+  CHECK_FALSE(find(c, "kirsti-haugen"));
+  CHECK(find(c, "hilde-aune")->manager.empty());
+  CHECK(find(c, "nora-nyansatt")->manager.empty());
+}
+
+// ---- registrations -----------------------------------------------------------------
+
+TEST_CASE("A registration for a day before the horizon is kept as history across a rebuild in a later year",
+          "[engine]") {
+  Harness h(kJan4);
+  const std::string feb10 = occurrence_uid("roros", "ansattdag", "", LocalDays{2027_y / 2 / 10});
+  h.build_and_plan();
+  const auto before = h.storage->registrations();
+  const Registration* r = registration_of(before, "ahmad-rahimi");  // started 11 January
+  REQUIRE(r);
+  REQUIRE(r->occurrence_uid == feb10);
+
+  h.clock.set(oslo(LocalDays{2028_y / 1 / 10}, 9h));
+  auto s = h.build();
+  CHECK(s->horizon_from == LocalDays{2028_y / 1 / 1});
+  const auto after = h.storage->registrations();
+  r = registration_of(after, "ahmad-rahimi");
+  REQUIRE(r);
+  CHECK(r->occurrence_uid == feb10);
+  CHECK(r->occurrence_day == LocalDays{2027_y / 2 / 10});
+  for (const auto& ch : s->registration_changes) CHECK(ch.person != "ahmad-rahimi");
+}
+
+TEST_CASE("The stored day, not the UID, tells a registration before the horizon apart as history", "[engine]") {
+  Harness h(kJan4);
+  const Registration earlier{"ansattdag", "tidligere-ansatt", "ansattdag-juni@et-annet-system",
+                             LocalDays{2026_y / 6 / 10}};
+  h.storage->save_registrations({earlier}, h.clock.now());
+  auto s = h.build();
+  const auto after = h.storage->registrations();
+  const Registration* r = registration_of(after, "tidligere-ansatt");
+  REQUIRE(r);
+  CHECK(*r == earlier);
+  for (const auto& ch : s->registration_changes) CHECK(ch.person != "tidligere-ansatt");
+}
+
+// ---- personal feeds ------------------------------------------------------------------
+
+TEST_CASE("A new hire's own feed subscription is created at the wheel's time", "[engine]") {
+  Harness h(kJan4);
+  Person nora = person("nora-nyansatt", "skole");
+  nora.start_date = LocalDays{2027_y / 1 / 18};
+  h.storage->store_people({nora}, {}, h.clock.now());
+  h.build_and_plan();
+  REQUIRE(recipients(of_type(h.outbox(), "registration.created")).count("nora-nyansatt"));
+  const auto subscriptions = h.storage->active_subscriptions();
+  const auto it = std::find_if(subscriptions.begin(), subscriptions.end(),
+                               [](const auto& s) { return s.second.filter == "person:nora-nyansatt"; });
+  REQUIRE(it != subscriptions.end());
+  CHECK(seconds(it->second.created) == seconds(h.clock.now()));
+}
+
+TEST_CASE("A new hire's registration message links their own feed and page by one token, their leader's neither",
+          "[engine]") {
+  Harness h(kJan4);
+  const std::string base = "https://arshjul.roros.kommune.no";
+  h.storage->set_setting("public_url", base);
+  Person nora = person("nora-nyansatt", "skole");
+  nora.start_date = LocalDays{2027_y / 1 / 18};
+  h.storage->store_people({nora}, {}, h.clock.now());
+  h.build_and_plan();
+  const auto created = of_type(h.outbox(), "registration.created");
+  auto to = [&](std::string_view who) {
+    return std::find_if(created.begin(), created.end(), [&](const auto& m) { return m.recipient == who; });
+  };
+  const auto own = to("nora-nyansatt");
+  REQUIRE(own != created.end());
+  const json::object data = data_of(*own);
+  const std::string feed(data.at("feed_url").as_string());
+  REQUIRE(feed.starts_with(base + "/feeds/"));
+  REQUIRE(feed.ends_with(".ics"));
+  const std::string token = feed.substr(base.size() + 7, feed.size() - base.size() - 7 - 4);
+  CHECK(data.at("page_url").as_string() == base + "/me/" + token);
+  CHECK(h.storage->subscription_revoked(token_hash(token)) == std::optional<bool>(false));
+
+  const auto leaders = to("eirik-molmann");  // leads skole
+  REQUIRE(leaders != created.end());
+  CHECK_FALSE(data_of(*leaders).contains("feed_url"));
+  CHECK_FALSE(data_of(*leaders).contains("page_url"));
+}
