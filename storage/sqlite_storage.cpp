@@ -9,6 +9,8 @@
 
 #include <sqlite3.h>
 
+#include "threads/mutex.h"
+
 #include "workflows/audience.h"
 #include "workflows/events.h"
 
@@ -206,7 +208,7 @@ class StatementCache {
   operator sqlite3*() const { return db_; }
 
   sqlite3_stmt* take(const char* sql) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     const auto it = idle_.find(sql);
     if (it == idle_.end()) return nullptr;
     sqlite3_stmt* stmt = it->second;
@@ -216,20 +218,20 @@ class StatementCache {
   void give_back(sqlite3_stmt* stmt) {
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (!idle_.emplace(sqlite3_sql(stmt), stmt).second) sqlite3_finalize(stmt);
   }
   // Before sqlite3_close, which leaves a connection with statements open.
   void finalize_all() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
     idle_.clear();
   }
 
  private:
   sqlite3* db_;
-  std::mutex mu_;
-  std::unordered_map<std::string, sqlite3_stmt*> idle_;
+  Mutex mu_;
+  std::unordered_map<std::string, sqlite3_stmt*> idle_ GUARDED_BY(mu_);
 };
 
 class Statement {
@@ -294,12 +296,13 @@ class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(sqlite3* db) : db_(db) {}
   ~SqliteStorage() override {
+    MutexLock lock(&mu_);
     db_.finalize_all();
     sqlite3_close(db_);
   }
 
   // One statement (BEGIN, COMMIT, ...) from the cache; a script through sqlite3_exec.
-  void exec(const char* sql) {
+  void exec(const char* sql) REQUIRES(mu_) {
     if (!std::strchr(sql, ';')) {
       sqlite3_stmt* stmt = db_.take(sql);
       if (!stmt && sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
@@ -320,10 +323,11 @@ class SqliteStorage final : public Storage {
     }
   }
 
-  void migrate() {
+  void migrate() EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
     exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_utc INTEGER NOT NULL)");
-    const int have = schema_version();
+    const int have = version();
     const int want = static_cast<int>(std::size(kMigrations));
     if (have > want)
       throw std::runtime_error("the database has schema version " + std::to_string(have) +
@@ -336,13 +340,18 @@ class SqliteStorage final : public Storage {
         ins.bind(1, static_cast<long long>(v + 1)).run();
         exec("COMMIT");
       } catch (...) {
-        exec("ROLLBACK");
+        rollback();
         throw;
       }
     }
   }
 
-  int schema_version() override {
+  int schema_version() override EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return version();
+  }
+
+  int version() REQUIRES(mu_) {
     Statement s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     s.step();
     return static_cast<int>(s.integer(0));
@@ -350,7 +359,7 @@ class SqliteStorage final : public Storage {
 
   SyncStats sync(std::string_view org, const Expansion& expansion, LocalDays from, LocalDays to,
                  SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     struct Row {
       std::string fingerprint;
       std::string audience;
@@ -431,14 +440,14 @@ class SqliteStorage final : public Storage {
       }
       exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback();
       throw;
     }
     return stats;
   }
 
   std::vector<StoredOccurrence> occurrences(std::string_view org, LocalDays from, LocalDays to) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT uid, wheel, activity, unit, original_day, all_day, start_utc, end_utc, title, location, "
                 "sequence, status, created_utc, updated_utc, audience FROM occurrence "
@@ -468,21 +477,21 @@ class SqliteStorage final : public Storage {
   }
 
   long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement ins(db_, "INSERT INTO subscription (token_hash, filter, created_utc) VALUES (?, ?, ?)");
     ins.bind(1, token_hash).bind(2, filter).bind(3, static_cast<long long>(now.time_since_epoch().count())).run();
     return sqlite3_last_insert_rowid(db_);
   }
 
   bool revoke_subscription(std::string_view token_hash, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE token_hash = ? AND revoked_utc IS NULL");
     up.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, token_hash).run();
     return sqlite3_changes(db_) > 0;
   }
 
   std::optional<bool> subscription_revoked(std::string_view token_hash) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "SELECT revoked_utc IS NOT NULL FROM subscription WHERE token_hash = ?");
     q.bind(1, token_hash);
     if (!q.step()) return std::nullopt;
@@ -490,7 +499,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
     std::vector<std::pair<std::string, Subscription>> out;
     while (q.step()) out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}});
@@ -498,14 +507,14 @@ class SqliteStorage final : public Storage {
   }
 
   long long data_version() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "PRAGMA data_version");
     q.step();
     return q.integer(0);
   }
 
   int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     exec("BEGIN IMMEDIATE");
     int added = 0;
     try {
@@ -522,7 +531,7 @@ class SqliteStorage final : public Storage {
       }
       exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback();
       throw;
     }
     return added;
@@ -554,7 +563,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
                       " FROM outbox WHERE status = 'pending' AND next_attempt_utc <= ? ORDER BY next_attempt_utc, id LIMIT ?")
                          .c_str());
@@ -565,26 +574,26 @@ class SqliteStorage final : public Storage {
   }
 
   void mark_sent(long long id, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement u(db_, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_utc = ?, last_error = '' WHERE id = ?");
     u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
   }
 
   void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement u(db_, "UPDATE outbox SET status = ?, attempts = ?, next_attempt_utc = ?, last_error = ? WHERE id = ?");
     u.bind(1, std::string_view(dead ? "dead" : "pending")).bind(2, static_cast<long long>(attempts));
     u.bind(3, static_cast<long long>(next_attempt.time_since_epoch().count())).bind(4, error).bind(5, id).run();
   }
 
   void mark_dropped(long long id, std::string_view reason) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement u(db_, "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?");
     u.bind(1, reason).bind(2, id).run();
   }
 
   std::vector<OutboxMessage> outbox(std::string_view status, int limit) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
                       " FROM outbox WHERE (? = '' OR status = ?) ORDER BY id DESC LIMIT ?")
                          .c_str());
@@ -595,7 +604,7 @@ class SqliteStorage final : public Storage {
   }
 
   bool retry(long long id, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement u(db_,
                 "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
                 "WHERE id = ? AND status IN ('dead', 'dropped')");
@@ -604,7 +613,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT DISTINCT hook, recipient FROM outbox WHERE occurrence_uid = ? AND status = 'sent' "
                 "AND event_type IN ('reminder.due', 'notice.early')");
@@ -615,7 +624,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::optional<OutboxMessage> outbox_message(long long id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?").c_str());
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
@@ -625,7 +634,7 @@ class SqliteStorage final : public Storage {
   // ---- the roster ----------------------------------------------------------------
 
   std::vector<StoredPerson> people() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
                 "manager, removed, updated_utc FROM person ORDER BY id");
@@ -653,8 +662,8 @@ class SqliteStorage final : public Storage {
 
   void store_people(const std::vector<Person>& people, const std::vector<std::string>& remove,
                     SysSeconds now) override {
-    std::lock_guard lock(mu_);
-    transaction([&] {
+    MutexLock lock(&mu_);
+    transaction([&]() REQUIRES(mu_) {
       Statement up(db_,
                    "INSERT INTO person (id, name, email, unit, roles, union_name, committees, start_date, "
                    "leader_start_date, manager, removed, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,0,?) "
@@ -680,7 +689,7 @@ class SqliteStorage final : public Storage {
   // ---- overrides ----------------------------------------------------------------
 
   std::vector<Override> overrides() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc "
                 "FROM override ORDER BY id");
@@ -705,8 +714,8 @@ class SqliteStorage final : public Storage {
   }
 
   Override add_override(Override o, const std::function<std::string(long long)>& uid_of) override {
-    std::lock_guard lock(mu_);
-    transaction([&] {
+    MutexLock lock(&mu_);
+    transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT INTO override (kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, "
                     "created_utc) VALUES (?,?,?,?,?,?,?,?,?,?)");
@@ -728,7 +737,7 @@ class SqliteStorage final : public Storage {
   // ---- registrations and tasks ---------------------------------------------------------
 
   std::vector<Registration> registrations() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT activity, person, occurrence_uid, occurrence_day FROM registration ORDER BY activity, person");
     std::vector<Registration> out;
@@ -737,8 +746,8 @@ class SqliteStorage final : public Storage {
   }
 
   void save_registrations(const std::vector<Registration>& regs, SysSeconds now) override {
-    std::lock_guard lock(mu_);
-    transaction([&] {
+    MutexLock lock(&mu_);
+    transaction([&]() REQUIRES(mu_) {
       exec("CREATE TEMP TABLE IF NOT EXISTS wanted_registration (activity TEXT, person TEXT, PRIMARY KEY (activity, person))");
       exec("DELETE FROM wanted_registration");
       Statement want(db_, "INSERT INTO wanted_registration (activity, person) VALUES (?, ?)");
@@ -758,7 +767,7 @@ class SqliteStorage final : public Storage {
   }
 
   void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     // Read what is stored and write only the differences: a rebuild after one
     // API change must not rewrite 90,000 unchanged tasks.
     struct Row {
@@ -772,7 +781,7 @@ class SqliteStorage final : public Storage {
       Statement q(db_, "SELECT key, assignee, due_utc, status FROM task");
       while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3)});
     }
-    transaction([&] {
+    transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc) "
                     "VALUES (?,?,?,?,?,?,?,?)");
@@ -799,7 +808,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<TaskState> tasks() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_,
                 "SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status FROM task "
                 "WHERE status <> 'cancelled' ORDER BY due_utc, key");
@@ -815,7 +824,7 @@ class SqliteStorage final : public Storage {
   }
 
   bool complete_task(long long id, std::string_view by, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "SELECT status FROM task WHERE id = ?");
     q.bind(1, id);
     if (!q.step() || q.text(0) == "cancelled") return false;
@@ -829,14 +838,14 @@ class SqliteStorage final : public Storage {
   // ---- API tokens and settings ------------------------------------------------------------
 
   long long add_api_token(std::string_view hash, std::string_view role, std::string_view name, SysSeconds now) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement ins(db_, "INSERT INTO api_token (token_hash, role, name, created_utc) VALUES (?,?,?,?)");
     ins.bind(1, hash).bind(2, role).bind(3, name).bind(4, secs(now)).run();
     return sqlite3_last_insert_rowid(db_);
   }
 
   std::optional<ApiToken> api_token(std::string_view hash) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "SELECT id, role, name, created_utc FROM api_token WHERE token_hash = ? AND revoked_utc IS NULL");
     q.bind(1, hash);
     if (!q.step()) return std::nullopt;
@@ -844,33 +853,44 @@ class SqliteStorage final : public Storage {
   }
 
   std::string setting(std::string_view key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement q(db_, "SELECT value FROM setting WHERE key = ?");
     q.bind(1, key);
     return q.step() ? q.text(0) : std::string();
   }
 
   void set_setting(std::string_view key, std::string_view value) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Statement up(db_, "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value");
     up.bind(1, key).bind(2, value).run();
   }
 
  private:
+  // After a failed statement SQLite may already have rolled back (a full
+  // disk, an I/O error): a ROLLBACK then fails with "no transaction is
+  // active" and would hide the cause. Roll back only what is open, and let
+  // the first error be the one that is thrown.
+  void rollback() REQUIRES(mu_) {
+    if (sqlite3_get_autocommit(db_)) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
   template <class F>
-  void transaction(F&& body) {
+  void transaction(F&& body) REQUIRES(mu_) {
     exec("BEGIN IMMEDIATE");
     try {
       body();
       exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback();
       throw;
     }
   }
 
-  std::mutex mu_;
-  StatementCache db_;
+  // One connection for every thread: the lock makes each call (and each
+  // transaction) a unit; SQLite is opened in its serialized mode besides.
+  Mutex mu_;
+  StatementCache db_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -290,3 +290,33 @@ TEST_CASE("An outbox row records when it was enqueued, not when it is due") {
   CHECK(s->enqueue({m}, kNow + 24h) == 0);
   CHECK(s->outbox("", 10)[0].created.time_since_epoch().count() == kNow.time_since_epoch().count());
 }
+
+TEST_CASE("A write that SQLite itself rolled back fails with its own cause, not with the ROLLBACK's") {
+  TempDb db;
+  auto storage = open(db);
+  {
+    // RAISE(ROLLBACK) ends the transaction inside SQLite, as a full disk or
+    // an I/O error may: a second ROLLBACK then fails with "no transaction is active".
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "CREATE TRIGGER disk_full BEFORE INSERT ON person "
+                         "BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  Person p;
+  p.id = "kari";
+  p.name = "Kari";
+  std::string error;
+  try {
+    storage->store_people({p}, {}, kNow);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  CHECK_THAT(error, Catch::Contains("database or disk is full"));
+  CHECK_THAT(error, !Catch::Contains("no transaction is active"));
+  // The connection is usable afterwards: nothing is left half open.
+  CHECK(storage->people().empty());
+  CHECK_NOTHROW(storage->set_setting("k", "v"));
+}
