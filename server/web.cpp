@@ -333,11 +333,8 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   }
   if (counts.empty()) return out + "<p>Ingen oppgaver ennå.</p></section>";
   for (const auto& [activity_id, occurrences] : counts) {
-    const Activity* activity = nullptr;
     const Wheel* wheel = nullptr;
-    for (const auto& w : s.config.wheels)
-      for (const auto& a : w.activities)
-        if (a.id == activity_id) activity = &a, wheel = &w;
+    const Activity* activity = s.config.find_activity(activity_id, &wheel);
     for (const auto& [due, units] : occurrences) {
       std::string heading = activity ? activity->title : activity_id;
       heading += " – frist " + norwegian_date(date::floor<date::days>(to_local(due, s.config.organisation.zone)) - date::days{1});
