@@ -13,6 +13,7 @@
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "workflows/events.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 namespace {
@@ -154,15 +155,6 @@ std::string time_text(const Occurrence& o, const date::time_zone* zone) {
          date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(o.end, zone)));
 }
 
-const char* kind_text(const Activity& a) {
-  switch (a.kind) {
-    case ActivityKind::meeting: return "møte";
-    case ActivityKind::deadline: return "frist";
-    case ActivityKind::window: return "periode";
-  }
-  return "";
-}
-
 // The month list: unit series of one activity on one day become one line
 // naming the units, as in the wheel.
 std::string month_list(const Config& c, const std::vector<const Occurrence*>& occurrences, int year) {
@@ -197,10 +189,10 @@ std::string month_list(const Config& c, const std::vector<const Occurrence*>& oc
       const Occurrence& o = *l.first;
       std::string scope;
       if (l.scopes.size() == 1) scope = " – " + l.scopes[0];
-      else if (l.scopes.size() > 1) scope = " – " + std::to_string(l.scopes.size()) + " enheter";
+      else if (l.scopes.size() > 1) scope = " – " + std::to_string(l.scopes.size()) + " " + std::string(label::units);
       out += "<li><span>" + esc(norwegian_date(o.first_day)) + "</span><span><span class=\"chip\" style=\"background:" +
              esc(o.wheel->color) + "\" aria-hidden=\"true\"></span>" + esc(o.activity->title) + esc(scope) +
-             " <span class=\"kind\">(" + kind_text(*o.activity) + ", " + esc(time_text(o, c.organisation.zone)) + ", " +
+             " <span class=\"kind\">(" + std::string(kind_word(o.activity->kind)) + ", " + esc(time_text(o, c.organisation.zone)) + ", " +
              esc(o.wheel->name) + ")</span></span></li>";
     }
     out += "</ol>";
@@ -377,7 +369,8 @@ std::string config_section(const std::string& dir) {
   auto c = load_config_dir(dir);
   if (c) {
     return out + "<p class=\"ok\">" + esc(dir) + " er gyldig: " + std::to_string(c->wheels.size()) + " årshjul, " +
-           std::to_string(c->activity_count()) + " aktiviteter, " + std::to_string(c->units.size()) + " enheter, " +
+           std::to_string(c->activity_count()) + " aktiviteter, " + std::to_string(c->units.size()) + " " +
+           std::string(label::units) + ", " +
            std::to_string(c->people.size()) + " personer i filen.</p></section>";
   }
   return out + "<p class=\"error\">" + esc(dir) +
@@ -436,9 +429,9 @@ class Web {
     shown.config = &snap_->config;
     for (const auto& o : v.expansion.occurrences)
       if (!o.person) shown.occurrences.push_back(o);
-    const std::string body = "<h2>Årshjul " + std::to_string(*year) + "</h2>" + year_links(*year, "/") +
+    const std::string body = "<h2>" + esc(wheel_heading(*year)) + "</h2>" + year_links(*year, "/") +
                              wheel_and_list(*snap_, shown, *year, now(), "Årshjulet " + std::to_string(*year));
-    return html(200, frame(snap_->config, "Årshjul " + std::to_string(*year), body));
+    return html(200, frame(snap_->config, wheel_heading(*year), body));
   }
 
   WebResponse person_page(std::string token) {

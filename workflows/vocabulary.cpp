@@ -1,0 +1,50 @@
+#include "workflows/vocabulary.h"
+
+namespace arshjul {
+
+std::string_view kind_word(ActivityKind kind) {
+  switch (kind) {
+    case ActivityKind::meeting: return "møte";
+    case ActivityKind::deadline: return "frist";
+    case ActivityKind::window: return "periode";
+  }
+  return "";
+}
+
+std::string_view non_working_word(NonWorkingReason::Kind kind) {
+  switch (kind) {
+    case NonWorkingReason::Kind::weekend: return "helg";
+    case NonWorkingReason::Kind::public_holiday: return "helligdag";
+    case NonWorkingReason::Kind::blackout: return "ferieperiode";
+    case NonWorkingReason::Kind::half_day: return "halv arbeidsdag";
+  }
+  return "";
+}
+
+std::string non_working_text(const NonWorkingReason& reason) {
+  std::string out(non_working_word(reason.kind));
+  if (reason.kind != NonWorkingReason::Kind::weekend) out += ": " + reason.name;
+  return out;
+}
+
+std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
+  return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
+}
+
+std::string wheel_heading(int year) { return std::string(label::wheel) + " " + std::to_string(year); }
+
+std::string capitalized(std::string_view text) {
+  std::string out(text);
+  if (out.empty()) return out;
+  const auto first = static_cast<unsigned char>(out[0]);
+  if (first >= 'a' && first <= 'z') {
+    out[0] = static_cast<char>(first - 'a' + 'A');
+  } else if (first == 0xC3 && out.size() > 1) {
+    // U+00E0-U+00FE (à … þ, with æ, ø, å) are U+00C0-U+00DE less 0x20; U+00F7 is ÷.
+    const auto second = static_cast<unsigned char>(out[1]);
+    if (second >= 0xA0 && second <= 0xBE && second != 0xB7) out[1] = static_cast<char>(second - 0x20);
+  }
+  return out;
+}
+
+}  // namespace arshjul
