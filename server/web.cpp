@@ -274,38 +274,50 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
+// One section per activity with registration, headed with the activity's
+// own name for its days (vocabulary.h), so a second kind of day for new
+// hires is not called an ansattdag.
 std::string registrations_section(const Snapshot& s) {
-  std::string out = "<section aria-labelledby=\"reg\"><h2 id=\"reg\">Påmeldte per ansattdag</h2>";
-  bool any = false;
   std::map<std::string, std::vector<std::string>> waiting;  // activity -> people
   for (const auto& r : s.registrations)
     if (r.occurrence_uid.empty()) waiting[r.activity].push_back(r.person);
-  for (const auto& o : s.expansion.occurrences) {
-    if (!o.activity->registration) continue;
-    if (!any) out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Påmeldt</th><th scope=\"col\">Ledige plasser</th><th scope=\"col\">Hvem</th></tr></thead><tbody>";
-    any = true;
-    const int cap = o.activity->registration->capacity;
-    std::string who;
-    for (const auto& id : o.registered) {
-      const Person* p = s.config.find_person(id);
-      who += (who.empty() ? "" : ", ") + esc(p ? p->name : id);
+  std::string out;
+  for (const auto& w : s.config.wheels)
+    for (const auto& a : w.activities) {
+      if (!a.registration) continue;
+      const std::string id = "reg-" + a.id;
+      out += "<section aria-labelledby=\"" + id + "\"><h2 id=\"" + id + "\">" + esc(registered_heading(a)) + "</h2>";
+      bool any = false;
+      for (const auto& o : s.expansion.occurrences) {
+        if (o.activity != &a) continue;
+        if (!any) out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Påmeldt</th><th scope=\"col\">Ledige plasser</th><th scope=\"col\">Hvem</th></tr></thead><tbody>";
+        any = true;
+        const int cap = a.registration->capacity;
+        std::string who;
+        for (const auto& pid : o.registered) {
+          const Person* p = s.config.find_person(pid);
+          who += (who.empty() ? "" : ", ") + esc(p ? p->name : pid);
+        }
+        out += "<tr><td>" + esc(norwegian_date(o.first_day)) + "<br><span class=\"kind\">" + esc(a.title) +
+               "</span></td><td>" + std::to_string(o.registered.size()) + " av " + std::to_string(cap) + "</td><td>" +
+               std::to_string(std::max(0, cap - static_cast<int>(o.registered.size()))) + "</td><td>" +
+               (who.empty() ? "<span class=\"kind\">ingen ennå</span>" : who) + "</td></tr>";
+      }
+      out += any ? "</tbody></table>" : "<p>Ingen dager i perioden.</p>";
+      if (auto it = waiting.find(a.id); it != waiting.end()) {
+        std::string names;
+        for (const auto& pid : it->second) {
+          const Person* p = s.config.find_person(pid);
+          names += (names.empty() ? "" : ", ") + esc(p ? p->name : pid);
+        }
+        out += "<p class=\"overdue\">" + esc(waiting_heading(a)) + ": " + names + "</p>";
+      }
+      out += "</section>";
     }
-    out += "<tr><td>" + esc(norwegian_date(o.first_day)) + "<br><span class=\"kind\">" + esc(o.activity->title) +
-           "</span></td><td>" + std::to_string(o.registered.size()) + " av " + std::to_string(cap) + "</td><td>" +
-           std::to_string(std::max(0, cap - static_cast<int>(o.registered.size()))) + "</td><td>" +
-           (who.empty() ? "<span class=\"kind\">ingen ennå</span>" : who) + "</td></tr>";
-  }
-  if (any) out += "</tbody></table>";
-  else out += "<p>Ingen aktivitet har automatisk påmelding.</p>";
-  for (const auto& [activity, people] : waiting) {
-    std::string names;
-    for (const auto& id : people) {
-      const Person* p = s.config.find_person(id);
-      names += (names.empty() ? "" : ", ") + esc(p ? p->name : id);
-    }
-    out += "<p class=\"overdue\">Venter på ledig ansattdag (" + esc(activity) + "): " + names + "</p>";
-  }
-  return out + "</section>";
+  if (out.empty())
+    out = "<section aria-labelledby=\"reg\"><h2 id=\"reg\">Påmeldinger</h2><p>Ingen aktivitet har automatisk "
+          "påmelding.</p></section>";
+  return out;
 }
 
 std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks, SysSeconds now) {

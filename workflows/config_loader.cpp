@@ -698,11 +698,12 @@ class Loader {
   void read_registration(const toml::node& n, const std::string& file, const std::string& f, Activity& a) {
     if (!n.is_table()) {
       error(file, pos_of(n.source()), f,
-            "expected { capacity = 25, lead_days = 7, max_wait_days = 120 }, got " + type_name(n));
+            "expected { capacity = 25, lead_days = 7, max_wait_days = 120, name = \"ansattdag\" }, got " +
+                type_name(n));
       return;
     }
     const toml::table& rt = *n.as_table();
-    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days"});
+    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days", "name"});
     if (a.kind != ActivityKind::meeting)
       error(file, pos_of(n.source()), f,
             "registration is for meetings the new hires come to, not a " + std::string(kind_name(a.kind)));
@@ -714,6 +715,12 @@ class Loader {
     if (auto v = get_int(rt, "capacity", file, f, 1, 10000)) r.capacity = static_cast<int>(*v);
     if (auto v = get_int(rt, "lead_days", file, f, 0, 365)) r.lead_days = static_cast<int>(*v);
     if (auto v = get_int(rt, "max_wait_days", file, f, 0, 730)) r.max_wait_days = static_cast<int>(*v);
+    if (auto v = get_string(rt, "name", file, f, false)) {
+      if (v->empty())
+        error(file, pos_in(rt, "name"), f + ".name",
+              "expected the name of one day in running text (e.g. \"ansattdag\"), got an empty one");
+      r.name = *v;
+    }
     if (r.max_wait_days < r.lead_days)
       error(file, pos_in(rt, "max_wait_days"), f + ".max_wait_days",
             "expected at least lead_days (" + std::to_string(r.lead_days) +

@@ -88,14 +88,17 @@ struct Reminder {
   std::vector<Selector> to;
 };
 
-// Automatic registration (ansattdag): every person whose start date is in
-// the horizon gets a place at the first occurrence on or after
-// start_date + lead_days that still has room; one that would wait longer
-// than max_wait_days is left unregistered and HR is told.
+// Automatic registration (the ansattdag, or any other day for new hires):
+// every person whose start date is in the horizon gets a place at the first
+// occurrence on or after start_date + lead_days that still has room; one
+// that would wait longer than max_wait_days is left unregistered and HR is
+// told. Messages and headings call one day `name` ("ansattdag"), or the
+// activity's title when it has none (registration_name in vocabulary.h).
 struct RegistrationRule {
   int capacity = 30;
   int lead_days = 0;
   int max_wait_days = 120;
+  std::string name{};  // "{}" lets designated initializers leave it out under -Wextra
 };
 
 // Follow-up tasks an occurrence creates, due at its end: one per

@@ -47,4 +47,35 @@ std::string capitalized(std::string_view text) {
   return out;
 }
 
+std::string registration_name(const Activity& activity) {
+  if (activity.registration && !activity.registration->name.empty()) return activity.registration->name;
+  return activity.title;
+}
+
+std::string registration_first_day_reason(const Activity& activity, LocalDays start_date) {
+  return "Første " + registration_name(activity) + " med ledig plass etter tiltredelse " + norwegian_date(start_date);
+}
+
+std::string registration_no_room_reason(const Activity& activity) {
+  const int wait = activity.registration ? activity.registration->max_wait_days : RegistrationRule{}.max_wait_days;
+  return "Ingen " + registration_name(activity) + " med ledig plass innen " + std::to_string(wait) +
+         " dager etter tiltredelse";
+}
+
+std::string registration_cancelled_reason(const Activity& activity, std::optional<LocalDays> day) {
+  const std::string name = capitalized(registration_name(activity));
+  return day ? name + " " + norwegian_date(*day) + " er avlyst" : name + " er avlyst";
+}
+
+std::string registration_too_early_reason(const Activity& activity, LocalDays day, bool moved_by_hr,
+                                          LocalDays earliest) {
+  const std::string name = capitalized(registration_name(activity));
+  return (moved_by_hr ? name + " er flyttet til " + norwegian_date(day) + "," : name + " " + norwegian_date(day) + " er") +
+         " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
+}
+
+std::string registered_heading(const Activity& activity) { return "Påmeldte per " + registration_name(activity); }
+
+std::string waiting_heading(const Activity& activity) { return "Venter på ledig " + registration_name(activity); }
+
 }  // namespace arshjul

@@ -1,6 +1,7 @@
 // The bokmål vocabulary: the words a municipal user reads that more than one
 // part of arshjul uses. The calendar text (events.h), the wheel's SVG
-// (svg/) and the pages (server/web.cpp) take their shared words from here, so a word is changed in one place and this
+// (svg/), the pages (server/web.cpp) and the registration messages take
+// their shared words from here, so a word is changed in one place and this
 // is the one place to look for it. Sentences only one place writes stay
 // with it; what is said about a particular wheel (titles, agendas, names)
 // comes from the config.
@@ -56,5 +57,36 @@ std::string wheel_heading(int year);
 // The first letter in upper case ("helligdag" → "Helligdag", "øvingsdag" →
 // "Øvingsdag"); ASCII and the Latin-1 letters (æ, ø, å, é, ...).
 std::string capitalized(std::string_view text);
+
+// ---- registration (registrations.h, the HR page) -----------------------------
+
+// What one day of a registration activity is called in running text and
+// headings: its RegistrationRule's `name` ("ansattdag"), else its title
+// ("Introduksjonsdag for ledere"). Never a fixed word: an organisation may
+// register hires for several kinds of day.
+std::string registration_name(const Activity& activity);
+
+// RegistrationChange reasons. With name "ansattdag":
+// "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027"
+std::string registration_first_day_reason(const Activity& activity, LocalDays start_date);
+// "Ingen ansattdag med ledig plass innen 120 dager etter tiltredelse"
+std::string registration_no_room_reason(const Activity& activity);
+// "Ansattdag onsdag 10. mars 2027 er avlyst" ("Ansattdag er avlyst" without the day)
+std::string registration_cancelled_reason(const Activity& activity, std::optional<LocalDays> day);
+// "Ansattdag onsdag 10. mars 2027 er før tidligste dag etter tiltredelse (...)", or, when HR
+// moved it, "Ansattdag er flyttet til mandag 8. mars 2027, før tidligste dag etter tiltredelse (...)"
+std::string registration_too_early_reason(const Activity& activity, LocalDays day, bool moved_by_hr,
+                                          LocalDays earliest);
+// Reasons that do not name the day.
+namespace registration_reason {
+inline constexpr std::string_view left_roster = "Personen er ikke lenger i personallisten";
+inline constexpr std::string_view no_start_date = "Personen har ikke lenger tiltredelsesdato";
+inline constexpr std::string_view changed_unit = "Personen har byttet enhet";
+inline constexpr std::string_view rule_removed = "Aktiviteten har ikke lenger automatisk påmelding";
+}  // namespace registration_reason
+
+// The HR page: "Påmeldte per ansattdag", "Venter på ledig ansattdag".
+std::string registered_heading(const Activity& activity);
+std::string waiting_heading(const Activity& activity);
 
 }  // namespace arshjul

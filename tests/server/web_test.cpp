@@ -13,15 +13,17 @@ using namespace date::literals;
 
 namespace {
 
-// A daemon's worth of state without the sockets: storage, a clock and a snapshot.
+// A daemon's worth of state without the sockets: storage, a clock and a snapshot
+// of a configuration folder (relative to the source tree).
 class Host final : public ApiHost {
  public:
-  Host() {
+  explicit Host(std::string dir = "tests/fixtures/mini") : dir_(std::move(dir)) {
     for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
     store_ = std::move(open_sqlite_storage(path_)).value();
-    files_ = test::mini();
+    files_ = test::load(dir_);
     rebuild("test");
   }
+  std::string config_dir() const { return std::string(ARSHJUL_SOURCE_DIR) + "/" + dir_; }
   ~Host() override {
     store_.reset();
     for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + ext);
@@ -42,6 +44,7 @@ class Host final : public ApiHost {
       (std::filesystem::temp_directory_path() / ("arshjul-web-test-" + std::to_string(::getpid()) + ".db")).string();
   std::unique_ptr<Storage> store_;
   ManualClock clock_{SysSeconds{date::sys_days{2027_y / 3 / 1}}};
+  std::string dir_;
   Config files_;
   std::shared_ptr<const Snapshot> snap_;
   std::mutex mu_;
@@ -53,7 +56,7 @@ WebResponse get(Host& h, WebSessions& s, const std::string& target, const std::s
   r.target = target;
   r.cookie = cookie;
   r.host = "127.0.0.1:8080";
-  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+  return handle_web(h, s, h.config_dir(), r);
 }
 
 WebResponse post(Host& h, WebSessions& s, const std::string& target, const std::string& body,
@@ -66,7 +69,7 @@ WebResponse post(Host& h, WebSessions& s, const std::string& target, const std::
   r.origin = origin;
   r.host = "127.0.0.1:8080";
   r.content_type = "application/x-www-form-urlencoded";
-  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+  return handle_web(h, s, h.config_dir(), r);
 }
 
 std::string header(const WebResponse& r, const std::string& name) {
@@ -123,7 +126,18 @@ TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameS
   CHECK_THAT(cookie, Catch::Contains("Path=/hr"));
   const WebResponse page = get(h, s, "/hr", cookie.substr(0, cookie.find(';')));
   CHECK(page.status == 200);
-  CHECK_THAT(page.body, Catch::Contains("Påmeldte per ansattdag"));
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg\">Påmeldinger</h2><p>Ingen aktivitet har automatisk påmelding.</p>"));
+}
+
+TEST_CASE("The HR page heads each registration activity's days and waiting hires with the activity's own name") {
+  Host h("tests/fixtures/two-registrations");
+  WebSessions s;
+  const WebResponse page = get(h, s, "/hr", sign_in(h, s, "hr"));
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-ansattdag\">Påmeldte per ansattdag</h2>"));
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-lederintro\">Påmeldte per Introduksjonsdag for ledere</h2>"));
+  CHECK_THAT(page.body, Catch::Contains("Venter på ledig Introduksjonsdag for ledere: Petter Nyleder"));
+  CHECK_THAT(page.body, !Catch::Contains("Venter på ledig ansattdag"));
 }
 
 TEST_CASE("A login form posted from another site is refused") {

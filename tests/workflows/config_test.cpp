@@ -387,6 +387,21 @@ personal = { after = "start_date", days = 3, weeks = 1 }
   CHECK_THAT(e, Catch::Contains("activity[1].personal: a personal series is a meeting or a deadline, not a window"));
 }
 
+TEST_CASE("A registration may name its days for messages and headings; without a name it has none of its own") {
+  const std::string meeting = "rule = \"FREQ=MONTHLY;INTERVAL=2\"\nstart = \"09:00\"\nduration = \"6h\"\n";
+  auto r = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"Ansattdag: Velkommen\"\n" + meeting +
+                      "registration = { name = \"ansattdag\" }\n\n[[activity]]\nid = \"b\"\ntitle = \"Introduksjonsdag\"\n" +
+                      meeting + "registration = {}\n");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->find_activity("a")->registration->name == "ansattdag");
+  CHECK(r.config->find_activity("b")->registration->name.empty());
+
+  auto bad = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"A\"\n" + meeting + "registration = { name = \"\" }\n");
+  CHECK(all_errors(bad) == "wheels/w.toml:12:25: activity[0].registration.name: expected the name of one day in running "
+                          "text (e.g. \"ansattdag\"), got an empty one\n");
+}
+
 TEST_CASE("Registration is read on meetings, within its limits") {
   auto ok = load_wheel(kWheelHead + R"([[activity]]
 id = "ansattdag"
