@@ -289,7 +289,7 @@ std::string registrations_section(const Snapshot& s) {
       out += "<section aria-labelledby=\"" + id + "\"><h2 id=\"" + id + "\">" + esc(registered_heading(a)) + "</h2>";
       bool any = false;
       for (const auto& o : s.expansion.occurrences) {
-        if (o.activity != &a) continue;
+        if (o.activity->id != a.id) continue;
         if (!any) out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Påmeldt</th><th scope=\"col\">Ledige plasser</th><th scope=\"col\">Hvem</th></tr></thead><tbody>";
         any = true;
         const int cap = a.registration->capacity;

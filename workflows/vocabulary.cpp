@@ -49,7 +49,9 @@ std::string capitalized(std::string_view text) {
 
 std::string registration_name(const Activity& activity) {
   if (activity.registration && !activity.registration->name.empty()) return activity.registration->name;
-  return activity.title;
+  // Titles read "Name: what this one is about"; the name is what a sentence can hold.
+  const auto colon = activity.title.find(": ");
+  return colon == std::string::npos || colon == 0 ? activity.title : activity.title.substr(0, colon);
 }
 
 std::string registration_first_day_reason(const Activity& activity, LocalDays start_date) {

@@ -61,9 +61,10 @@ std::string capitalized(std::string_view text);
 // ---- registration (registrations.h, the HR page) -----------------------------
 
 // What one day of a registration activity is called in running text and
-// headings: its RegistrationRule's `name` ("ansattdag"), else its title
-// ("Introduksjonsdag for ledere"). Never a fixed word: an organisation may
-// register hires for several kinds of day.
+// headings: its RegistrationRule's `name` ("ansattdag"), else its title up
+// to a ": " ("Ansattdag: Velkommen til Røros kommune" is "Ansattdag",
+// "Introduksjonsdag for ledere" is itself). Never a fixed word: an
+// organisation may register hires for several kinds of day.
 std::string registration_name(const Activity& activity);
 
 // RegistrationChange reasons. With name "ansattdag":
