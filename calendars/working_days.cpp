@@ -2,6 +2,7 @@
 
 #include <date/iso_week.h>
 
+#include "calendars/bokmal.h"
 #include "calendars/holidays.h"
 
 namespace arshjul {
@@ -36,8 +37,7 @@ std::optional<NonWorkingReason> WorkingCalendar::why_not_working(LocalDays day, 
     if (const char* h = norwegian_holiday_name(day)) return NonWorkingReason{K::public_holiday, h};
   }
   const date::weekday wd{day};
-  if (wd == date::Saturday) return NonWorkingReason{K::weekend, "lørdag"};
-  if (wd == date::Sunday) return NonWorkingReason{K::weekend, "søndag"};
+  if (wd == date::Saturday || wd == date::Sunday) return NonWorkingReason{K::weekend, std::string(norwegian_weekday(wd))};
   if (respect_blackouts) {
     for (const auto& b : rules_.blackouts)
       if (b.contains(day)) return NonWorkingReason{K::blackout, b.name};

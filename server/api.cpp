@@ -430,19 +430,12 @@ class Api {
 
   const Config& config() const { return snap_->config; }
 
-  const Activity* find_activity(const std::string& id) const {
-    for (const Wheel& w : config().wheels)
-      for (const Activity& a : w.activities)
-        if (a.id == id) return &a;
-    return nullptr;
-  }
-
   // Filters that name an activity, unit or person must name one that exists.
   std::optional<ApiResponse> check_refs(std::initializer_list<std::pair<const char*, char>> params) {
     for (auto [name, kind] : params) {
       if (!query_.has(name)) continue;
       const std::string v = query_.get(name);
-      const bool known = kind == 'a' ? find_activity(v) != nullptr
+      const bool known = kind == 'a' ? config().find_activity(v) != nullptr
                          : kind == 'u' ? config().find_unit(v) != nullptr
                                        : config().find_person(v) != nullptr;
       if (!known)
@@ -813,10 +806,7 @@ class Api {
     ov.activity = r.text("activity", true).value_or("");
     ov.unit = r.text("unit", false).value_or("");
     ov.reason = r.text("reason", true).value_or("");
-    const Activity* activity = nullptr;
-    for (const Wheel& w : config().wheels)
-      for (const Activity& a : w.activities)
-        if (a.id == ov.activity) activity = &a;
+    const Activity* activity = config().find_activity(ov.activity);
     if (!ov.activity.empty() && !activity) problems.add("/activity", "unknown activity \"" + ov.activity + "\"");
     if (activity) {
       if (activity->personal) problems.add("/activity", "\"" + ov.activity + "\" is a personal series; add people instead");
@@ -954,7 +944,7 @@ class Api {
     if (auto e = check_params(query_, {"activity", "occurrence"})) return *e;
     const std::string activity = query_.get("activity");
     if (activity.empty()) return bad_parameter("activity", "required: the id of an activity with tasks");
-    const Activity* a = find_activity(activity);
+    const Activity* a = config().find_activity(activity);
     if (!a || !a->tasks) return bad_parameter("activity", "expected an activity with tasks, got \"" + activity + "\"");
     struct Count {
       int total = 0, done = 0, open = 0, overdue = 0;

@@ -13,6 +13,7 @@
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "workflows/events.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 namespace {
@@ -154,15 +155,6 @@ std::string time_text(const Occurrence& o, const date::time_zone* zone) {
          date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(o.end, zone)));
 }
 
-const char* kind_text(const Activity& a) {
-  switch (a.kind) {
-    case ActivityKind::meeting: return "møte";
-    case ActivityKind::deadline: return "frist";
-    case ActivityKind::window: return "periode";
-  }
-  return "";
-}
-
 // The month list: unit series of one activity on one day become one line
 // naming the units, as in the wheel.
 std::string month_list(const Config& c, const std::vector<const Occurrence*>& occurrences, int year) {
@@ -197,10 +189,10 @@ std::string month_list(const Config& c, const std::vector<const Occurrence*>& oc
       const Occurrence& o = *l.first;
       std::string scope;
       if (l.scopes.size() == 1) scope = " – " + l.scopes[0];
-      else if (l.scopes.size() > 1) scope = " – " + std::to_string(l.scopes.size()) + " enheter";
+      else if (l.scopes.size() > 1) scope = " – " + std::to_string(l.scopes.size()) + " " + std::string(label::units);
       out += "<li><span>" + esc(norwegian_date(o.first_day)) + "</span><span><span class=\"chip\" style=\"background:" +
              esc(o.wheel->color) + "\" aria-hidden=\"true\"></span>" + esc(o.activity->title) + esc(scope) +
-             " <span class=\"kind\">(" + kind_text(*o.activity) + ", " + esc(time_text(o, c.organisation.zone)) + ", " +
+             " <span class=\"kind\">(" + std::string(kind_word(o.activity->kind)) + ", " + esc(time_text(o, c.organisation.zone)) + ", " +
              esc(o.wheel->name) + ")</span></span></li>";
     }
     out += "</ol>";
@@ -282,38 +274,50 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
+// One section per activity with registration, headed with the activity's
+// own name for its days (vocabulary.h), so a second kind of day for new
+// hires is not called an ansattdag.
 std::string registrations_section(const Snapshot& s) {
-  std::string out = "<section aria-labelledby=\"reg\"><h2 id=\"reg\">Påmeldte per ansattdag</h2>";
-  bool any = false;
   std::map<std::string, std::vector<std::string>> waiting;  // activity -> people
   for (const auto& r : s.registrations)
     if (r.occurrence_uid.empty()) waiting[r.activity].push_back(r.person);
-  for (const auto& o : s.expansion.occurrences) {
-    if (!o.activity->registration) continue;
-    if (!any) out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Påmeldt</th><th scope=\"col\">Ledige plasser</th><th scope=\"col\">Hvem</th></tr></thead><tbody>";
-    any = true;
-    const int cap = o.activity->registration->capacity;
-    std::string who;
-    for (const auto& id : o.registered) {
-      const Person* p = s.config.find_person(id);
-      who += (who.empty() ? "" : ", ") + esc(p ? p->name : id);
+  std::string out;
+  for (const auto& w : s.config.wheels)
+    for (const auto& a : w.activities) {
+      if (!a.registration) continue;
+      const std::string id = "reg-" + a.id;
+      out += "<section aria-labelledby=\"" + id + "\"><h2 id=\"" + id + "\">" + esc(registered_heading(a)) + "</h2>";
+      bool any = false;
+      for (const auto& o : s.expansion.occurrences) {
+        if (o.activity->id != a.id) continue;
+        if (!any) out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Påmeldt</th><th scope=\"col\">Ledige plasser</th><th scope=\"col\">Hvem</th></tr></thead><tbody>";
+        any = true;
+        const int cap = a.registration->capacity;
+        std::string who;
+        for (const auto& pid : o.registered) {
+          const Person* p = s.config.find_person(pid);
+          who += (who.empty() ? "" : ", ") + esc(p ? p->name : pid);
+        }
+        out += "<tr><td>" + esc(norwegian_date(o.first_day)) + "<br><span class=\"kind\">" + esc(a.title) +
+               "</span></td><td>" + std::to_string(o.registered.size()) + " av " + std::to_string(cap) + "</td><td>" +
+               std::to_string(std::max(0, cap - static_cast<int>(o.registered.size()))) + "</td><td>" +
+               (who.empty() ? "<span class=\"kind\">ingen ennå</span>" : who) + "</td></tr>";
+      }
+      out += any ? "</tbody></table>" : "<p>Ingen dager i perioden.</p>";
+      if (auto it = waiting.find(a.id); it != waiting.end()) {
+        std::string names;
+        for (const auto& pid : it->second) {
+          const Person* p = s.config.find_person(pid);
+          names += (names.empty() ? "" : ", ") + esc(p ? p->name : pid);
+        }
+        out += "<p class=\"overdue\">" + esc(waiting_heading(a)) + ": " + names + "</p>";
+      }
+      out += "</section>";
     }
-    out += "<tr><td>" + esc(norwegian_date(o.first_day)) + "<br><span class=\"kind\">" + esc(o.activity->title) +
-           "</span></td><td>" + std::to_string(o.registered.size()) + " av " + std::to_string(cap) + "</td><td>" +
-           std::to_string(std::max(0, cap - static_cast<int>(o.registered.size()))) + "</td><td>" +
-           (who.empty() ? "<span class=\"kind\">ingen ennå</span>" : who) + "</td></tr>";
-  }
-  if (any) out += "</tbody></table>";
-  else out += "<p>Ingen aktivitet har automatisk påmelding.</p>";
-  for (const auto& [activity, people] : waiting) {
-    std::string names;
-    for (const auto& id : people) {
-      const Person* p = s.config.find_person(id);
-      names += (names.empty() ? "" : ", ") + esc(p ? p->name : id);
-    }
-    out += "<p class=\"overdue\">Venter på ledig ansattdag (" + esc(activity) + "): " + names + "</p>";
-  }
-  return out + "</section>";
+  if (out.empty())
+    out = "<section aria-labelledby=\"reg\"><h2 id=\"reg\">Påmeldinger</h2><p>Ingen aktivitet har automatisk "
+          "påmelding.</p></section>";
+  return out;
 }
 
 std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks, SysSeconds now) {
@@ -333,11 +337,8 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   }
   if (counts.empty()) return out + "<p>Ingen oppgaver ennå.</p></section>";
   for (const auto& [activity_id, occurrences] : counts) {
-    const Activity* activity = nullptr;
     const Wheel* wheel = nullptr;
-    for (const auto& w : s.config.wheels)
-      for (const auto& a : w.activities)
-        if (a.id == activity_id) activity = &a, wheel = &w;
+    const Activity* activity = s.config.find_activity(activity_id, &wheel);
     for (const auto& [due, units] : occurrences) {
       std::string heading = activity ? activity->title : activity_id;
       heading += " – frist " + norwegian_date(date::floor<date::days>(to_local(due, s.config.organisation.zone)) - date::days{1});
@@ -380,7 +381,8 @@ std::string config_section(const std::string& dir) {
   auto c = load_config_dir(dir);
   if (c) {
     return out + "<p class=\"ok\">" + esc(dir) + " er gyldig: " + std::to_string(c->wheels.size()) + " årshjul, " +
-           std::to_string(c->activity_count()) + " aktiviteter, " + std::to_string(c->units.size()) + " enheter, " +
+           std::to_string(c->activity_count()) + " aktiviteter, " + std::to_string(c->units.size()) + " " +
+           std::string(label::units) + ", " +
            std::to_string(c->people.size()) + " personer i filen.</p></section>";
   }
   return out + "<p class=\"error\">" + esc(dir) +
@@ -439,9 +441,9 @@ class Web {
     shown.config = &snap_->config;
     for (const auto& o : v.expansion.occurrences)
       if (!o.person) shown.occurrences.push_back(o);
-    const std::string body = "<h2>Årshjul " + std::to_string(*year) + "</h2>" + year_links(*year, "/") +
+    const std::string body = "<h2>" + esc(wheel_heading(*year)) + "</h2>" + year_links(*year, "/") +
                              wheel_and_list(*snap_, shown, *year, now(), "Årshjulet " + std::to_string(*year));
-    return html(200, frame(snap_->config, "Årshjul " + std::to_string(*year), body));
+    return html(200, frame(snap_->config, wheel_heading(*year), body));
   }
 
   WebResponse person_page(std::string token) {

@@ -10,6 +10,7 @@
 
 #include "calendars/holidays.h"
 #include "workflows/events.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 
@@ -282,15 +283,6 @@ Shape shape_of(ActivityKind k) {
   return Shape::circle;
 }
 
-const char* kind_word(ActivityKind k) {
-  switch (k) {
-    case ActivityKind::meeting: return "møte";
-    case ActivityKind::deadline: return "frist";
-    case ActivityKind::window: return "periode";
-  }
-  return "";
-}
-
 double point_half(const Mark& m) {
   const bool group = m.occurrences.size() > 1;
   if (m.shape == Shape::diamond) return group ? 2.5 : 2.0;
@@ -303,7 +295,7 @@ std::string count_text(const Mark& m) {
                                  [](const Occurrence* o) { return o->unit && !o->person; });
   const bool people = std::all_of(m.occurrences.begin(), m.occurrences.end(),
                                   [](const Occurrence* o) { return o->person != nullptr; });
-  return std::to_string(n) + (units ? " enheter" : people ? " personer" : " ganger");
+  return std::to_string(n) + " " + (units ? std::string(label::units) : people ? "personer" : "ganger");
 }
 
 std::string when_text(const Occurrence& o, const date::time_zone* zone) {
@@ -320,7 +312,7 @@ std::string when_text(const Occurrence& o, const date::time_zone* zone) {
 std::string mark_title(const Mark& m, const date::time_zone* zone) {
   const Occurrence& o = *m.occurrences.front();
   std::string t = m.occurrences.size() > 1 ? m.activity->title : occurrence_title(o);
-  t += ", " + when_text(o, zone) + " (" + kind_word(m.activity->kind);
+  t += ", " + when_text(o, zone) + " (" + std::string(kind_word(m.activity->kind));
   if (m.occurrences.size() > 1) t += ", " + count_text(m);
   return t + ")";
 }
@@ -337,23 +329,17 @@ std::string mark_desc(const Mark& m) {
     parts.push_back((m.occurrences.front()->person ? "Gjelder: " : "Enheter: ") + who + ".");
   }
   if (!a.agenda.empty()) {
-    std::string agenda = "Agenda: ";
+    std::string agenda = std::string(label::agenda) + ": ";
     for (std::size_t i = 0; i < a.agenda.size(); ++i) agenda += (i ? "; " : "") + a.agenda[i];
     parts.push_back(agenda + ".");
   } else if (!a.description.empty()) {
     parts.push_back(a.description);
   }
-  if (!a.location.empty()) parts.push_back("Sted: " + a.location + ".");
+  if (!a.location.empty()) parts.push_back(std::string(label::place) + ": " + a.location + ".");
   const Occurrence& o = *m.occurrences.front();
-  if (o.moved) {
-    static constexpr const char* kinds[] = {"helg", "helligdag", "ferieperiode", "halv arbeidsdag"};
-    const auto& r = o.moved->reason;
-    std::string why = kinds[static_cast<int>(r.kind)];
-    if (r.kind != NonWorkingReason::Kind::weekend) why += ": " + r.name;
-    parts.push_back("Flyttet fra " + norwegian_date(o.moved->from) + " (" + why + ").");
-  }
-  if (!o.change_reason.empty()) parts.push_back("Endret av HR: " + o.change_reason + ".");
-  parts.push_back("Årshjul: " + m.wheel->name + ".");
+  if (o.moved) parts.push_back(moved_text(o.moved->from, o.moved->reason) + ".");
+  if (!o.change_reason.empty()) parts.push_back(std::string(label::changed_by_hr) + ": " + o.change_reason + ".");
+  parts.push_back(std::string(label::wheel) + ": " + m.wheel->name + ".");
   std::string d;
   for (const auto& p : parts) d += (d.empty() ? "" : " ") + p;
   return d;
@@ -641,7 +627,8 @@ class Renderer {
         while (end + date::days{1} <= year_.last() && b.contains(end + date::days{1})) end += date::days{1};
         const std::string when = d == end ? norwegian_date(d) : norwegian_date(d) + " – " + norwegian_date(end);
         band(year_.angle(d), year_.angle(end, true), kBlackoutFill, kBlackoutOpacity,
-             b.name + ": " + when + " (ferieperiode)", "blackout");
+             b.name + ": " + when + " (" + std::string(non_working_word(NonWorkingReason::Kind::blackout)) + ")",
+             "blackout");
         d = end + date::days{1};
       }
     }
@@ -649,7 +636,9 @@ class Renderer {
     if (rules.public_holidays)
       for (const Holiday& h : norwegian_public_holidays(year_number_))
         band(year_.angle(h.day), year_.angle(h.day, true), kHolidayFill, kHolidayOpacity,
-             std::string(h.name) + ": " + norwegian_date(h.day) + " (helligdag)", "holiday");
+             std::string(h.name) + ": " + norwegian_date(h.day) + " (" +
+                 std::string(non_working_word(NonWorkingReason::Kind::public_holiday)) + ")",
+             "holiday");
     out_ += "</g>\n";
   }
 
@@ -757,7 +746,7 @@ class Renderer {
     const double a = year_.mid_angle(*options_.today);
     const Point from = polar(inner_ - 1, a), to = polar(kOuter + 3, a);
     const Point tip = polar(kOuter + 0.6, a), l = polar(kOuter + 4.2, a - 1.3), r = polar(kOuter + 4.2, a + 1.3);
-    out_ += "<g id=\"" + id("today") + "\" class=\"today\"><title>I dag: " + xml_escape(norwegian_date(*options_.today)) +
+    out_ += "<g id=\"" + id("today") + "\" class=\"today\"><title>" + std::string(label::today) + ": " + xml_escape(norwegian_date(*options_.today)) +
             "</title><path d=\"M" + xy(from) + "L" + xy(to) + "\" stroke=\"" + kInk +
             "\" stroke-width=\"0.8\" stroke-linecap=\"round\"/><path d=\"M" + xy(tip) + "L" + xy(l) + "L" + xy(r) +
             "Z\" fill=\"" + kInk + "\"/></g>\n";
@@ -773,7 +762,7 @@ class Renderer {
   void centre() {
     out_ += "<g class=\"centre\">\n";
     const double k = std::clamp(inner_ / kInner, 1.0, 1.8);  // a larger hole gets larger type
-    text(kCx, kCy - 8.5 * k, 3.6 * k, "Årshjul", kMuted, false, "middle");
+    text(kCx, kCy - 8.5 * k, 3.6 * k, std::string(label::wheel), kMuted, false, "middle");
     text(kCx, kCy + 5 * k, 13 * k, std::to_string(year_number_), kInk, true, "middle");
     double y = kCy + 12 * k;
     for (const auto& line : wrap(config_.organisation.name, 2 * inner_ - 12, 3.4 * k)) {
@@ -803,7 +792,7 @@ class Renderer {
     out_ += "<g class=\"legend\">\n";
     double y = 24;
     y = paragraph(x, y, w, 7.5, config_.organisation.name, kInk, true);
-    y = paragraph(x, y + 0.5, w, 5, "Årshjul " + std::to_string(year_number_), kMuted);
+    y = paragraph(x, y + 0.5, w, 5, wheel_heading(year_number_), kMuted);
 
     y += 6;
     text(x, y, 3.6, rings_.size() > 1 ? "Hjulene, fra ytterst til innerst" : "Hjulet", kInk, true);
@@ -846,9 +835,9 @@ class Renderer {
       y = paragraph(x + 12, y, w - 12, 3.1, label, kInk);
       y += 2.2;
     };
-    sample(Shape::circle, false, "Møte (med klokkeslett)");
-    sample(Shape::diamond, false, "Frist");
-    sample(Shape::arc, false, "Periode: bua går fra første til siste dag");
+    sample(Shape::circle, false, capitalized(kind_word(ActivityKind::meeting)) + " (med klokkeslett)");
+    sample(Shape::diamond, false, capitalized(kind_word(ActivityKind::deadline)));
+    sample(Shape::arc, false, capitalized(kind_word(ActivityKind::window)) + ": bua går fra første til siste dag");
     sample(Shape::circle, true,
            "Samme møte eller frist i flere enheter samme dag: ett merke, tallet er antall enheter");
 
@@ -862,16 +851,18 @@ class Renderer {
       y += 2.2;
     };
     const WorkingDayRules& rules = config_.organisation.working_days;
-    if (rules.public_holidays) swatch(1.2, kHolidayFill, kHolidayOpacity, "Helligdag");
+    if (rules.public_holidays)
+      swatch(1.2, kHolidayFill, kHolidayOpacity, capitalized(non_working_word(NonWorkingReason::Kind::public_holiday)));
     if (!rules.blackouts.empty()) {
       std::string names;
       for (const Blackout& b : rules.blackouts) names += (names.empty() ? "" : ", ") + b.name;
-      swatch(8, kBlackoutFill, kBlackoutOpacity, "Ferieperiode: " + names);
+      swatch(8, kBlackoutFill, kBlackoutOpacity,
+             capitalized(non_working_word(NonWorkingReason::Kind::blackout)) + ": " + names);
     }
     if (options_.today && year_.contains(*options_.today)) {
       out_ += "<path d=\"M" + num(x) + " " + num(y - 1.2) + "L" + num(x + 9) + " " + num(y - 1.2) + "\" stroke=\"" +
               kInk + "\" stroke-width=\"0.8\"/>\n";
-      y = paragraph(x + 12, y, w - 12, 3.1, "I dag: " + norwegian_date(*options_.today), kInk);
+      y = paragraph(x + 12, y, w - 12, 3.1, std::string(label::today) + ": " + norwegian_date(*options_.today), kInk);
       y += 2.2;
     }
     text(x, kPageH - 10, 2.6,

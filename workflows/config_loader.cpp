@@ -1,10 +1,13 @@
 #include "workflows/config_loader.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
+
+#include "workflows/people.h"
 
 namespace arshjul {
 namespace {
@@ -358,6 +361,10 @@ class Loader {
 
   // ---- people ----------------------------------------------------------------
 
+  // people.toml is read here (keys, types, dates, role names); what makes a
+  // person acceptable is check_person's, as for the CSV import and the API,
+  // and is checked in check_people once every unit, committee and person is
+  // known.
   void read_people(const toml::table& root, const std::string& file, Config& c) {
     check_keys(root, file, "", {"person"});
     std::set<std::string> ids;
@@ -366,20 +373,17 @@ class Loader {
                  {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date",
                   "manager"});
       Person person;
+      PersonSource where{file, p, pos_of(t.source()), {}};
+      for (const char* key : {"id", "name", "email", "unit", "roles", "union", "start_date", "leader_start_date", "manager"})
+        if (t.get(key)) where.fields.emplace(key, pos_in(t, key));
       auto id = get_id(t, "id", file, p);
       auto name = get_string(t, "name", file, p, true);
       if (id && !ids.insert(*id).second) error(file, pos_in(t, "id"), p + ".id", "duplicate person id " + quoted(*id));
-      if (auto v = get_string(t, "email", file, p, false)) {
-        if (v->find('@') == std::string::npos || v->front() == '@' || v->back() == '@')
-          error(file, pos_in(t, "email"), p + ".email", "expected an e-mail address, got " + quoted(*v));
-        person.email = *v;
-      }
-      if (auto v = get_id(t, "unit", file, p, false)) {
-        person.unit = *v;
-        refs_.push_back({Reference::To::unit, *v, file, pos_in(t, "unit"), p + ".unit"});
-      }
+      if (auto v = get_string(t, "email", file, p, false)) person.email = *v;
+      if (auto v = get_id(t, "unit", file, p, false)) person.unit = *v;
       for_strings(t, "roles", file, p, [&](const std::string& r, Pos rp, const std::string& f) {
         if (auto role = role_from_name(r)) {
+          where.fields.emplace("roles[" + std::to_string(person.roles.size()) + "]", rp);
           person.roles.push_back(*role);
         } else {
           const auto known = role_names();
@@ -391,34 +395,34 @@ class Loader {
         }
       });
       if (auto v = get_string(t, "union", file, p, false)) person.union_name = *v;
-      for_strings(t, "committees", file, p, [&](const std::string& cid, Pos cp, const std::string& f) {
+      for_strings(t, "committees", file, p, [&](const std::string& cid, Pos cp, const std::string&) {
+        where.fields.emplace("committees[" + std::to_string(person.committees.size()) + "]", cp);
         person.committees.push_back(cid);
-        refs_.push_back({Reference::To::committee, cid, file, cp, f});
       });
       if (auto v = get_string(t, "start_date", file, p, false))
         person.start_date = parsed(parse_date(*v), file, pos_in(t, "start_date"), p + ".start_date");
       if (auto v = get_string(t, "leader_start_date", file, p, false))
         person.leader_start_date = parsed(parse_date(*v), file, pos_in(t, "leader_start_date"), p + ".leader_start_date");
-      if (auto v = get_id(t, "manager", file, p, false)) {
-        if (id && *v == *id)
-          error(file, pos_in(t, "manager"), p + ".manager", "a person cannot be their own manager");
-        else
-          refs_.push_back({Reference::To::person, *v, file, pos_in(t, "manager"), p + ".manager"});
-        person.manager = *v;
-      }
-      for (Role r : person.roles) {
-        if (is_unit_bound(r) && person.unit.empty())
-          error(file, pos_in(t, "roles"), p + ".unit", "role " + quoted(role_name(r)) + " needs the person's unit");
-        if ((r == Role::hovedtillitsvalgt || r == Role::plasstillitsvalgt) && person.union_name.empty())
-          error(file, pos_in(t, "roles"), p + ".union",
-                "role " + quoted(role_name(r)) + " needs `union` (e.g. \"Fagforbundet\")");
-      }
+      if (auto v = get_id(t, "manager", file, p, false)) person.manager = *v;
       if (id && name) {
         person.id = *id;
         person.name = *name;
         c.people.push_back(std::move(person));
+        person_sources_.push_back(std::move(where));
       }
     });
+  }
+
+  // Every person of people.toml by check_person's rules, each problem at its
+  // key (a missing unit or union at the roles that need it).
+  void check_people(const Config& c) {
+    for (auto& [index, problem] : arshjul::check_people(c)) {
+      const PersonSource& where = person_sources_.at(index);
+      auto at = where.fields.find(problem.field);
+      if (at == where.fields.end()) at = where.fields.find("roles");
+      error(where.file, at == where.fields.end() ? where.table : at->second, where.path + "." + problem.field,
+            std::move(problem.message));
+    }
   }
 
   // ---- wheels ----------------------------------------------------------------
@@ -694,11 +698,12 @@ class Loader {
   void read_registration(const toml::node& n, const std::string& file, const std::string& f, Activity& a) {
     if (!n.is_table()) {
       error(file, pos_of(n.source()), f,
-            "expected { capacity = 25, lead_days = 7, max_wait_days = 120 }, got " + type_name(n));
+            "expected { capacity = 25, lead_days = 7, max_wait_days = 120, name = \"ansattdag\" }, got " +
+                type_name(n));
       return;
     }
     const toml::table& rt = *n.as_table();
-    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days"});
+    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days", "name"});
     if (a.kind != ActivityKind::meeting)
       error(file, pos_of(n.source()), f,
             "registration is for meetings the new hires come to, not a " + std::string(kind_name(a.kind)));
@@ -710,6 +715,12 @@ class Loader {
     if (auto v = get_int(rt, "capacity", file, f, 1, 10000)) r.capacity = static_cast<int>(*v);
     if (auto v = get_int(rt, "lead_days", file, f, 0, 365)) r.lead_days = static_cast<int>(*v);
     if (auto v = get_int(rt, "max_wait_days", file, f, 0, 730)) r.max_wait_days = static_cast<int>(*v);
+    if (auto v = get_string(rt, "name", file, f, false)) {
+      if (v->empty())
+        error(file, pos_in(rt, "name"), f + ".name",
+              "expected the name of one day in running text (e.g. \"ansattdag\"), got an empty one");
+      r.name = *v;
+    }
     if (r.max_wait_days < r.lead_days)
       error(file, pos_in(rt, "max_wait_days"), f + ".max_wait_days",
             "expected at least lead_days (" + std::to_string(r.lead_days) +
@@ -992,8 +1003,17 @@ class Loader {
     Pos pos;
     std::string path;
   };
+  // Where a person of people.toml was written: check_person's fields
+  // ("email", "roles[1]", "committees[0]") by position.
+  struct PersonSource {
+    std::string file;
+    std::string path;  // "person[3]"
+    Pos table;
+    std::map<std::string, Pos> fields;
+  };
   std::vector<Reference> refs_;
   std::vector<UnitPos> unit_pos_;
+  std::vector<PersonSource> person_sources_;  // parallel to Config::people
   std::map<std::string, std::string> activity_ids_;
 };
 
@@ -1089,6 +1109,7 @@ LoadResult load_config(const ConfigSources& sources) {
   for (const auto& w : sources.wheels)
     if (auto t = parse_file(w, loader)) loader.read_wheel(*t, w.path, config);
   loader.check_references(config);
+  loader.check_people(config);
 
   LoadResult result;
   result.errors = std::move(loader.errors);

@@ -1,25 +1,6 @@
 #include "workflows/events.h"
 
-#include <array>
-
 namespace arshjul {
-
-std::string_view norwegian_month(unsigned month) {
-  static constexpr std::array<std::string_view, 12> months{"januar", "februar", "mars", "april", "mai", "juni",
-                                                           "juli", "august", "september", "oktober", "november",
-                                                           "desember"};
-  return months[(month - 1) % 12];
-}
-
-std::string norwegian_date(LocalDays day) {
-  static constexpr std::array<const char*, 7> days{"søndag", "mandag", "tirsdag", "onsdag",
-                                                   "torsdag", "fredag", "lørdag"};
-  const date::year_month_day ymd{day};
-  return std::string(days[date::weekday{day}.c_encoding()]) + " " +
-         std::to_string(static_cast<unsigned>(ymd.day())) + ". " +
-         std::string(norwegian_month(static_cast<unsigned>(ymd.month()))) + " " +
-         std::to_string(static_cast<int>(ymd.year()));
-}
 
 std::string occurrence_title(const Occurrence& o) {
   // A personal series shares its unit with every other series there; the name tells whose it is.
@@ -37,7 +18,7 @@ std::string occurrence_description(const Occurrence& o) {
   };
   if (!a.description.empty()) para(a.description);
   if (!a.agenda.empty()) {
-    std::string agenda = "Agenda:";
+    std::string agenda = std::string(label::agenda) + ":";
     int n = 1;
     for (const auto& item : a.agenda) agenda += "\n" + std::to_string(n++) + ". " + item;
     para(agenda);
@@ -48,17 +29,13 @@ std::string occurrence_description(const Occurrence& o) {
          " dager før. Saksdokumenter senest " + norwegian_date(docs) + ".");
   }
   if (a.kind == ActivityKind::window)
-    para("Periode: " + norwegian_date(o.first_day) + " – " + norwegian_date(o.last_day) + ".");
-  if (o.moved) {
-    static constexpr const char* kinds[] = {"helg", "helligdag", "ferieperiode", "halv arbeidsdag"};
-    const auto& r = o.moved->reason;
-    std::string why = kinds[static_cast<int>(r.kind)];
-    if (r.kind != NonWorkingReason::Kind::weekend) why += ": " + r.name;
-    para("Flyttet fra " + norwegian_date(o.moved->from) + " (" + why + ").");
-  }
-  if (o.extra) para("Ekstra møte" + (o.change_reason.empty() ? std::string(".") : ": " + o.change_reason));
-  else if (!o.change_reason.empty()) para("Endret av HR: " + o.change_reason);
-  if (!o.wheel->name.empty()) para("Årshjul: " + o.wheel->name);
+    para(capitalized(kind_word(a.kind)) + ": " + norwegian_date(o.first_day) + " – " + norwegian_date(o.last_day) + ".");
+  if (o.moved) para(moved_text(o.moved->from, o.moved->reason) + ".");
+  if (o.extra)
+    para(std::string(label::extra_meeting) + (o.change_reason.empty() ? std::string(".") : ": " + o.change_reason));
+  else if (!o.change_reason.empty())
+    para(std::string(label::changed_by_hr) + ": " + o.change_reason);
+  if (!o.wheel->name.empty()) para(std::string(label::wheel) + ": " + o.wheel->name);
   return d;
 }
 

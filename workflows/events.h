@@ -1,13 +1,15 @@
 // How an occurrence reads in a calendar: title, agenda, place, and why it moved.
 //
 // Text a municipal user reads is Norwegian bokmål; the words that vary
-// (titles, agendas, places) come from the config.
+// (titles, agendas, places) come from the config, the shared ones from
+// vocabulary.h (which this header includes, for norwegian_date and friends).
 #pragma once
 
 #include <string>
 
 #include "calendars/icalendar.h"
 #include "workflows/expansion.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 
@@ -30,11 +32,5 @@ std::string occurrence_description(const Occurrence& o);
 std::string occurrence_fingerprint(const Occurrence& o);
 
 CalendarEvent to_calendar_event(const Occurrence& o, const EventState& state);
-
-// "mandag 17. mai 2027"
-std::string norwegian_date(LocalDays day);
-
-// "januar" for 1 … "desember" for 12.
-std::string_view norwegian_month(unsigned month);
 
 }  // namespace arshjul

@@ -63,32 +63,64 @@ bool Hook::wants(std::string_view event_type) const {
 namespace detail {
 namespace {
 
-using Slot = std::pair<std::size_t, std::uint32_t>;
+using Position = std::uint64_t;
+using Slot = std::pair<std::size_t, Position>;
 
 std::size_t hash_id(std::string_view id) { return std::hash<std::string_view>{}(id); }
 
+// A flat vector of things with an `id`: a position is an index.
 template <class T>
-void build(std::vector<Slot>& slots, const std::vector<T>& items) {
+struct Flat {
+  const std::vector<T>& items;
+  const T* at(Position pos) const { return pos < items.size() ? &items[pos] : nullptr; }
+  template <class F>
+  void each(F&& f) const {
+    for (std::size_t i = 0; i < items.size(); ++i) f(items[i], static_cast<Position>(i));
+  }
+};
+
+// The activities of every wheel: a position is (wheel << 32 | activity).
+struct Activities {
+  const std::vector<Wheel>& wheels;
+  static Position position(std::size_t wheel, std::size_t activity) {
+    return (static_cast<Position>(wheel) << 32) | static_cast<Position>(activity);
+  }
+  const Wheel* wheel_at(Position pos) const {
+    const auto w = static_cast<std::size_t>(pos >> 32);
+    return w < wheels.size() ? &wheels[w] : nullptr;
+  }
+  const Activity* at(Position pos) const {
+    const Wheel* w = wheel_at(pos);
+    const auto a = static_cast<std::size_t>(pos & 0xffffffffu);
+    return w && a < w->activities.size() ? &w->activities[a] : nullptr;
+  }
+  template <class F>
+  void each(F&& f) const {
+    for (std::size_t w = 0; w < wheels.size(); ++w)
+      for (std::size_t a = 0; a < wheels[w].activities.size(); ++a) f(wheels[w].activities[a], position(w, a));
+  }
+};
+
+template <class Items>
+void build(std::vector<Slot>& slots, const Items& items) {
   slots.clear();
-  slots.reserve(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) slots.emplace_back(hash_id(items[i].id), static_cast<std::uint32_t>(i));
+  items.each([&](const auto& item, Position pos) { slots.emplace_back(hash_id(item.id), pos); });
   std::sort(slots.begin(), slots.end());  // by hash, then position: the first of equal ids comes first
 }
 
 enum class Probe { found, absent, stale };
 
-template <class T>
-Probe probe(const std::vector<Slot>& slots, const std::vector<T>& items, std::size_t hash, std::string_view id,
-            const T*& out) {
+template <class Items>
+Probe probe(const std::vector<Slot>& slots, const Items& items, std::size_t hash, std::string_view id, Position& out) {
   for (auto it = std::lower_bound(slots.begin(), slots.end(), Slot{hash, 0}); it != slots.end() && it->first == hash;
        ++it) {
-    if (it->second >= items.size()) return Probe::stale;
-    const T& item = items[it->second];
-    if (item.id == id) {
-      out = &item;
+    const auto* item = items.at(it->second);
+    if (!item) return Probe::stale;
+    if (item->id == id) {
+      out = it->second;
       return Probe::found;
     }
-    if (hash_id(item.id) != hash) return Probe::stale;  // not a collision: moved or replaced since
+    if (hash_id(item->id) != hash) return Probe::stale;  // not a collision: moved or replaced since
   }
   return Probe::absent;
 }
@@ -99,11 +131,12 @@ IdIndex& IdIndex::operator=(const IdIndex&) noexcept {
   std::lock_guard lock(mu_);
   people_ = Slots{};
   units_ = Slots{};
+  activities_ = Slots{};
   return *this;
 }
 
-template <class T>
-const T* IdIndex::find(Slots& slots, const std::vector<T>& items, std::string_view id) const {
+template <class Items>
+std::optional<std::uint64_t> IdIndex::find(Slots& slots, const Items& items, std::string_view id) const {
   const std::size_t hash = hash_id(id);
   {
     std::lock_guard lock(mu_);
@@ -113,35 +146,55 @@ const T* IdIndex::find(Slots& slots, const std::vector<T>& items, std::string_vi
         build(slots.by_hash, items);
         slots.built = fresh = true;
       }
-      const T* out = nullptr;
+      Position out = 0;
       const Probe p = probe(slots.by_hash, items, hash, id, out);
       if (p == Probe::found) return out;
-      if (p == Probe::absent && fresh) return nullptr;
+      if (p == Probe::absent && fresh) return std::nullopt;
       if (p == Probe::absent) break;
       slots.built = false;  // stale: rebuild and look again
     }
   }
-  // Absent from an index built earlier: the vector may have been edited since.
-  for (const T& item : items)
-    if (item.id == id) {
-      std::lock_guard lock(mu_);
-      slots.built = false;
-      return &item;
-    }
-  return nullptr;
+  // Absent from an index built earlier: the vectors may have been edited since.
+  std::optional<Position> found;
+  items.each([&](const auto& item, Position pos) {
+    if (!found && item.id == id) found = pos;
+  });
+  if (found) {
+    std::lock_guard lock(mu_);
+    slots.built = false;
+  }
+  return found;
 }
 
 const Person* IdIndex::person(const std::vector<Person>& people, std::string_view id) const {
-  return find(people_, people, id);
+  const Flat<Person> items{people};
+  const auto pos = find(people_, items, id);
+  return pos ? items.at(*pos) : nullptr;
 }
 
-const Unit* IdIndex::unit(const std::vector<Unit>& units, std::string_view id) const { return find(units_, units, id); }
+const Unit* IdIndex::unit(const std::vector<Unit>& units, std::string_view id) const {
+  const Flat<Unit> items{units};
+  const auto pos = find(units_, items, id);
+  return pos ? items.at(*pos) : nullptr;
+}
+
+const Activity* IdIndex::activity(const std::vector<Wheel>& wheels, std::string_view id, const Wheel** wheel) const {
+  const Activities items{wheels};
+  const auto pos = find(activities_, items, id);
+  if (!pos) return nullptr;
+  if (wheel) *wheel = items.wheel_at(*pos);
+  return items.at(*pos);
+}
 
 }  // namespace detail
 
 const Unit* Config::find_unit(std::string_view id) const { return id_index.unit(units, id); }
 
 const Person* Config::find_person(std::string_view id) const { return id_index.person(people, id); }
+
+const Activity* Config::find_activity(std::string_view id, const Wheel** wheel) const {
+  return id_index.activity(wheels, id, wheel);
+}
 
 const Wheel* Config::find_wheel(std::string_view id) const {
   for (const auto& w : wheels)

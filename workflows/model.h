@@ -88,14 +88,17 @@ struct Reminder {
   std::vector<Selector> to;
 };
 
-// Automatic registration (ansattdag): every person whose start date is in
-// the horizon gets a place at the first occurrence on or after
-// start_date + lead_days that still has room; one that would wait longer
-// than max_wait_days is left unregistered and HR is told.
+// Automatic registration (the ansattdag, or any other day for new hires):
+// every person whose start date is in the horizon gets a place at the first
+// occurrence on or after start_date + lead_days that still has room; one
+// that would wait longer than max_wait_days is left unregistered and HR is
+// told. Messages and headings call one day `name` ("ansattdag"), or the
+// activity's title when it has none (registration_name in vocabulary.h).
 struct RegistrationRule {
   int capacity = 30;
   int lead_days = 0;
   int max_wait_days = 120;
+  std::string name{};  // "{}" lets designated initializers leave it out under -Wextra
 };
 
 // Follow-up tasks an occurrence creates, due at its end: one per
@@ -213,12 +216,12 @@ struct Hook {
 
 namespace detail {
 
-// Config::find_person's and find_unit's index: positions by a hash of the id,
-// built on first use. A hit is checked against the vector itself and a miss
-// is confirmed by a scan, so vectors edited after a lookup make the index
-// stale at the cost of a rebuild, never of a wrong answer. A copy of a Config
-// starts without one. Lookups from several threads at once are safe, on a
-// Config nobody is changing.
+// Config's find_person, find_unit and find_activity index: positions by a
+// hash of the id, built on first use. A hit is checked against the vectors
+// themselves and a miss is confirmed by a scan, so vectors edited after a
+// lookup make the index stale at the cost of a rebuild, never of a wrong
+// answer. A copy of a Config (and a moved one) starts without one. Lookups
+// from several threads at once are safe, on a Config nobody is changing.
 class IdIndex {
  public:
   IdIndex() = default;
@@ -227,17 +230,20 @@ class IdIndex {
 
   const Person* person(const std::vector<Person>& people, std::string_view id) const;
   const Unit* unit(const std::vector<Unit>& units, std::string_view id) const;
+  // Activities are found across wheels; `wheel`, when given, is set on a hit.
+  const Activity* activity(const std::vector<Wheel>& wheels, std::string_view id, const Wheel** wheel) const;
 
  private:
+  // A position: the index in a flat vector, or (wheel << 32 | activity).
   struct Slots {
-    std::vector<std::pair<std::size_t, std::uint32_t>> by_hash;  // (hash of id, position), sorted
+    std::vector<std::pair<std::size_t, std::uint64_t>> by_hash;  // (hash of id, position), sorted
     bool built = false;
   };
-  template <class T>
-  const T* find(Slots& slots, const std::vector<T>& items, std::string_view id) const;
+  template <class Items>
+  std::optional<std::uint64_t> find(Slots& slots, const Items& items, std::string_view id) const;
 
   mutable std::mutex mu_;
-  mutable Slots people_, units_;
+  mutable Slots people_, units_, activities_;
 };
 
 }  // namespace detail
@@ -254,11 +260,14 @@ struct Config {
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;
   const Wheel* find_wheel(std::string_view id) const;
+  // An activity of any wheel by its id (ids are unique across wheels); sets
+  // `*wheel` to its wheel when found and `wheel` is given.
+  const Activity* find_activity(std::string_view id, const Wheel** wheel = nullptr) const;
   int level_index(std::string_view level_id) const;  // -1 when unknown
   std::vector<const Unit*> units_at_level(std::string_view level_id) const;
   std::size_t activity_count() const;
 
-  // Internal: find_person's and find_unit's index (keeps nothing a caller sees).
+  // Internal: find_person's, find_unit's and find_activity's index (keeps nothing a caller sees).
   detail::IdIndex id_index;
 };
 

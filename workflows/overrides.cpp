@@ -5,16 +5,6 @@
 namespace arshjul {
 namespace {
 
-const Activity* find_activity(const Config& c, std::string_view id, const Wheel** wheel) {
-  for (const Wheel& w : c.wheels)
-    for (const Activity& a : w.activities)
-      if (a.id == id) {
-        *wheel = &w;
-        return &a;
-      }
-  return nullptr;
-}
-
 void set_time(Occurrence& o, const Override& ov, const date::time_zone* zone) {
   if (o.all_day) {
     o.first_day = ov.first_day;
@@ -74,7 +64,7 @@ std::vector<Occurrence> apply_overrides(Expansion& e, const std::vector<Override
       case Override::Kind::extra: {
         if (find(ov.uid) != e.occurrences.end()) break;
         Occurrence o;
-        const Activity* a = find_activity(c, ov.activity, &o.wheel);
+        const Activity* a = c.find_activity(ov.activity, &o.wheel);
         if (!a) break;
         o.activity = a;
         if (!ov.unit.empty()) {

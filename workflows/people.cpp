@@ -126,7 +126,7 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
       without_union.push_back(quoted(role_name(r)));
   }
   if (p.unit.empty() && !unit_bound.empty())
-    problem("unit", "role " + join(unit_bound, ", ") + " is held in a unit; expected the person's unit, got none");
+    problem("unit", "role " + join(unit_bound, ", ") + " needs the person's unit (the role is held in a unit), got none");
   if (!without_union.empty())
     problem("union", "role " + join(without_union, ", ") +
                          " needs the union the person represents (e.g. \"Fagforbundet\"), got none");
@@ -147,7 +147,7 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
 
   if (!p.manager.empty()) {
     if (p.manager == p.id)
-      problem("manager", "expected another person as manager, got the person themselves");
+      problem("manager", "a person cannot be their own manager; expected another person, got the person themselves");
     else if (!roster.has_person(p.manager))
       problem("manager", "unknown person " + quoted(p.manager) + roster.person_suggestion(p.manager));
   }
@@ -479,6 +479,18 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 std::vector<PersonProblem> check_person(const Config& config, const Person& person) {
   std::vector<PersonProblem> out;
   check(Roster(config), person, out);
+  return out;
+}
+
+std::vector<RosterProblem> check_people(const Config& config) {
+  const Roster roster(config);
+  std::vector<RosterProblem> out;
+  std::vector<PersonProblem> problems;
+  for (std::size_t i = 0; i < config.people.size(); ++i) {
+    problems.clear();
+    check(roster, config.people[i], problems);
+    for (auto& p : problems) out.push_back({i, std::move(p)});
+  }
   return out;
 }
 

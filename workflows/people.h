@@ -23,7 +23,17 @@ struct PersonProblem {
 // Why `person` cannot join `config`'s roster: a bad id, an unknown unit,
 // role or committee, a union rep without a union, a unit-bound role without a
 // unit, a manager who is not in `config.people`. Empty when fine.
+// The one rule set for a person, wherever it comes from: people.toml
+// (load_config), the CSV import (parse_people_csv) and the API all use it.
 std::vector<PersonProblem> check_person(const Config& config, const Person& person);
+
+// check_person for every person of `config.people`, with the lookups built
+// once; each problem names the index of its person in `config.people`.
+struct RosterProblem {
+  std::size_t person = 0;
+  PersonProblem problem;
+};
+std::vector<RosterProblem> check_people(const Config& config);
 
 // The CSV columns, by header name, in any order; only id, name and unit are
 // required. Lists (roles, committees) are separated by ";"; dates are

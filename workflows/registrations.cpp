@@ -6,18 +6,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "workflows/events.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 namespace {
-
-std::string day_cancelled(const Registration& r) {
-  return r.occurrence_day ? "Ansattdagen " + norwegian_date(*r.occurrence_day) + " er avlyst" : "Ansattdagen er avlyst";
-}
-
-std::string no_room(const RegistrationRule& rule) {
-  return "Ingen ansattdag med ledig plass innen " + std::to_string(rule.max_wait_days) + " dager etter tiltredelse";
-}
 
 // A hire to place: new, waiting, or losing the day they had.
 struct Pending {
@@ -76,11 +68,11 @@ struct Planner {
       if (!seen.insert(r->person).second) continue;  // a duplicate in storage: the first one counts
       const Person* p = person(r->person);
       if (!p) {
-        release(*r, "Personen er ikke lenger i personallisten");
+        release(*r, std::string(registration_reason::left_roster));
         continue;
       }
       if (!p->start_date) {
-        release(*r, "Personen har ikke lenger tiltredelsesdato");
+        release(*r, std::string(registration_reason::no_start_date));
         continue;
       }
       if (r->occurrence_uid.empty()) {
@@ -90,12 +82,10 @@ struct Planner {
       const Occurrence* o = occurrence(r->occurrence_uid);
       const LocalDays earliest = *p->start_date + date::days{rule.lead_days};
       std::string why;
-      if (!o) why = day_cancelled(*r);
-      else if (o->start > now && o->unit && o->unit->id != p->unit) why = "Personen har byttet enhet";
+      if (!o) why = registration_cancelled_reason(a, r->occurrence_day);
+      else if (o->start > now && o->unit && o->unit->id != p->unit) why = registration_reason::changed_unit;
       else if (o->start > now && o->first_day < earliest)
-        why = (o->change_reason.empty() ? "Ansattdagen " + norwegian_date(o->first_day) + " er"
-                                        : "Ansattdagen er flyttet til " + norwegian_date(o->first_day) + ",") +
-              " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
+        why = registration_too_early_reason(a, o->first_day, !o->change_reason.empty(), earliest);
       if (why.empty()) {
         keep(*r, *o);
         ++taken[o];
@@ -134,11 +124,11 @@ struct Planner {
         if (!from.empty())
           change(RegistrationChange::Kind::moved, r, from, chosen->uid, std::move(h.why));
         else
-          change(RegistrationChange::Kind::created, r, "", chosen->uid,
-                 "Første ansattdag med ledig plass etter tiltredelse " + norwegian_date(*p.start_date));
+          change(RegistrationChange::Kind::created, r, "", chosen->uid, registration_first_day_reason(a, *p.start_date));
       } else if (!h.previous || !from.empty()) {
         // Already waiting: HR has been told once.
-        change(RegistrationChange::Kind::waiting, r, from, "", h.why.empty() ? no_room(rule) : h.why + ". " + no_room(rule));
+        const std::string no_room = registration_no_room_reason(a);
+        change(RegistrationChange::Kind::waiting, r, from, "", h.why.empty() ? no_room : h.why + ". " + no_room);
       }
       plan.registrations.push_back(std::move(r));
     }
@@ -197,7 +187,7 @@ RegistrationPlan plan_registrations(const Config& config, const Expansion& expan
   // Registrations for an activity that no longer registers anyone.
   for (const auto& [activity, registrations] : by_activity_current) {
     if (ruled.contains(activity)) continue;
-    for (const Registration* r : registrations) planner.release(*r, "Aktiviteten har ikke lenger automatisk påmelding");
+    for (const Registration* r : registrations) planner.release(*r, std::string(registration_reason::rule_removed));
   }
 
   std::sort(plan.registrations.begin(), plan.registrations.end(), [](const Registration& x, const Registration& y) {

@@ -1,5 +1,6 @@
-// Automatic registration for employee days (ansattdag): which day each new
-// hire goes to, within each day's capacity (RegistrationRule).
+// Automatic registration for days for new hires (the ansattdag, or any other
+// activity with a RegistrationRule): which day each new hire goes to, within
+// each day's capacity. Reasons name the day as vocabulary.h says.
 //
 // Pure: given the roster, the occurrences and what is registered now, it
 // says what should be registered and what changed, so storage can record it

@@ -152,9 +152,6 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     return x->id < y->id;
   });
 
-  std::unordered_map<std::string_view, const Activity*> activities;
-  for (const Wheel& w : config.wheels)
-    for (const Activity& a : w.activities) activities.emplace(a.id, &a);
   const Roster roster(config);
 
   for (auto b = open.begin(); b != open.end();) {
@@ -165,10 +162,10 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
       due = std::max(due, (*e)->task.due);  // a stale deadline must not make the rest overdue early
       ++e;
     }
-    const auto act = activities.find(head.activity);
+    const Activity* act = config.find_activity(head.activity);
     const Person* assignee = roster.person(head.assignee);
     // Without its rule (HR removed it) or its assignee nobody is chased.
-    if (act == activities.end() || !act->second->tasks || !assignee) {
+    if (!act || !act->tasks || !assignee) {
       b = e;
       continue;
     }
@@ -188,7 +185,7 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     // Only the latest reminder whose time has come: a daemon that was down
     // for the 14-day one and wakes at the 3-day one sends one, not two.
     std::optional<Seconds> latest;
-    for (Seconds r : act->second->tasks->reminders)
+    for (Seconds r : act->tasks->reminders)
       if (now >= due - r && now < due && (!latest || r < *latest)) latest = r;
     if (latest)
       message("task.due", "task.due|" + uid + '|' + std::to_string(latest->count()) + "s|" + assignee->id, *assignee,

@@ -48,6 +48,15 @@ TEST_CASE("check exits 1 and prints every error of a bad config") {
   CHECK_THAT(r.err, Catch::Contains("3 errors"));
 }
 
+TEST_CASE("check exits 1 on a people.toml with a person the CSV import and the API would refuse") {
+  const Run r = run({"check", path("tests/fixtures/bad-people")});
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::Contains("people.toml:8:9: person[0].email:"));
+  CHECK_THAT(r.err, Catch::Contains("people.toml:15:21: person[1].leader_start_date:"));
+  CHECK_THAT(r.err, Catch::Contains("2 errors"));
+}
+
 TEST_CASE("check on a folder without arshjul.toml says what it expected") {
   const Run r = run({"check", path("tests")});
   CHECK(r.code == 1);

@@ -41,8 +41,8 @@ shutil.copytree(CONFIG, cfg)
 # wait, so the people of a cancelled day can all be placed again.
 path = os.path.join(cfg, "wheels", "ansattdag.toml")
 text = open(path, encoding="utf-8").read()
-text, n = re.subn(r"registration = \{ capacity = \d+, lead_days = 7, max_wait_days = \d+ \}",
-                  "registration = { capacity = 3, lead_days = 7, max_wait_days = 200 }", text)
+text, n = re.subn(r"registration = \{ capacity = \d+, lead_days = 7, max_wait_days = \d+(, name = \"[^\"]*\")? \}",
+                  r"registration = { capacity = 3, lead_days = 7, max_wait_days = 200\1 }", text)
 assert n == 1, "the ansattdag wheel has a registration rule"
 open(path, "w", encoding="utf-8").write(text)
 

@@ -14,7 +14,7 @@
 
 namespace arshjul::test {
 
-class FakeHost final : public ApiHost {
+class FakeHost : public ApiHost {
  public:
   explicit FakeHost(Config files = mini(), SysSeconds now = SysSeconds{date::sys_days{date::year{2027} / 3 / 1}})
       : clock_(now), files_(std::move(files)) {

@@ -14,7 +14,15 @@ using namespace date::literals;
 
 namespace {
 
-using Host = test::FakeHost;
+// The fake host over a configuration folder (relative to the source tree).
+class Host : public test::FakeHost {
+ public:
+  explicit Host(std::string dir = "tests/fixtures/mini") : FakeHost(test::load(dir)), dir_(std::move(dir)) {}
+  std::string config_dir() const { return std::string(ARSHJUL_SOURCE_DIR) + "/" + dir_; }
+
+ private:
+  std::string dir_;
+};
 
 WebResponse get(Host& h, WebSessions& s, const std::string& target, const std::string& cookie = "") {
   WebRequest r;
@@ -22,7 +30,7 @@ WebResponse get(Host& h, WebSessions& s, const std::string& target, const std::s
   r.target = target;
   r.cookie = cookie;
   r.host = "127.0.0.1:8080";
-  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+  return handle_web(h, s, h.config_dir(), r);
 }
 
 WebResponse post(Host& h, WebSessions& s, const std::string& target, const std::string& body,
@@ -35,7 +43,7 @@ WebResponse post(Host& h, WebSessions& s, const std::string& target, const std::
   r.origin = origin;
   r.host = "127.0.0.1:8080";
   r.content_type = "application/x-www-form-urlencoded";
-  return handle_web(h, s, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", r);
+  return handle_web(h, s, h.config_dir(), r);
 }
 
 std::string header(const WebResponse& r, const std::string& name) {
@@ -92,7 +100,18 @@ TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameS
   CHECK_THAT(cookie, Catch::Contains("Path=/hr"));
   const WebResponse page = get(h, s, "/hr", cookie.substr(0, cookie.find(';')));
   CHECK(page.status == 200);
-  CHECK_THAT(page.body, Catch::Contains("Påmeldte per ansattdag"));
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg\">Påmeldinger</h2><p>Ingen aktivitet har automatisk påmelding.</p>"));
+}
+
+TEST_CASE("The HR page heads each registration activity's days and waiting hires with the activity's own name") {
+  Host h("tests/fixtures/two-registrations");
+  WebSessions s;
+  const WebResponse page = get(h, s, "/hr", sign_in(h, s, "hr"));
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-ansattdag\">Påmeldte per ansattdag</h2>"));
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-lederintro\">Påmeldte per Introduksjonsdag for ledere</h2>"));
+  CHECK_THAT(page.body, Catch::Contains("Venter på ledig Introduksjonsdag for ledere: Petter Nyleder"));
+  CHECK_THAT(page.body, !Catch::Contains("Venter på ledig ansattdag"));
 }
 
 TEST_CASE("A login form posted from another site is refused") {

@@ -147,7 +147,50 @@ TEST_CASE("People with union roles need a union and unit-bound roles need a unit
   auto r = load_config(s);
   const auto e = all_errors(r);
   CHECK_THAT(e, Catch::Contains("people.toml:4:9: person[0].unit: role \"plasstillitsvalgt\" needs the person's unit"));
-  CHECK_THAT(e, Catch::Contains("person[0].union: role \"plasstillitsvalgt\" needs `union`"));
+  CHECK_THAT(e, Catch::Contains("people.toml:4:9: person[0].union: role \"plasstillitsvalgt\" needs the union the person "
+                                "represents (e.g. \"Fagforbundet\")"));
+}
+
+TEST_CASE("An e-mail in people.toml needs exactly one '@', as in the CSV import and the API") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", R"([[person]]
+id = "ola"
+name = "Ola"
+unit = "kommunen"
+roles = ["leader"]
+email = "ola@x@y.no"
+)"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(all_errors(r) == "people.toml:6:9: person[0].email: expected an e-mail address with one '@' (name@example.no), "
+                         "got \"ola@x@y.no\"\n");
+}
+
+TEST_CASE("A leader_start_date in people.toml needs the role leader, as in the CSV import and the API") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", R"([[person]]
+id = "per"
+name = "Per"
+unit = "skole"
+roles = ["employee"]
+leader_start_date = "2027-03-01"
+)"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(all_errors(r) == "people.toml:6:21: person[0].leader_start_date: a leader_start_date needs the role "
+                         "\"leader\", got roles [employee]\n");
+}
+
+TEST_CASE("A people.toml the CSV import would refuse is refused with every error by file, line and field") {
+  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/bad-people");
+  REQUIRE_FALSE(c);
+  const std::string& e = c.error();
+  CHECK_THAT(e, Catch::Contains("bad-people/people.toml:8:9: person[0].email: expected an e-mail address with one '@'"));
+  CHECK_THAT(e, Catch::Contains("bad-people/people.toml:15:21: person[1].leader_start_date: a leader_start_date needs "
+                                "the role \"leader\""));
+  CHECK_THAT(e, Catch::EndsWith("2 errors"));
 }
 
 TEST_CASE("Windows take from and to, and refuse rules") {
@@ -342,6 +385,21 @@ personal = { after = "start_date", days = 3, weeks = 1 }
   CHECK_THAT(e, Catch::Contains("activity[0].rule: a personal series falls on each person's"));
   CHECK_THAT(e, Catch::Contains("activity[1].personal.weeks: give `days` or `weeks`, not both"));
   CHECK_THAT(e, Catch::Contains("activity[1].personal: a personal series is a meeting or a deadline, not a window"));
+}
+
+TEST_CASE("A registration may name its days for messages and headings; without a name it has none of its own") {
+  const std::string meeting = "rule = \"FREQ=MONTHLY;INTERVAL=2\"\nstart = \"09:00\"\nduration = \"6h\"\n";
+  auto r = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"Ansattdag: Velkommen\"\n" + meeting +
+                      "registration = { name = \"ansattdag\" }\n\n[[activity]]\nid = \"b\"\ntitle = \"Introduksjonsdag\"\n" +
+                      meeting + "registration = {}\n");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->find_activity("a")->registration->name == "ansattdag");
+  CHECK(r.config->find_activity("b")->registration->name.empty());
+
+  auto bad = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"A\"\n" + meeting + "registration = { name = \"\" }\n");
+  CHECK(all_errors(bad) == "wheels/w.toml:12:25: activity[0].registration.name: expected the name of one day in running "
+                          "text (e.g. \"ansattdag\"), got an empty one\n");
 }
 
 TEST_CASE("Registration is read on meetings, within its limits") {

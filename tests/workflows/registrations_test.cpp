@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tests/fixtures.h"
 #include "workflows/registrations.h"
 
 using namespace arshjul;
@@ -23,6 +24,7 @@ Activity employee_day(std::string id, RegistrationRule rule) {
   a.duration = 6h;
   a.dates = {kMar10, kApr14, kMay12, kJun9};
   a.registration = rule;
+  a.registration->name = "ansattdag";  // as config/roros calls its days in messages
   return a;
 }
 
@@ -197,7 +199,7 @@ TEST_CASE("Hires on a cancelled day are moved to the next one, and told it was c
   CHECK(ch.kind == RegistrationChange::Kind::moved);
   CHECK(ch.from_uid == uid(kMar10));
   CHECK(ch.to_uid == uid(kApr14));
-  CHECK(ch.reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
+  CHECK(ch.reason == "Ansattdag onsdag 10. mars 2027 er avlyst");
 }
 
 TEST_CASE("A cancelled day is named by the registration's day, whatever its UID looks like", "[registrations]") {
@@ -207,7 +209,7 @@ TEST_CASE("A cancelled day is named by the registration's day, whatever its UID 
   const auto plan = plan_registrations(c, spring(c), {on_a_day_gone}, kFeb1);
   REQUIRE(plan.changes.size() == 1);
   CHECK(plan.changes[0].kind == RegistrationChange::Kind::moved);
-  CHECK(plan.changes[0].reason == "Ansattdagen onsdag 10. mars 2027 er avlyst");
+  CHECK(plan.changes[0].reason == "Ansattdag onsdag 10. mars 2027 er avlyst");
 }
 
 TEST_CASE("A hire whose cancelled day has no replacement in time waits, with both reasons", "[registrations]") {
@@ -221,7 +223,7 @@ TEST_CASE("A hire whose cancelled day has no replacement in time waits, with bot
   CHECK(plan.changes[0].kind == RegistrationChange::Kind::waiting);
   CHECK(plan.changes[0].from_uid == uid(kMar10));
   CHECK(plan.changes[0].reason ==
-        "Ansattdagen onsdag 10. mars 2027 er avlyst. Ingen ansattdag med ledig plass innen 20 dager etter tiltredelse");
+        "Ansattdag onsdag 10. mars 2027 er avlyst. Ingen ansattdag med ledig plass innen 20 dager etter tiltredelse");
 }
 
 TEST_CASE("A day moved before a hire's start is given up for the next one; others on it stay", "[registrations]") {
@@ -342,4 +344,68 @@ TEST_CASE("Change kinds have the names messages use", "[registrations]") {
   CHECK(change_kind_name(RegistrationChange::Kind::moved) == "moved");
   CHECK(change_kind_name(RegistrationChange::Kind::cancelled) == "cancelled");
   CHECK(change_kind_name(RegistrationChange::Kind::waiting) == "waiting");
+}
+
+// ---- a second activity with registration: its days go by its own name -----------------------
+
+namespace {
+
+// tests/fixtures/two-registrations: an ansattdag named "ansattdag" and
+// "Introduksjonsdag for ledere" (1 April and 2 September 2027, one place
+// each, at most 60 days' wait), with hires Nina (1 March) and Petter (2 March).
+Config two_registrations() { return test::load("tests/fixtures/two-registrations"); }
+
+const RegistrationChange* change_of(const RegistrationPlan& plan, std::string_view person, std::string_view activity) {
+  for (const auto& ch : plan.changes)
+    if (ch.person == person && ch.activity == activity) return &ch;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("A hire placed on a day of a registration activity is told it by the activity's own title",
+          "[registrations]") {
+  const Config c = two_registrations();
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  const RegistrationChange* nina = change_of(plan, "nina", "lederintro");
+  REQUIRE(nina);
+  CHECK(nina->kind == RegistrationChange::Kind::created);
+  CHECK(nina->reason == "Første Introduksjonsdag for ledere med ledig plass etter tiltredelse mandag 1. mars 2027");
+  CHECK_THAT(nina->reason, !Catch::Contains("ansattdag", Catch::CaseSensitive::No));
+}
+
+TEST_CASE("A hire left waiting for a registration activity is told so by the activity's own title",
+          "[registrations]") {
+  const Config c = two_registrations();
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  const RegistrationChange* petter = change_of(plan, "petter", "lederintro");
+  REQUIRE(petter);
+  CHECK(petter->kind == RegistrationChange::Kind::waiting);
+  CHECK(petter->reason == "Ingen Introduksjonsdag for ledere med ledig plass innen 60 dager etter tiltredelse");
+  CHECK_THAT(petter->reason, !Catch::Contains("ansattdag", Catch::CaseSensitive::No));
+}
+
+TEST_CASE("A hire whose day of a registration activity is cancelled is told by the activity's own title",
+          "[registrations]") {
+  const Config c = two_registrations();
+  const std::string day = occurrence_uid("mini", "lederintro", "", LocalDays{2027_y / 4 / 1});
+  Expansion e = spring(c);
+  std::erase_if(e.occurrences, [&](const Occurrence& o) { return o.uid == day; });  // as HR's cancel does
+  const auto plan = plan_registrations(c, e, {{"lederintro", "nina", day, LocalDays{2027_y / 4 / 1}}}, kFeb1);
+  const RegistrationChange* nina = change_of(plan, "nina", "lederintro");
+  REQUIRE(nina);
+  CHECK(nina->kind == RegistrationChange::Kind::waiting);
+  CHECK(nina->from_uid == day);
+  CHECK(nina->reason == "Introduksjonsdag for ledere torsdag 1. april 2027 er avlyst. Ingen Introduksjonsdag for ledere "
+                        "med ledig plass innen 60 dager etter tiltredelse");
+  CHECK_THAT(nina->reason, !Catch::Contains("ansattdag", Catch::CaseSensitive::No));
+}
+
+TEST_CASE("A registration activity with a configured name is told by that name, not its title", "[registrations]") {
+  const Config c = two_registrations();
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  const RegistrationChange* nina = change_of(plan, "nina", "ansattdag");
+  REQUIRE(nina);
+  CHECK(nina->to_uid == occurrence_uid("mini", "ansattdag", "", LocalDays{2027_y / 3 / 10}));
+  CHECK(nina->reason == "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027");
 }

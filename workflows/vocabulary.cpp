@@ -1,0 +1,83 @@
+#include "workflows/vocabulary.h"
+
+namespace arshjul {
+
+std::string_view kind_word(ActivityKind kind) {
+  switch (kind) {
+    case ActivityKind::meeting: return "møte";
+    case ActivityKind::deadline: return "frist";
+    case ActivityKind::window: return "periode";
+  }
+  return "";
+}
+
+std::string_view non_working_word(NonWorkingReason::Kind kind) {
+  switch (kind) {
+    case NonWorkingReason::Kind::weekend: return "helg";
+    case NonWorkingReason::Kind::public_holiday: return "helligdag";
+    case NonWorkingReason::Kind::blackout: return "ferieperiode";
+    case NonWorkingReason::Kind::half_day: return "halv arbeidsdag";
+  }
+  return "";
+}
+
+std::string non_working_text(const NonWorkingReason& reason) {
+  std::string out(non_working_word(reason.kind));
+  if (reason.kind != NonWorkingReason::Kind::weekend) out += ": " + reason.name;
+  return out;
+}
+
+std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
+  return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
+}
+
+std::string wheel_heading(int year) { return std::string(label::wheel) + " " + std::to_string(year); }
+
+std::string capitalized(std::string_view text) {
+  std::string out(text);
+  if (out.empty()) return out;
+  const auto first = static_cast<unsigned char>(out[0]);
+  if (first >= 'a' && first <= 'z') {
+    out[0] = static_cast<char>(first - 'a' + 'A');
+  } else if (first == 0xC3 && out.size() > 1) {
+    // U+00E0-U+00FE (à … þ, with æ, ø, å) are U+00C0-U+00DE less 0x20; U+00F7 is ÷.
+    const auto second = static_cast<unsigned char>(out[1]);
+    if (second >= 0xA0 && second <= 0xBE && second != 0xB7) out[1] = static_cast<char>(second - 0x20);
+  }
+  return out;
+}
+
+std::string registration_name(const Activity& activity) {
+  if (activity.registration && !activity.registration->name.empty()) return activity.registration->name;
+  // Titles read "Name: what this one is about"; the name is what a sentence can hold.
+  const auto colon = activity.title.find(": ");
+  return colon == std::string::npos || colon == 0 ? activity.title : activity.title.substr(0, colon);
+}
+
+std::string registration_first_day_reason(const Activity& activity, LocalDays start_date) {
+  return "Første " + registration_name(activity) + " med ledig plass etter tiltredelse " + norwegian_date(start_date);
+}
+
+std::string registration_no_room_reason(const Activity& activity) {
+  const int wait = activity.registration ? activity.registration->max_wait_days : RegistrationRule{}.max_wait_days;
+  return "Ingen " + registration_name(activity) + " med ledig plass innen " + std::to_string(wait) +
+         " dager etter tiltredelse";
+}
+
+std::string registration_cancelled_reason(const Activity& activity, std::optional<LocalDays> day) {
+  const std::string name = capitalized(registration_name(activity));
+  return day ? name + " " + norwegian_date(*day) + " er avlyst" : name + " er avlyst";
+}
+
+std::string registration_too_early_reason(const Activity& activity, LocalDays day, bool moved_by_hr,
+                                          LocalDays earliest) {
+  const std::string name = capitalized(registration_name(activity));
+  return (moved_by_hr ? name + " er flyttet til " + norwegian_date(day) + "," : name + " " + norwegian_date(day) + " er") +
+         " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
+}
+
+std::string registered_heading(const Activity& activity) { return "Påmeldte per " + registration_name(activity); }
+
+std::string waiting_heading(const Activity& activity) { return "Venter på ledig " + registration_name(activity); }
+
+}  // namespace arshjul

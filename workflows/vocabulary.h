@@ -1,0 +1,93 @@
+// The bokmål vocabulary: the words a municipal user reads that more than one
+// part of arshjul uses. The calendar text (events.h), the wheel's SVG
+// (svg/), the pages (server/web.cpp) and the registration messages take
+// their shared words from here, so a word is changed in one place and this
+// is the one place to look for it. Sentences only one place writes stay
+// with it; what is said about a particular wheel (titles, agendas, names)
+// comes from the config.
+//
+// Weekday and month names and written-out dates live one floor down, in
+// calendars/bokmal.h, because the calendar core names weekend days itself
+// and may not depend on workflows/; this header re-exports them (include
+// this one). Holiday names stay with their table in calendars/holidays.cpp.
+// NonWorkingReason::describe() in calendars/ is English on purpose: it is
+// for the CLI and the API, not for municipal readers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "calendars/bokmal.h"
+#include "workflows/model.h"
+
+namespace arshjul {
+
+// ---- words the calendar text, the wheel and the pages share ------------------
+
+// What an activity is, in running text: "møte", "frist", "periode".
+std::string_view kind_word(ActivityKind kind);
+
+// Why a day is not a working day: "helg", "helligdag", "ferieperiode",
+// "halv arbeidsdag".
+std::string_view non_working_word(NonWorkingReason::Kind kind);
+
+// The same with the day's own name where it has one: "helligdag: Grunnlovsdag",
+// "ferieperiode: Fellesferie", "helg".
+std::string non_working_text(const NonWorkingReason& reason);
+
+// Why an occurrence is not on its rule's day, as a sentence without the full
+// stop: "Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)".
+std::string moved_text(LocalDays from, const NonWorkingReason& reason);
+
+// Labels before a colon, and nouns used with a count.
+namespace label {
+inline constexpr std::string_view agenda = "Agenda";
+inline constexpr std::string_view place = "Sted";
+inline constexpr std::string_view wheel = "Årshjul";
+inline constexpr std::string_view changed_by_hr = "Endret av HR";
+inline constexpr std::string_view extra_meeting = "Ekstra møte";
+inline constexpr std::string_view today = "I dag";
+inline constexpr std::string_view units = "enheter";  // "3 enheter"
+}  // namespace label
+
+// "Årshjul 2027": the year's heading on the pages and on the printed wheel.
+std::string wheel_heading(int year);
+
+// The first letter in upper case ("helligdag" → "Helligdag", "øvingsdag" →
+// "Øvingsdag"); ASCII and the Latin-1 letters (æ, ø, å, é, ...).
+std::string capitalized(std::string_view text);
+
+// ---- registration (registrations.h, the HR page) -----------------------------
+
+// What one day of a registration activity is called in running text and
+// headings: its RegistrationRule's `name` ("ansattdag"), else its title up
+// to a ": " ("Ansattdag: Velkommen til Røros kommune" is "Ansattdag",
+// "Introduksjonsdag for ledere" is itself). Never a fixed word: an
+// organisation may register hires for several kinds of day.
+std::string registration_name(const Activity& activity);
+
+// RegistrationChange reasons. With name "ansattdag":
+// "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027"
+std::string registration_first_day_reason(const Activity& activity, LocalDays start_date);
+// "Ingen ansattdag med ledig plass innen 120 dager etter tiltredelse"
+std::string registration_no_room_reason(const Activity& activity);
+// "Ansattdag onsdag 10. mars 2027 er avlyst" ("Ansattdag er avlyst" without the day)
+std::string registration_cancelled_reason(const Activity& activity, std::optional<LocalDays> day);
+// "Ansattdag onsdag 10. mars 2027 er før tidligste dag etter tiltredelse (...)", or, when HR
+// moved it, "Ansattdag er flyttet til mandag 8. mars 2027, før tidligste dag etter tiltredelse (...)"
+std::string registration_too_early_reason(const Activity& activity, LocalDays day, bool moved_by_hr,
+                                          LocalDays earliest);
+// Reasons that do not name the day.
+namespace registration_reason {
+inline constexpr std::string_view left_roster = "Personen er ikke lenger i personallisten";
+inline constexpr std::string_view no_start_date = "Personen har ikke lenger tiltredelsesdato";
+inline constexpr std::string_view changed_unit = "Personen har byttet enhet";
+inline constexpr std::string_view rule_removed = "Aktiviteten har ikke lenger automatisk påmelding";
+}  // namespace registration_reason
+
+// The HR page: "Påmeldte per ansattdag", "Venter på ledig ansattdag".
+std::string registered_heading(const Activity& activity);
+std::string waiting_heading(const Activity& activity);
+
+}  // namespace arshjul
