@@ -29,7 +29,8 @@ with open(wrapper, "w", encoding="utf-8") as f:
     f.write(f'#!/bin/sh\nulimit -n 256\nexec "{os.path.abspath(BINARY)}" "$@"\n')
 os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IXUSR)
 
-daemon = Daemon(check, wrapper, "--config", CONFIG, "--db", db, "--idle-timeout", "60")
+# Long timeouts: the idle connections stay open for the whole test unless the daemon makes room.
+daemon = Daemon(check, wrapper, "--config", CONFIG, "--db", db, "--request-timeout", "120", "--idle-timeout", "120")
 check(daemon.start() is not None, "the daemon starts with 256 file descriptors")
 
 
