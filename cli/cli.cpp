@@ -231,44 +231,49 @@ std::optional<YearRequest> year_request(const Args& a, const Clock& clock, std::
 // The year as the daemon keeps it: the stored roster over the config's and
 // HR's moves, cancellations and extra meetings applied. Only reads: writing
 // occurrences is the engine's job (sync, serve, import), never a view's.
-struct StoredYear {
-  std::unique_ptr<Storage> storage;
+// Without --db, the year as the config alone gives it.
+struct YearView {
+  Expansion expansion;                    // points into the request's config
+  std::unique_ptr<Storage> storage;       // with --db
   std::vector<Occurrence> cancelled_by_hr;
 };
 
-std::optional<StoredYear> read_stored_year(const Args& a, YearRequest& request, Expansion& e, std::ostream& err) {
+std::optional<YearView> view_year(const Args& a, YearRequest& request, std::ostream& err) {
+  YearView view;
   auto db = a.options.find("--db");
-  if (db == a.options.end()) return StoredYear{};
+  if (db == a.options.end()) {
+    view.expansion = expand_year(request.config, request.year, request.filter);
+    return view;
+  }
   if (!std::filesystem::exists(db->second)) {
     err << "arshjul " << a.command << ": " << db->second << ": no such database\n";
     return std::nullopt;
   }
-  StoredYear stored;
-  stored.storage = open_db(db->second, err);
-  if (!stored.storage) return std::nullopt;
-  request.config = with_stored_people(std::move(request.config), stored.storage->people());
-  e = expand_year(request.config, request.year, request.filter);
-  stored.cancelled_by_hr = apply_overrides(e, stored.storage->overrides());
+  view.storage = open_db(db->second, err);
+  if (!view.storage) return std::nullopt;
+  request.config = with_stored_people(std::move(request.config), view.storage->people());
+  view.expansion = expand_year(request.config, request.year, request.filter);
+  view.cancelled_by_hr = apply_overrides(view.expansion, view.storage->overrides());
   // An extra meeting HR added to another wheel, or outside the year, is not this view's.
   auto outside = [&](const Occurrence& o) {
     return (!request.filter.wheel.empty() && o.wheel->id != request.filter.wheel) ||
            static_cast<int>(date::year_month_day{o.first_day}.year()) != request.year;
   };
-  std::erase_if(e.occurrences, outside);
-  std::erase_if(stored.cancelled_by_hr, outside);
-  return stored;
+  std::erase_if(view.expansion.occurrences, outside);
+  std::erase_if(view.cancelled_by_hr, outside);
+  return view;
 }
 
 int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   int code = 0;
   auto request = year_request(a, clock, err, code);
   if (!request) return code;
+  auto stored = view_year(a, *request, err);
+  if (!stored) return 1;
   const Config* c = &request->config;
   const int* year = &request->year;
   const ExpansionFilter* filter = &request->filter;
-  Expansion e = expand_year(*c, *year, *filter);
-  auto stored = read_stored_year(a, *request, e, err);
-  if (!stored) return 1;
+  const Expansion& e = stored->expansion;
   out << c->organisation.name << " — " << *year << (filter->wheel.empty() ? "" : " — wheel " + filter->wheel) << "\n\n";
 
   struct Row {
@@ -325,12 +330,12 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   int code = 0;
   auto request = year_request(a, clock, err, code);
   if (!request) return code;
+  auto view = view_year(a, *request, err);
+  if (!view) return 1;
   const Config* c = &request->config;
   const int* year = &request->year;
   const ExpansionFilter* filter = &request->filter;
-  Expansion e = expand_year(*c, *year, *filter);
-  auto view = read_stored_year(a, *request, e, err);
-  if (!view) return 1;
+  const Expansion& e = view->expansion;
   std::vector<CalendarEvent> events;
   events.reserve(e.occurrences.size());
   const SysSeconds now = clock.now();

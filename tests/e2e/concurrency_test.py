@@ -12,31 +12,24 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, run_cli, workspace  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 SECONDS = 10  # of concurrent traffic; every loop below is also bounded in count
 check = Checks()
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-cfg = os.path.join(WORK, "config")
-shutil.copytree(CONFIG, cfg)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 
 
 def cli(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=120)
+    return run_cli(BINARY, *args)
 
 
 HR = cli("token", "create", "--role", "hr", "--db", db).stdout.strip()

@@ -8,21 +8,17 @@ limit, and an accept that fails pauses instead of spinning.
 Run: /usr/bin/python3 tests/e2e/connection_limits_test.py BINARY CONFIG_DIR WORKDIR
 """
 import os
-import shutil
 import socket
 import stat
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, workspace  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 check = Checks()
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 
 wrapper = os.path.join(WORK, "arshjul-256")
 with open(wrapper, "w", encoding="utf-8") as f:
@@ -30,7 +26,7 @@ with open(wrapper, "w", encoding="utf-8") as f:
 os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IXUSR)
 
 # Long timeouts: the idle connections stay open for the whole test unless the daemon makes room.
-daemon = Daemon(check, wrapper, "--config", CONFIG, "--db", db, "--request-timeout", "120", "--idle-timeout", "120")
+daemon = Daemon(check, wrapper, "--config", cfg, "--db", db, "--request-timeout", "120", "--idle-timeout", "120")
 check(daemon.start() is not None, "the daemon starts with 256 file descriptors")
 
 

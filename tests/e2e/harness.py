@@ -7,6 +7,7 @@ import atexit
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,3 +172,21 @@ class Daemon:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def workspace(check, config, work):
+    """A fresh `work` folder with a copy of `config` (a test may change it):
+    returns (config copy, database path), and the daemon's log goes to
+    work/daemon.log, which a failed check shows."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    cfg = os.path.join(work, "config")
+    shutil.copytree(config, cfg)
+    check.log_path = os.path.join(work, "daemon.log")
+    return cfg, os.path.join(work, "arshjul.db")
+
+
+def run_cli(binary, *args, timeout=120):
+    """One `arshjul` command: its CompletedProcess with text output."""
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout)
+

@@ -16,7 +16,6 @@ Run: /usr/bin/python3 tests/e2e/request_limits_test.py BINARY CONFIG_DIR WORKDIR
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,21 +23,16 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, run_cli, workspace  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 check = Checks()
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-cfg = os.path.join(WORK, "config")
-shutil.copytree(CONFIG, cfg)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 
 
 def cli(*args):
-    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=120)
+    return run_cli(BINARY, *args)
 
 
 HR = cli("token", "create", "--role", "hr", "--db", db).stdout.strip()

@@ -11,24 +11,18 @@
 Run: /usr/bin/python3 tests/e2e/storage_faults_test.py BINARY CONFIG_DIR WORKDIR
 """
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, workspace  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 check = Checks()
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-cfg = os.path.join(WORK, "config")
-shutil.copytree(CONFIG, cfg)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 
 secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 rx = Receiver(secret)

@@ -69,6 +69,20 @@ std::string csrf_of(const std::string& page) {
   return page.substr(from, page.find('"', from) - from);
 }
 
+// A message that failed its last attempt, for the replay button.
+long long dead_letter(Host& h) {
+  OutboxMessage m;
+  m.key = "k";
+  m.hook = "h";
+  m.webhook_id = "msg_1";
+  m.event_type = "reminder.due";
+  m.payload = "{}";
+  h.storage().enqueue({m}, h.clock().now());
+  const long long id = h.storage().outbox("", 1).front().id;
+  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+  return id;
+}
+
 }  // namespace
 
 TEST_CASE("The front page draws the year's wheel and the month list in bokmål") {
@@ -125,15 +139,7 @@ TEST_CASE("A login form posted from another site is refused") {
 TEST_CASE("Replaying a dead letter needs the page's CSRF token and the hr role") {
   Host h;
   WebSessions s;
-  OutboxMessage m;
-  m.key = "k";
-  m.hook = "h";
-  m.webhook_id = "msg_1";
-  m.event_type = "reminder.due";
-  m.payload = "{}";
-  h.storage().enqueue({m}, h.clock().now());
-  const long long id = h.storage().outbox("", 1).front().id;
-  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+  const long long id = dead_letter(h);
 
   const std::string cookie = sign_in(h, s, "hr");
   const std::string csrf = csrf_of(get(h, s, "/hr", cookie).body);
@@ -165,15 +171,7 @@ TEST_CASE("A personal link shows that person's year and both subscribe links; an
 TEST_CASE("The replay button goes through the daemon's one writer, as the API's retry does") {
   Host h;
   WebSessions s;
-  OutboxMessage m;
-  m.key = "k";
-  m.hook = "h";
-  m.webhook_id = "msg_1";
-  m.event_type = "reminder.due";
-  m.payload = "{}";
-  h.storage().enqueue({m}, h.clock().now());
-  const long long id = h.storage().outbox("", 1).front().id;
-  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+  const long long id = dead_letter(h);
   const std::string cookie = sign_in(h, s, "hr");
   const std::string csrf = csrf_of(get(h, s, "/hr", cookie).body);
   h.writes.clear();
