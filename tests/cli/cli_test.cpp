@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "tests/cli_run.h"
 #include "storage/storage.h"
 #include "scheduler/engine.h"
 #include "scheduler/tokens.h"
@@ -14,20 +15,8 @@ using namespace date::literals;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run run(std::vector<std::string> args) {
-  ManualClock clock(SysSeconds{date::sys_days{2026_y / 11 / 24}});
-  args.insert(args.begin(), "arshjul");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), clock, out, err);
-  return {code, out.str(), err.str()};
-}
+using test::Run;
+Run run(std::vector<std::string> args) { return test::run_arshjul(std::move(args)); }
 
 std::string path(const char* rel) { return std::string(ARSHJUL_SOURCE_DIR) + "/" + rel; }
 

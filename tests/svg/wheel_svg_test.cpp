@@ -8,6 +8,7 @@
 
 #include "tests/fixtures.h"
 #include "cli/cli.h"
+#include "tests/cli_run.h"
 #include "svg/wheel_svg.h"
 #include "workflows/expansion.h"
 
@@ -187,20 +188,8 @@ TEST_CASE("marks link to their occurrence when a link base is given") {
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run run_cli_with(std::vector<std::string> args) {
-  ManualClock clock(SysSeconds{date::sys_days{2026_y / 11 / 24}});
-  args.insert(args.begin(), "arshjul");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  const int code = run_cli(static_cast<int>(argv.size()), argv.data(), clock, out, err);
-  return {code, out.str(), err.str()};
-}
+using test::Run;
+Run run_cli_with(std::vector<std::string> args) { return test::run_arshjul(std::move(args)); }
 
 const std::string kRoros = std::string(ARSHJUL_SOURCE_DIR) + "/config/roros";
 
