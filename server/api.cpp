@@ -715,6 +715,16 @@ class Api {
         problems.add("/end", "must be after start");
         return false;
       }
+      // A typo in a year or month must not make a meeting that fills every
+      // calendar for months: at most a day, or the activity's own length.
+      const Seconds longest = std::max<Seconds>(std::chrono::hours{24}, a.duration);
+      if (ov.end - ov.start > longest) {
+        const auto hours = std::chrono::duration_cast<std::chrono::hours>(longest);
+        problems.add("/end", "a meeting of \"" + a.id + "\" may last at most " +
+                                 (hours == longest ? std::to_string(hours.count()) + " hours" : format_duration(longest)) +
+                                 ", got " + format_duration(ov.end - ov.start));
+        return false;
+      }
       return true;
     }
     auto first = r.date("first_day");

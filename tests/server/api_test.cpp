@@ -609,3 +609,36 @@ TEST_CASE("a database that refuses the change is a 500 with an incident id, not 
   CHECK(h.storage().people().empty());
   CHECK_FALSE(h.snapshot()->config.find_person("eli-hagen"));
 }
+
+// ---- how long a meeting may be ----------------------------------------------------------------
+
+TEST_CASE("a meeting moved to last ten months is a 422 at /end naming the longest it may last, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-03-16T10:00", "end": "2028-01-16T10:00", "reason": "Skrivefeil i året"})");
+  const auto p = problem_of(r, 422);
+  CHECK(has_error_at(p, "/end"));
+  CHECK_THAT(r.body, Catch::Contains("may last at most 24 hours, got 306d"));
+  CHECK(h.storage().overrides().empty());
+}
+
+TEST_CASE("a meeting moved to last a whole day is accepted") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-03-16T08:00", "end": "2027-03-17T08:00", "reason": "Seminar"})");
+  INFO(r.body);
+  CHECK(r.status == 200);
+}
+
+TEST_CASE("an extra meeting longer than a day is a 422 at /end, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "POST", "/api/v1/occurrences", hr,
+                      R"({"activity": "drofting", "start": "2027-03-10T10:00", "end": "2027-03-12T10:00", "reason": "Ekstra"})");
+  CHECK(has_error_at(problem_of(r, 422), "/end"));
+  CHECK(h.storage().overrides().empty());
+}
