@@ -58,6 +58,9 @@ commands:
                                               --replace removes people the file does not list
   token create --role hr|read [--name NAME] [--db FILE]
                                               a bearer token for the API (shown once)
+  token list [--db FILE]                      API tokens: id, role, name, created, revoked
+                                              (never the token: only its hash is stored)
+  token revoke ID [--db FILE]                 refuse that token from now on, its page sessions too
 )";
 
 struct Args {
@@ -89,8 +92,8 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
       a.options[s] = argv[++i];
     } else if (a.dir.empty() && needs_positional) {
       a.dir = s;
-    } else if ((a.command == "outbox" || a.command == "import") && !a.options.count("__arg2")) {
-      a.options["__arg2"] = s;  // outbox retry ID, import people FILE
+    } else if ((a.command == "outbox" || a.command == "import" || a.command == "token") && !a.options.count("__arg2")) {
+      a.options["__arg2"] = s;  // outbox retry ID, import people FILE, token revoke ID
     } else {
       err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
       return std::nullopt;
@@ -101,7 +104,7 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
         << (a.command == "unsubscribe" ? "the token to revoke"
             : a.command == "outbox"    ? "`list` or `retry ID`"
             : a.command == "import"    ? "what to import: `people FILE.csv`"
-            : a.command == "token"     ? "`create`"
+            : a.command == "token"     ? "`create`, `list` or `revoke ID`"
                                        : "the configuration folder (e.g. config/roros)")
         << "\n";
     return std::nullopt;
@@ -473,9 +476,48 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   return 0;
 }
 
+int cmd_token_list(const Args& a, std::ostream& out, std::ostream& err) {
+  if (a.options.count("--role") || a.options.count("--name") || a.options.count("__arg2")) {
+    err << "arshjul token list: takes only --db FILE\n";
+    return 2;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  std::vector<std::vector<std::string>> table{{"id", "role", "name", "created", "revoked"}};
+  for (const ApiToken& t : storage->api_tokens())
+    table.push_back({std::to_string(t.id), t.role, t.name, date::format("%FT%TZ", t.created),
+                     t.revoked ? date::format("%FT%TZ", *t.revoked) : "-"});
+  print_table(out, table);
+  return 0;
+}
+
+int cmd_token_revoke(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  const std::string id_text = option(a, "__arg2", "");
+  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos ||
+      a.options.count("--role") || a.options.count("--name")) {
+    err << "arshjul token revoke: expects the token's id from `arshjul token list`, got \"" << id_text << "\"\n";
+    return 2;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  switch (storage->revoke_api_token(std::stoll(id_text), clock.now())) {
+    case TokenRevocation::revoked: break;
+    case TokenRevocation::not_found:
+      err << "arshjul token revoke: there is no API token " << id_text << " (see `arshjul token list`)\n";
+      return 1;
+    case TokenRevocation::already_revoked:
+      err << "arshjul token revoke: API token " << id_text << " is already revoked\n";
+      return 1;
+  }
+  out << "API token " << id_text << " revoked\n";
+  return 0;
+}
+
 int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
-  if (a.dir != "create") {
-    err << "arshjul token: expected `token create --role hr|read`\n";
+  if (a.dir == "list") return cmd_token_list(a, out, err);
+  if (a.dir == "revoke") return cmd_token_revoke(a, clock, out, err);
+  if (a.dir != "create" || a.options.count("__arg2")) {
+    err << "arshjul token: expected `token create --role hr|read`, `token list` or `token revoke ID`\n";
     return 2;
   }
   const std::string role = option(a, "--role", "");

@@ -849,7 +849,30 @@ class SqliteStorage final : public Storage {
     Statement q(db_, "SELECT id, role, name, created_utc FROM api_token WHERE token_hash = ? AND revoked_utc IS NULL");
     q.bind(1, hash);
     if (!q.step()) return std::nullopt;
-    return ApiToken{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3))};
+    return ApiToken{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3)), std::nullopt};
+  }
+
+  std::vector<ApiToken> api_tokens() override {
+    MutexLock lock(&mu_);
+    Statement q(db_, "SELECT id, role, name, created_utc, revoked_utc IS NOT NULL, COALESCE(revoked_utc, 0) FROM api_token ORDER BY id");
+    std::vector<ApiToken> out;
+    while (q.step()) {
+      ApiToken t{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3)), std::nullopt};
+      if (q.integer(4)) t.revoked = at_secs(q.integer(5));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  TokenRevocation revoke_api_token(long long id, SysSeconds now) override {
+    MutexLock lock(&mu_);
+    // One statement decides, so two revocations at once cannot both succeed.
+    Statement u(db_, "UPDATE api_token SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL");
+    u.bind(1, secs(now)).bind(2, id).run();
+    if (sqlite3_changes(db_) > 0) return TokenRevocation::revoked;
+    Statement q(db_, "SELECT 1 FROM api_token WHERE id = ?");
+    q.bind(1, id);
+    return q.step() ? TokenRevocation::already_revoked : TokenRevocation::not_found;
   }
 
   std::string setting(std::string_view key) override {

@@ -174,6 +174,55 @@ TEST_CASE("token create makes a token of the role asked for, and refuses an unkn
   CHECK(t->role == "read");
 }
 
+TEST_CASE("token list shows each token's id, role, name, created and revoked, and never the token") {
+  ImportDb db;
+  const Run made = run({"token", "create", "--role", "hr", "--name", "HR-systemet", "--db", db.path});
+  REQUIRE(made.code == 0);
+  const std::string token = made.out.substr(0, made.out.size() - 1);
+  const Run list = run({"token", "list", "--db", db.path});
+  REQUIRE(list.code == 0);
+  CHECK(list.out ==
+        "id  role  name         created               revoked\n"
+        "1   hr    HR-systemet  2026-11-24T00:00:00Z  -\n");
+  CHECK_THAT(list.out, !Catch::Contains(token) && !Catch::Contains(token_hash(token)));
+}
+
+TEST_CASE("token revoke ID revokes that token: the API refuses it, and the list shows when") {
+  ImportDb db;
+  const Run made = run({"token", "create", "--role", "read", "--db", db.path});
+  REQUIRE(made.code == 0);
+  const std::string token = made.out.substr(0, made.out.size() - 1);
+  const Run revoked = run({"token", "revoke", "1", "--db", db.path});
+  CHECK(revoked.code == 0);
+  CHECK(revoked.out == "API token 1 revoked\n");
+  CHECK_THAT(run({"token", "list", "--db", db.path}).out, Catch::Contains("1   read        2026-11-24T00:00:00Z  2026-11-24T00:00:00Z"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK_FALSE(storage.value()->api_token(token_hash(token)));
+}
+
+TEST_CASE("token revoke of an unknown or already revoked id exits 1 saying which") {
+  ImportDb db;
+  REQUIRE(run({"token", "create", "--role", "read", "--db", db.path}).code == 0);
+  const Run unknown = run({"token", "revoke", "7", "--db", db.path});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("there is no API token 7"));
+  REQUIRE(run({"token", "revoke", "1", "--db", db.path}).code == 0);
+  const Run again = run({"token", "revoke", "1", "--db", db.path});
+  CHECK(again.code == 1);
+  CHECK_THAT(again.err, Catch::Contains("API token 1 is already revoked"));
+}
+
+TEST_CASE("token revoke without a numeric id is bad usage: exit 2") {
+  ImportDb db;
+  for (const auto& args : {std::vector<std::string>{"token", "revoke", "--db", db.path},
+                           std::vector<std::string>{"token", "revoke", "abc", "--db", db.path}}) {
+    const Run r = run(args);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("expects the token's id"));
+  }
+}
+
 namespace {
 
 // A database as the daemon leaves it after HR cancelled one meeting and added an extra one.

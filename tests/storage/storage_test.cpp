@@ -320,3 +320,19 @@ TEST_CASE("A write that SQLite itself rolled back fails with its own cause, not 
   CHECK(storage->people().empty());
   CHECK_NOTHROW(storage->set_setting("k", "v"));
 }
+
+TEST_CASE("API tokens are listed by id with their revocation, and a token is revoked once") {
+  TempDb db;
+  auto s = open(db);
+  const long long hr = s->add_api_token("hash-hr", "hr", "HR", kNow);
+  const long long reader = s->add_api_token("hash-read", "read", "", kNow);
+  CHECK(s->revoke_api_token(reader, kNow + 1h) == TokenRevocation::revoked);
+  CHECK(s->revoke_api_token(reader, kNow + 2h) == TokenRevocation::already_revoked);
+  CHECK(s->revoke_api_token(99, kNow) == TokenRevocation::not_found);
+  const auto tokens = s->api_tokens();
+  REQUIRE(tokens.size() == 2);
+  CHECK((tokens[0].id == hr && tokens[0].role == "hr" && tokens[0].name == "HR" && !tokens[0].revoked));
+  CHECK((tokens[1].id == reader && tokens[1].revoked == kNow + 1h));
+  CHECK_FALSE(s->api_token("hash-read"));
+  CHECK(s->api_token("hash-hr"));
+}
