@@ -1,12 +1,15 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -42,10 +45,12 @@ commands:
                                               new hires, create tasks and plan webhook messages
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
         [--request-timeout SECONDS] [--idle-timeout SECONDS]
-        [--hook URL --hook-secret whsec_...] [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]]
-        [--public-url URL]
+        [--hook URL (--hook-secret-file FILE | --hook-secret whsec_...)]
+        [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]] [--public-url URL]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
-                                              127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
+                                              127.0.0.1:8080); SIGHUP reloads, SIGTERM stops.
+                                              The hook's secret: from a file, or the environment
+                                              (ARSHJUL_HOOK_SECRET); --hook-secret shows in `ps`
   subscribe [--config DIR] [--db FILE] [--base-url URL]
             (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
                                               create a feed subscription and print its URLs
@@ -574,9 +579,40 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
   o.public_url = option(a, "--public-url", "");
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
   o.hook_url = option(a, "--hook", "");
-  o.hook_secret = option(a, "--hook-secret", "");
+  // The secret on the command line shows in `ps` to every local user; a
+  // file (0600) or the environment (systemd's EnvironmentFile=) does not.
+  const char* env_secret = std::getenv("ARSHJUL_HOOK_SECRET");
+  const std::size_t secret_sources = a.options.count("--hook-secret") + a.options.count("--hook-secret-file") +
+                                     (env_secret && *env_secret ? 1 : 0);
+  if (secret_sources > 1) {
+    err << "arshjul serve: give the hook's secret one way: --hook-secret, --hook-secret-file or ARSHJUL_HOOK_SECRET\n";
+    return 2;
+  }
+  if (a.options.count("--hook-secret-file")) {
+    const std::string file = a.options.at("--hook-secret-file");
+    std::ifstream in(file, std::ios::binary);
+    const int open_errno = errno;
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(file, ec)) {
+      err << "arshjul serve: --hook-secret-file: cannot read " << file << ": "
+          << (in ? "it is a directory" : std::strerror(open_errno)) << "\n";
+      return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    o.hook_secret = text.str();
+    while (!o.hook_secret.empty() && std::isspace(static_cast<unsigned char>(o.hook_secret.back()))) o.hook_secret.pop_back();
+    if (o.hook_secret.empty()) {
+      err << "arshjul serve: --hook-secret-file: " << file << " is empty; expected whsec_... on its first line\n";
+      return 1;
+    }
+  } else if (env_secret && *env_secret) {
+    o.hook_secret = env_secret;
+  } else {
+    o.hook_secret = option(a, "--hook-secret", "");
+  }
   if (o.hook_url.empty() != o.hook_secret.empty()) {
-    err << "arshjul serve: --hook and --hook-secret go together\n";
+    err << "arshjul serve: --hook and its secret (--hook-secret-file, ARSHJUL_HOOK_SECRET or --hook-secret) go together\n";
     return 2;
   }
   if (a.options.count("--clock")) {
@@ -733,7 +769,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
-               "--hook", "--hook-secret", "--clock", "--clock-speed", "--public-url"};
+               "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url"};
   else if (cmd == "import") allowed = {"--config", "--db"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -313,4 +316,68 @@ TEST_CASE("preview --db on a database that does not exist says so and creates no
   CHECK(r.code == 1);
   CHECK_THAT(r.err, Catch::Contains("no such database"));
   CHECK_FALSE(std::filesystem::exists(missing));
+}
+
+// ---- the hook's secret out of `ps` ---------------------------------------------------------------
+
+namespace {
+
+// Sets an environment variable for one test and restores it after.
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> old;
+  EnvVar(std::string n, const std::string& value) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) old = v;
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~EnvVar() {
+    if (old) ::setenv(name.c_str(), old->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+};
+
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+}  // namespace
+
+TEST_CASE("serve refuses the hook's secret given two ways: exit 2 naming the three ways") {
+  const Run both = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret", kSecret, "--hook-secret-file",
+                        path("README.md")});
+  CHECK(both.code == 2);
+  CHECK_THAT(both.err, Catch::Contains("one way: --hook-secret, --hook-secret-file or ARSHJUL_HOOK_SECRET"));
+  EnvVar env("ARSHJUL_HOOK_SECRET", kSecret);
+  const Run with_env = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret", kSecret});
+  CHECK(with_env.code == 2);
+  CHECK_THAT(with_env.err, Catch::Contains("one way"));
+}
+
+TEST_CASE("serve with a --hook-secret-file it cannot read exits 1 naming the file and why") {
+  const std::string missing = (std::filesystem::temp_directory_path() / "arshjul-no-such-secret").string();
+  const Run r = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", missing});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("cannot read " + missing + ": No such file or directory"));
+  const Run dir = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", path("docs")});
+  CHECK(dir.code == 1);
+  CHECK_THAT(dir.err, Catch::Contains("cannot read " + path("docs") + ": it is a directory"));
+}
+
+TEST_CASE("serve with an empty --hook-secret-file exits 1 saying what it expected") {
+  ImportDb empty;  // a fresh path; make it an empty file
+  { std::ofstream(empty.path).flush(); }
+  const Run r = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", empty.path});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains(empty.path + " is empty; expected whsec_..."));
+}
+
+TEST_CASE("serve with ARSHJUL_HOOK_SECRET but no --hook says they go together: exit 2") {
+  EnvVar env("ARSHJUL_HOOK_SECRET", kSecret);
+  const Run r = run({"serve", "--db", "/nonexistent/never-opened.db"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--hook and its secret"));
+}
+
+TEST_CASE("serve --help names the ways to give the hook's secret and warns that --hook-secret shows in ps") {
+  const Run r = run({"--help"});
+  CHECK_THAT(r.out, Catch::Contains("--hook-secret-file FILE") && Catch::Contains("ARSHJUL_HOOK_SECRET") &&
+                        Catch::Contains("--hook-secret shows in `ps`"));
 }
