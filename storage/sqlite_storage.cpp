@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "threads/mutex.h"
 
@@ -919,6 +921,10 @@ class SqliteStorage final : public Storage {
 }  // namespace
 
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path) {
+  // The file holds the roster and the secret every personal feed link is
+  // derived from: a new one is readable by its owner only, whatever the
+  // umask. SQLite gives its -wal and -shm files the database's mode.
+  if (const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string msg = path + ": cannot open the database: " + (db ? sqlite3_errmsg(db) : "out of memory");

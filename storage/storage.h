@@ -176,12 +176,14 @@ class Storage {
   virtual std::vector<ApiToken> api_tokens() = 0;
   virtual TokenRevocation revoke_api_token(long long id, SysSeconds now) = 0;
 
-  // Small settings the daemon keeps: the feed secret, the public URL.
+  // Small settings the daemon keeps: the feed secret (in plain text: the
+  // database file is its protection, docs/ARCHITECTURE.md "Secrets"), the public URL.
   virtual std::string setting(std::string_view key) = 0;
   virtual void set_setting(std::string_view key, std::string_view value) = 0;
 };
 
-// Opens (creating if needed) and migrates an SQLite database file.
+// Opens (creating if needed) and migrates an SQLite database file. A new
+// file is readable by its owner only: it holds the feed secret and the roster.
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
 
 }  // namespace arshjul

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scheduler/config_files.h"
@@ -319,6 +320,19 @@ TEST_CASE("A write that SQLite itself rolled back fails with its own cause, not 
   // The connection is usable afterwards: nothing is left half open.
   CHECK(storage->people().empty());
   CHECK_NOTHROW(storage->set_setting("k", "v"));
+}
+
+TEST_CASE("A new database and its WAL are readable by their owner only, whatever the umask") {
+  TempDb db;
+  const mode_t old_umask = ::umask(022);
+  auto s = open(db);
+  ::umask(old_umask);
+  s->set_setting("feed_secret", "x");  // a write, so the WAL exists
+  using std::filesystem::perms;
+  const auto others = perms::group_all | perms::others_all;
+  CHECK((std::filesystem::status(db.path).permissions() & others) == perms::none);
+  REQUIRE(std::filesystem::exists(db.path + "-wal"));
+  CHECK((std::filesystem::status(db.path + "-wal").permissions() & others) == perms::none);
 }
 
 TEST_CASE("API tokens are listed by id with their revocation, and a token is revoked once") {
