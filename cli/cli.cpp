@@ -1,12 +1,15 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -42,10 +45,12 @@ commands:
                                               new hires, create tasks and plan webhook messages
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
         [--request-timeout SECONDS] [--idle-timeout SECONDS]
-        [--hook URL --hook-secret whsec_...] [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]]
-        [--public-url URL]
+        [--hook URL (--hook-secret-file FILE | --hook-secret whsec_...)]
+        [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]] [--public-url URL]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
-                                              127.0.0.1:8080); SIGHUP reloads, SIGTERM stops
+                                              127.0.0.1:8080); SIGHUP reloads, SIGTERM stops.
+                                              The hook's secret: from a file, or the environment
+                                              (ARSHJUL_HOOK_SECRET); --hook-secret shows in `ps`
   subscribe [--config DIR] [--db FILE] [--base-url URL]
             (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
                                               create a feed subscription and print its URLs
@@ -58,6 +63,9 @@ commands:
                                               --replace removes people the file does not list
   token create --role hr|read [--name NAME] [--db FILE]
                                               a bearer token for the API (shown once)
+  token list [--db FILE]                      API tokens: id, role, name, created, revoked
+                                              (never the token: only its hash is stored)
+  token revoke ID [--db FILE]                 refuse that token from now on, its page sessions too
 )";
 
 struct Args {
@@ -89,8 +97,8 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
       a.options[s] = argv[++i];
     } else if (a.dir.empty() && needs_positional) {
       a.dir = s;
-    } else if ((a.command == "outbox" || a.command == "import") && !a.options.count("__arg2")) {
-      a.options["__arg2"] = s;  // outbox retry ID, import people FILE
+    } else if ((a.command == "outbox" || a.command == "import" || a.command == "token") && !a.options.count("__arg2")) {
+      a.options["__arg2"] = s;  // outbox retry ID, import people FILE, token revoke ID
     } else {
       err << "arshjul " << a.command << ": unexpected argument " << s << "\n" << kUsage;
       return std::nullopt;
@@ -101,7 +109,7 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
         << (a.command == "unsubscribe" ? "the token to revoke"
             : a.command == "outbox"    ? "`list` or `retry ID`"
             : a.command == "import"    ? "what to import: `people FILE.csv`"
-            : a.command == "token"     ? "`create`"
+            : a.command == "token"     ? "`create`, `list` or `revoke ID`"
                                        : "the configuration folder (e.g. config/roros)")
         << "\n";
     return std::nullopt;
@@ -478,9 +486,48 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   return 0;
 }
 
+int cmd_token_list(const Args& a, std::ostream& out, std::ostream& err) {
+  if (a.options.count("--role") || a.options.count("--name") || a.options.count("__arg2")) {
+    err << "arshjul token list: takes only --db FILE\n";
+    return 2;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  std::vector<std::vector<std::string>> table{{"id", "role", "name", "created", "revoked"}};
+  for (const ApiToken& t : storage->api_tokens())
+    table.push_back({std::to_string(t.id), t.role, t.name, date::format("%FT%TZ", t.created),
+                     t.revoked ? date::format("%FT%TZ", *t.revoked) : "-"});
+  print_table(out, table);
+  return 0;
+}
+
+int cmd_token_revoke(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
+  const std::string id_text = option(a, "__arg2", "");
+  if (id_text.empty() || id_text.size() > 18 || id_text.find_first_not_of("0123456789") != std::string::npos ||
+      a.options.count("--role") || a.options.count("--name")) {
+    err << "arshjul token revoke: expects the token's id from `arshjul token list`, got \"" << id_text << "\"\n";
+    return 2;
+  }
+  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  if (!storage) return 1;
+  switch (storage->revoke_api_token(std::stoll(id_text), clock.now())) {
+    case TokenRevocation::revoked: break;
+    case TokenRevocation::not_found:
+      err << "arshjul token revoke: there is no API token " << id_text << " (see `arshjul token list`)\n";
+      return 1;
+    case TokenRevocation::already_revoked:
+      err << "arshjul token revoke: API token " << id_text << " is already revoked\n";
+      return 1;
+  }
+  out << "API token " << id_text << " revoked\n";
+  return 0;
+}
+
 int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
-  if (a.dir != "create") {
-    err << "arshjul token: expected `token create --role hr|read`\n";
+  if (a.dir == "list") return cmd_token_list(a, out, err);
+  if (a.dir == "revoke") return cmd_token_revoke(a, clock, out, err);
+  if (a.dir != "create" || a.options.count("__arg2")) {
+    err << "arshjul token: expected `token create --role hr|read`, `token list` or `token revoke ID`\n";
     return 2;
   }
   const std::string role = option(a, "--role", "");
@@ -537,9 +584,40 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
   o.public_url = option(a, "--public-url", "");
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
   o.hook_url = option(a, "--hook", "");
-  o.hook_secret = option(a, "--hook-secret", "");
+  // The secret on the command line shows in `ps` to every local user; a
+  // file (0600) or the environment (systemd's EnvironmentFile=) does not.
+  const char* env_secret = std::getenv("ARSHJUL_HOOK_SECRET");
+  const std::size_t secret_sources = a.options.count("--hook-secret") + a.options.count("--hook-secret-file") +
+                                     (env_secret && *env_secret ? 1 : 0);
+  if (secret_sources > 1) {
+    err << "arshjul serve: give the hook's secret one way: --hook-secret, --hook-secret-file or ARSHJUL_HOOK_SECRET\n";
+    return 2;
+  }
+  if (a.options.count("--hook-secret-file")) {
+    const std::string file = a.options.at("--hook-secret-file");
+    std::ifstream in(file, std::ios::binary);
+    const int open_errno = errno;
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(file, ec)) {
+      err << "arshjul serve: --hook-secret-file: cannot read " << file << ": "
+          << (in ? "it is a directory" : std::strerror(open_errno)) << "\n";
+      return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    o.hook_secret = text.str();
+    while (!o.hook_secret.empty() && std::isspace(static_cast<unsigned char>(o.hook_secret.back()))) o.hook_secret.pop_back();
+    if (o.hook_secret.empty()) {
+      err << "arshjul serve: --hook-secret-file: " << file << " is empty; expected whsec_... on its first line\n";
+      return 1;
+    }
+  } else if (env_secret && *env_secret) {
+    o.hook_secret = env_secret;
+  } else {
+    o.hook_secret = option(a, "--hook-secret", "");
+  }
   if (o.hook_url.empty() != o.hook_secret.empty()) {
-    err << "arshjul serve: --hook and --hook-secret go together\n";
+    err << "arshjul serve: --hook and its secret (--hook-secret-file, ARSHJUL_HOOK_SECRET or --hook-secret) go together\n";
     return 2;
   }
   if (a.options.count("--clock")) {
@@ -696,7 +774,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
-               "--hook", "--hook-secret", "--clock", "--clock-speed", "--public-url"};
+               "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url"};
   else if (cmd == "import") allowed = {"--config", "--db"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};

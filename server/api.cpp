@@ -416,6 +416,8 @@ class Api {
     if (is("GET", {"progress"})) return progress();
     if (is("GET", {"outbox"})) return list_outbox();
     if (is("POST", {"outbox", "*", "retry"})) return hr_only([&] { return retry(); });
+    if (is("GET", {"tokens"})) return list_tokens();
+    if (is("DELETE", {"tokens", "*"})) return hr_only([&] { return revoke_token(); });
     if (!allowed_.empty()) return not_allowed();
     return problem(404, "Not found", "no such resource: " + req_.target.substr(0, req_.target.find('?')));
   }
@@ -713,6 +715,16 @@ class Api {
       ov.end = end ? *end : *start + keep.value_or(a.duration);
       if (ov.end <= ov.start) {
         problems.add("/end", "must be after start");
+        return false;
+      }
+      // A typo in a year or month must not make a meeting that fills every
+      // calendar for months: at most a day, or the activity's own length.
+      const Seconds longest = std::max<Seconds>(std::chrono::hours{24}, a.duration);
+      if (ov.end - ov.start > longest) {
+        const auto hours = std::chrono::duration_cast<std::chrono::hours>(longest);
+        problems.add("/end", "a meeting of \"" + a.id + "\" may last at most " +
+                                 (hours == longest ? std::to_string(hours.count()) + " hours" : format_duration(longest)) +
+                                 ", got " + format_duration(ov.end - ov.start));
         return false;
       }
       return true;
@@ -1017,6 +1029,47 @@ class Api {
       case RetryOutcome::not_dead: break;
     }
     return problem(409, "Conflict", "message " + raw + " is no longer dead or dropped");
+  }
+
+  // ---- API tokens ------------------------------------------------------------------------------
+
+  static json::object token_view(const ApiToken& t) {
+    return json::object{{"id", t.id},
+                        {"role", t.role},
+                        {"name", t.name},
+                        {"created", iso_utc(t.created)},
+                        {"revoked", t.revoked ? json::value(iso_utc(*t.revoked)) : json::value(nullptr)}};
+  }
+
+  ApiResponse list_tokens() {
+    // Which tokens exist and who holds them is HR's business, not a reader's.
+    if (token_->role != "hr") return problem(403, "Forbidden", "only a token with the role \"hr\" may list the API tokens");
+    if (auto e = check_params(query_, {})) return *e;
+    json::array out;
+    for (const ApiToken& t : host_.storage().api_tokens()) out.push_back(token_view(t));
+    return json_response(200, json::object{{"tokens", std::move(out)}});
+  }
+
+  // A token may revoke itself: this request was let in before, the next is refused.
+  ApiResponse revoke_token() {
+    long long id = 0;
+    const std::string& raw = segments_[1];
+    auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+    if (ec != std::errc() || ptr != raw.data() + raw.size()) return problem(404, "Not found", "no API token \"" + raw + "\"");
+    TokenRevocation outcome = TokenRevocation::not_found;
+    host_.write("API token " + raw + " revoked", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      outcome = storage.revoke_api_token(id, now());
+      return false;  // nothing in the wheel depends on tokens
+    });
+    switch (outcome) {
+      case TokenRevocation::not_found: return problem(404, "Not found", "no API token " + raw);
+      case TokenRevocation::already_revoked:
+        return problem(409, "Conflict", "API token " + raw + " is already revoked");
+      case TokenRevocation::revoked: break;
+    }
+    for (const ApiToken& t : host_.storage().api_tokens())
+      if (t.id == id) return json_response(200, token_view(t));
+    return problem(404, "Not found", "no API token " + raw);
   }
 
   ApiHost& host_;

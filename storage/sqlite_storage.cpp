@@ -7,7 +7,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "threads/mutex.h"
 
@@ -849,7 +851,30 @@ class SqliteStorage final : public Storage {
     Statement q(db_, "SELECT id, role, name, created_utc FROM api_token WHERE token_hash = ? AND revoked_utc IS NULL");
     q.bind(1, hash);
     if (!q.step()) return std::nullopt;
-    return ApiToken{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3))};
+    return ApiToken{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3)), std::nullopt};
+  }
+
+  std::vector<ApiToken> api_tokens() override {
+    MutexLock lock(&mu_);
+    Statement q(db_, "SELECT id, role, name, created_utc, revoked_utc IS NOT NULL, COALESCE(revoked_utc, 0) FROM api_token ORDER BY id");
+    std::vector<ApiToken> out;
+    while (q.step()) {
+      ApiToken t{q.integer(0), q.text(1), q.text(2), at_secs(q.integer(3)), std::nullopt};
+      if (q.integer(4)) t.revoked = at_secs(q.integer(5));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  TokenRevocation revoke_api_token(long long id, SysSeconds now) override {
+    MutexLock lock(&mu_);
+    // One statement decides, so two revocations at once cannot both succeed.
+    Statement u(db_, "UPDATE api_token SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL");
+    u.bind(1, secs(now)).bind(2, id).run();
+    if (sqlite3_changes(db_) > 0) return TokenRevocation::revoked;
+    Statement q(db_, "SELECT 1 FROM api_token WHERE id = ?");
+    q.bind(1, id);
+    return q.step() ? TokenRevocation::already_revoked : TokenRevocation::not_found;
   }
 
   std::string setting(std::string_view key) override {
@@ -896,6 +921,10 @@ class SqliteStorage final : public Storage {
 }  // namespace
 
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path) {
+  // The file holds the roster and the secret every personal feed link is
+  // derived from: a new one is readable by its owner only, whatever the
+  // umask. SQLite gives its -wal and -shm files the database's mode.
+  if (const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string msg = path + ": cannot open the database: " + (db ? sqlite3_errmsg(db) : "out of memory");

@@ -91,7 +91,11 @@ struct ApiToken {
   std::string role;
   std::string name;
   SysSeconds created{};
+  std::optional<SysSeconds> revoked;  // set once; a revoked token is refused at once
 };
+
+// What revoking an API token by id did.
+enum class TokenRevocation { revoked, not_found, already_revoked };
 
 class Storage {
  public:
@@ -167,14 +171,19 @@ class Storage {
 
   virtual long long add_api_token(std::string_view token_hash, std::string_view role, std::string_view name,
                                   SysSeconds now) = 0;
-  virtual std::optional<ApiToken> api_token(std::string_view token_hash) = 0;
+  virtual std::optional<ApiToken> api_token(std::string_view token_hash) = 0;  // active ones only
+  // Every token, revoked ones too, by id; the token itself is not stored, so not listed.
+  virtual std::vector<ApiToken> api_tokens() = 0;
+  virtual TokenRevocation revoke_api_token(long long id, SysSeconds now) = 0;
 
-  // Small settings the daemon keeps: the feed secret, the public URL.
+  // Small settings the daemon keeps: the feed secret (in plain text: the
+  // database file is its protection, docs/ARCHITECTURE.md "Secrets"), the public URL.
   virtual std::string setting(std::string_view key) = 0;
   virtual void set_setting(std::string_view key, std::string_view value) = 0;
 };
 
-// Opens (creating if needed) and migrates an SQLite database file.
+// Opens (creating if needed) and migrates an SQLite database file. A new
+// file is readable by its owner only: it holds the feed secret and the roster.
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
 
 }  // namespace arshjul

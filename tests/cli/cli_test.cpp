@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -163,6 +166,55 @@ TEST_CASE("token create makes a token of the role asked for, and refuses an unkn
   CHECK(t->role == "read");
 }
 
+TEST_CASE("token list shows each token's id, role, name, created and revoked, and never the token") {
+  ImportDb db;
+  const Run made = run({"token", "create", "--role", "hr", "--name", "HR-systemet", "--db", db.path});
+  REQUIRE(made.code == 0);
+  const std::string token = made.out.substr(0, made.out.size() - 1);
+  const Run list = run({"token", "list", "--db", db.path});
+  REQUIRE(list.code == 0);
+  CHECK(list.out ==
+        "id  role  name         created               revoked\n"
+        "1   hr    HR-systemet  2026-11-24T00:00:00Z  -\n");
+  CHECK_THAT(list.out, !Catch::Contains(token) && !Catch::Contains(token_hash(token)));
+}
+
+TEST_CASE("token revoke ID revokes that token: the API refuses it, and the list shows when") {
+  ImportDb db;
+  const Run made = run({"token", "create", "--role", "read", "--db", db.path});
+  REQUIRE(made.code == 0);
+  const std::string token = made.out.substr(0, made.out.size() - 1);
+  const Run revoked = run({"token", "revoke", "1", "--db", db.path});
+  CHECK(revoked.code == 0);
+  CHECK(revoked.out == "API token 1 revoked\n");
+  CHECK_THAT(run({"token", "list", "--db", db.path}).out, Catch::Contains("1   read        2026-11-24T00:00:00Z  2026-11-24T00:00:00Z"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK_FALSE(storage.value()->api_token(token_hash(token)));
+}
+
+TEST_CASE("token revoke of an unknown or already revoked id exits 1 saying which") {
+  ImportDb db;
+  REQUIRE(run({"token", "create", "--role", "read", "--db", db.path}).code == 0);
+  const Run unknown = run({"token", "revoke", "7", "--db", db.path});
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("there is no API token 7"));
+  REQUIRE(run({"token", "revoke", "1", "--db", db.path}).code == 0);
+  const Run again = run({"token", "revoke", "1", "--db", db.path});
+  CHECK(again.code == 1);
+  CHECK_THAT(again.err, Catch::Contains("API token 1 is already revoked"));
+}
+
+TEST_CASE("token revoke without a numeric id is bad usage: exit 2") {
+  ImportDb db;
+  for (const auto& args : {std::vector<std::string>{"token", "revoke", "--db", db.path},
+                           std::vector<std::string>{"token", "revoke", "abc", "--db", db.path}}) {
+    const Run r = run(args);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("expects the token's id"));
+  }
+}
+
 namespace {
 
 // A database as the daemon leaves it after HR cancelled one meeting and added an extra one.
@@ -253,4 +305,68 @@ TEST_CASE("preview --db on a database that does not exist says so and creates no
   CHECK(r.code == 1);
   CHECK_THAT(r.err, Catch::Contains("no such database"));
   CHECK_FALSE(std::filesystem::exists(missing));
+}
+
+// ---- the hook's secret out of `ps` ---------------------------------------------------------------
+
+namespace {
+
+// Sets an environment variable for one test and restores it after.
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> old;
+  EnvVar(std::string n, const std::string& value) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) old = v;
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~EnvVar() {
+    if (old) ::setenv(name.c_str(), old->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+};
+
+constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+}  // namespace
+
+TEST_CASE("serve refuses the hook's secret given two ways: exit 2 naming the three ways") {
+  const Run both = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret", kSecret, "--hook-secret-file",
+                        path("README.md")});
+  CHECK(both.code == 2);
+  CHECK_THAT(both.err, Catch::Contains("one way: --hook-secret, --hook-secret-file or ARSHJUL_HOOK_SECRET"));
+  EnvVar env("ARSHJUL_HOOK_SECRET", kSecret);
+  const Run with_env = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret", kSecret});
+  CHECK(with_env.code == 2);
+  CHECK_THAT(with_env.err, Catch::Contains("one way"));
+}
+
+TEST_CASE("serve with a --hook-secret-file it cannot read exits 1 naming the file and why") {
+  const std::string missing = (std::filesystem::temp_directory_path() / "arshjul-no-such-secret").string();
+  const Run r = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", missing});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("cannot read " + missing + ": No such file or directory"));
+  const Run dir = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", path("docs")});
+  CHECK(dir.code == 1);
+  CHECK_THAT(dir.err, Catch::Contains("cannot read " + path("docs") + ": it is a directory"));
+}
+
+TEST_CASE("serve with an empty --hook-secret-file exits 1 saying what it expected") {
+  ImportDb empty;  // a fresh path; make it an empty file
+  { std::ofstream(empty.path).flush(); }
+  const Run r = run({"serve", "--hook", "http://127.0.0.1:9/h", "--hook-secret-file", empty.path});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains(empty.path + " is empty; expected whsec_..."));
+}
+
+TEST_CASE("serve with ARSHJUL_HOOK_SECRET but no --hook says they go together: exit 2") {
+  EnvVar env("ARSHJUL_HOOK_SECRET", kSecret);
+  const Run r = run({"serve", "--db", "/nonexistent/never-opened.db"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--hook and its secret"));
+}
+
+TEST_CASE("serve --help names the ways to give the hook's secret and warns that --hook-secret shows in ps") {
+  const Run r = run({"--help"});
+  CHECK_THAT(r.out, Catch::Contains("--hook-secret-file FILE") && Catch::Contains("ARSHJUL_HOOK_SECRET") &&
+                        Catch::Contains("--hook-secret shows in `ps`"));
 }

@@ -172,6 +172,7 @@ def new_token(role):
 
 
 HR, READ = new_token("hr"), new_token("read")
+SPARE = new_token("read")  # id 3: the one DELETE /api/v1/tokens/{id} revokes
 # A hook on a port that is bound but not listening: connections are refused, so
 # the outbox holds real messages (pending, retried) for /api/v1/outbox to show.
 refuser = socket.socket()
@@ -296,8 +297,11 @@ outbox_status = {str(m["id"]): m["status"] for m in send("GET", "/api/v1/outbox?
 outbox = sorted(outbox_status, key=int)
 check(people and meetings and tasks and outbox,
       f"Røros has people ({len(people)}), meetings ({len(meetings)}), tasks ({len(tasks)}) and messages in the outbox ({len(outbox)})")
+token_ids = listing("/api/v1/tokens", "tokens", "id")
+check(token_ids == ["1", "2", "3"], f"GET /api/v1/tokens lists the three tokens made ({token_ids})")
 POOLS = {"people": (people, people, True), "occurrences": (occurrences, meetings, True),
-         "tasks": (tasks, tasks, False), "outbox": (outbox, outbox, False)}
+         "tasks": (tasks, tasks, False), "outbox": (outbox, outbox, False),
+         "tokens": (token_ids, token_ids[2:], True)}
 
 
 def path_values(path, op):
@@ -353,6 +357,8 @@ for key, op in ops.items():
         content_type, body = request_example(op)
         expect(key, send(method, target(path, values, query_default(op)), token=READ, body=body, content_type=content_type),
                "with a read token", {403})
+    elif "403" in op["responses"]:  # a GET only hr may make (the token list)
+        expect(key, send(method, target(path, values, query_default(op)), token=READ), "with a read token", {403})
     else:
         expect(key, send(method, target(path, values, query_default(op)), token=READ), "with a read token", success_codes(op))
 a = send("HEAD", "/api/v1/tasks", token=READ)
@@ -516,6 +522,17 @@ expect(ck, send("POST", "/api/v1/tasks/seks/complete"), "with an id that is not 
 a = expect(("GET", "/api/v1/tasks"), send("GET", "/api/v1/tasks?status=done"), "?status=done after completing one", {200})
 check(done["id"] in [t["id"] for t in a.json["tasks"]], "the completed task is listed as done")
 expect(("POST", "/api/v1/outbox/{id}/retry"), send("POST", "/api/v1/outbox/99999999/retry"), "for no such message", {404})
+
+revoked = results[("DELETE", "/api/v1/tokens/{id}")].json
+check(revoked["id"] == 3 and revoked["revoked"] is not None, "DELETE /api/v1/tokens/3 answers the token with when it was revoked")
+a = send("GET", "/api/v1/people", token=SPARE)
+check(a.status == 401, "the revoked token is refused at once: 401" + got(a.status == 401, a))
+rv = ("DELETE", "/api/v1/tokens/{id}")
+expect(rv, send("DELETE", "/api/v1/tokens/3"), "a second time", {409})
+expect(rv, send("DELETE", "/api/v1/tokens/99"), "for no such token", {404})
+a = expect(("GET", "/api/v1/tokens"), send("GET", "/api/v1/tokens"), "after the revocation", {200})
+check([t["revoked"] is not None for t in a.json["tokens"]] == [False, False, True], "the list shows which token is revoked")
+check(all(t not in a.raw.decode() for t in (HR, READ, SPARE)), "the list never shows a token")
 
 # ---- the end ------------------------------------------------------------------------------------------
 

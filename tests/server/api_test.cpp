@@ -609,3 +609,99 @@ TEST_CASE("a database that refuses the change is a 500 with an incident id, not 
   CHECK(h.storage().people().empty());
   CHECK_FALSE(h.snapshot()->config.find_person("eli-hagen"));
 }
+
+// ---- how long a meeting may be ----------------------------------------------------------------
+
+TEST_CASE("a meeting moved to last ten months is a 422 at /end naming the longest it may last, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-03-16T10:00", "end": "2028-01-16T10:00", "reason": "Skrivefeil i året"})");
+  const auto p = problem_of(r, 422);
+  CHECK(has_error_at(p, "/end"));
+  CHECK_THAT(r.body, Catch::Contains("may last at most 24 hours, got 306d"));
+  CHECK(h.storage().overrides().empty());
+}
+
+TEST_CASE("a meeting moved to last a whole day is accepted") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-03-16T08:00", "end": "2027-03-17T08:00", "reason": "Seminar"})");
+  INFO(r.body);
+  CHECK(r.status == 200);
+}
+
+TEST_CASE("an extra meeting longer than a day is a 422 at /end, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "POST", "/api/v1/occurrences", hr,
+                      R"({"activity": "drofting", "start": "2027-03-10T10:00", "end": "2027-03-12T10:00", "reason": "Ekstra"})");
+  CHECK(has_error_at(problem_of(r, 422), "/end"));
+  CHECK(h.storage().overrides().empty());
+}
+
+// ---- API tokens -----------------------------------------------------------------------------------
+
+TEST_CASE("GET /tokens lists every token's id, role, name, created and revoked, never the token or its hash") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto reader = add_token(h, "read");
+  const auto r = call(h, "GET", "/api/v1/tokens", hr);
+  REQUIRE(r.status == 200);
+  const auto tokens = body_of(r).at("tokens").as_array();
+  REQUIRE(tokens.size() == 2);
+  const auto& first = tokens[0].as_object();
+  CHECK(str(first.at("role")) == "hr");
+  CHECK(str(first.at("name")) == "hr-test");
+  CHECK(str(first.at("created")) == "2027-03-01T00:00:00Z");
+  CHECK(first.at("revoked").is_null());
+  CHECK(str(tokens[1].as_object().at("role")) == "read");
+  for (const auto& secret : {hr, reader, token_hash(hr), token_hash(reader)}) CHECK_THAT(r.body, !Catch::Contains(secret));
+}
+
+TEST_CASE("a read token may not list or revoke tokens: 403") {
+  Host h;
+  add_token(h, "hr");
+  const auto reader = add_token(h, "read");
+  problem_of(call(h, "GET", "/api/v1/tokens", reader), 403);
+  problem_of(call(h, "DELETE", "/api/v1/tokens/1", reader), 403);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().api_tokens().size() == 2);
+  CHECK_FALSE(h.storage().api_tokens()[0].revoked);
+}
+
+TEST_CASE("DELETE /tokens/{id} revokes through one write, and that token is refused with 401 at once") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto reader = add_token(h, "read");
+  REQUIRE(call(h, "GET", "/api/v1/people", reader).status == 200);
+  const auto r = call(h, "DELETE", "/api/v1/tokens/2", hr);
+  REQUIRE(r.status == 200);
+  const auto b = body_of(r);
+  CHECK(b.at("id").to_number<long long>() == 2);
+  CHECK(str(b.at("revoked")) == "2027-03-01T00:00:00Z");
+  CHECK(h.writes == std::vector<std::string>{"API token 2 revoked"});
+  problem_of(call(h, "GET", "/api/v1/people", reader), 401);
+  CHECK(call(h, "GET", "/api/v1/people", hr).status == 200);
+}
+
+TEST_CASE("a token may revoke itself; its next request is a 401") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "DELETE", "/api/v1/tokens/1", hr).status == 200);
+  problem_of(call(h, "GET", "/api/v1/tokens", hr), 401);
+}
+
+TEST_CASE("revoking an unknown token is a 404 and one already revoked a 409") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  add_token(h, "read");
+  CHECK_THAT(str(problem_of(call(h, "DELETE", "/api/v1/tokens/99", hr), 404).at("detail")), Catch::Contains("99"));
+  problem_of(call(h, "DELETE", "/api/v1/tokens/abc", hr), 404);
+  REQUIRE(call(h, "DELETE", "/api/v1/tokens/2", hr).status == 200);
+  CHECK_THAT(str(problem_of(call(h, "DELETE", "/api/v1/tokens/2", hr), 409).at("detail")),
+             Catch::Contains("already revoked"));
+}

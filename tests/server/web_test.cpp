@@ -196,3 +196,15 @@ TEST_CASE("An internal error on a page is logged with an incident id and the pag
   const std::string incident = r.body.substr(at + 9, 10);
   CHECK_THAT(h.logged.front(), Catch::Contains("incident " + incident));
 }
+
+TEST_CASE("Revoking the API token a session was opened with ends that session at its next request") {
+  Host h;
+  WebSessions s;
+  const std::string cookie = sign_in(h, s, "hr");
+  REQUIRE(get(h, s, "/hr", cookie).status == 200);
+  // The token `sign_in` stored is the only one: id 1.
+  REQUIRE(h.storage().revoke_api_token(1, h.clock().now()) == TokenRevocation::revoked);
+  const WebResponse after = get(h, s, "/hr", cookie);
+  CHECK(after.status == 303);
+  CHECK(header(after, "Location") == "/hr/login");
+}

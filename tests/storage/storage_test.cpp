@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scheduler/config_files.h"
@@ -319,4 +320,33 @@ TEST_CASE("A write that SQLite itself rolled back fails with its own cause, not 
   // The connection is usable afterwards: nothing is left half open.
   CHECK(storage->people().empty());
   CHECK_NOTHROW(storage->set_setting("k", "v"));
+}
+
+TEST_CASE("A new database and its WAL are readable by their owner only, whatever the umask") {
+  TempDb db;
+  const mode_t old_umask = ::umask(022);
+  auto s = open(db);
+  ::umask(old_umask);
+  s->set_setting("feed_secret", "x");  // a write, so the WAL exists
+  using std::filesystem::perms;
+  const auto others = perms::group_all | perms::others_all;
+  CHECK((std::filesystem::status(db.path).permissions() & others) == perms::none);
+  REQUIRE(std::filesystem::exists(db.path + "-wal"));
+  CHECK((std::filesystem::status(db.path + "-wal").permissions() & others) == perms::none);
+}
+
+TEST_CASE("API tokens are listed by id with their revocation, and a token is revoked once") {
+  TempDb db;
+  auto s = open(db);
+  const long long hr = s->add_api_token("hash-hr", "hr", "HR", kNow);
+  const long long reader = s->add_api_token("hash-read", "read", "", kNow);
+  CHECK(s->revoke_api_token(reader, kNow + 1h) == TokenRevocation::revoked);
+  CHECK(s->revoke_api_token(reader, kNow + 2h) == TokenRevocation::already_revoked);
+  CHECK(s->revoke_api_token(99, kNow) == TokenRevocation::not_found);
+  const auto tokens = s->api_tokens();
+  REQUIRE(tokens.size() == 2);
+  CHECK((tokens[0].id == hr && tokens[0].role == "hr" && tokens[0].name == "HR" && !tokens[0].revoked));
+  CHECK((tokens[1].id == reader && tokens[1].revoked == kNow + 1h));
+  CHECK_FALSE(s->api_token("hash-read"));
+  CHECK(s->api_token("hash-hr"));
 }
