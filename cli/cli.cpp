@@ -66,6 +66,8 @@ commands:
   token list [--db FILE]                      API tokens: id, role, name, created, revoked
                                               (never the token: only its hash is stored)
   token revoke ID [--db FILE]                 refuse that token from now on, its page sessions too
+  backup FILE [--db FILE]                     an online copy of the database into FILE, also while
+                                              the daemon runs; checked, then renamed into place
 )";
 
 struct Args {
@@ -110,6 +112,7 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
             : a.command == "outbox"    ? "`list` or `retry ID`"
             : a.command == "import"    ? "what to import: `people FILE.csv`"
             : a.command == "token"     ? "`create`, `list` or `revoke ID`"
+            : a.command == "backup"    ? "the file to write the backup to"
                                        : "the configuration folder (e.g. config/roros)")
         << "\n";
     return std::nullopt;
@@ -754,6 +757,18 @@ int cmd_unsubscribe(const Args& a, const Clock& clock, std::ostream& out, std::o
   return 0;
 }
 
+int cmd_backup(const Args& a, std::ostream& out, std::ostream& err) {
+  const std::string db = option(a, "--db", "var/arshjul.db");
+  auto done = backup_sqlite(db, a.dir);
+  if (!done) {
+    err << "arshjul backup: " << done.error() << "\n";
+    return 1;
+  }
+  out << "backup: " << done->path << " (" << done->bytes << " bytes, " << done->pages << " pages, schema version "
+      << done->schema_version << ", integrity ok) from " << db << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream& out, std::ostream& err) {
@@ -780,6 +795,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
   else if (cmd == "unsubscribe") allowed = {"--db"};
+  else if (cmd == "backup") allowed = {"--db"};
   else {
     err << "arshjul: unknown command \"" << cmd << "\"\n" << kUsage;
     return 2;
@@ -797,6 +813,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   if (cmd == "outbox") return cmd_outbox(*args, clock, out, err);
   if (cmd == "import") return cmd_import(*args, clock, out, err);
   if (cmd == "token") return cmd_token(*args, clock, out, err);
+  if (cmd == "backup") return cmd_backup(*args, out, err);
   if (cmd == "check") return cmd_check(*args, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <atomic>
+#include <future>
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -49,8 +50,8 @@ using tcp = asio::ip::tcp;
 
 // ---- metrics ------------------------------------------------------------------
 
-enum class Route { feed, healthz, metrics, api, page, other, count };
-constexpr std::array<const char*, 6> kRouteNames{"feed", "healthz", "metrics", "api", "page", "other"};
+enum class Route { feed, healthz, metrics, api, page, other, readyz, count };
+constexpr std::array<const char*, 7> kRouteNames{"feed", "healthz", "metrics", "api", "page", "other", "readyz"};
 constexpr std::array<unsigned, 18> kStatuses{200, 201, 204, 303, 304, 400, 401, 403, 404,
                                              405, 409, 413, 414, 415, 422, 431, 500, 503};
 
@@ -133,6 +134,40 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
 // However slowly it trickles in, a request body is read within this.
 constexpr std::chrono::minutes kMaxBodyTime{15};
 
+// ---- readiness -------------------------------------------------------------------
+
+// Readiness waits this long for another writer, and this long for its answer in all.
+constexpr std::chrono::milliseconds kProbeBusy{1000};
+constexpr std::chrono::milliseconds kReadyWait{3000};
+// The outbox is stuck when its oldest overdue message has had no attempt for this long.
+constexpr std::chrono::minutes kStuckAfter{10};
+
+// What one look at storage found: whether a write commits, and the oldest
+// pending message whose next attempt is over a minute (of the wheel's
+// clock, scaled by its speed) past.
+struct StorageLook {
+  std::optional<std::string> write_problem;
+  std::optional<OutboxMessage> overdue;
+  std::string outbox_problem;
+};
+
+StorageLook look_at_storage(Storage& storage, const Clock& clock) {
+  StorageLook look;
+  try {
+    look.write_problem = storage.probe_write(kProbeBusy);
+  } catch (const std::exception& e) {
+    look.write_problem = std::string("the check failed: ") + e.what();
+  }
+  try {
+    const Seconds grace{static_cast<long long>(std::max(1.0, clock.speed()) * 60)};
+    auto due = storage.due_messages(clock.now() - grace, 1);
+    if (!due.empty()) look.overdue = std::move(due.front());
+  } catch (const std::exception& e) {
+    look.outbox_problem = std::string("outbox not readable: ") + e.what();
+  }
+  return look;
+}
+
 struct CachedFeed {
   long long generation = 0;
   long long day = 0;  // cancelled occurrences age out by the day
@@ -158,6 +193,43 @@ class Daemon final : public ApiHost {
     MutexLock lock(&log_mu_);
     log_ << log_buffer_ << line << "\n" << std::flush;
     log_buffer_.clear();
+  }
+
+  // /readyz: 200 and what was checked, or 503 and what is wrong. Runs on a
+  // worker; the look at storage runs on a thread of its own, one at a time,
+  // so a check stuck behind a long transaction holds a worker for at most
+  // kReadyWait and checks arriving meanwhile share it.
+  std::pair<bool, std::string> readiness() EXCLUDES(ready_mu_) {
+    std::shared_future<StorageLook> look;
+    {
+      MutexLock lock(&ready_mu_);
+      if (!look_.valid() || look_.wait_for(std::chrono::seconds{0}) == std::future_status::ready)
+        look_ = std::async(std::launch::async, [this] { return look_at_storage(storage(), clock()); }).share();
+      look = look_;
+    }
+    std::vector<std::string> problems, fine;
+    auto snap = snapshot();
+    if (snap) fine.push_back("config: " + snap->config.organisation.id + ", " +
+                             std::to_string(snap->expansion.occurrences.size()) + " occurrences");
+    else problems.push_back("config not loaded");
+    if (look.wait_for(kReadyWait) != std::future_status::ready) {
+      problems.push_back("database locked: no answer within " + std::to_string(kReadyWait.count() / 1000) +
+                         " s (another connection or a long transaction holds the write lock)");
+    } else {
+      const StorageLook& l = look.get();
+      if (!l.write_problem) fine.push_back("database: writable");
+      else if (*l.write_problem == "database is locked")
+        problems.push_back("database locked: another connection has held the write lock for over " +
+                           std::to_string(kProbeBusy.count() / 1000) + " s");
+      else problems.push_back("database not writable: " + *l.write_problem);
+      if (!l.outbox_problem.empty()) problems.push_back(l.outbox_problem);
+      else if (auto stuck = outbox_stuck(l.overdue)) problems.push_back(*stuck);
+      else fine.push_back("outbox: no message waits past its next attempt");
+    }
+    std::string body = problems.empty() ? "ready\n" : "not ready\n";
+    for (const auto& p : problems) body += p + "\n";
+    for (const auto& f : fine) body += f + "\n";
+    return {problems.empty(), body};
   }
 
   const ServerOptions& options;
@@ -241,6 +313,35 @@ class Daemon final : public ApiHost {
   }
 
  private:
+  // Stuck: the same overdue message, its attempts unchanged, across checks
+  // kStuckAfter apart. A receiver that is down is not stuck: each failed
+  // attempt counts and moves its next attempt into the future.
+  std::optional<std::string> outbox_stuck(const std::optional<OutboxMessage>& overdue) EXCLUDES(ready_mu_) {
+    MutexLock lock(&ready_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!overdue) {
+      stuck_id_ = 0;
+      return std::nullopt;
+    }
+    if (overdue->id != stuck_id_ || overdue->attempts != stuck_attempts_) {
+      stuck_id_ = overdue->id;
+      stuck_attempts_ = overdue->attempts;
+      stuck_since_ = now;
+      return std::nullopt;
+    }
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now - stuck_since_);
+    if (minutes < kStuckAfter) return std::nullopt;
+    return "outbox stuck: message " + std::to_string(overdue->id) + " to hook " + overdue->hook + ", next attempt " +
+           date::format("%FT%TZ", overdue->next_attempt) + ", has had no attempt for " +
+           std::to_string(minutes.count()) + " min";
+  }
+
+  Mutex ready_mu_;
+  std::shared_future<StorageLook> look_ GUARDED_BY(ready_mu_);
+  long long stuck_id_ GUARDED_BY(ready_mu_) = 0;
+  int stuck_attempts_ GUARDED_BY(ready_mu_) = 0;
+  std::chrono::steady_clock::time_point stuck_since_ GUARDED_BY(ready_mu_);
+
   std::ostream& log_;
   Mutex log_mu_;
   std::string log_buffer_ GUARDED_BY(log_mu_);
@@ -372,6 +473,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string_view path = target.substr(0, target.find('?'));
     Route route = Route::other;
     if (path == "/healthz") route = Route::healthz;
+    else if (path == "/readyz") route = Route::readyz;
     else if (path == "/metrics") route = Route::metrics;
     else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
     else if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) route = Route::api;
@@ -389,7 +491,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     head_ = req.method() == http::verb::head;
     switch (route) {
+      // Liveness: the process answers. It touches nothing that may wait.
       case Route::healthz: return send_text(route, http::status::ok, "ok\n");
+      case Route::readyz:
+        return off_io(route, [&d = d_] {
+          auto [ready, body] = d.readiness();
+          auto res = text_response(ready ? http::status::ok : http::status::service_unavailable, std::move(body));
+          res.set(http::field::cache_control, "no-store");
+          return res;
+        });
       case Route::metrics: {
         auto res = text_response(http::status::ok, d_.metrics.text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : ""));
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -625,6 +735,15 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
     const std::filesystem::path p(o.db_path);
     std::error_code fec;
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), fec);
+  }
+  // SQLite opens a file it may not write read-only, silently, and the first
+  // write failed far from here (exit 70, no path). access() also sees an
+  // immutable file or a read-only mount, which stop root too.
+  if (::access(o.db_path.c_str(), F_OK) == 0 && ::access(o.db_path.c_str(), W_OK) != 0) {
+    log << o.db_path << ": the database is read-only (" << std::strerror(errno)
+        << "); arshjul needs to write to it: check the file's owner and mode, its immutable attribute (lsattr) "
+           "and whether its file system is mounted read-only\n";
+    return 1;
   }
   auto storage = open_sqlite_storage(o.db_path);
   if (!storage) {

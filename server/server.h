@@ -1,5 +1,7 @@
 // The daemon: an HTTP/1.1 server (Boost.Beast) for calendar feeds, health
-// and metrics, over a snapshot of the wheel that SIGHUP reloads.
+// (/healthz: the process answers; /readyz: the database takes a write, the
+// outbox is not stuck; docs/operations.md) and metrics, over a snapshot of
+// the wheel that SIGHUP reloads.
 //
 // SIGTERM and SIGINT stop accepting, let in-flight requests finish and close
 // idle keep-alive connections. A reload with a bad config logs every error
@@ -36,7 +38,7 @@ struct ServerOptions {
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit code. Startup problems
-// (bad config, port taken) are written to `log` and give 1. `clock` is the
+// (bad config, port taken, a read-only database) are written to `log` and give 1. `clock` is the
 // wheel's time (maybe simulated); webhook timestamps use the real time.
 int serve(const ServerOptions& options, const Clock& clock, std::ostream& log);
 

@@ -19,6 +19,9 @@
 namespace arshjul {
 namespace {
 
+// How long a statement waits for another connection's write lock.
+constexpr int kBusyTimeoutMs = 5000;
+
 // Each entry moves the schema one version up; never edit a shipped one.
 const char* const kMigrations[] = {
     R"sql(
@@ -327,7 +330,8 @@ class SqliteStorage final : public Storage {
 
   void migrate() EXCLUDES(mu_) {
     MutexLock lock(&mu_);
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_utc INTEGER NOT NULL)");
     const int have = version();
     const int want = static_cast<int>(std::size(kMigrations));
@@ -875,6 +879,29 @@ class SqliteStorage final : public Storage {
     Statement q(db_, "SELECT 1 FROM api_token WHERE id = ?");
     q.bind(1, id);
     return q.step() ? TokenRevocation::already_revoked : TokenRevocation::not_found;
+  }
+
+  std::optional<std::string> probe_write(std::chrono::milliseconds busy) override {
+    MutexLock lock(&mu_);
+    sqlite3_busy_timeout(db_, static_cast<int>(busy.count()));
+    std::optional<std::string> problem;
+    try {
+      exec("BEGIN IMMEDIATE");
+      // A real commit, not a rolled-back write: in WAL mode a rollback never
+      // touches the disk, so only a commit finds a full or read-only one.
+      Statement up(db_, "INSERT INTO setting (key, value) VALUES ('ready_probe', strftime('%s','now')) "
+                        "ON CONFLICT (key) DO UPDATE SET value=excluded.value");
+      up.run();
+      exec("COMMIT");
+    } catch (const std::runtime_error& e) {
+      // "SQL: database is locked", "SQL step: database or disk is full": SQLite's part.
+      const std::string what = e.what();
+      const auto colon = what.find(": ");
+      problem = colon == std::string::npos ? what : what.substr(colon + 2);
+      rollback();
+    }
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    return problem;
   }
 
   std::string setting(std::string_view key) override {

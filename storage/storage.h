@@ -6,6 +6,7 @@
 // migrations applied at open. Safe to call from several threads.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -128,6 +129,12 @@ class Storage {
   // Changes whenever another connection or process commits; cheap to poll.
   virtual long long data_version() = 0;
 
+  // Readiness: whether a write commits now. Waits at most `busy` for another
+  // writer, then commits a one-row probe (the setting "ready_probe"). nullopt
+  // if it committed, else SQLite's reason: "database is locked", "database or
+  // disk is full", "attempt to write a readonly database", "disk I/O error".
+  virtual std::optional<std::string> probe_write(std::chrono::milliseconds busy) = 0;
+
   // The outbox. Enqueueing ignores a (hook, key) already present, so
   // planning twice never sends twice; returns how many were new. New rows
   // are created at `now`, whenever they are due.
@@ -185,5 +192,21 @@ class Storage {
 // Opens (creating if needed) and migrates an SQLite database file. A new
 // file is readable by its owner only: it holds the feed secret and the roster.
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
+
+// What backup_sqlite wrote.
+struct BackupResult {
+  std::string path;
+  long long pages = 0;
+  long long bytes = 0;
+  int schema_version = 0;
+};
+
+// An online copy of the SQLite database at `from` into `to` with SQLite's
+// backup API, consistent as of one moment while a daemon keeps writing (in
+// WAL mode the copy reads beside the writer, never blocking it). Written to
+// `to`.tmp, checked with PRAGMA integrity_check, then renamed over `to`, so
+// `to` is either the old file or a whole, checked copy. Errors (no such
+// database, `to` is `from`, a failed check, a full disk) name the file.
+Expected<BackupResult> backup_sqlite(const std::string& from, const std::string& to);
 
 }  // namespace arshjul

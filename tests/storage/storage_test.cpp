@@ -350,3 +350,51 @@ TEST_CASE("API tokens are listed by id with their revocation, and a token is rev
   CHECK_FALSE(s->api_token("hash-read"));
   CHECK(s->api_token("hash-hr"));
 }
+
+TEST_CASE("A write probe commits, and names the lock another connection holds") {
+  TempDb db;
+  auto storage = open(db);
+  CHECK(storage->probe_write(100ms) == std::nullopt);
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(storage->probe_write(100ms) == std::optional<std::string>("database is locked"));
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);  // its own busy timeout, not the 5 s of other writes
+  sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(raw);
+  CHECK(storage->probe_write(100ms) == std::nullopt);
+}
+
+TEST_CASE("A backup is a checked copy with every row, written while the database stays open") {
+  TempDb db, copy;
+  auto storage = open(db);
+  Person p;
+  p.id = "kari";
+  p.name = "Kari";
+  storage->store_people({p}, {}, kNow);
+  storage->add_subscription("hash", "all", kNow);
+  auto done = backup_sqlite(db.path, copy.path);
+  REQUIRE(done);
+  CHECK(done->path == copy.path);
+  CHECK(done->schema_version == 5);
+  CHECK(done->pages > 0);
+  CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
+  CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
+  auto restored = open(copy);
+  REQUIRE(restored->people().size() == 1);
+  CHECK(restored->people()[0].person.id == "kari");
+  CHECK(restored->subscription_revoked("hash") == std::optional<bool>(false));
+}
+
+TEST_CASE("A backup over the database itself, or of no database, is refused with the file named") {
+  TempDb db, copy;
+  auto storage = open(db);
+  auto itself = backup_sqlite(db.path, db.path);
+  REQUIRE_FALSE(itself);
+  CHECK_THAT(itself.error(), Catch::Contains(db.path) && Catch::Contains("is the database itself"));
+  auto none = backup_sqlite(copy.path, db.path + ".copy");
+  REQUIRE_FALSE(none);
+  CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
+  CHECK(storage->schema_version() == 5);  // untouched
+}
