@@ -297,6 +297,32 @@ TEST_CASE("malformed JSON is a 400 naming the line and column where it breaks") 
   CHECK(h.writes.empty());
 }
 
+TEST_CASE("a name with a control character is a 422 at /name, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                                 R"({"name": "Eli\u0007Hagen", "unit": "skole", "roles": ["employee"],
+                                     "email": "eli\u0000@mini.kommune.no"})"),
+                            422);
+  INFO(join(errors_of(p)));
+  CHECK_THAT(errors_of(p), Catch::VectorContains(std::string(
+                               "/name: expected text without control characters (a line break is allowed), got U+0007 "
+                               "at character 4")));
+  CHECK(has_error_at(p, "/email"));
+  CHECK(errors_of(p).size() == 2);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+}
+
+TEST_CASE("a body that is not UTF-8 is a 400, as Boost.JSON refuses it") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(
+      call(h, "PUT", "/api/v1/people/eli-hagen", hr, "{\"name\": \"Eli \xE6 Hagen\", \"unit\": \"skole\"}"), 400);
+  CHECK(str(p.at("title")) == "Malformed JSON");
+  CHECK(h.writes.empty());
+}
+
 TEST_CASE("a body that is JSON but not an object is a 422 at the empty pointer") {
   Host h;
   const auto hr = add_token(h, "hr");

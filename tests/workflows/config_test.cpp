@@ -183,6 +183,29 @@ leader_start_date = "2027-03-01"
                          "\"leader\", got roles [employee]\n");
 }
 
+TEST_CASE("A name with a control character in people.toml is refused at its line and field, as in the CSV import") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", "[[person]]\nid = \"per\"\nname = \"Per\\u0007Hansen\"\nunit = \"skole\"\n"
+                                       "roles = [\"employee\"]\n"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(all_errors(r) == "people.toml:3:8: person[0].name: expected text without control characters (a line break is "
+                         "allowed), got U+0007 at character 4\n");
+}
+
+TEST_CASE("A people.toml that is not UTF-8 is refused by the TOML parser at its line") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", "[[person]]\nid = \"per\"\nname = \"P\xE6r\"\nunit = \"skole\"\n"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  INFO(all_errors(r));
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 3);
+  CHECK_THAT(r.errors[0].message, Catch::StartsWith("TOML syntax:"));
+}
+
 TEST_CASE("A people.toml the CSV import would refuse is refused with every error by file, line and field") {
   auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/bad-people");
   REQUIRE_FALSE(c);
