@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -326,9 +327,20 @@ class CsvImport {
   }
 
  private:
-  // Messages may quote the file, so they are made printable: a report is always UTF-8.
+  // Keeps the first kMaxReportedCsvErrors by place in the file and counts the
+  // rest, so 200,000 bad rows cost no more memory than 100. Messages may
+  // quote the file, so they are made printable: a report is always UTF-8.
   void error(int line, std::size_t column, std::string field, std::string message) {
-    result_.errors.push_back({std::string(path_), line, static_cast<int>(column), printable(field), printable(message)});
+    ++result_.error_count;
+    Found found{{}, line, static_cast<int>(column), order_++};
+    if (found_.size() == kMaxReportedCsvErrors) {
+      if (!earlier(found, found_.front())) return;
+      std::pop_heap(found_.begin(), found_.end(), earlier);
+      found_.pop_back();
+    }
+    found.error = {std::string(path_), line, static_cast<int>(column), printable(field), printable(message)};
+    found_.push_back(std::move(found));
+    std::push_heap(found_.begin(), found_.end(), earlier);
   }
 
   // A field of check_person ("roles[1]") lives in the column of its name; a
@@ -462,18 +474,30 @@ class CsvImport {
   }
 
   PeopleCsv finish() {
-    if (result_.errors.empty()) {
+    if (result_.error_count == 0) {
       result_.people = std::move(people_);
     } else {
-      std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const ConfigError& a, const ConfigError& b) {
-        return a.line != b.line ? a.line < b.line : a.column < b.column;
-      });
+      std::sort_heap(found_.begin(), found_.end(), earlier);
+      result_.errors.reserve(found_.size());
+      for (auto& f : found_) result_.errors.push_back(std::move(f.error));
     }
     return std::move(result_);
   }
 
+  // An error as found; the heap's top is the latest by line, column and order found.
+  struct Found {
+    ConfigError error;
+    int line = 0, column = 0;
+    std::size_t order = 0;
+  };
+  static bool earlier(const Found& a, const Found& b) {
+    return std::tie(a.line, a.column, a.order) < std::tie(b.line, b.column, b.order);
+  }
+
   std::string_view path_;
   const Config& config_;
+  std::vector<Found> found_;  // a max-heap by `earlier`, at most kMaxReportedCsvErrors
+  std::size_t order_ = 0;
   std::vector<std::string> header_;
   std::array<int, kColumns> at_{};  // field index of each Column in a record, -1 when absent
   std::vector<Person> people_;  // the rows read, in file order

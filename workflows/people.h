@@ -43,10 +43,16 @@ std::vector<RosterProblem> check_people(const Config& config);
 inline constexpr std::string_view kPeopleCsvColumns[] = {
     "id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"};
 
+// How many of a CSV's errors are listed; the rest are only counted, so a file
+// of 200,000 bad rows gives a short report in little memory.
+inline constexpr std::size_t kMaxReportedCsvErrors = 100;
+
 struct PeopleCsv {
-  std::vector<Person> people;          // every row, in file order, when `errors` is empty
-  std::vector<ConfigError> errors;     // file, line, column, field (column name) and message, always valid UTF-8
-  bool ok() const { return errors.empty(); }
+  std::vector<Person> people;          // every row, in file order, when there is no error
+  std::vector<ConfigError> errors;     // the first kMaxReportedCsvErrors by line and column: file, line,
+                                       // column, field (column name) and message, always valid UTF-8
+  std::size_t error_count = 0;         // every error found, listed or not
+  bool ok() const { return error_count == 0; }
 };
 
 // Parses an HR system's export (RFC 4180: quoted fields may hold commas,
@@ -54,7 +60,7 @@ struct PeopleCsv {
 // every row against `config`, where the file's own people count as known
 // (a manager may be another row). Every field must be UTF-8 text without
 // control characters (check_person; a name may hold a line break). Finds
-// every bad row, never just the first.
+// every bad row, never just the first, and lists the first of them.
 PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config);
 
 // What an import would do to the roster: ids added, changed, unchanged and

@@ -458,6 +458,21 @@ TEST_CASE("DELETE of a person answers 204 with no body, and they are gone") {
   problem_of(call(h, "DELETE", "/api/v1/people/kari", hr), 404);
 }
 
+TEST_CASE("an import of 200,000 bad rows lists the first 100 problems and counts them all") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  std::string csv = "id,name,unit\n";
+  for (int i = 0; i < 200000; ++i) csv += "person-" + std::to_string(i) + ",Person,skule\n";
+  const auto r = call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv");
+  const auto p = problem_of(r, 422);
+  CHECK(r.body.size() < 64 * 1024);
+  CHECK(p.at("errors").as_array().size() == kMaxReportedCsvErrors);
+  CHECK(p.at("error_count").to_number<std::size_t>() == 200000);
+  CHECK(str(p.at("detail")) == "200000 problems in the CSV; the first 100 are listed; nothing was imported");
+  CHECK(p.at("errors").as_array().front().as_object().at("line").as_int64() == 2);
+  CHECK(h.storage().people().empty());
+}
+
 TEST_CASE("an import with dry_run=true says what would change, stores nothing and makes no write") {
   Host h;
   const auto hr = add_token(h, "hr");

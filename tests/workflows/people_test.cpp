@@ -492,3 +492,26 @@ TEST_CASE("Every CSV error report is UTF-8, whatever bytes the file held", "[peo
   CHECK(csv.errors[0].message == "unknown column \"te\\xFFlefon\" (expected one of: id, name, email, unit, roles, union, "
                                  "committees, start_date, leader_start_date, manager)");
 }
+
+TEST_CASE("200,000 bad rows list the first 100 errors by line and count them all", "[people]") {
+  std::string text = kHeader;
+  for (int i = 0; i < 200000; ++i) text += "person-" + std::to_string(i) + ",Person,,skolen,employee,,,,,\n";
+  const auto csv = parse(text);
+  CHECK(csv.error_count == 200000);
+  CHECK_FALSE(csv.ok());
+  REQUIRE(csv.errors.size() == kMaxReportedCsvErrors);
+  for (std::size_t i = 0; i < csv.errors.size(); ++i) CHECK(csv.errors[i].line == static_cast<int>(i) + 2);
+  CHECK(csv.people.empty());
+}
+
+TEST_CASE("The listed errors are the first in the file, though the rows' checks come after the syntax", "[people]") {
+  // Unknown units are found once every row is read; the broken quote at the end while reading.
+  std::string text = kHeader;
+  for (int i = 0; i < 150; ++i) text += "person-" + std::to_string(i) + ",Person,,skolen,employee,,,,,\n";
+  text += "per-stai,\"Per Stai\"x,,skole,employee,,,,,\n";
+  const auto csv = parse(text);
+  CHECK(csv.error_count == 151);
+  REQUIRE(csv.errors.size() == kMaxReportedCsvErrors);
+  CHECK(csv.errors.front().line == 2);
+  CHECK(csv.errors.back().line == 101);
+}
