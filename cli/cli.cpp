@@ -469,7 +469,9 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   const ImportResult r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
   for (const auto& e : r.errors) err << e.to_string() << "\n";
   if (!r.errors.empty()) {
-    err << file << ": " << r.errors.size() << " error" << (r.errors.size() == 1 ? "" : "s") << "; nothing was imported\n";
+    err << file << ": " << r.error_count << " error" << (r.error_count == 1 ? "" : "s");
+    if (r.error_count > r.errors.size()) err << " (the first " << r.errors.size() << " are shown)";
+    err << "; nothing was imported\n";
     return 1;
   }
   const auto& ch = r.change;

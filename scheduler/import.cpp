@@ -12,6 +12,7 @@ ImportResult import_people(Storage& storage, const Config& config, std::string_v
   PeopleCsv parsed = parse_people_csv(path, csv, config);
   if (!parsed.ok()) {
     result.errors = std::move(parsed.errors);
+    result.error_count = parsed.error_count;
     return result;
   }
   std::vector<Person> after;

@@ -13,7 +13,8 @@ namespace arshjul {
 // The outcome of an import.
 struct ImportResult {
   RosterChange change;
-  std::vector<ConfigError> errors;  // non-empty: nothing was stored
+  std::vector<ConfigError> errors;  // non-empty: nothing was stored; the first kMaxReportedCsvErrors
+  std::size_t error_count = 0;      // all of them, listed or not
   bool dry_run = false;
 };
 

@@ -1,6 +1,8 @@
 #include "workflows/config_loader.h"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <map>
 #include <set>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "workflows/people.h"
+#include "workflows/text.h"
 
 namespace arshjul {
 namespace {
@@ -1028,19 +1031,159 @@ std::optional<toml::table> parse_file(const SourceFile& f, Loader& loader) {
 
 }  // namespace
 
+namespace {
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool alnum(char c) { return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool hex_digit(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// RFC 3986's characters of a path, query and fragment, besides "%XX".
+bool url_char(char c) {
+  return alnum(c) || std::string_view("-._~!$&'()*+,;=:@/?#").find(c) != std::string_view::npos;
+}
+
+// A dotted quad of four decimal numbers 0-255 without leading zeros, the
+// only spelling of an IPv4 address taken as one; "127.1" or "0x7f.0.0.1" are
+// names here, so a resolver's liberal reading cannot make them loopback.
+std::optional<std::array<int, 4>> ipv4(std::string_view host) {
+  std::array<int, 4> out{};
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (host.empty() || host.front() != '.') return std::nullopt;
+      host.remove_prefix(1);
+    }
+    std::size_t n = 0;
+    while (n < host.size() && digit(host[n])) ++n;
+    if (n == 0 || n > 3 || (n > 1 && host[0] == '0')) return std::nullopt;
+    out[part] = std::stoi(std::string(host.substr(0, n)));
+    if (out[part] > 255) return std::nullopt;
+    host.remove_prefix(n);
+  }
+  if (!host.empty()) return std::nullopt;
+  return out;
+}
+
+// The 16 bytes of an IPv6 address in RFC 4291's text form (with "::" and an
+// IPv4 tail), or nothing.
+std::optional<std::array<unsigned char, 16>> ipv6(std::string_view text) {
+  std::vector<unsigned> head, tail;  // 16-bit groups before and after "::"
+  bool gap = false;
+  std::vector<unsigned>* groups = &head;
+  if (text.substr(0, 2) == "::") {
+    gap = true;
+    groups = &tail;
+    text.remove_prefix(2);
+  }
+  while (!text.empty()) {
+    std::size_t n = 0;
+    while (n < text.size() && hex_digit(text[n])) ++n;
+    if (n < text.size() && text[n] == '.') {  // an IPv4 tail ends the address
+      auto v4 = ipv4(text);
+      if (!v4) return std::nullopt;
+      groups->push_back(static_cast<unsigned>((*v4)[0] << 8 | (*v4)[1]));
+      groups->push_back(static_cast<unsigned>((*v4)[2] << 8 | (*v4)[3]));
+      text = {};
+      break;
+    }
+    if (n == 0 || n > 4) return std::nullopt;
+    groups->push_back(static_cast<unsigned>(std::stoul(std::string(text.substr(0, n)), nullptr, 16)));
+    text.remove_prefix(n);
+    if (text.empty()) break;
+    if (text.substr(0, 2) == "::") {
+      if (gap) return std::nullopt;
+      gap = true;
+      groups = &tail;
+      text.remove_prefix(2);
+    } else if (text.front() == ':' && text.size() > 1) {
+      text.remove_prefix(1);
+    } else {
+      return std::nullopt;
+    }
+  }
+  const std::size_t count = head.size() + tail.size();
+  if (gap ? count > 7 : count != 8) return std::nullopt;
+  std::array<unsigned char, 16> out{};
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    out[2 * i] = static_cast<unsigned char>(head[i] >> 8);
+    out[2 * i + 1] = static_cast<unsigned char>(head[i] & 0xFF);
+  }
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    const std::size_t at = 8 - tail.size() + i;
+    out[2 * at] = static_cast<unsigned char>(tail[i] >> 8);
+    out[2 * at + 1] = static_cast<unsigned char>(tail[i] & 0xFF);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Parsed here rather than with Boost.URL so workflows keeps its few
+// dependencies; the grammar is small because the rules are strict: ASCII
+// only, no userinfo, a host that is a name or an address literal.
 std::optional<std::string> check_hook_url(std::string_view url, bool insecure) {
+  const std::string shown = "\"" + printable(url) + "\"";
+  for (std::size_t i = 0; i < url.size(); ++i) {
+    const auto c = static_cast<unsigned char>(url[i]);
+    if (c <= 0x20 || c >= 0x7F)
+      return "expected a URL without spaces, control characters or non-ASCII characters (percent-encode them), got " +
+             std::string(c == ' ' ? "a space" : c < 0x80 ? "a control character" : "a non-ASCII byte") + " at character " +
+             std::to_string(i + 1) + " of " + shown;
+  }
   const bool https = url.rfind("https://", 0) == 0, http = url.rfind("http://", 0) == 0;
-  if (!https && !http) return "expected an http:// or https:// URL, got \"" + std::string(url) + "\"";
+  if (!https && !http) return "expected an http:// or https:// URL, got " + shown;
   std::string_view rest = url.substr(https ? 8 : 7);
-  const std::string_view authority = rest.substr(0, rest.find('/'));
-  if (authority.empty() || authority.find('@') != std::string_view::npos)
-    return "expected a URL with a host (and no user:password@), got \"" + std::string(url) + "\"";
-  std::string_view host = authority;
-  if (host.front() == '[') host = host.substr(0, host.find(']') + 1);
-  else host = host.substr(0, host.find(':'));
-  const bool loopback = host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]";
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string_view tail = rest.substr(authority.size());
+  if (authority.find('@') != std::string_view::npos)
+    return "expected a URL without user:password@ (the secret signs the calls), got " + shown;
+
+  std::string_view host, port;
+  bool has_port = false, loopback = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    host = authority.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+    const auto address = close == std::string_view::npos ? std::nullopt : ipv6(host);
+    if (!address) return "expected an IPv6 address between [ and ], got " + shown;
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return "expected ':' and a port or the path after ']', got " + shown;
+    has_port = !after.empty();
+    port = has_port ? after.substr(1) : after;
+    const auto& a = *address;
+    const bool v4_mapped = std::all_of(a.begin(), a.begin() + 10, [](unsigned char b) { return b == 0; }) &&
+                           a[10] == 0xFF && a[11] == 0xFF;
+    loopback = (std::all_of(a.begin(), a.begin() + 15, [](unsigned char b) { return b == 0; }) && a[15] == 1) ||
+               (v4_mapped && a[12] == 127);
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = authority.substr(colon + 1);
+    if (host.empty()) return "expected a URL with a host, got " + shown;
+    if (!std::all_of(host.begin(), host.end(), [](char c) { return alnum(c) || c == '-' || c == '.' || c == '_'; }))
+      return "expected a host name of letters, digits, '-' and '.', or an IP address, got " + shown;
+    std::string lower(host);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto v4 = ipv4(host);
+    loopback = lower == "localhost" || (v4 && (*v4)[0] == 127);
+  }
+  if (has_port) {
+    const bool digits = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), digit);
+    if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
+      return "expected a port from 1 to 65535 after ':', got " + shown;
+  }
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    if (tail[i] == '%') {
+      if (i + 2 >= tail.size() || !hex_digit(tail[i + 1]) || !hex_digit(tail[i + 2]))
+        return "expected two hex digits after '%' in " + shown;
+      i += 2;
+    } else if (!url_char(tail[i])) {
+      return std::string("expected '") + tail[i] + "' percent-encoded in the path or query of " + shown;
+    }
+  }
+  // Only a host that IS loopback: "127.attacker.example" is a name anyone can point anywhere.
   if (http && !loopback && !insecure)
-    return "plain http:// is only allowed to loopback addresses; use https:// or set insecure = true";
+    return "plain http:// is only allowed to loopback addresses (127.0.0.0/8, [::1] or localhost); use https:// or "
+           "set insecure = true";
   return std::nullopt;
 }
 

@@ -4,14 +4,18 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "workflows/text.h"
 
 namespace arshjul {
 namespace {
 
+// Safe to quote whatever the input held: a message is always valid UTF-8.
 std::string quoted(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return "\"" + printable(s) + "\"";
 }
 
 template <class Strings>
@@ -107,17 +111,29 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
     out.push_back({std::move(field), std::move(message)});
   };
 
+  // Text that is not UTF-8 or holds control characters is refused in every
+  // field before anything else is judged, so nothing stored can make the API,
+  // a feed or a webhook payload invalid. Only a name may hold a line break
+  // (RFC 4180 allows one in a quoted field, and an export may carry it).
+  const auto text = [&](std::string field, std::string_view value, bool line_breaks = false) {
+    auto why = check_text(value, line_breaks);
+    if (why) problem(std::move(field), std::move(*why));
+    return !why;
+  };
+
   if (!valid_id(p.id))
     problem("id", "expected an id of lower-case letters a-z, digits and '-' (1 to 64, not starting or ending with '-'), got " +
                       quoted(p.id));
   if (p.name.empty()) problem("name", "expected the person's name, got an empty one");
-  if (!p.email.empty()) {
+  else text("name", p.name, true);
+  if (!p.email.empty() && text("email", p.email)) {
     const auto at = p.email.find('@');
     if (at == std::string::npos || at == 0 || at + 1 == p.email.size() || p.email.find('@', at + 1) != std::string::npos)
       problem("email", "expected an e-mail address with one '@' (name@example.no), got " + quoted(p.email));
   }
+  text("union", p.union_name);
 
-  if (!p.unit.empty() && !roster.has_unit(p.unit))
+  if (!p.unit.empty() && text("unit", p.unit) && !roster.has_unit(p.unit))
     problem("unit", "unknown unit " + quoted(p.unit) + suggestion(p.unit, roster.unit_ids(), true));
   std::vector<std::string> unit_bound, without_union;
   for (Role r : p.roles) {
@@ -132,8 +148,9 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
                          " needs the union the person represents (e.g. \"Fagforbundet\"), got none");
 
   for (std::size_t i = 0; i < p.committees.size(); ++i)
-    if (!roster.has_committee(p.committees[i]))
-      problem("committees[" + std::to_string(i) + "]",
+    if (const std::string field = "committees[" + std::to_string(i) + "]";
+        text(field, p.committees[i]) && !roster.has_committee(p.committees[i]))
+      problem(field,
               "unknown committee " + quoted(p.committees[i]) + suggestion(p.committees[i], roster.committee_ids(), true));
 
   if (p.leader_start_date && std::find(p.roles.begin(), p.roles.end(), Role::leader) == p.roles.end())
@@ -145,7 +162,7 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
                                      }(), ", ") +
                                      "]");
 
-  if (!p.manager.empty()) {
+  if (!p.manager.empty() && text("manager", p.manager)) {
     if (p.manager == p.id)
       problem("manager", "a person cannot be their own manager; expected another person, got the person themselves");
     else if (!roster.has_person(p.manager))
@@ -310,8 +327,20 @@ class CsvImport {
   }
 
  private:
+  // Keeps the first kMaxReportedCsvErrors by place in the file and counts the
+  // rest, so 200,000 bad rows cost no more memory than 100. Messages may
+  // quote the file, so they are made printable: a report is always UTF-8.
   void error(int line, std::size_t column, std::string field, std::string message) {
-    result_.errors.push_back({std::string(path_), line, static_cast<int>(column), std::move(field), std::move(message)});
+    ++result_.error_count;
+    Found found{{}, line, static_cast<int>(column), order_++};
+    if (found_.size() == kMaxReportedCsvErrors) {
+      if (!earlier(found, found_.front())) return;
+      std::pop_heap(found_.begin(), found_.end(), earlier);
+      found_.pop_back();
+    }
+    found.error = {std::string(path_), line, static_cast<int>(column), printable(field), printable(message)};
+    found_.push_back(std::move(found));
+    std::push_heap(found_.begin(), found_.end(), earlier);
   }
 
   // A field of check_person ("roles[1]") lives in the column of its name; a
@@ -445,18 +474,30 @@ class CsvImport {
   }
 
   PeopleCsv finish() {
-    if (result_.errors.empty()) {
+    if (result_.error_count == 0) {
       result_.people = std::move(people_);
     } else {
-      std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const ConfigError& a, const ConfigError& b) {
-        return a.line != b.line ? a.line < b.line : a.column < b.column;
-      });
+      std::sort_heap(found_.begin(), found_.end(), earlier);
+      result_.errors.reserve(found_.size());
+      for (auto& f : found_) result_.errors.push_back(std::move(f.error));
     }
     return std::move(result_);
   }
 
+  // An error as found; the heap's top is the latest by line, column and order found.
+  struct Found {
+    ConfigError error;
+    int line = 0, column = 0;
+    std::size_t order = 0;
+  };
+  static bool earlier(const Found& a, const Found& b) {
+    return std::tie(a.line, a.column, a.order) < std::tie(b.line, b.column, b.order);
+  }
+
   std::string_view path_;
   const Config& config_;
+  std::vector<Found> found_;  // a max-heap by `earlier`, at most kMaxReportedCsvErrors
+  std::size_t order_ = 0;
   std::vector<std::string> header_;
   std::array<int, kColumns> at_{};  // field index of each Column in a record, -1 when absent
   std::vector<Person> people_;  // the rows read, in file order

@@ -20,9 +20,11 @@ struct PersonProblem {
   std::string message;
 };
 
-// Why `person` cannot join `config`'s roster: a bad id, an unknown unit,
-// role or committee, a union rep without a union, a unit-bound role without a
-// unit, a manager who is not in `config.people`. Empty when fine.
+// Why `person` cannot join `config`'s roster: text that is not UTF-8 or
+// holds control characters (check_text; only a name may hold a line break),
+// a bad id, an unknown unit, role or committee, a union rep without a union,
+// a unit-bound role without a unit, a manager who is not in `config.people`.
+// Empty when fine; messages quote the input printable (always valid UTF-8).
 // The one rule set for a person, wherever it comes from: people.toml
 // (load_config), the CSV import (parse_people_csv) and the API all use it.
 std::vector<PersonProblem> check_person(const Config& config, const Person& person);
@@ -41,16 +43,24 @@ std::vector<RosterProblem> check_people(const Config& config);
 inline constexpr std::string_view kPeopleCsvColumns[] = {
     "id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"};
 
+// How many of a CSV's errors are listed; the rest are only counted, so a file
+// of 200,000 bad rows gives a short report in little memory.
+inline constexpr std::size_t kMaxReportedCsvErrors = 100;
+
 struct PeopleCsv {
-  std::vector<Person> people;          // every row, in file order, when `errors` is empty
-  std::vector<ConfigError> errors;     // file, line, column, field (column name) and message
-  bool ok() const { return errors.empty(); }
+  std::vector<Person> people;          // every row, in file order, when there is no error
+  std::vector<ConfigError> errors;     // the first kMaxReportedCsvErrors by line and column: file, line,
+                                       // column, field (column name) and message, always valid UTF-8
+  std::size_t error_count = 0;         // every error found, listed or not
+  bool ok() const { return error_count == 0; }
 };
 
 // Parses an HR system's export (RFC 4180: quoted fields may hold commas,
 // quotes and line breaks; UTF-8 with or without BOM; CRLF or LF) and checks
 // every row against `config`, where the file's own people count as known
-// (a manager may be another row). Reports every bad row, never just the first.
+// (a manager may be another row). Every field must be UTF-8 text without
+// control characters (check_person; a name may hold a line break). Finds
+// every bad row, never just the first, and lists the first of them.
 PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config);
 
 // What an import would do to the roster: ids added, changed, unchanged and

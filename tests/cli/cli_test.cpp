@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -144,6 +145,25 @@ TEST_CASE("import people with broken rows exits 1, prints every error and stores
   CHECK(r.code == 1);
   CHECK_THAT(r.err, Catch::Contains("broken.csv:2:4: unit:"));
   CHECK_THAT(r.err, Catch::Contains("nothing was imported"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK(storage.value()->people().empty());
+}
+
+TEST_CASE("import people with 200,000 broken rows prints the first 100 errors and the true count") {
+  ImportDb db;
+  const std::string csv = db.path + ".csv";
+  {
+    std::ofstream f(csv, std::ios::binary);
+    f << "id,name,unit\n";
+    for (int i = 0; i < 200000; ++i) f << "person-" << i << ",Person,skolen\n";
+  }
+  const Run r = run({"import", "people", csv, "--config", path("config/roros"), "--db", db.path});
+  std::filesystem::remove(csv);
+  CHECK(r.code == 1);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 101);
+  CHECK_THAT(r.err, Catch::StartsWith(csv + ":2:3: unit:"));
+  CHECK_THAT(r.err, Catch::EndsWith(": 200000 errors (the first 100 are shown); nothing was imported\n"));
   auto storage = open_sqlite_storage(db.path);
   REQUIRE(storage);
   CHECK(storage.value()->people().empty());

@@ -297,6 +297,32 @@ TEST_CASE("malformed JSON is a 400 naming the line and column where it breaks") 
   CHECK(h.writes.empty());
 }
 
+TEST_CASE("a name with a control character is a 422 at /name, and nothing is stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                                 R"({"name": "Eli\u0007Hagen", "unit": "skole", "roles": ["employee"],
+                                     "email": "eli\u0000@mini.kommune.no"})"),
+                            422);
+  INFO(join(errors_of(p)));
+  CHECK_THAT(errors_of(p), Catch::VectorContains(std::string(
+                               "/name: expected text without control characters (a line break is allowed), got U+0007 "
+                               "at character 4")));
+  CHECK(has_error_at(p, "/email"));
+  CHECK(errors_of(p).size() == 2);
+  CHECK(h.writes.empty());
+  CHECK(h.storage().people().empty());
+}
+
+TEST_CASE("a body that is not UTF-8 is a 400, as Boost.JSON refuses it") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(
+      call(h, "PUT", "/api/v1/people/eli-hagen", hr, "{\"name\": \"Eli \xE6 Hagen\", \"unit\": \"skole\"}"), 400);
+  CHECK(str(p.at("title")) == "Malformed JSON");
+  CHECK(h.writes.empty());
+}
+
 TEST_CASE("a body that is JSON but not an object is a 422 at the empty pointer") {
   Host h;
   const auto hr = add_token(h, "hr");
@@ -430,6 +456,21 @@ TEST_CASE("DELETE of a person answers 204 with no body, and they are gone") {
   CHECK(h.writes == std::vector<std::string>{"person kari removed"});
   problem_of(call(h, "GET", "/api/v1/people/kari", hr), 404);
   problem_of(call(h, "DELETE", "/api/v1/people/kari", hr), 404);
+}
+
+TEST_CASE("an import of 200,000 bad rows lists the first 100 problems and counts them all") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  std::string csv = "id,name,unit\n";
+  for (int i = 0; i < 200000; ++i) csv += "person-" + std::to_string(i) + ",Person,skule\n";
+  const auto r = call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv");
+  const auto p = problem_of(r, 422);
+  CHECK(r.body.size() < 64 * 1024);
+  CHECK(p.at("errors").as_array().size() == kMaxReportedCsvErrors);
+  CHECK(p.at("error_count").to_number<std::size_t>() == 200000);
+  CHECK(str(p.at("detail")) == "200000 problems in the CSV; the first 100 are listed; nothing was imported");
+  CHECK(p.at("errors").as_array().front().as_object().at("line").as_int64() == 2);
+  CHECK(h.storage().people().empty());
 }
 
 TEST_CASE("an import with dry_run=true says what would change, stores nothing and makes no write") {

@@ -183,6 +183,29 @@ leader_start_date = "2027-03-01"
                          "\"leader\", got roles [employee]\n");
 }
 
+TEST_CASE("A name with a control character in people.toml is refused at its line and field, as in the CSV import") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", "[[person]]\nid = \"per\"\nname = \"Per\\u0007Hansen\"\nunit = \"skole\"\n"
+                                       "roles = [\"employee\"]\n"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(all_errors(r) == "people.toml:3:8: person[0].name: expected text without control characters (a line break is "
+                         "allowed), got U+0007 at character 4\n");
+}
+
+TEST_CASE("A people.toml that is not UTF-8 is refused by the TOML parser at its line") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", kOrg};
+  s.people = SourceFile{"people.toml", "[[person]]\nid = \"per\"\nname = \"P\xE6r\"\nunit = \"skole\"\n"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  INFO(all_errors(r));
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 3);
+  CHECK_THAT(r.errors[0].message, Catch::StartsWith("TOML syntax:"));
+}
+
 TEST_CASE("A people.toml the CSV import would refuse is refused with every error by file, line and field") {
   auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/bad-people");
   REQUIRE_FALSE(c);
@@ -224,6 +247,53 @@ events = ["reminder.due", "notice.erly"]
   REQUIRE(good.ok());
   CHECK(good.config->hooks.size() == 2);
   CHECK(good.config->hooks[1].max_attempts == 3);
+}
+
+TEST_CASE("A hook URL whose host only starts with 127. is no loopback address") {
+  const auto why = check_hook_url("http://127.attacker.example/", false);
+  REQUIRE(why);
+  CHECK_THAT(*why, Catch::StartsWith("plain http:// is only allowed to loopback addresses"));
+  CHECK(check_hook_url("http://localhost.attacker.example/", false));
+  CHECK(check_hook_url("http://127.0.0.1.attacker.example/", false));
+  CHECK(check_hook_url("http://127.1/", false));      // a resolver reads it as 127.0.0.1; we take it as a name
+  CHECK(check_hook_url("http://0x7f.0.0.1/", false));
+  CHECK(check_hook_url("http://127.0.0.256/", false));
+  CHECK(check_hook_url("http://[::2]/", false));
+}
+
+TEST_CASE("Plain http goes to a loopback IP literal or localhost") {
+  for (const char* url : {"http://127.0.0.1:9/x", "http://127.1.2.3/", "http://localhost:8080/h", "http://LOCALHOST/",
+                          "http://[::1]:8080/", "http://[0:0:0:0:0:0:0:1]/", "http://[::ffff:127.0.0.1]/h?x=1"}) {
+    INFO(url);
+    CHECK_FALSE(check_hook_url(url, false));
+  }
+  CHECK_FALSE(check_hook_url("http://intranett.kommune.no/h", true));  // insecure = true
+}
+
+TEST_CASE("A hook URL with a line break, a space or a control character is refused, even when insecure") {
+  for (const char* url : {"https://example.org/hook\r\nX: y", "https://example.org/a b", "https://example.org/\x7F",
+                          "https://exa\tmple.org/", "https://example.org/h\n", "https://example.org/\xC3\xA6"}) {
+    INFO(url);
+    const auto why = check_hook_url(url, true);
+    REQUIRE(why);
+    CHECK_THAT(*why, Catch::StartsWith("expected a URL without spaces, control characters or non-ASCII characters"));
+  }
+}
+
+TEST_CASE("A hook URL is http or https with a host, no user:password@, a sound port and an encoded path") {
+  CHECK_FALSE(check_hook_url("https://hooks.kommune.no:8443/a/b?c=d&e=%20", false));
+  CHECK_THAT(*check_hook_url("ftp://example.org/", true), Catch::StartsWith("expected an http:// or https:// URL"));
+  CHECK_THAT(*check_hook_url("https://user:pw@example.org/", true), Catch::Contains("user:password@"));
+  CHECK_THAT(*check_hook_url("http://evil.example@127.0.0.1/", false), Catch::Contains("user:password@"));
+  CHECK_THAT(*check_hook_url("https:///path", true), Catch::StartsWith("expected a URL with a host"));
+  CHECK_THAT(*check_hook_url("https://exa%6dple.org/", true), Catch::StartsWith("expected a host name"));
+  CHECK_THAT(*check_hook_url("https://[::1/", true), Catch::StartsWith("expected an IPv6 address"));
+  CHECK_THAT(*check_hook_url("https://[::1]x/", true), Catch::StartsWith("expected ':' and a port"));
+  for (const char* url : {"https://example.org:/", "https://example.org:0/", "https://example.org:65536/",
+                          "https://example.org:8a/"})
+    CHECK_THAT(*check_hook_url(url, true), Catch::StartsWith("expected a port from 1 to 65535"));
+  CHECK_THAT(*check_hook_url("https://example.org/a%2", true), Catch::StartsWith("expected two hex digits"));
+  CHECK_THAT(*check_hook_url("https://example.org/{x}", true), Catch::StartsWith("expected '{' percent-encoded"));
 }
 
 // ---- rounds ------------------------------------------------------------------

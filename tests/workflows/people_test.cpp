@@ -1,4 +1,5 @@
 #include "workflows/people.h"
+#include "workflows/text.h"
 
 #include <chrono>
 #include <fstream>
@@ -289,6 +290,68 @@ TEST_CASE("A file of only a header imports nobody, without error", "[people]") {
   CHECK(csv.people.empty());
 }
 
+TEST_CASE("check_text takes UTF-8 text and names the first byte that is not UTF-8", "[people]") {
+  CHECK_FALSE(check_text("Åse Ødegård-Ås 😀"));
+  CHECK_FALSE(check_text(""));
+  for (const char* bad : {"\xFF", "\x80", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82",
+                          "\xC3"}) {
+    INFO(printable(bad));
+    const auto why = check_text(std::string("ab") + bad);
+    REQUIRE(why);
+    CHECK_THAT(*why, Catch::StartsWith("expected UTF-8 text, got the byte 0x"));
+    CHECK_THAT(*why, Catch::EndsWith("at character 3"));
+  }
+}
+
+TEST_CASE("check_text refuses control characters, and a line break unless allowed", "[people]") {
+  CHECK(check_text(std::string("Kari\0Lien", 9)) == "expected text without control characters, got U+0000 at character 5");
+  for (const char* bad : {"\x07", "\t", "\r", "\n", "\x1B", "\x7F", "\xC2\x85"}) {
+    INFO(printable(bad));
+    CHECK(check_text(std::string("ab") + bad));
+  }
+  CHECK_FALSE(check_text("Ola\nMoe", true));
+  CHECK(check_text("Ola\rMoe", true) ==
+        "expected text without control characters (a line break is allowed), got U+000D at character 4");
+}
+
+TEST_CASE("printable shows bad bytes and control characters as escapes and leaves text alone", "[people]") {
+  CHECK(printable("Åse\xFF\x07x\n") == "Åse\\xFF\\u0007x\\u000A");
+  CHECK(printable("Ødegård \\x") == "Ødegård \\x");
+}
+
+TEST_CASE("check_person refuses text that is not UTF-8 or holds control characters, in every field", "[people]") {
+  for (const std::string bad : {"\xFF", "\x07", "\t"}) {
+    INFO(printable(bad));
+    Person p = person("ola-nordmann", "skole", {Role::plasstillitsvalgt});
+    p.union_name = "Fagforbundet";
+    p.name = "Ola" + bad;
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"name"});
+    p.name = "Ola";
+    p.email = "ola" + bad + "@roros.kommune.no";
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"email"});
+    p.email.clear();
+    p.union_name = "Fagforbundet" + bad;
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"union"});
+    p.union_name = "Fagforbundet";
+    p.unit = "skole" + bad;  // a text problem, not also an unknown unit
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"unit"});
+    p.unit = "skole";
+    p.committees = {"amu", "amu" + bad};
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"committees[1]"});
+    p.committees.clear();
+    p.manager = "kari" + bad;
+    CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"manager"});
+    p.manager.clear();
+    p.id = "ola" + bad;
+    const auto id = check_person(roros(), p);
+    CHECK(fields(id) == std::vector<std::string>{"id"});
+    CHECK_FALSE(check_text(id.at(0).message));  // the message quotes the id printably
+  }
+  Person p = person("ola-nordmann", "skole", {Role::employee});
+  p.name = "Ola\nNordmann";  // a quoted CSV field may carry a line break into a name
+  CHECK(check_person(roros(), p).empty());
+}
+
 // ---- parse_people_csv: errors ---------------------------------------------------
 
 TEST_CASE("Every planted error in broken.csv is reported at its line, column and field", "[people]") {
@@ -393,4 +456,63 @@ TEST_CASE("Fifty thousand rows that name each other as managers all parse", "[pe
   INFO(all_errors(csv));
   REQUIRE(csv.ok());
   CHECK(csv.people.size() == 50000);
+}
+
+TEST_CASE("A CSV name that is not UTF-8 is an error at its line, column and field, and nobody is imported", "[people]") {
+  const auto csv = parse(kHeader +
+                         "kari-lien,Kari Lien,,skole,employee,,,,,\n"
+                         "ola-moe,Ola \xE6 Moe,,skole,employee,,,,,\n");  // Latin-1 "æ" in a UTF-8 file
+  INFO(all_errors(csv));
+  CHECK(where(csv) == std::vector<std::string>{"3:2:name"});
+  REQUIRE(csv.errors.size() == 1);
+  CHECK(csv.errors[0].message == "expected UTF-8 text, got the byte 0xE6, which is not UTF-8, at character 5");
+  CHECK(csv.people.empty());
+}
+
+TEST_CASE("A control character in a CSV field is an error at its line, column and field", "[people]") {
+  const auto csv = parse(kHeader +
+                         "kari-lien,Kari\x07Lien,,skole,employee,,,,,\n"
+                         "ola-moe,Ola Moe,ola\t@roros.kommune.no,skole,employee,,,,,\n");
+  INFO(all_errors(csv));
+  CHECK(where(csv) == std::vector<std::string>{"2:2:name", "3:3:email"});
+  REQUIRE_FALSE(csv.errors.empty());
+  CHECK(csv.errors[0].message == "expected text without control characters (a line break is allowed), got U+0007 at character 5");
+  CHECK(csv.people.empty());
+}
+
+TEST_CASE("Every CSV error report is UTF-8, whatever bytes the file held", "[people]") {
+  const auto csv = parse("id,name,unit,roles,te\xFFlefon\n"
+                         "kari-lien,Kari Lien,skole,lead\xFF" "er,1\n"
+                         "ola-moe,Ola Moe,skole,employee,\"2\"\x01\n");
+  INFO(all_errors(csv));
+  REQUIRE(csv.errors.size() == 3);
+  for (const auto& e : csv.errors) {
+    CHECK_FALSE(check_text(e.field));
+    CHECK_FALSE(check_text(e.message));
+  }
+  CHECK(csv.errors[0].message == "unknown column \"te\\xFFlefon\" (expected one of: id, name, email, unit, roles, union, "
+                                 "committees, start_date, leader_start_date, manager)");
+}
+
+TEST_CASE("200,000 bad rows list the first 100 errors by line and count them all", "[people]") {
+  std::string text = kHeader;
+  for (int i = 0; i < 200000; ++i) text += "person-" + std::to_string(i) + ",Person,,skolen,employee,,,,,\n";
+  const auto csv = parse(text);
+  CHECK(csv.error_count == 200000);
+  CHECK_FALSE(csv.ok());
+  REQUIRE(csv.errors.size() == kMaxReportedCsvErrors);
+  for (std::size_t i = 0; i < csv.errors.size(); ++i) CHECK(csv.errors[i].line == static_cast<int>(i) + 2);
+  CHECK(csv.people.empty());
+}
+
+TEST_CASE("The listed errors are the first in the file, though the rows' checks come after the syntax", "[people]") {
+  // Unknown units are found once every row is read; the broken quote at the end while reading.
+  std::string text = kHeader;
+  for (int i = 0; i < 150; ++i) text += "person-" + std::to_string(i) + ",Person,,skolen,employee,,,,,\n";
+  text += "per-stai,\"Per Stai\"x,,skole,employee,,,,,\n";
+  const auto csv = parse(text);
+  CHECK(csv.error_count == 151);
+  REQUIRE(csv.errors.size() == kMaxReportedCsvErrors);
+  CHECK(csv.errors.front().line == 2);
+  CHECK(csv.errors.back().line == 101);
 }

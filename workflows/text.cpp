@@ -1,0 +1,77 @@
+#include "workflows/text.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace arshjul {
+namespace {
+
+// The length of the UTF-8 sequence at `s[i]` and its code point; 0 when the
+// bytes there are not UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
+std::size_t decode(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  }
+  std::size_t n = 0;
+  char32_t min = 0;
+  if ((b0 & 0xE0) == 0xC0) n = 2, cp = b0 & 0x1F, min = 0x80;
+  else if ((b0 & 0xF0) == 0xE0) n = 3, cp = b0 & 0x0F, min = 0x800;
+  else if ((b0 & 0xF8) == 0xF0) n = 4, cp = b0 & 0x07, min = 0x10000;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+bool control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+std::string hex(unsigned value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*X", digits, value);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<std::string> check_text(std::string_view text, bool line_breaks) {
+  std::size_t character = 1;
+  for (std::size_t i = 0; i < text.size(); ++character) {
+    char32_t cp = 0;
+    const std::size_t n = decode(text, i, cp);
+    if (n == 0)
+      return "expected UTF-8 text, got the byte 0x" + hex(static_cast<unsigned char>(text[i]), 2) +
+             ", which is not UTF-8, at character " + std::to_string(character);
+    if (control(cp) && !(line_breaks && cp == '\n'))
+      return std::string("expected text without control characters") + (line_breaks ? " (a line break is allowed)" : "") +
+             ", got U+" + hex(static_cast<unsigned>(cp), 4) + " at character " + std::to_string(character);
+    i += n;
+  }
+  return std::nullopt;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    const std::size_t n = decode(text, i, cp);
+    if (n == 0) {
+      out += "\\x" + hex(static_cast<unsigned char>(text[i]), 2);
+      ++i;
+      continue;
+    }
+    if (control(cp)) out += "\\u" + hex(static_cast<unsigned>(cp), 4);
+    else out.append(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace arshjul

@@ -1,0 +1,25 @@
+// Text as the roster stores it: valid UTF-8 with no control characters, so
+// the API, the feeds and webhook payloads built from it are valid too.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace arshjul {
+
+// Why `text` cannot be stored as a roster field, if it cannot: bytes that are
+// not UTF-8 (a stray, cut-short, overlong or surrogate sequence, or one past
+// U+10FFFF), or a control character (U+0000-U+001F, U+007F-U+009F) other than
+// a line feed when `line_breaks` is true. The message names the 1-based
+// character where the trouble starts and what was expected.
+std::optional<std::string> check_text(std::string_view text, bool line_breaks = false);
+
+// `text` made safe to quote in a message: each byte that is not UTF-8 as
+// "\xFF", each control character as "\u0007". Text that passes check_text
+// (without line breaks) comes back unchanged.
+std::string printable(std::string_view text);
+
+}  // namespace arshjul
