@@ -642,9 +642,12 @@ class SqliteStorage final : public Storage {
 
   int prune_outbox(SysSeconds before, SysSeconds now, int limit) override {
     MutexLock lock(&mu_);
-    // A dropped row has no send time: its due time stands for it.
+    // A dropped row has no send time: its due time stands for it. Registration
+    // messages are kept: every rebuild plans them again and their row is
+    // what keeps them from going twice (tests/e2e/webhooks_test.py saw it).
     Statement d(db_,
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('sent', 'dropped') "
+                "AND event_type NOT LIKE 'registration.%' "
                 "AND due_utc < ? AND (status = 'dropped' OR sent_utc < ?) "
                 "AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.uid = outbox.occurrence_uid AND o.end_utc > ?) "
                 "ORDER BY id LIMIT ?)");

@@ -146,7 +146,8 @@ class Storage {
   // Deletes at most `limit` sent and dropped messages due and sent before
   // `before` whose occurrence has ended by `now` (or that have none), so
   // told_about still knows who was told of every occurrence ahead. Dead and
-  // pending messages are kept. Returns how many went.
+  // pending messages are kept, and so are registration messages (re-planned
+  // on every rebuild; their row keeps them once-only). Returns how many went.
   virtual int prune_outbox(SysSeconds before, SysSeconds now, int limit) = 0;
 
   // The roster HR and the HR system maintain, over the config's own. A

@@ -384,8 +384,19 @@ TEST_CASE("Pruning the outbox deletes old sent and dropped messages and keeps de
   s->mark_dropped(dropped_old, "superseded");
   s->mark_failed(dead_old, 8, old, "HTTP 500", true);
   s->mark_sent(sent_recent, now - date::days{10});
+  OutboxMessage registration;
+  registration.key = "registration.created|x|kari";
+  registration.hook = "h";
+  registration.webhook_id = "msg_reg";
+  registration.event_type = "registration.created";
+  registration.payload = "{}";
+  registration.due = registration.next_attempt = old;
+  REQUIRE(s->enqueue({registration}, old) == 1);
+  const long long registration_old = s->outbox("", 1).front().id;
+  s->mark_sent(registration_old, old);
 
   CHECK(s->prune_outbox(before, now, 1000) == 2);
+  CHECK(s->outbox_message(registration_old)->status == "sent");  // planned again on every rebuild: kept
   CHECK_FALSE(s->outbox_message(sent_old));
   CHECK_FALSE(s->outbox_message(dropped_old));
   CHECK(s->outbox_message(dead_old)->status == "dead");
