@@ -17,6 +17,7 @@
 #include "scheduler/engine.h"
 #include "scheduler/import.h"
 #include "scheduler/config_files.h"
+#include "server/api.h"
 #include "server/feeds.h"
 #include "server/server.h"
 #include "scheduler/tokens.h"
@@ -58,6 +59,10 @@ commands:
   outbox list [--dead | --status STATUS] [--db FILE] [--limit N]
                                               webhook messages, newest first
   outbox retry ID [--db FILE]                 send a dead letter again
+  outbox retry --dead [--hook ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--config DIR] [--db FILE]
+                                              send every dead letter again (of one hook, due in a
+                                              period; days in --config's zone, else Europe/Oslo);
+                                              --hook also re-enables a hook that answered 410 Gone
   import people FILE.csv [--config DIR] [--db FILE] [--dry-run] [--replace]
                                               upsert the HR system's roster (all rows or none);
                                               --replace removes people the file does not list
@@ -651,10 +656,58 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
   return serve(o, clock, err);
 }
 
+// outbox retry --dead: dead letters in bulk, by hook and due period.
+int cmd_outbox_retry_dead(const Args& a, Storage& storage, const Clock& clock, std::ostream& out, std::ostream& err) {
+  if (a.options.count("__arg2")) {
+    err << "arshjul outbox retry: give either a message ID or --dead, not both\n";
+    return 2;
+  }
+  std::optional<LocalDays> days[2];
+  const char* names[2] = {"--from", "--to"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string text = option(a, names[i], "");
+    if (text.empty()) continue;
+    auto d = parse_date(text);
+    if (!d) {
+      err << "arshjul outbox retry: " << names[i] << ": " << d.error() << "\n";
+      return 2;
+    }
+    days[i] = *d;
+  }
+  if (days[0] && days[1] && *days[1] < *days[0]) {
+    err << "arshjul outbox retry: --to (" << format_date(*days[1]) << ") is before --from (" << format_date(*days[0]) << ")\n";
+    return 2;
+  }
+  std::string zone_name = "Europe/Oslo";
+  if (a.options.count("--config")) {
+    Args with_dir = a;
+    with_dir.dir = a.options.at("--config");
+    auto c = load(with_dir, err);
+    if (!c) return 1;
+    zone_name = c->organisation.timezone;
+  }
+  auto zone = find_zone(zone_name);
+  if (!zone) {
+    err << "arshjul outbox retry: " << zone.error() << "\n";
+    return 1;
+  }
+  const std::string hook = option(a, "--hook", "");
+  const int n = retry_dead_letters(storage, *zone, hook, days[0], days[1], clock.now());
+  out << n << " dead letter" << (n == 1 ? "" : "s") << " will be sent again";
+  if (!hook.empty()) out << "; hook " << hook << " is enabled";
+  out << "\n";
+  return 0;
+}
+
 int cmd_outbox(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
   if (!storage) return 1;
   if (a.dir == "list") {
+    for (const char* o : {"--hook", "--from", "--to", "--config"})
+      if (a.options.count(o)) {
+        err << "arshjul outbox list: " << o << " belongs to `outbox retry --dead`\n";
+        return 2;
+      }
     std::string status = a.options.count("--dead") ? "dead" : option(a, "--status", "");
     if (!status.empty() && status != "pending" && status != "sent" && status != "dead" && status != "dropped") {
       err << "arshjul outbox list: --status expects pending, sent, dead or dropped\n";
@@ -678,6 +731,7 @@ int cmd_outbox(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
     print_table(out, table);
     return 0;
   }
+  if (a.dir == "retry" && a.options.count("--dead")) return cmd_outbox_retry_dead(a, *storage, clock, out, err);
   if (a.dir.rfind("retry", 0) == 0) {
     const std::string id_text = option(a, "__arg2", "");
     long long id = 0;
@@ -794,7 +848,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
                "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url"};
   else if (cmd == "import") allowed = {"--config", "--db"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};
-  else if (cmd == "outbox") allowed = {"--db", "--status", "--limit"};
+  else if (cmd == "outbox") allowed = {"--db", "--status", "--limit", "--hook", "--from", "--to", "--config"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
   else if (cmd == "unsubscribe") allowed = {"--db"};
   else if (cmd == "backup") allowed = {"--db"};

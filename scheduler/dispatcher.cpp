@@ -1,5 +1,6 @@
 #include "scheduler/dispatcher.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -62,7 +63,9 @@ struct Connection {
 // connection is handed back only when it can carry another request.
 class Delivery : public std::enable_shared_from_this<Delivery> {
  public:
-  using Done = std::function<void(unsigned status, std::string error, std::shared_ptr<Connection> keep)>;
+  // `retry_after`: the answer's Retry-After header, as sent ("" if none).
+  using Done = std::function<void(unsigned status, std::string error, std::shared_ptr<Connection> keep,
+                                  std::string retry_after)>;
 
   Delivery(asio::io_context& ioc, std::shared_ptr<ssl::context> tls, Target target, Seconds timeout,
            http::request<http::string_body> req, std::shared_ptr<Connection> pooled, Done done)
@@ -154,6 +157,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
     const unsigned status = parser_->get().result_int();
     std::string body = parser_->get().body().substr(0, 200);
     const bool keep = parser_->get().keep_alive();
+    retry_after_ = std::string(parser_->get()[http::field::retry_after]);
     finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + body), keep);
   }
 
@@ -176,7 +180,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
     } else {
       close();
     }
-    done(status, std::move(error), std::move(kept));
+    done(status, std::move(error), std::move(kept), std::move(retry_after_));
   }
 
   asio::io_context& ioc_;
@@ -187,16 +191,54 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   http::request<http::string_body> req_;
   std::shared_ptr<Connection> conn_;
   bool reused_ = false;
+  std::string retry_after_;
   std::optional<http::response_parser<http::string_body>> parser_;
   Done done_;
 };
 
 }  // namespace
 
+Seconds retry_delay(const std::vector<Seconds>& schedule, int attempt) {
+  if (schedule.empty()) return retry_delay(attempt);
+  const int last = static_cast<int>(schedule.size()) - 1;
+  return schedule[static_cast<std::size_t>(std::clamp(attempt - 1, 0, last))];
+}
+
 Seconds retry_delay(int attempt) {
-  static constexpr long long kDelays[] = {5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600};
-  const int i = std::clamp(attempt, 1, static_cast<int>(std::size(kDelays)) + 1) - 1;
-  return Seconds{i < static_cast<int>(std::size(kDelays)) ? kDelays[i] : 10 * 3600};
+  static const std::vector<Seconds> kStandard = Hook{}.retry;
+  return retry_delay(kStandard, attempt);
+}
+
+std::optional<Seconds> parse_retry_after(std::string_view value, SysSeconds wall_now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return Seconds{999999999};  // far beyond any cap
+    return Seconds{std::stoll(std::string(value))};
+  }
+  // IMF-fixdate, the one HTTP-date form senders must use (RFC 9110 5.6.7):
+  // "Sun, 06 Nov 1994 08:49:37 GMT", read by position.
+  if (value.size() != 29 || value.substr(3, 2) != ", " || value.substr(25) != " GMT") return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (value[i] < '0' || value[i] > '9') return -1;
+      v = v * 10 + (value[i] - '0');
+    }
+    return v;
+  };
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const auto month = kMonths.find(value.substr(8, 3));
+  const int day = number(5, 2), year = number(12, 4), h = number(17, 2), mi = number(20, 2), sec = number(23, 2);
+  if (month == std::string_view::npos || month % 3 || day < 0 || year < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      sec < 0 || sec > 60 || value[7] != ' ' || value[11] != ' ' || value[16] != ' ' || value[19] != ':' || value[22] != ':')
+    return std::nullopt;
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month / 3 + 1)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  const SysSeconds at = SysSeconds{date::sys_days{ymd}} + std::chrono::hours{h} + std::chrono::minutes{mi} + Seconds{sec};
+  return std::max(Seconds{0}, std::chrono::duration_cast<Seconds>(at - wall_now));
 }
 
 // Every field below belongs to `strand`: handlers that touch them run there
@@ -219,7 +261,9 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   std::unordered_map<std::string, int> in_flight_by_hook;
   bool running = false;
   std::mt19937_64 rng{std::random_device{}()};
-  std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0}, storage_failures{0};
+  std::unordered_map<std::string, std::string> gone;  // hook id -> the URL that answered 410
+  std::atomic<unsigned long long> sent{0}, failed{0}, dead{0}, dropped{0}, late{0}, storage_failures{0}, gone_hooks{0},
+      held_back{0};
 
   State(asio::io_context& io, Storage& s, const Clock& c, const Clock& w, Log l)
       : ioc(io), storage(s), clock(c), wall(w), log(std::move(l)), strand(asio::make_strand(io)), timer(strand) {}
@@ -305,6 +349,19 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       dead++;
       return;
     }
+    if (gone.count(hook->id)) {
+      // HR may have re-enabled it from another process (arshjul outbox retry --dead --hook).
+      const auto mark = hook_gone(storage, hook->id);
+      if (mark && mark->url == hook->url) {
+        storage.mark_failed(m.id, m.attempts, now,
+                            "not sent: endpoint gone (410) since " + date::format("%FT%TZ", mark->since) +
+                                "; replay this hook's dead letters once the receiver is back",
+                            true);
+        dead++;
+        return;
+      }
+      gone.erase(hook->id);
+    }
     if (m.event_type == "reminder.due" || m.event_type == "notice.early") {
       auto it = snap.stored.find(m.occurrence_uid);
       const StoredOccurrence* s = it == snap.stored.end() ? nullptr : &it->second;
@@ -362,17 +419,31 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
     }
     auto d = std::make_shared<Delivery>(
         ioc, tls_ctx, *target, hook.timeout, std::move(req), std::move(pooled),
-        [self, m, max_attempts](unsigned status, std::string error, std::shared_ptr<Connection> keep) {
-          asio::post(self->strand, [self, m, max_attempts, status, error = std::move(error), keep = std::move(keep)] {
+        [self, m, max_attempts, schedule = hook.retry, url = hook.url](
+            unsigned status, std::string error, std::shared_ptr<Connection> keep, std::string retry_after) {
+          asio::post(self->strand, [self, m, max_attempts, schedule, url, status, error = std::move(error),
+                                    keep = std::move(keep), retry_after = std::move(retry_after)] {
             if (keep && self->running && self->idle[m.hook].size() < kMaxInFlightPerHook)
               self->idle[m.hook].push_back(keep);
-            self->completed(m, max_attempts, status, error);
+            self->completed(m, Outcome{max_attempts, schedule, url, status, error, retry_after});
           });
         });
     d->run();
   }
 
-  void completed(const OutboxMessage& m, int max_attempts, unsigned status, const std::string& error) {
+  struct Outcome {
+    int max_attempts;
+    std::vector<Seconds> schedule;
+    std::string url;  // the hook's when the request was sent
+    unsigned status;
+    std::string error;
+    std::string retry_after;
+  };
+
+  void completed(const OutboxMessage& m, const Outcome& o) {
+    const int max_attempts = o.max_attempts;
+    const unsigned status = o.status;
+    const std::string& error = o.error;
     in_flight.erase(m.id);
     in_flight_by_hook[m.hook]--;
     if (running) {
@@ -388,6 +459,20 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       }
       const int attempts = m.attempts + 1;
       failed++;
+      if (status == 410) {
+        // The receiver says the endpoint is gone for good: retrying for a day is noise.
+        storage.mark_failed(m.id, attempts, now, "endpoint gone (410): " + error, true);
+        dead++;
+        if (!gone.count(m.hook)) {
+          gone[m.hook] = o.url;
+          set_hook_gone(storage, m.hook, GoneHook{o.url, now});
+          gone_hooks++;
+          log("outbox: hook " + m.hook + " answered 410 Gone at " + o.url +
+              ": nothing more is sent to it until HR replays its dead letters (arshjul outbox retry --dead --hook " +
+              m.hook + ") or the config gives it another URL");
+        }
+        return;
+      }
       if (attempts >= max_attempts) {
         storage.mark_failed(m.id, attempts, now, error, true);
         dead++;
@@ -395,9 +480,16 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
             " attempts: " + error);
         return;
       }
-      const Seconds base = retry_delay(attempts);
+      const Seconds base = retry_delay(o.schedule, attempts);
       std::uniform_real_distribution<double> jitter(0.9, 1.1);
-      const Seconds delay{static_cast<long long>(static_cast<double>(base.count()) * jitter(rng))};
+      Seconds delay{static_cast<long long>(static_cast<double>(base.count()) * jitter(rng))};
+      if (status == 429 || status == 503) {
+        // The receiver asked for a pause: no earlier than it said, within reason.
+        if (auto wait = parse_retry_after(o.retry_after, wall.now()); wait && *wait > delay) {
+          delay = std::min(*wait, kMaxRetryAfter);
+          held_back++;
+        }
+      }
       storage.mark_failed(m.id, attempts, now + std::max(delay, Seconds{1}), error, false);
     } catch (const std::exception& e) {
       storage_failures++;
@@ -415,6 +507,22 @@ Dispatcher::~Dispatcher() = default;
 void Dispatcher::set_snapshot(std::shared_ptr<const Snapshot> snapshot) {
   asio::post(state_->strand, [s = state_, snapshot = std::move(snapshot)]() mutable {
     s->snapshot = std::move(snapshot);
+    // Which hooks are gone, as storage keeps it; a hook with another URL now is re-enabled.
+    s->gone.clear();
+    for (const Hook& h : s->snapshot->config.hooks) {
+      try {
+        auto mark = hook_gone(s->storage, h.id);
+        if (!mark) continue;
+        if (mark->url == h.url) {
+          s->gone[h.id] = mark->url;
+        } else {
+          clear_hook_gone(s->storage, h.id);
+          s->log("outbox: hook " + h.id + " has a new URL: its gone mark (410 from " + mark->url + ") is lifted");
+        }
+      } catch (const std::exception& e) {
+        s->log("outbox: cannot read whether hook " + h.id + " is gone: " + e.what());
+      }
+    }
     s->tls.clear();  // hooks may have changed their URL or CA
     s->idle.clear();
   });
@@ -445,6 +553,12 @@ std::string Dispatcher::metrics_text() const {
        "arshjul_webhook_deliveries_total{result=\"failed\"} " << state_->failed.load() << "\n"
        "arshjul_webhook_deliveries_total{result=\"dead\"} " << state_->dead.load() << "\n"
        "arshjul_webhook_deliveries_total{result=\"dropped\"} " << state_->dropped.load() << "\n"
+       "# HELP arshjul_webhook_hooks_gone_total Hooks whose receiver answered 410 Gone (nothing more is sent to them).\n"
+       "# TYPE arshjul_webhook_hooks_gone_total counter\n"
+       "arshjul_webhook_hooks_gone_total " << state_->gone_hooks.load() << "\n"
+       "# HELP arshjul_webhook_retry_after_total Retries put off further because the receiver sent Retry-After.\n"
+       "# TYPE arshjul_webhook_retry_after_total counter\n"
+       "arshjul_webhook_retry_after_total " << state_->held_back.load() << "\n"
        "# HELP arshjul_webhook_late_notices_total Early notices sent after their due time.\n"
        "# TYPE arshjul_webhook_late_notices_total counter\n"
        "arshjul_webhook_late_notices_total " << state_->late.load() << "\n"

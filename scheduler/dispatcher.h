@@ -1,14 +1,21 @@
 // Delivers the outbox: due messages go by HTTP(S) POST to their hook,
-// signed; a 2xx marks a message sent, anything else schedules a retry with
-// exponential backoff and jitter, and the last failure makes it a dead
-// letter that HR can replay. At least once: a message is marked sent only
+// signed; a 2xx marks a message sent, anything else schedules a retry by
+// the hook's schedule (with jitter; a 429 or 503 with Retry-After waits at
+// least that long, at most kMaxRetryAfter), and the last failure makes it a
+// dead letter that HR can replay. A 410 Gone makes the message dead at once
+// and marks the hook gone (storage.h: GoneHook): its messages become dead
+// letters without a request until HR replays the hook's dead letters or the
+// config gives it another URL. At least once: a message is marked sent only
 // after its receiver said 2xx. At most 16 deliveries are in flight per hook,
 // over keep-alive connections reused from one message to the next.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -19,8 +26,19 @@
 namespace arshjul {
 
 // Delay before attempt `attempt + 1` after `attempt` failures (1-based):
-// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 10 h; jitter is added by the caller.
+// schedule[attempt - 1], the last entry repeating; jitter is added by the
+// caller. Without a schedule, Standard Webhooks' suggested one (Hook's
+// default): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 10 h.
 Seconds retry_delay(int attempt);
+Seconds retry_delay(const std::vector<Seconds>& schedule, int attempt);
+
+// A Retry-After header's wait: delta-seconds, or an HTTP-date (IMF-fixdate,
+// "Sun, 06 Nov 1994 08:49:37 GMT") measured from `wall_now`; a date in the
+// past waits 0. nullopt when the value is neither. Not capped here.
+std::optional<Seconds> parse_retry_after(std::string_view value, SysSeconds wall_now);
+
+// The longest a Retry-After may hold a message back.
+inline constexpr Seconds kMaxRetryAfter = std::chrono::hours{24};
 
 class Dispatcher {
  public:

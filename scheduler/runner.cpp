@@ -199,6 +199,12 @@ void WheelRunner::tick() {
       tick_failures_++;
       log_(std::string("tick: cannot plan task reminders: ") + e.what());
     }
+    try {
+      prune_outbox();
+    } catch (const std::exception& e) {
+      tick_failures_++;
+      log_(std::string("tick: cannot prune the outbox: ") + e.what());
+    }
   }
   schedule_tick();
 }
@@ -211,6 +217,16 @@ void WheelRunner::check_tasks() {
   tasks_version_ = v;
   tasks_checked_ = now;
   if (n) log_("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
+}
+
+// One bounded batch per tick, so a first prune of a large outbox never
+// holds the runner's thread; a full batch means more next tick.
+void WheelRunner::prune_outbox() {
+  const SysSeconds now = clock_.now();
+  if (now >= pruned_at_ && now < pruned_at_ + kPruneEvery) return;
+  const int n = storage_.prune_outbox(now - snapshot()->config.outbox_retention, now, kPruneBatch);
+  if (n < kPruneBatch) pruned_at_ = now;
+  if (n) log_("outbox: pruned " + std::to_string(n) + " delivered or dropped messages past the retention");
 }
 
 std::string WheelRunner::metrics_text() const {

@@ -4,7 +4,8 @@
 // snapshot, the subscription index and what has been planned into the
 // outbox. Everything that changes them runs on the runner's own thread: the
 // first build, API writes (write), reloads (reload) and the 1 s tick that
-// notices other processes' changes, moves the horizon and plans reminders.
+// notices other processes' changes, moves the horizon and plans reminders
+// (and, once an hour of the wheel's time, prunes old delivered messages).
 // So a rebuild never runs on a thread that serves requests, and writers
 // never overlap.
 //
@@ -42,6 +43,9 @@ namespace arshjul {
 // next window is planned (the tick checks).
 inline constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
 inline constexpr Seconds kReplanBefore = std::chrono::hours{24 * 16};
+// How often old sent and dropped outbox rows are pruned, and how many at most per tick.
+inline constexpr Seconds kPruneEvery = std::chrono::hours{1};
+inline constexpr int kPruneBatch = 1000;
 
 class WheelRunner {
  public:
@@ -85,6 +89,7 @@ class WheelRunner {
   void tick() EXCLUDES(owner_mu_);
   void schedule_tick();
   void check_tasks() REQUIRES(owner_mu_);
+  void prune_outbox() REQUIRES(owner_mu_);
   // True when another process changed the database since the last call.
   bool refresh_subscriptions(bool force) REQUIRES(owner_mu_) EXCLUDES(subscriptions_mu_);
   void publish(std::shared_ptr<const Snapshot> next) EXCLUDES(snapshot_mu_);
@@ -113,6 +118,7 @@ class WheelRunner {
   long long tasks_version_ GUARDED_BY(owner_mu_) = -1;
   long long data_version_ GUARDED_BY(owner_mu_) = -1;
   bool rebuild_owed_ GUARDED_BY(owner_mu_) = false;  // another process changed storage; not yet rebuilt
+  SysSeconds pruned_at_ GUARDED_BY(owner_mu_){};      // the outbox's old rows were last all pruned then
 
   mutable Mutex snapshot_mu_ ACQUIRED_AFTER(owner_mu_);
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);

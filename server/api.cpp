@@ -415,6 +415,7 @@ class Api {
     if (is("POST", {"tasks", "*", "complete"})) return hr_only([&] { return complete_task(); });
     if (is("GET", {"progress"})) return progress();
     if (is("GET", {"outbox"})) return list_outbox();
+    if (is("POST", {"outbox", "retry"})) return hr_only([&] { return retry_dead(); });
     if (is("POST", {"outbox", "*", "retry"})) return hr_only([&] { return retry(); });
     if (is("GET", {"tokens"})) return list_tokens();
     if (is("DELETE", {"tokens", "*"})) return hr_only([&] { return revoke_token(); });
@@ -1081,6 +1082,32 @@ class Api {
     return problem(404, "Not found", "no API token " + raw);
   }
 
+  // {hook?, from?, to?}: dead letters by hook and due period back to pending.
+  ApiResponse retry_dead() {
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Problems problems;
+    Reader r(body.as_object(), problems, {"hook", "from", "to"});
+    const std::string hook = r.text("hook", false).value_or("");
+    const auto from = r.date("from");
+    const auto to = r.date("to");
+    if (!hook.empty()) {
+      std::vector<std::string> ids;
+      for (const Hook& h : config().hooks) ids.push_back(h.id);
+      if (std::find(ids.begin(), ids.end(), hook) == ids.end()) {
+        std::string msg = "no configured hook \"" + hook + "\"";
+        if (auto s = did_you_mean(hook, ids)) msg += " (did you mean \"" + *s + "\"?)";
+        else msg += ids.empty() ? " (no hooks are configured)" : " (expected one of the [[hook]] ids in arshjul.toml)";
+        problems.add("/hook", msg);
+      }
+    }
+    if (from && to && *to < *from)
+      problems.add("/to", "expected a day on or after from (" + format_date(*from) + "), got " + format_date(*to));
+    if (!problems.empty()) return problems.response();
+    const int n = retry_dead_letters(host_, hook, from, to);
+    return json_response(200, json::object{{"retried", n}});
+  }
+
   ApiHost& host_;
   const ApiRequest& req_;
   Query query_;
@@ -1124,6 +1151,30 @@ RetryOutcome retry_message(ApiHost& host, long long id) {
     return false;
   });
   return outcome;
+}
+
+int retry_dead_letters(Storage& storage, const date::time_zone* zone, const std::string& hook,
+                       std::optional<LocalDays> from, std::optional<LocalDays> to, SysSeconds now) {
+  const SysSeconds begin = from ? to_utc(LocalSeconds{*from}, zone) : SysSeconds{};
+  const SysSeconds end = to ? to_utc(LocalSeconds{*to + date::days{1}}, zone) : SysSeconds{Seconds{1LL << 50}};
+  const int n = storage.retry_dead(hook, begin, end, now);
+  if (!hook.empty()) clear_hook_gone(storage, hook);
+  return n;
+}
+
+int retry_dead_letters(ApiHost& host, const std::string& hook, std::optional<LocalDays> from,
+                       std::optional<LocalDays> to) {
+  int n = 0;
+  std::string why = "dead letters retried";
+  if (!hook.empty()) why += " for hook " + hook;
+  if (from) why += " from " + format_date(*from);
+  if (to) why += " to " + format_date(*to);
+  host.write(why, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    n = retry_dead_letters(storage, current->config.organisation.zone, hook, from, to, host.clock().now());
+    return false;
+  });
+  host.log(why + ": " + std::to_string(n) + " back to pending");
+  return n;
 }
 
 std::string log_incident(ApiHost& host, std::string_view where, std::string_view cause) {

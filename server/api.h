@@ -65,6 +65,17 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request);
 enum class RetryOutcome { retried, not_found, not_dead };
 RetryOutcome retry_message(ApiHost& host, long long id);
 
+// Dead letters of `hook` ("": every hook) due on the organisation's local
+// days from `from` to `to` (both included; open when absent) back to
+// pending, through the one writer; returns how many. Naming a hook also
+// lifts its gone mark (410): HR replaying it says the receiver is back. The
+// API's bulk retry, the HR page's button and the CLI come here.
+int retry_dead_letters(ApiHost& host, const std::string& hook, std::optional<LocalDays> from,
+                       std::optional<LocalDays> to);
+// The same, on storage directly (the CLI, with no daemon), days in `zone`.
+int retry_dead_letters(Storage& storage, const date::time_zone* zone, const std::string& hook,
+                       std::optional<LocalDays> from, std::optional<LocalDays> to, SysSeconds now);
+
 // "Intern feil (hendelse 3f2a…)": logs the cause through the host with a
 // fresh incident id and returns the id, for a 500 that tells nothing more.
 std::string log_incident(ApiHost& host, std::string_view where, std::string_view cause);

@@ -360,9 +360,33 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   return out + "</section>";
 }
 
-std::string dead_letters_section(Storage& storage, const std::string& csrf) {
+// Hooks whose receiver answered 410 Gone, and the form that replays dead
+// letters in bulk (by hook and due period); `csrf` empty: read-only role.
+std::string gone_and_bulk_replay(Storage& storage, const Config& c, const std::string& csrf, bool any_dead) {
+  std::string out;
+  for (const Hook& h : c.hooks) {
+    auto mark = hook_gone(storage, h.id);
+    if (!mark || mark->url != h.url) continue;
+    out += "<p class=\"error\">Mottakeren <strong>" + esc(h.id) + "</strong> (" + esc(h.url) +
+           ") svarte 410 Gone " + esc(date::format("%F %R", to_local(mark->since, c.organisation.zone))) +
+           ": adressen finnes ikke lenger, og ingen meldinger sendes dit. Meldingene blir liggende her. "
+           "Når mottakeren er tilbake, send dem på nytt for denne mottakeren nedenfor (eller gi den ny URL i "
+           "konfigurasjonen).</p>";
+  }
+  if (!any_dead || csrf.empty()) return out;
+  out += "<form method=\"post\" action=\"/hr/outbox/retry\" class=\"bulk\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+         esc(csrf) + "\"><label>Mottaker <select name=\"hook\"><option value=\"\">alle</option>";
+  for (const Hook& h : c.hooks) out += "<option value=\"" + esc(h.id) + "\">" + esc(h.id) + "</option>";
+  out += "</select></label> <label>Forfalt fra <input type=\"date\" name=\"from\"></label> "
+         "<label>til og med <input type=\"date\" name=\"to\"></label> "
+         "<button type=\"submit\">Send alle på nytt</button></form>";
+  return out;
+}
+
+std::string dead_letters_section(Storage& storage, const Config& c, const std::string& csrf) {
   std::string out = "<section aria-labelledby=\"dead\"><h2 id=\"dead\">Meldinger som ikke kom fram</h2>";
   const auto dead = storage.outbox("dead", 200);
+  out += gone_and_bulk_replay(storage, c, csrf, !dead.empty());
   if (dead.empty()) return out + "<p class=\"ok\">Ingen: alle webhook-meldinger er levert eller underveis.</p></section>";
   out += "<table><thead><tr><th scope=\"col\">Melding</th><th scope=\"col\">Mottaker</th><th scope=\"col\">Forsøk</th><th scope=\"col\">Siste feil</th><th scope=\"col\">Handling</th></tr></thead><tbody>";
   for (const auto& m : dead) {
@@ -411,6 +435,7 @@ class Web {
     if (path_ == "/hr/login" && req_.method == "POST") return login();
     if (path_ == "/hr/logout" && req_.method == "POST") return logout();
     if (path_ == "/hr" && get) return hr_page();
+    if (path_ == "/hr/outbox/retry" && req_.method == "POST") return replay_all();
     if (path_.rfind("/hr/outbox/", 0) == 0 && req_.method == "POST") return replay();
     if (!get && req_.method != "POST") {
       WebResponse r = html(405, frame(c, "Ikke tillatt", "<p>Metoden er ikke tillatt her.</p>"));
@@ -555,7 +580,9 @@ class Web {
     if (query_.count("replayed")) body += "<p class=\"ok\" role=\"status\">Meldingen sendes på nytt.</p>";
     body += registrations_section(*snap_);
     body += tasks_section(*snap_, host_.storage().tasks(), t);
-    body += dead_letters_section(host_.storage(), s->role == "hr" ? s->csrf : std::string());
+    if (auto it = query_.find("replayed_all"); it != query_.end())
+      body += "<p class=\"ok\" role=\"status\">" + esc(it->second) + " meldinger sendes på nytt.</p>";
+    body += dead_letters_section(host_.storage(), snap_->config, s->role == "hr" ? s->csrf : std::string());
     body += config_section(dir_);
     return html(200, frame(snap_->config, "HR-oversikt", body, true));
   }
@@ -577,6 +604,32 @@ class Web {
     if (retry_message(host_, id) != RetryOutcome::retried)
       return html(409, frame(snap_->config, "Ikke sendt", "<p>Meldingen er ikke en død melding (lenger).</p>", true));
     return redirect("/hr?replayed=" + std::to_string(id));
+  }
+
+  // The bulk form: hook ("" all), from and to (YYYY-MM-DD, may be empty).
+  WebResponse replay_all() {
+    auto s = session();
+    if (!s) return redirect("/hr/login");
+    if (!same_origin() || form_value(req_.body, "csrf") != s->csrf)
+      return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt.</p>", true));
+    if (s->role != "hr")
+      return html(403, frame(snap_->config, "Ikke tillatt", "<p>Nøkkelen din kan bare lese.</p>", true));
+    const std::string hook = form_value(req_.body, "hook");
+    std::optional<LocalDays> from, to;
+    std::string problem;
+    for (auto [name, day] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+      const std::string text = form_value(req_.body, name);
+      if (text.empty()) continue;
+      if (auto d = parse_date(text)) *day = *d;
+      else problem = "Datoen «" + text + "» er ikke på formen ÅÅÅÅ-MM-DD.";
+    }
+    if (!hook.empty() && std::none_of(snap_->config.hooks.begin(), snap_->config.hooks.end(),
+                                      [&](const Hook& h) { return h.id == hook; }))
+      problem = "Ingen mottaker heter «" + hook + "».";
+    if (from && to && *to < *from) problem = "Til-datoen er før fra-datoen.";
+    if (!problem.empty()) return html(400, frame(snap_->config, "Ikke sendt", "<p>" + esc(problem) + "</p>", true));
+    const int n = retry_dead_letters(host_, hook, from, to);
+    return redirect("/hr?replayed_all=" + std::to_string(n));
   }
 
   ApiHost& host_;

@@ -637,6 +637,30 @@ class SqliteStorage final : public Storage {
     return outbox_row(q);
   }
 
+  int retry_dead(std::string_view hook, SysSeconds from, SysSeconds to, SysSeconds now) override {
+    MutexLock lock(&mu_);
+    Statement u(db_,
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
+                "WHERE status = 'dead' AND (? = '' OR hook = ?) AND due_utc >= ? AND due_utc < ?");
+    u.bind(1, secs(now)).bind(2, hook).bind(3, hook).bind(4, secs(from)).bind(5, secs(to)).run();
+    return sqlite3_changes(db_);
+  }
+
+  int prune_outbox(SysSeconds before, SysSeconds now, int limit) override {
+    MutexLock lock(&mu_);
+    // A dropped row has no send time: its due time stands for it. Registration
+    // messages are kept: every rebuild plans them again and their row is
+    // what keeps them from going twice (tests/e2e/webhooks_test.py saw it).
+    Statement d(db_,
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('sent', 'dropped') "
+                "AND event_type NOT LIKE 'registration.%' "
+                "AND due_utc < ? AND (status = 'dropped' OR sent_utc < ?) "
+                "AND NOT EXISTS (SELECT 1 FROM occurrence o WHERE o.uid = outbox.occurrence_uid AND o.end_utc > ?) "
+                "ORDER BY id LIMIT ?)");
+    d.bind(1, secs(before)).bind(2, secs(before)).bind(3, secs(now)).bind(4, static_cast<long long>(limit)).run();
+    return sqlite3_changes(db_);
+  }
+
   // ---- the roster ----------------------------------------------------------------
 
   std::vector<StoredPerson> people() override {
@@ -946,6 +970,32 @@ class SqliteStorage final : public Storage {
 };
 
 }  // namespace
+
+namespace {
+std::string gone_key(std::string_view hook) { return "hook_gone/" + std::string(hook); }
+}  // namespace
+
+// Stored as "<unix seconds> <url>"; an empty value is no mark.
+std::optional<GoneHook> hook_gone(Storage& storage, std::string_view hook) {
+  const std::string value = storage.setting(gone_key(hook));
+  const auto space = value.find(' ');
+  if (space == std::string::npos) return std::nullopt;
+  long long since = 0;
+  try {
+    since = std::stoll(value.substr(0, space));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return GoneHook{value.substr(space + 1), SysSeconds{Seconds{since}}};
+}
+
+void set_hook_gone(Storage& storage, std::string_view hook, const GoneHook& gone) {
+  storage.set_setting(gone_key(hook), std::to_string(secs(gone.since)) + " " + gone.url);
+}
+
+void clear_hook_gone(Storage& storage, std::string_view hook) {
+  if (!storage.setting(gone_key(hook)).empty()) storage.set_setting(gone_key(hook), "");
+}
 
 Expected<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path) {
   // The file holds the roster and the secret every personal feed link is

@@ -151,6 +151,15 @@ class Storage {
   // Who was sent a reminder or notice for an occurrence, by hook: they are owed word of a change.
   virtual std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) = 0;
   virtual std::optional<OutboxMessage> outbox_message(long long id) = 0;
+  // Dead letters of `hook` ("": every hook) due in [from, to) go back to
+  // pending, attempts reset, in one transaction; returns how many.
+  virtual int retry_dead(std::string_view hook, SysSeconds from, SysSeconds to, SysSeconds now) = 0;
+  // Deletes at most `limit` sent and dropped messages due and sent before
+  // `before` whose occurrence has ended by `now` (or that have none), so
+  // told_about still knows who was told of every occurrence ahead. Dead and
+  // pending messages are kept, and so are registration messages (re-planned
+  // on every rebuild; their row keeps them once-only). Returns how many went.
+  virtual int prune_outbox(SysSeconds before, SysSeconds now, int limit) = 0;
 
   // The roster HR and the HR system maintain, over the config's own. A
   // store is one transaction: all or nothing.
@@ -188,6 +197,17 @@ class Storage {
   virtual std::string setting(std::string_view key) = 0;
   virtual void set_setting(std::string_view key, std::string_view value) = 0;
 };
+
+// A hook whose receiver answered 410 Gone: nothing more is POSTed to `url`
+// until HR replays its dead letters by hook or the config gives it another
+// URL. Kept as a setting ("hook_gone/ID"), so it survives a restart.
+struct GoneHook {
+  std::string url;
+  SysSeconds since{};
+};
+std::optional<GoneHook> hook_gone(Storage& storage, std::string_view hook);
+void set_hook_gone(Storage& storage, std::string_view hook, const GoneHook& gone);
+void clear_hook_gone(Storage& storage, std::string_view hook);
 
 // Opens (creating if needed) and migrates an SQLite database file. A new
 // file is readable by its owner only: it holds the feed secret and the roster.

@@ -232,10 +232,73 @@ class Loader {
     return n ? pos_of(n->source()) : pos_of(t.source());
   }
 
+  // ---- the outbox and a hook's retry schedule -----------------------------
+
+  // A retry delay: "5s", or a duration as elsewhere ("5m", "2h", "1h30m").
+  static Expected<Seconds> parse_retry_delay(std::string_view text) {
+    if (text.size() >= 2 && text.back() == 's' &&
+        std::all_of(text.begin(), text.end() - 1, [](char ch) { return ch >= '0' && ch <= '9'; }) && text.size() <= 7) {
+      const long long n = std::stoll(std::string(text.substr(0, text.size() - 1)));
+      if (n > 0) return Seconds{n};
+    }
+    auto d = parse_duration(text);
+    if (!d) return Error{"expected a delay such as \"5s\", \"5m\", \"2h\" or \"1h30m\", got " + quoted(std::string(text))};
+    return d;
+  }
+
+  // retry = ["5s", "5m", ...]: the delay after each failure, the last one
+  // repeating. Without max_attempts, the list also says how many attempts
+  // there are: one more than it has delays.
+  void read_retry(const toml::table& t, const std::string& file, const std::string& p, Hook& h) {
+    if (!t.get("retry")) return;
+    std::vector<Seconds> delays;
+    bool ok = true;
+    for_strings(t, "retry", file, p, [&](const std::string& text, Pos ep, const std::string& f) {
+      auto d = parse_retry_delay(text);
+      if (!d) {
+        ok = false;
+        return error(file, ep, f, d.error());
+      }
+      if (*d > Seconds{7 * 86400}) {
+        ok = false;
+        return error(file, ep, f, "a retry delay may be at most 7 days, got " + quoted(text));
+      }
+      delays.push_back(*d);
+    });
+    const toml::node* n = t.get("retry");
+    if (n->is_array() && delays.empty() && ok)
+      return error(file, pos_of(n->source()), p + ".retry", "expected at least one delay, e.g. [\"5s\", \"5m\", \"30m\"]");
+    if (n->is_array() && delays.size() > 49) {
+      ok = false;
+      error(file, pos_of(n->source()), p + ".retry", "expected at most 49 delays (50 attempts), got " + std::to_string(delays.size()));
+    }
+    if (!ok || delays.empty()) return;
+    h.retry = std::move(delays);
+    h.max_attempts = static_cast<int>(h.retry.size()) + 1;  // max_attempts, when given, is read after this
+  }
+
+  void read_outbox(const toml::table& root, const std::string& file, Config& c) {
+    const toml::node* n = root.get("outbox");
+    if (!n) return;
+    if (!n->is_table()) return error(file, pos_of(n->source()), "outbox", "expected an [outbox] table, got " + type_name(*n));
+    const toml::table& t = *n->as_table();
+    check_keys(t, file, "outbox", {"retention"});
+    auto text = get_string(t, "retention", file, "outbox", false);
+    if (!text) return;
+    auto d = parsed(parse_duration(*text), file, pos_in(t, "retention"), "outbox.retention");
+    if (!d) return;
+    // Under 30 days a pruned task notice could be planned again (overdue
+    // notices go out up to 14 days after the deadline).
+    if (*d < Seconds{30 * 86400})
+      return error(file, pos_in(t, "retention"), "outbox.retention", "expected at least \"30d\", got " + quoted(*text));
+    c.outbox_retention = *d;
+  }
+
   // ---- the organisation file ---------------------------------------------
 
   void read_organisation(const toml::table& root, const std::string& file, Config& c) {
-    check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook"});
+    check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook", "outbox"});
+    read_outbox(root, file, c);
     const toml::node* on = root.get("organisation");
     if (!on || !on->is_table()) {
       error(file, on ? pos_of(on->source()) : Pos{1, 1}, "organisation",
@@ -317,7 +380,8 @@ class Loader {
 
     std::set<std::string> hook_ids;
     for_tables(root, "hook", file, [&](const toml::table& t, const std::string& p) {
-      check_keys(t, file, p, {"id", "url", "secret", "events", "timeout_seconds", "max_attempts", "ca_file", "insecure"});
+      check_keys(t, file, p,
+                 {"id", "url", "secret", "events", "timeout_seconds", "max_attempts", "retry", "ca_file", "insecure"});
       Hook h;
       auto id = get_id(t, "id", file, p);
       auto url = get_string(t, "url", file, p, true);
@@ -343,6 +407,7 @@ class Loader {
         h.events.push_back(e);
       });
       if (auto v = get_int(t, "timeout_seconds", file, p, 1, 300)) h.timeout = Seconds{*v};
+      read_retry(t, file, p, h);
       if (auto v = get_int(t, "max_attempts", file, p, 1, 50)) h.max_attempts = static_cast<int>(*v);
       if (auto v = get_string(t, "ca_file", file, p, false)) h.ca_file = *v;
       if (id && url && secret) {

@@ -209,6 +209,11 @@ struct Hook {
   std::vector<std::string> events;  // empty: every event type
   Seconds timeout{10};
   int max_attempts = 8;
+  // Delay before the retry after the n-th failure is retry[n-1]; the last
+  // one repeats. Standard Webhooks' suggested schedule by default: with
+  // 8 attempts about 27 hours.
+  std::vector<Seconds> retry{Seconds{5},         Seconds{5 * 60},    Seconds{30 * 60}, Seconds{2 * 3600},
+                             Seconds{5 * 3600}, Seconds{10 * 3600}, Seconds{10 * 3600}};
   std::string ca_file;              // extra CA certificates (PEM), for internal CAs and tests
   bool insecure = false;
   bool wants(std::string_view event_type) const;
@@ -256,6 +261,8 @@ struct Config {
   std::vector<Committee> committees;
   std::vector<Person> people;
   std::vector<Wheel> wheels;
+  // Delivered and dropped outbox rows older than this are pruned ([outbox] retention).
+  Seconds outbox_retention{90 * 86400};
 
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;

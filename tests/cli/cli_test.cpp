@@ -390,3 +390,39 @@ TEST_CASE("serve --help names the ways to give the hook's secret and warns that 
   CHECK_THAT(r.out, Catch::Contains("--hook-secret-file FILE") && Catch::Contains("ARSHJUL_HOOK_SECRET") &&
                         Catch::Contains("--hook-secret shows in `ps`"));
 }
+
+TEST_CASE("outbox retry --dead sends a hook's dead letters due in a period again and enables the hook") {
+  ImportDb db;
+  {
+    auto s = std::move(open_sqlite_storage(db.path)).value();
+    int n = 0;
+    for (const auto& [hook, day] : {std::pair{"epost", 5}, std::pair{"epost", 20}, std::pair{"teams", 5}}) {
+      OutboxMessage m;
+      m.key = "k" + std::to_string(++n);
+      m.hook = hook;
+      m.webhook_id = "msg_" + m.key;
+      m.event_type = "reminder.due";
+      m.payload = "{}";
+      m.due = m.next_attempt = SysSeconds{date::sys_days{2027_y / 1 / day}} + std::chrono::hours{8};
+      s->enqueue({m}, m.due);
+      s->mark_failed(s->outbox("", 1).front().id, 8, m.due, "HTTP 500", true);
+    }
+    set_hook_gone(*s, "epost", GoneHook{"https://hooks.kommune.no/h", SysSeconds{}});
+  }
+  const Run r = run({"outbox", "retry", "--dead", "--hook", "epost", "--from", "2027-01-01", "--to", "2027-01-10",
+                     "--db", db.path});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out == "1 dead letter will be sent again; hook epost is enabled\n");
+  auto s = std::move(open_sqlite_storage(db.path)).value();
+  CHECK(s->outbox("dead", 10).size() == 2);
+  CHECK_FALSE(hook_gone(*s, "epost"));
+
+  const Run backwards = run({"outbox", "retry", "--dead", "--from", "2027-01-10", "--to", "2027-01-01", "--db", db.path});
+  CHECK(backwards.code == 2);
+  CHECK_THAT(backwards.err, Catch::Contains("--to (2027-01-01) is before --from (2027-01-10)"));
+  const Run bad = run({"outbox", "retry", "--dead", "--from", "1. januar", "--db", db.path});
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--from: expected a date as YYYY-MM-DD"));
+  CHECK(run({"outbox", "retry", "--dead", "--db", db.path}).out == "2 dead letters will be sent again\n");
+}

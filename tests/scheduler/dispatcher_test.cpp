@@ -37,8 +37,8 @@ using tcp = asio::ip::tcp;
 constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 // A webhook receiver on 127.0.0.1 and a free port. It records every request
-// and answers the n-th (from 1) with the status `answer(n)`, closing the
-// connection after each answer.
+// and answers the n-th (from 1) with the status `answer(n)` and the header
+// fields `headers(n)`, closing the connection after each answer.
 class Receiver {
  public:
   struct Request {
@@ -48,8 +48,10 @@ class Receiver {
     std::string body;
   };
 
-  explicit Receiver(std::function<unsigned(int)> answer = [](int) { return 204u; })
-      : answer_(std::move(answer)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+  using Headers = std::map<std::string, std::string>;
+  explicit Receiver(std::function<unsigned(int)> answer = [](int) { return 204u; },
+                    std::function<Headers(int)> headers = [](int) { return Headers{}; })
+      : answer_(std::move(answer)), headers_(std::move(headers)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
     accept();
     thread_ = std::thread([this] { ioc_.run(); });
   }
@@ -104,6 +106,7 @@ class Receiver {
       res->version(11);
       res->result(answer_(n));
       res->keep_alive(false);
+      for (const auto& [name, value] : headers_(n)) res->set(name, value);
       if (res->result_int() >= 300) res->body() = "the receiver says no";
       res->prepare_payload();
       http::async_write(*stream, *res, [stream, res](beast::error_code, std::size_t) {
@@ -114,6 +117,7 @@ class Receiver {
   }
 
   std::function<unsigned(int)> answer_;
+  std::function<Headers(int)> headers_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   std::thread thread_;
@@ -475,4 +479,142 @@ TEST_CASE("retry_delay counts from the first failure, never shrinks, and stays a
   Seconds total{0};
   for (int attempt = 1; attempt < 8; ++attempt) total += retry_delay(attempt);
   CHECK(total == 5s + 5min + 30min + 2h + 5h + 10h + 10h);
+}
+
+// ---- what the receiver asks for: Retry-After, 410 Gone; the hook's own schedule ----
+
+TEST_CASE("a 429 with Retry-After in seconds puts the next attempt off that long, and counts as an attempt") {
+  Receiver receiver([](int) { return 429u; }, [](int) { return Receiver::Headers{{"Retry-After", "3600"}}; });
+  Outbox box(receiver.url());
+  const long long id = box.enqueue_reminder(box.next("drofting").uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(id).attempts == 1; }));
+  const OutboxMessage m = box.message(id);
+  CHECK(m.status == "pending");
+  CHECK_THAT(m.last_error, Catch::StartsWith("HTTP 429"));
+  CHECK(m.next_attempt >= box.clock.now() + 1h);  // not the 5 s the schedule says
+  CHECK(m.next_attempt <= box.clock.now() + 1h + 1s);
+  box.clock.advance(30min);
+  box.run_for(kQuiet);
+  CHECK(receiver.count() == 1);
+}
+
+TEST_CASE("a 503 with Retry-After as an HTTP-date waits until that date") {
+  const auto in_two_hours = date::floor<Seconds>(std::chrono::system_clock::now()) + 2h;
+  const std::string http_date = date::format("%a, %d %b %Y %H:%M:%S GMT", in_two_hours);
+  Receiver receiver([](int) { return 503u; }, [&](int) { return Receiver::Headers{{"Retry-After", http_date}}; });
+  Outbox box(receiver.url());
+  const long long id = box.enqueue_reminder(box.next("drofting").uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(id).attempts == 1; }));
+  const OutboxMessage m = box.message(id);
+  CHECK(m.status == "pending");
+  CHECK(m.next_attempt >= box.clock.now() + 2h - 5s);  // less the time the request took
+  CHECK(m.next_attempt <= box.clock.now() + 2h);
+}
+
+TEST_CASE("a Retry-After of a week holds a message back one day at most") {
+  Receiver receiver([](int) { return 429u; }, [](int) { return Receiver::Headers{{"Retry-After", "604800"}}; });
+  Outbox box(receiver.url());
+  const long long id = box.enqueue_reminder(box.next("drofting").uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(id).attempts == 1; }));
+  CHECK(box.message(id).next_attempt == box.clock.now() + kMaxRetryAfter);
+}
+
+TEST_CASE("Retry-After is read as delta-seconds or an IMF-fixdate, and anything else is ignored") {
+  const SysSeconds now = SysSeconds{date::sys_days{2027_y / 3 / 1}} + 8h;
+  CHECK(parse_retry_after("120", now) == 120s);
+  CHECK(parse_retry_after(" 0 ", now) == 0s);
+  CHECK(parse_retry_after("Mon, 01 Mar 2027 09:30:00 GMT", now) == 90min);
+  CHECK(parse_retry_after("Mon, 01 Mar 2027 07:00:00 GMT", now) == 0s);  // in the past: at once
+  CHECK_FALSE(parse_retry_after("", now));
+  CHECK_FALSE(parse_retry_after("-5", now));
+  CHECK_FALSE(parse_retry_after("soon", now));
+  CHECK_FALSE(parse_retry_after("Mon, 01 Mar 2027 09:30:00 CET", now));
+}
+
+TEST_CASE("a 410 Gone makes the message dead at once and the hook gone: later messages are dead without a request") {
+  Receiver receiver([](int) { return 410u; });
+  Outbox box(receiver.url());
+  const std::string uid = box.next("drofting").uid;
+  const long long first = box.enqueue_reminder(uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(first).status == "dead"; }));
+  CHECK(box.message(first).attempts == 1);
+  CHECK_THAT(box.message(first).last_error, Catch::StartsWith("endpoint gone (410)"));
+  const auto mark = hook_gone(*box.storage, "test");
+  REQUIRE(mark);
+  CHECK(mark->url == receiver.url());
+  CHECK(std::any_of(box.logged.begin(), box.logged.end(),
+                    [](const std::string& l) { return l.find("hook test answered 410 Gone") != std::string::npos; }));
+  CHECK_THAT(box.dispatcher->metrics_text(), Catch::Contains("arshjul_webhook_hooks_gone_total 1"));
+
+  const long long second = box.enqueue("notice.early", uid, 0, box.clock.now());
+  REQUIRE(box.run_until([&] { return box.message(second).status == "dead"; }));
+  CHECK_THAT(box.message(second).last_error, Catch::Contains("endpoint gone (410)"));
+  box.run_for(kQuiet);
+  CHECK(receiver.count() == 1);
+}
+
+TEST_CASE("a gone hook is sent to again once its dead letters are replayed by hook") {
+  Receiver receiver([](int n) { return n == 1 ? 410u : 204u; });
+  Outbox box(receiver.url());
+  const std::string uid = box.next("drofting").uid;
+  const long long first = box.enqueue_reminder(uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(first).status == "dead"; }));
+  const long long second = box.enqueue("notice.early", uid, 0, box.clock.now());
+  REQUIRE(box.run_until([&] { return box.message(second).status == "dead"; }));
+
+  // What HR's replay by hook does (server/api.h retry_dead_letters), as another process might.
+  CHECK(box.storage->retry_dead("test", SysSeconds{}, box.clock.now() + 1h, box.clock.now()) == 2);
+  clear_hook_gone(*box.storage, "test");
+  REQUIRE(box.run_until([&] { return box.message(first).status == "sent" && box.message(second).status == "sent"; }));
+  CHECK(receiver.count() == 3);
+}
+
+TEST_CASE("a gone hook the config gives another URL is sent to again") {
+  Receiver gone([](int) { return 410u; });
+  Receiver moved;
+  Outbox box(gone.url());
+  const std::string uid = box.next("drofting").uid;
+  const long long first = box.enqueue_reminder(uid, 0);
+  box.start();
+  REQUIRE(box.run_until([&] { return box.message(first).status == "dead"; }));
+
+  box.config.hooks[0].url = moved.url();
+  box.rebuild();
+  box.dispatcher->set_snapshot(box.snapshot);
+  const long long second = box.enqueue("notice.early", uid, 0, box.clock.now());
+  REQUIRE(box.run_until([&] { return box.message(second).status == "sent"; }));
+  CHECK(moved.count() == 1);
+  CHECK_FALSE(hook_gone(*box.storage, "test"));
+}
+
+TEST_CASE("a hook's own retry schedule sets the delay after each failure, its last delay repeating") {
+  Receiver receiver([](int) { return 500u; });
+  Outbox box(receiver.url());
+  box.config.hooks[0].retry = {100s, 1000s};
+  box.rebuild();
+  const long long id = box.enqueue_reminder(box.next("drofting").uid, 0);
+  box.start();
+  for (const Seconds want : {100s, 1000s, 1000s}) {
+    const int attempt = box.message(id).attempts + 1;
+    INFO("attempt " << attempt);
+    REQUIRE(box.run_until([&] { return box.message(id).attempts == attempt; }));
+    const OutboxMessage m = box.message(id);
+    CHECK(m.next_attempt >= box.clock.now() + want * 9 / 10);
+    CHECK(m.next_attempt <= box.clock.now() + want * 11 / 10);
+    box.clock.set(m.next_attempt);
+  }
+}
+
+TEST_CASE("retry_delay with a schedule takes its entries in turn and repeats the last") {
+  const std::vector<Seconds> schedule{5s, 1min};
+  CHECK(retry_delay(schedule, 1) == 5s);
+  CHECK(retry_delay(schedule, 2) == 1min);
+  CHECK(retry_delay(schedule, 9) == 1min);
+  CHECK(retry_delay({}, 3) == retry_delay(3));
+  CHECK(Hook{}.retry == std::vector<Seconds>{5s, 5min, 30min, 2h, 5h, 10h, 10h});  // Standard Webhooks' suggestion
 }

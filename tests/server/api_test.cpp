@@ -746,3 +746,91 @@ TEST_CASE("revoking an unknown token is a 404 and one already revoked a 409") {
   CHECK_THAT(str(problem_of(call(h, "DELETE", "/api/v1/tokens/2", hr), 409).at("detail")),
              Catch::Contains("already revoked"));
 }
+
+// ---- dead letters in bulk ------------------------------------------------------------------------
+
+namespace {
+
+// Mini with one hook, "epost", and three dead letters: two of epost (due 5
+// and 20 January 2027, local), one of a hook no longer configured.
+struct DeadLetters {
+  Host h{with_hook()};
+  long long jan5 = 0, jan20 = 0, removed = 0;
+
+  static Config with_hook() {
+    Config c = test::mini();
+    Hook hook;
+    hook.id = "epost";
+    hook.url = "https://hooks.kommune.no/h";
+    hook.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    c.hooks.push_back(hook);
+    return c;
+  }
+  long long dead(const std::string& key, const std::string& hook, SysSeconds due) {
+    OutboxMessage m;
+    m.key = key;
+    m.hook = hook;
+    m.webhook_id = "msg_" + key;
+    m.event_type = "reminder.due";
+    m.payload = "{}";
+    m.due = m.next_attempt = due;
+    h.storage().enqueue({m}, due);
+    const long long id = h.storage().outbox("", 1).front().id;
+    h.storage().mark_failed(id, 8, due, "HTTP 500", true);
+    return id;
+  }
+  DeadLetters() {
+    using namespace std::chrono_literals;
+    // 23:30 UTC on 4 January is 00:30 on the 5th in Oslo: due on the 5th, local.
+    jan5 = dead("a", "epost", SysSeconds{date::sys_days{date::year{2027} / 1 / 4}} + 23h + 30min);
+    jan20 = dead("b", "epost", SysSeconds{date::sys_days{date::year{2027} / 1 / 20}} + 8h);
+    removed = dead("c", "gammel", SysSeconds{date::sys_days{date::year{2027} / 1 / 10}} + 8h);
+  }
+  std::string status(long long id) { return h.storage().outbox_message(id)->status; }
+};
+
+}  // namespace
+
+TEST_CASE("POST /outbox/retry sends a hook's dead letters due in a period of local days again, and says how many") {
+  DeadLetters d;
+  const auto hr = add_token(d.h, "hr");
+  const auto r = call(d.h, "POST", "/api/v1/outbox/retry", hr, R"({"hook": "epost", "from": "2027-01-05", "to": "2027-01-10"})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(body_of(r).at("retried").to_number<int>() == 1);
+  CHECK(d.status(d.jan5) == "pending");
+  CHECK(d.status(d.jan20) == "dead");
+  CHECK(d.status(d.removed) == "dead");
+  CHECK(d.h.writes.size() == 1);
+
+  const auto all = call(d.h, "POST", "/api/v1/outbox/retry", hr, "{}");
+  REQUIRE(all.status == 200);
+  CHECK(body_of(all).at("retried").to_number<int>() == 2);
+  CHECK(d.h.storage().outbox("dead", 10).empty());
+}
+
+TEST_CASE("POST /outbox/retry with a hook lifts the hook's gone mark") {
+  DeadLetters d;
+  const auto hr = add_token(d.h, "hr");
+  set_hook_gone(d.h.storage(), "epost", GoneHook{"https://hooks.kommune.no/h", d.h.clock().now()});
+  REQUIRE(call(d.h, "POST", "/api/v1/outbox/retry", hr, R"({"hook": "epost"})").status == 200);
+  CHECK_FALSE(hook_gone(d.h.storage(), "epost"));
+}
+
+TEST_CASE("POST /outbox/retry refuses an unknown hook, a bad day and a period that ends before it begins, changing nothing") {
+  DeadLetters d;
+  const auto hr = add_token(d.h, "hr");
+  const auto p = problem_of(
+      call(d.h, "POST", "/api/v1/outbox/retry", hr, R"({"hook": "epst", "from": "2027-13-01", "sort": 1})"), 422);
+  CHECK(has_error_at(p, "/hook"));
+  CHECK(has_error_at(p, "/from"));
+  CHECK(has_error_at(p, "/sort"));
+  std::string all;
+  for (const auto& e : errors_of(p)) all += e + "\n";
+  CHECK_THAT(all, Catch::Contains("did you mean \"epost\"?"));
+  const auto backwards = problem_of(call(d.h, "POST", "/api/v1/outbox/retry", hr, R"({"from": "2027-01-20", "to": "2027-01-05"})"), 422);
+  CHECK(has_error_at(backwards, "/to"));
+  problem_of(call(d.h, "POST", "/api/v1/outbox/retry", add_token(d.h, "read"), "{}"), 403);
+  CHECK(d.h.storage().outbox("dead", 10).size() == 3);
+  CHECK(d.h.writes.empty());
+}

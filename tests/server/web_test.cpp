@@ -208,3 +208,47 @@ TEST_CASE("Revoking the API token a session was opened with ends that session at
   CHECK(after.status == 303);
   CHECK(header(after, "Location") == "/hr/login");
 }
+
+TEST_CASE("The HR page shows a hook that answered 410 as gone, and its form replays that hook's dead letters and enables it") {
+  Host h;
+  Config c = test::load("tests/fixtures/mini");
+  Hook hook;
+  hook.id = "epost";
+  hook.url = "https://hooks.kommune.no/h";
+  hook.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  c.hooks.push_back(hook);
+  h.set_files(c);
+  h.rebuild();
+  for (const char* key : {"a", "b"}) {
+    OutboxMessage m;
+    m.key = key;
+    m.hook = "epost";
+    m.webhook_id = std::string("msg_") + key;
+    m.event_type = "reminder.due";
+    m.payload = "{}";
+    m.due = m.next_attempt = h.clock().now();
+    h.storage().enqueue({m}, h.clock().now());
+    h.storage().mark_failed(h.storage().outbox("", 1).front().id, 1, h.clock().now(), "endpoint gone (410)", true);
+  }
+  set_hook_gone(h.storage(), "epost", GoneHook{hook.url, h.clock().now()});
+  WebSessions s;
+  const std::string cookie = sign_in(h, s, "hr");
+  const WebResponse page = get(h, s, "/hr", cookie);
+  CHECK_THAT(page.body, Catch::Contains("Mottakeren <strong>epost</strong>"));
+  CHECK_THAT(page.body, Catch::Contains("svarte 410 Gone"));
+  CHECK_THAT(page.body, Catch::Contains("action=\"/hr/outbox/retry\""));
+  const std::string csrf = csrf_of(page.body);
+
+  CHECK(post(h, s, "/hr/outbox/retry", "csrf=forged&hook=epost", cookie).status == 403);
+  CHECK(post(h, s, "/hr/outbox/retry", "csrf=" + csrf + "&hook=epost&from=2027-13-01", cookie).status == 400);
+  CHECK(h.storage().outbox("dead", 10).size() == 2);
+  const WebResponse ok = post(h, s, "/hr/outbox/retry", "csrf=" + csrf + "&hook=epost&from=&to=", cookie);
+  CHECK(ok.status == 303);
+  CHECK(header(ok, "Location") == "/hr?replayed_all=2");
+  CHECK(h.storage().outbox("dead", 10).empty());
+  CHECK_FALSE(hook_gone(h.storage(), "epost"));
+  CHECK_THAT(get(h, s, "/hr?replayed_all=2", cookie).body, Catch::Contains("2 meldinger sendes på nytt"));
+
+  const std::string reader = sign_in(h, s, "read");
+  CHECK(post(h, s, "/hr/outbox/retry", "csrf=" + csrf_of(get(h, s, "/hr", reader).body) + "&hook=epost", reader).status == 403);
+}

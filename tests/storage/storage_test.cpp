@@ -398,3 +398,138 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
   CHECK(storage->schema_version() == 5);  // untouched
 }
+
+namespace {
+
+// One outbox row of `hook` due at `due`, for `uid` ("" none); returns its id.
+long long put_message(Storage& s, const std::string& key, const std::string& hook, SysSeconds due,
+                      const std::string& uid = "") {
+  OutboxMessage m;
+  m.key = key;
+  m.hook = hook;
+  m.webhook_id = "msg_" + key;
+  m.event_type = "reminder.due";
+  m.occurrence_uid = uid;
+  m.payload = "{}";
+  m.due = m.next_attempt = due;
+  REQUIRE(s.enqueue({m}, due) == 1);
+  return s.outbox("", 1).front().id;
+}
+
+}  // namespace
+
+TEST_CASE("Replaying dead letters in bulk takes the dead ones of that hook due in the period, and only those") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds jan10 = SysSeconds{date::sys_days{2027_y / 1 / 10}} + 8h;
+  const long long in = put_message(*s, "a", "epost", jan10);
+  const long long other_hook = put_message(*s, "b", "teams", jan10);
+  const long long too_early = put_message(*s, "c", "epost", jan10 - date::days{20});
+  const long long sent = put_message(*s, "d", "epost", jan10);
+  const long long pending = put_message(*s, "e", "epost", jan10);
+  for (long long id : {in, other_hook, too_early}) s->mark_failed(id, 8, jan10, "HTTP 500", true);
+  s->mark_sent(sent, jan10);
+
+  const SysSeconds later = jan10 + date::days{30};
+  CHECK(s->retry_dead("epost", jan10 - date::days{1}, jan10 + date::days{1}, later) == 1);
+  const auto replayed = s->outbox_message(in);
+  CHECK(replayed->status == "pending");
+  CHECK(replayed->attempts == 0);
+  CHECK(replayed->last_error.empty());
+  CHECK(replayed->next_attempt == later);
+  CHECK(s->outbox_message(other_hook)->status == "dead");
+  CHECK(s->outbox_message(too_early)->status == "dead");
+  CHECK(s->outbox_message(sent)->status == "sent");
+  CHECK(s->outbox_message(pending)->attempts == 0);
+
+  // Every hook, any time: the rest.
+  CHECK(s->retry_dead("", SysSeconds{}, later + date::days{3650}, later) == 2);
+  CHECK(s->outbox("dead", 10).empty());
+}
+
+TEST_CASE("Pruning the outbox deletes old sent and dropped messages and keeps dead ones, pending ones and recent ones") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds old = SysSeconds{date::sys_days{2026_y / 1 / 10}};
+  const SysSeconds now = old + date::days{200};
+  const SysSeconds before = now - date::days{90};
+  const long long sent_old = put_message(*s, "a", "h", old);
+  const long long dropped_old = put_message(*s, "b", "h", old);
+  const long long dead_old = put_message(*s, "c", "h", old);
+  const long long pending_old = put_message(*s, "d", "h", old);
+  const long long sent_recent = put_message(*s, "e", "h", now - date::days{10});
+  s->mark_sent(sent_old, old);
+  s->mark_dropped(dropped_old, "superseded");
+  s->mark_failed(dead_old, 8, old, "HTTP 500", true);
+  s->mark_sent(sent_recent, now - date::days{10});
+  OutboxMessage registration;
+  registration.key = "registration.created|x|kari";
+  registration.hook = "h";
+  registration.webhook_id = "msg_reg";
+  registration.event_type = "registration.created";
+  registration.payload = "{}";
+  registration.due = registration.next_attempt = old;
+  REQUIRE(s->enqueue({registration}, old) == 1);
+  const long long registration_old = s->outbox("", 1).front().id;
+  s->mark_sent(registration_old, old);
+
+  CHECK(s->prune_outbox(before, now, 1000) == 2);
+  CHECK(s->outbox_message(registration_old)->status == "sent");  // planned again on every rebuild: kept
+  CHECK_FALSE(s->outbox_message(sent_old));
+  CHECK_FALSE(s->outbox_message(dropped_old));
+  CHECK(s->outbox_message(dead_old)->status == "dead");
+  CHECK(s->outbox_message(pending_old)->status == "pending");
+  CHECK(s->outbox_message(sent_recent)->status == "sent");
+  CHECK(s->prune_outbox(before, now, 1000) == 0);
+}
+
+TEST_CASE("Pruning keeps who was told of an occurrence still ahead, however old the reminder") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  s->sync("mini", expand(c, kFrom, kTo), kFrom, kTo, kNow);
+  const auto stored = s->occurrences("mini", kFrom, kTo);
+  REQUIRE(stored.size() >= 2);
+  const StoredOccurrence& first = stored.front();
+  const StoredOccurrence& last = stored.back();
+  REQUIRE(first.end < last.start);
+  // Both reminders were sent long ago; now falls between the two occurrences.
+  const long long about_first = put_message(*s, "first", "h", kNow, first.uid);
+  const long long about_last = put_message(*s, "last", "h", kNow, last.uid);
+  s->mark_sent(about_first, kNow);
+  s->mark_sent(about_last, kNow);
+  const SysSeconds now = first.end + 1h;
+  REQUIRE(now < last.end);
+
+  CHECK(s->prune_outbox(now, now, 1000) == 1);
+  CHECK_FALSE(s->outbox_message(about_first));
+  CHECK(s->told_about(last.uid).size() == 1);
+}
+
+TEST_CASE("Pruning deletes at most the batch it is given") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds old = SysSeconds{date::sys_days{2026_y / 1 / 10}};
+  for (int i = 0; i < 5; ++i) s->mark_sent(put_message(*s, "k" + std::to_string(i), "h", old), old);
+  CHECK(s->prune_outbox(old + date::days{100}, old + date::days{100}, 3) == 3);
+  CHECK(s->prune_outbox(old + date::days{100}, old + date::days{100}, 3) == 2);
+  CHECK(s->outbox("", 10).empty());
+}
+
+TEST_CASE("A hook marked gone stays gone across a reopen, with its URL and time, until cleared") {
+  TempDb db;
+  const SysSeconds at = kNow + 5h;
+  {
+    auto s = open(db);
+    CHECK_FALSE(hook_gone(*s, "epost"));
+    set_hook_gone(*s, "epost", GoneHook{"https://hooks.example/arshjul", at});
+  }
+  auto s = open(db);
+  const auto mark = hook_gone(*s, "epost");
+  REQUIRE(mark);
+  CHECK(mark->url == "https://hooks.example/arshjul");
+  CHECK(mark->since == at);
+  CHECK_FALSE(hook_gone(*s, "teams"));
+  clear_hook_gone(*s, "epost");
+  CHECK_FALSE(hook_gone(*s, "epost"));
+}

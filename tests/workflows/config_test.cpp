@@ -4,6 +4,7 @@
 #include "workflows/config_loader.h"
 
 using namespace arshjul;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -649,4 +650,66 @@ TEST_CASE("The shipped configurations run 10-faktor as rounds, register new hire
     CHECK(new_leaders >= 2);
     CHECK(with_manager >= 1);
   }
+}
+
+// ---- a hook's retry schedule and the outbox's retention ------------------------
+
+namespace {
+const std::string kHook =
+    "\n[[hook]]\nid = \"epost\"\nurl = \"https://hooks.kommune.no/h\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+
+// The 1-based line of the first line of `text` that starts with `start`.
+int line_of(const std::string& text, const std::string& start) {
+  int line = 1;
+  for (std::size_t at = 0; at < text.size(); at = text.find('\n', at) + 1, ++line)
+    if (text.compare(at, start.size(), start) == 0) return line;
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("A hook retries on Standard Webhooks' schedule unless it gives its own") {
+  auto standard = load_wheel(kWheelHead, kOrg + kHook);
+  INFO(all_errors(standard));
+  REQUIRE(standard.ok());
+  CHECK(standard.config->hooks[0].retry == std::vector<Seconds>{5s, 5min, 30min, 2h, 5h, 10h, 10h});
+  CHECK(standard.config->hooks[0].max_attempts == 8);
+
+  auto own = load_wheel(kWheelHead, kOrg + kHook + "retry = [\"10s\", \"1m\", \"1h30m\"]\n");
+  INFO(all_errors(own));
+  REQUIRE(own.ok());
+  CHECK(own.config->hooks[0].retry == std::vector<Seconds>{10s, 1min, 90min});
+  CHECK(own.config->hooks[0].max_attempts == 4);  // one more than its delays
+
+  auto both = load_wheel(kWheelHead, kOrg + kHook + "retry = [\"10s\"]\nmax_attempts = 6\n");
+  REQUIRE(both.ok());
+  CHECK(both.config->hooks[0].max_attempts == 6);  // the last delay repeats
+}
+
+TEST_CASE("A bad retry schedule is an error at its file, line and entry") {
+  const std::string org = kOrg + kHook + "retry = [\"5s\", \"soon\", \"8d\"]\n";
+  auto r = load_wheel(kWheelHead, org);
+  REQUIRE_FALSE(r.ok());
+  const auto e = all_errors(r);
+  const std::string at = "arshjul.toml:" + std::to_string(line_of(org, "retry = "));
+  CHECK_THAT(e, Catch::Contains(at) && Catch::Contains("hook[0].retry[1]: expected a delay such as \"5s\", \"5m\", \"2h\" or \"1h30m\", got \"soon\""));
+  CHECK_THAT(e, Catch::Contains("hook[0].retry[2]: a retry delay may be at most 7 days, got \"8d\""));
+  auto empty = load_wheel(kWheelHead, kOrg + kHook + "retry = []\n");
+  CHECK_THAT(all_errors(empty), Catch::Contains("hook[0].retry: expected at least one delay"));
+  auto not_list = load_wheel(kWheelHead, kOrg + kHook + "retry = \"5s\"\n");
+  CHECK_THAT(all_errors(not_list), Catch::Contains("hook[0].retry: expected an array of strings"));
+}
+
+TEST_CASE("The outbox keeps delivered messages 90 days unless [outbox] retention says otherwise, at least 30 days") {
+  auto standard = load_wheel(kWheelHead);
+  REQUIRE(standard.ok());
+  CHECK(standard.config->outbox_retention == date::days{90});
+  auto own = load_wheel(kWheelHead, kOrg + std::string("\n[outbox]\nretention = \"1w\"\n"));
+  REQUIRE_FALSE(own.ok());
+  CHECK_THAT(all_errors(own), Catch::Contains("outbox.retention: expected at least \"30d\", got \"1w\""));
+  auto year = load_wheel(kWheelHead, kOrg + std::string("\n[outbox]\nretention = \"365d\"\n"));
+  INFO(all_errors(year));
+  REQUIRE(year.ok());
+  CHECK(year.config->outbox_retention == date::days{365});
+  auto typo = load_wheel(kWheelHead, kOrg + std::string("\n[outbox]\nretension = \"365d\"\n"));
+  CHECK_THAT(all_errors(typo), Catch::Contains("retension"));
 }
