@@ -7,6 +7,8 @@
 // bug: bad input gets a 4xx naming what was wrong), and every answer
 // outside 2xx/3xx is a problem document.
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include "fuzz/fuzz_host.h"
 
@@ -14,6 +16,7 @@ using namespace arshjul;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static fuzz::FuzzHost host;
+  static const bool verbose = std::getenv("ARSHJUL_FUZZ_VERBOSE") != nullptr;  // to see what a seed reaches
   if (size > 16 * 1024) return -1;  // the daemon's own body limit is 64 KiB; keep runs fast
   host.reset();
   for (const auto& text : fuzz::split({reinterpret_cast<const char*>(data), size}, "\n===\n", 4)) {
@@ -34,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.content_type = r.target.find("/import") != std::string::npos ? "text/csv" : "application/json";
     }
     const ApiResponse res = handle_api(host, r);
+    if (verbose) std::fprintf(stderr, "%s %s -> %u %s\n", r.method.c_str(), r.target.c_str(), res.status, res.body.substr(0, 160).c_str());
     FUZZ_CHECK(res.status != 500, r.method + " " + r.target + ": " + host.logged());
     FUZZ_CHECK(res.status >= 200 && res.status < 600, std::to_string(res.status));
     if (res.status >= 400) FUZZ_CHECK(res.content_type == "application/problem+json", r.method + " " + r.target + " " + res.content_type);
