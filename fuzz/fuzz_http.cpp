@@ -6,6 +6,8 @@
 // SQLite database. The tokens "fuzz-hr-token" and "fuzz-read-token" exist.
 // It must never crash, hang, throw or answer 500.
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -21,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static fuzz::FuzzHost host;
   static WebSessions sessions;
   static const ServerOptions options;
+  static const bool verbose = std::getenv("ARSHJUL_FUZZ_VERBOSE") != nullptr;  // to see what a seed reaches
 
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_header));
@@ -56,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ar.body = req.body();
     if (api_allows_large_body(ar.target) && api_refuse_before_body(host, ar)) return 0;
     const ApiResponse res = handle_api(host, ar);
+    if (verbose) std::fprintf(stderr, "%s -> %u\n", line.c_str(), res.status);
     FUZZ_CHECK(res.status != 500, line + ": " + host.logged());
   } else if (is_web_path(path)) {
     host.reset();
@@ -68,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     wr.content_type = std::string(req[http::field::content_type]);
     wr.body = req.body();
     const WebResponse res = handle_web(host, sessions, std::string(ARSHJUL_SOURCE_DIR) + "/tests/fixtures/mini", wr);
+    if (verbose) std::fprintf(stderr, "%s -> %u\n", line.c_str(), res.status);
     FUZZ_CHECK(res.status != 500, line + ": " + host.logged());
   }
   return 0;
