@@ -102,6 +102,10 @@ Expected<Seconds> parse_duration(std::string_view text) {
     i = j + 1;
   }
   if (total <= 0) return Error{bad};
+  // At most 100000h, so format_duration's "…h" reads back (each number is at most 100000).
+  if (total > kMaxDurationHours * 3600)
+    return Error{"expected a duration of at most " + std::to_string(kMaxDurationHours) + "h (about 11 years), got \"" +
+                 std::string(text) + "\""};
   return Seconds{total};
 }
 

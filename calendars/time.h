@@ -47,7 +47,9 @@ Expected<const date::time_zone*> find_zone(std::string_view name);
 // "09:00" → 9 h. Hours 00-23, minutes 00-59.
 Expected<Seconds> parse_clock_time(std::string_view text);
 
-// "2h", "90m", "1h30m", "2d", "1w" → seconds. Positive.
+// "2h", "90m", "1h30m", "2d", "1w" → seconds. Positive, at most
+// kMaxDurationHours, so that what format_duration writes reads back.
+inline constexpr long long kMaxDurationHours = 100000;
 Expected<Seconds> parse_duration(std::string_view text);
 
 // "2027-05-17" → that day.

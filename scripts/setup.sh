@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what arshjul needs on Debian 12 and builds it. Idempotent: when
 # everything is there it only runs the (incremental) build.
-#   scripts/setup.sh [--tests] [--sanitize | --tsan]
+#   scripts/setup.sh [--tests] [--sanitize | --tsan | --fuzz]
 # --sanitize builds build-asan (ASan + UBSan); --tsan builds build-tsan with
-# Clang: ThreadSanitizer, and -Wthread-safety checks the lock annotations.
+# Clang: ThreadSanitizer, and -Wthread-safety checks the lock annotations;
+# --fuzz builds build-fuzz with Clang: the libFuzzer targets of fuzz/ only
+# (scripts/fuzz.sh runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tests=0 sanitize=0 tsan=0
+tests=0 sanitize=0 tsan=0 fuzz=0
 for a in "$@"; do
   case "$a" in
     --tests) tests=1 ;;
     --sanitize) sanitize=1 ;;
     --tsan) tsan=1 ;;
+    --fuzz) fuzz=1 ;;
     *) echo "setup.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -20,7 +23,7 @@ done
 packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
-if (( tsan )); then
+if (( tsan || fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi
 if (( tests )); then
@@ -54,6 +57,10 @@ if (( tsan )); then
   dir=build-tsan
   # Clang's own warnings are not errors here (GCC's build holds that line); its thread-safety ones are.
   compiler=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DARSHJUL_TSAN=ON -DARSHJUL_WERROR=OFF)
+fi
+if (( fuzz )); then
+  dir=build-fuzz
+  compiler=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DARSHJUL_FUZZ=ON -DARSHJUL_WERROR=OFF -DBUILD_TESTING=OFF)
 fi
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DARSHJUL_SANITIZE="$sanitize" "${compiler[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"

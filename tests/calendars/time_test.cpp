@@ -42,6 +42,19 @@ TEST_CASE("Durations read as written by HR") {
   }
 }
 
+TEST_CASE("A duration reads back as it is written, and a longer one is refused (fuzz_time)") {
+  // Found by fuzz/fuzz_time: "20272w" was taken, and written back as
+  // "141904d", which no longer parsed (each number may be at most 100000).
+  const auto long_one = parse_duration("20272w");
+  CHECK_FALSE(long_one);
+  CHECK_FALSE(parse_duration("100000d"));
+  CHECK_FALSE(parse_duration("4166d17h"));
+  const auto longest = parse_duration("4166d16h");  // 100000 hours, the most a duration may be
+  REQUIRE(longest);
+  CHECK(format_duration(*longest) == "100000h");
+  CHECK(*parse_duration(format_duration(*longest)) == *longest);
+}
+
 TEST_CASE("Times of day, dates and yearly days are checked") {
   CHECK(*parse_clock_time("09:00") == 9h);
   CHECK_FALSE(parse_clock_time("24:00"));
