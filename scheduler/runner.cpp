@@ -75,7 +75,15 @@ void WheelRunner::write(const std::string& why, const Change& change) {
       try {
         MutexLock owner(&owner_mu_);
         const auto current = snapshot();
-        if (change(storage_, current)) rebuild(why);
+        if (change(storage_, current)) {
+          try {
+            rebuild(why);
+          } catch (...) {
+            // The change is stored but the wheel is not rebuilt: the tick owes it.
+            rebuild_owed_ = true;
+            throw;
+          }
+        }
         done.set_value();
       } catch (...) {
         done.set_exception(std::current_exception());
@@ -90,7 +98,12 @@ void WheelRunner::reload() {
   if (!accepting_) return;
   boost::asio::post(io_, [this] {
     MutexLock owner(&owner_mu_);
-    reload_now();
+    try {
+      reload_now();
+    } catch (...) {
+      reloads_failed_++;
+      log_("reload: failed with an unexpected error; still serving the previous config");
+    }
   });
 }
 
@@ -113,6 +126,9 @@ void WheelRunner::reload_now() {
 }
 
 void WheelRunner::rebuild(const std::string& why) {
+  // Read before the build: a commit by another process after this point is
+  // not in the snapshot, and must still look like news to the next tick.
+  const long long version = storage_.data_version();
   const auto previous = snapshot();
   auto next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1);
   const SyncStats s = next->sync;
@@ -122,6 +138,7 @@ void WheelRunner::rebuild(const std::string& why) {
   // A registration may have created a hire's own feed: index it before the
   // snapshot that mentions it is published.
   refresh_subscriptions(true);
+  data_version_ = version;
   tasks_checked_ = SysSeconds{};
   tasks_planned_.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
   rebuild_owed_ = false;
@@ -164,6 +181,16 @@ void WheelRunner::schedule_tick() {
 
 void WheelRunner::tick() {
   if (stopping_) return;
+  try {
+    tick_steps();
+  } catch (...) {
+    tick_failures_++;
+    log_("tick: failed with an unexpected error");
+  }
+  schedule_tick();
+}
+
+void WheelRunner::tick_steps() {
   {
     MutexLock lock(&owner_mu_);
     // Each step says what failed: one failure does not hide the others.
@@ -180,8 +207,10 @@ void WheelRunner::tick() {
       const SysSeconds now = clock_.now();
       const LocalDays today = date::floor<date::days>(to_local(now, snap->config.organisation.zone));
       if (today > snap->horizon_from + date::days{366} || today < snap->horizon_from) {
-        // A simulated clock can run into the next year: move the horizon along.
-        reload_now();
+        // A simulated clock can run into the next year: move the horizon
+        // along, from the files as last loaded (a bad file on disk must not
+        // stop the wheel; SIGHUP reads them).
+        rebuild("new year");
       } else if (rebuild_owed_) {
         // The roster or overrides may be new.
         rebuild("database changed");
@@ -206,7 +235,6 @@ void WheelRunner::tick() {
       log_(std::string("tick: cannot prune the outbox: ") + e.what());
     }
   }
-  schedule_tick();
 }
 
 void WheelRunner::check_tasks() {

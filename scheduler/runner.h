@@ -87,6 +87,7 @@ class WheelRunner {
   void rebuild(const std::string& why) REQUIRES(owner_mu_);
   void reload_now() REQUIRES(owner_mu_);
   void tick() EXCLUDES(owner_mu_);
+  void tick_steps() EXCLUDES(owner_mu_);
   void schedule_tick();
   void check_tasks() REQUIRES(owner_mu_);
   void prune_outbox() REQUIRES(owner_mu_);

@@ -397,7 +397,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (parser_->content_length() && *parser_->content_length() > d_.options.max_body)
         return on_read(http::error::body_limit, 0);
       parser_->body_limit(d_.options.max_body);
-      return read_body();
+      // A small body has the request timeout in all, as the header had.
+      body_deadline_ = std::chrono::steady_clock::now() + d_.options.request_timeout;
+      return continue_then_read_body();
     }
     // The roster import may be large: its body is read only for a token
     // that may import, so nobody without one can make the daemon hold it.
@@ -409,8 +411,12 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::post(d_.workers, [self = shared_from_this(), head = std::move(head), guard = asio::make_work_guard(d_.io)] {
       auto refused = api_refuse_before_body(self->d_, head);
       asio::post(self->stream_.get_executor(), [self, refused = std::move(refused)]() mutable {
-        if (!refused) return self->read_body();
+        if (!refused) {
+          self->body_deadline_ = std::chrono::steady_clock::now() + kMaxBodyTime;
+          return self->continue_then_read_body();
+        }
         self->keep_alive_ = false;  // the body is left unread
+        self->head_ = self->parser_->get().method() == http::verb::head;
         self->method_ = std::string(self->parser_->get().method_string());
         self->target_ = std::string(self->parser_->get().target().substr(0, 200));
         self->started_ = std::chrono::steady_clock::now();
@@ -421,14 +427,29 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // The body a piece at a time, each with request_timeout to arrive: a slow
-  // upload that keeps coming is not cut off, a stalled one is, and the whole
-  // body has kMaxBodyTime.
-  void read_body() {
-    if (parser_->is_done()) return on_read({}, 0);
-    if (body_started_ == std::chrono::steady_clock::time_point{}) body_started_ = std::chrono::steady_clock::now();
-    if (std::chrono::steady_clock::now() - body_started_ > kMaxBodyTime) return on_read(beast::error::timeout, 0);
+  // A client that asked (Expect: 100-continue) is told to send the body it held back.
+  void continue_then_read_body() {
+    const auto expect = parser_->get()[http::field::expect];
+    if (!beast::iequals(expect, "100-continue") || parser_->is_done()) return read_body();
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     stream_.expires_after(d_.options.request_timeout);
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                        if (ec) return self->on_read(ec, n);
+                        self->read_body();
+                      });
+  }
+
+  // The body a piece at a time, each with request_timeout to arrive: a slow
+  // upload that keeps coming is not cut off, a stalled one is. The whole
+  // body has body_deadline_: the request timeout for small bodies, and
+  // kMaxBodyTime for a roster import whose token was checked.
+  void read_body() {
+    if (d_.stopping) return close();
+    if (parser_->is_done()) return on_read({}, 0);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= body_deadline_) return on_read(beast::error::timeout, 0);
+    stream_.expires_after(std::min<std::chrono::steady_clock::duration>(d_.options.request_timeout, body_deadline_ - now));
     http::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->on_read(ec, n);
       self->read_body();
@@ -445,7 +466,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     idle_ = false;
-    body_started_ = {};
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
       return close();
@@ -612,6 +632,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <class Body>
   void send(Route route, http::response<Body>&& res) {
+    // The write gets a time of its own: the read's expiry may have passed
+    // while the answer waited for a rebuild.
+    stream_.expires_after(d_.options.request_timeout);
     const unsigned status = res.result_int();
     d_.metrics.count(route, status);
     res.set(http::field::server, "arshjul");
@@ -661,14 +684,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> response_, serializer_;
   std::shared_ptr<const RenderedFeed> feed_;  // the span body points into it
   std::string peer_, method_ = "-", target_ = "-", log_line_;
-  std::chrono::steady_clock::time_point started_, body_started_;
+  std::chrono::steady_clock::time_point started_, body_deadline_;
   bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, tcp::acceptor acceptor, Daemon& d, std::size_t max_connections)
-      : ioc_(ioc), acceptor_(std::move(acceptor)), d_(d), max_connections_(max_connections), pause_(ioc) {}
+      : ioc_(ioc), acceptor_(std::move(acceptor)), d_(d), max_connections_(max_connections), pause_(acceptor_.get_executor()) {}
   void accept() {
     acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
@@ -768,7 +791,10 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   } lock_holder{lock_fd};
 
   asio::io_context ioc{o.threads};
-  tcp::acceptor acceptor(ioc);
+  // Accepting, its pause timer, signals and the log flush share one strand:
+  // SIGTERM closes the acceptor and cancels the timers without racing them.
+  auto control = asio::make_strand(ioc);
+  tcp::acceptor acceptor(control);
   beast::error_code ec;
   const auto address = asio::ip::make_address(o.host, ec);
   if (ec) {
@@ -829,7 +855,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   listener->accept();
 
   // The access log is flushed once a second.
-  asio::steady_timer flush_timer(ioc);
+  asio::steady_timer flush_timer(control);
   std::function<void(beast::error_code)> on_flush = [&](beast::error_code fec) {
     if (fec || d.stopping) return;
     d.flush_log();
@@ -839,7 +865,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   flush_timer.expires_after(std::chrono::seconds{1});
   flush_timer.async_wait(on_flush);
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
     if (sec) return;
     if (sig == SIGHUP) {
