@@ -22,16 +22,11 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, workspace  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 check = Checks()
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-cfg = os.path.join(WORK, "config")
-shutil.copytree(CONFIG, cfg)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 CLOCK = "2027-01-04T08:00:00+01:00"
 
 

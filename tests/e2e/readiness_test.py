@@ -18,7 +18,6 @@ Run: /usr/bin/python3 tests/e2e/readiness_test.py BINARY CONFIG_DIR WORKDIR
 """
 import errno
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -26,16 +25,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, workspace  # noqa: E402
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 check = Checks()
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
-cfg = os.path.join(WORK, "config")
-shutil.copytree(CONFIG, cfg)
-db = os.path.join(WORK, "arshjul.db")
-check.log_path = os.path.join(WORK, "daemon.log")
+cfg, db = workspace(check, CONFIG, WORK)
 
 
 def ready(daemon, method="GET"):
