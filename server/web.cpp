@@ -587,13 +587,19 @@ class Web {
     return html(200, frame(snap_->config, "HR-oversikt", body, true));
   }
 
-  WebResponse replay() {
+  // A form that changes something: a session, this site's CSRF token and the hr role.
+  std::optional<WebResponse> refuse_hr_form() {
     auto s = session();
     if (!s) return redirect("/hr/login");
     if (!same_origin() || form_value(req_.body, "csrf") != s->csrf)
       return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt.</p>", true));
     if (s->role != "hr")
       return html(403, frame(snap_->config, "Ikke tillatt", "<p>Nøkkelen din kan bare lese.</p>", true));
+    return std::nullopt;
+  }
+
+  WebResponse replay() {
+    if (auto refused = refuse_hr_form()) return *refused;
     // /hr/outbox/ID/retry
     const std::string rest = path_.substr(std::string("/hr/outbox/").size());
     long long id = 0;
@@ -608,12 +614,7 @@ class Web {
 
   // The bulk form: hook ("" all), from and to (YYYY-MM-DD, may be empty).
   WebResponse replay_all() {
-    auto s = session();
-    if (!s) return redirect("/hr/login");
-    if (!same_origin() || form_value(req_.body, "csrf") != s->csrf)
-      return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt.</p>", true));
-    if (s->role != "hr")
-      return html(403, frame(snap_->config, "Ikke tillatt", "<p>Nøkkelen din kan bare lese.</p>", true));
+    if (auto refused = refuse_hr_form()) return *refused;
     const std::string hook = form_value(req_.body, "hook");
     std::optional<LocalDays> from, to;
     std::string problem;
