@@ -16,6 +16,7 @@
 #include "calendars/icalendar.h"
 #include "scheduler/engine.h"
 #include "scheduler/import.h"
+#include "scheduler/runner.h"
 #include "scheduler/config_files.h"
 #include "server/api.h"
 #include "server/feeds.h"
@@ -418,7 +419,9 @@ std::string option(const Args& a, const std::string& name, const std::string& fa
   return it == a.options.end() ? fallback : it->second;
 }
 
-// One step of the wheel, as the daemon takes it at start: store, register, plan.
+// One step of the wheel, as the daemon takes it at start: store, register,
+// plan. Run inside a storage unit, so what it stores and the messages that
+// implies commit together.
 void run_engine(Storage& storage, Config files, const Clock& clock, std::ostream& out) {
   auto snap = build_snapshot(std::move(files), storage, clock, 1);
   const SyncStats& s = snap->sync;
@@ -429,7 +432,6 @@ void run_engine(Storage& storage, Config files, const Clock& clock, std::ostream
   for (const auto& r : snap->registrations) (r.occurrence_uid.empty() ? waiting : registered)++;
   out << "registrations: " << registered << " registered, " << waiting << " waiting, "
       << snap->registration_changes.size() << " changed now\n";
-  constexpr Seconds kPlanAhead = std::chrono::hours{24 * 31};
   out << "outbox: " << plan_outbox(*snap, storage, clock.now(), clock.now() + kPlanAhead) << "\n";
 }
 
@@ -443,7 +445,9 @@ int cmd_sync(const Args& a, const Clock& clock, std::ostream& out, std::ostream&
   }
   auto storage = open_db(db->second, err);
   if (!storage) return 1;
-  run_engine(*storage, std::move(*c), clock, out);
+  std::ostringstream report;  // told only once it is committed
+  storage->all_or_nothing([&] { run_engine(*storage, std::move(*c), clock, report); });
+  out << report.str();
   return 0;
 }
 
@@ -469,9 +473,16 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   if (!c) return 1;
   auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
   if (!storage) return 1;
-  const Config roster = with_stored_people(*c, storage->people());
   const bool dry_run = a.options.count("--dry-run") > 0;
-  const ImportResult r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
+  // The roster, the wheel rebuilt on it and the messages it implies commit
+  // together: a crash or a full disk leaves the old roster and nothing owed.
+  ImportResult r;
+  std::ostringstream report;
+  storage->all_or_nothing([&] {
+    const Config roster = with_stored_people(*c, storage->people());
+    r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
+    if (r.errors.empty() && !dry_run) run_engine(*storage, std::move(*c), clock, report);
+  });
   for (const auto& e : r.errors) err << e.to_string() << "\n";
   if (!r.errors.empty()) {
     err << file << ": " << r.error_count << " error" << (r.error_count == 1 ? "" : "s");
@@ -492,7 +503,7 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
     list("remove", ch.removed);
     return 0;
   }
-  run_engine(*storage, std::move(*c), clock, out);
+  out << report.str();
   return 0;
 }
 

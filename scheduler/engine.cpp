@@ -254,12 +254,17 @@ int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
   if (due.empty()) return 0;
   const auto live = by_uid(snap.expansion);
   std::vector<OutboxMessage> rows;
+  std::vector<std::string> keys;
   for (const TaskMessage& m : due) {
-    if (!planned.insert(m.key).second) continue;
+    if (planned.count(m.key)) continue;
+    keys.push_back(m.key);
     auto it = live.find(m.occurrence_uid);
     for (auto& r : task_messages(snap.config, m, it == live.end() ? nullptr : it->second, now)) rows.push_back(std::move(r));
   }
-  return storage.enqueue(rows, now);
+  const int added = storage.enqueue(rows, now);
+  // Remembered only once enqueued: a failed enqueue is tried again next time.
+  planned.insert(keys.begin(), keys.end());
+  return added;
 }
 
 }  // namespace arshjul

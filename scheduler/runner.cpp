@@ -75,15 +75,14 @@ void WheelRunner::write(const std::string& why, const Change& change) {
       try {
         MutexLock owner(&owner_mu_);
         const auto current = snapshot();
-        if (change(storage_, current)) {
-          try {
-            rebuild(why);
-          } catch (...) {
-            // The change is stored but the wheel is not rebuilt: the tick owes it.
-            rebuild_owed_ = true;
-            throw;
-          }
-        }
+        // The change, the wheel rebuilt on it and the messages it implies
+        // commit together: a failure anywhere stores none of them, and the
+        // caller answers 2xx only once they are committed.
+        std::optional<Built> built;
+        storage_.all_or_nothing([&] {
+          if (change(storage_, current)) built = build();
+        });
+        if (built) adopt(std::move(*built), why);
         done.set_value();
       } catch (...) {
         done.set_exception(std::current_exception());
@@ -126,27 +125,39 @@ void WheelRunner::reload_now() {
 }
 
 void WheelRunner::rebuild(const std::string& why) {
+  std::optional<Built> built;
+  storage_.all_or_nothing([&] { built = build(); });
+  adopt(std::move(*built), why);
+}
+
+WheelRunner::Built WheelRunner::build() {
+  Built b;
   // Read before the build: a commit by another process after this point is
   // not in the snapshot, and must still look like news to the next tick.
-  const long long version = storage_.data_version();
+  b.data_version = storage_.data_version();
   const auto previous = snapshot();
-  auto next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1);
-  const SyncStats s = next->sync;
-  const SysSeconds now = clock_.now();
-  const std::string planned = plan_outbox(*next, storage_, now, now + kPlanAhead);
-  planned_until_ = now + kPlanAhead;
+  b.next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1);
+  b.now = clock_.now();
+  b.planned = plan_outbox(*b.next, storage_, b.now, b.now + kPlanAhead);
+  return b;
+}
+
+void WheelRunner::adopt(Built b, const std::string& why) {
+  const bool first = !snapshot();
+  const SyncStats s = b.next->sync;
+  planned_until_ = b.now + kPlanAhead;
   // A registration may have created a hire's own feed: index it before the
   // snapshot that mentions it is published.
   refresh_subscriptions(true);
-  data_version_ = version;
+  data_version_ = b.data_version;
   tasks_checked_ = SysSeconds{};
   tasks_planned_.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
   rebuild_owed_ = false;
-  publish(std::move(next));
-  if (!previous) return log_("outbox: " + planned);
+  publish(std::move(b.next));
+  if (first) return log_("outbox: " + b.planned);
   log_(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
        std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
-       std::to_string(s.unchanged) + " unchanged; outbox: " + planned);
+       std::to_string(s.unchanged) + " unchanged; outbox: " + b.planned);
 }
 
 void WheelRunner::publish(std::shared_ptr<const Snapshot> next) {
@@ -215,7 +226,7 @@ void WheelRunner::tick_steps() {
         // The roster or overrides may be new.
         rebuild("database changed");
       } else if (now + kReplanBefore > planned_until_) {
-        plan_outbox(*snap, storage_, now, now + kPlanAhead);
+        storage_.all_or_nothing([&] { plan_outbox(*snap, storage_, now, now + kPlanAhead); });
         planned_until_ = now + kPlanAhead;
       }
     } catch (const std::exception& e) {

@@ -13,8 +13,10 @@
 // metrics_text() may be called from any thread; write() blocks its caller
 // (never the runner's own thread) until the rebuilt snapshot is current.
 // Errors: start() reports a failed first build as an Error; write() rethrows
-// what its change or the rebuild threw; a failing tick or reload is logged
-// and the previous snapshot stays.
+// what its change or the rebuild threw, and then nothing of it is stored
+// (the change, the rebuild and the messages they imply are one storage
+// unit, Storage::all_or_nothing); a failing tick or reload is logged and the
+// previous snapshot stays.
 #pragma once
 
 #include <atomic>
@@ -84,7 +86,17 @@ class WheelRunner {
   std::string metrics_text() const;
 
  private:
+  // A snapshot built and its messages planned, inside a storage unit; adopted
+  // (published, indexed, logged) only once that unit has committed.
+  struct Built {
+    std::shared_ptr<const Snapshot> next;
+    std::string planned;  // plan_outbox's line for the log
+    long long data_version = 0;
+    SysSeconds now{};
+  };
   void rebuild(const std::string& why) REQUIRES(owner_mu_);
+  Built build() REQUIRES(owner_mu_);
+  void adopt(Built built, const std::string& why) REQUIRES(owner_mu_);
   void reload_now() REQUIRES(owner_mu_);
   void tick() EXCLUDES(owner_mu_);
   void tick_steps() EXCLUDES(owner_mu_);

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <cstdio>
 #include <stdexcept>
 #include <unordered_map>
@@ -301,7 +303,7 @@ class SqliteStorage final : public Storage {
  public:
   explicit SqliteStorage(sqlite3* db) : db_(db) {}
   ~SqliteStorage() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     db_.finalize_all();
     sqlite3_close(db_);
   }
@@ -329,7 +331,7 @@ class SqliteStorage final : public Storage {
   }
 
   void migrate() EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
+    Call lock(this);
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_utc INTEGER NOT NULL)");
@@ -353,7 +355,7 @@ class SqliteStorage final : public Storage {
   }
 
   int schema_version() override EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
+    Call lock(this);
     return version();
   }
 
@@ -365,7 +367,7 @@ class SqliteStorage final : public Storage {
 
   SyncStats sync(std::string_view org, const Expansion& expansion, LocalDays from, LocalDays to,
                  SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     struct Row {
       std::string fingerprint;
       std::string audience;
@@ -374,8 +376,7 @@ class SqliteStorage final : public Storage {
       bool seen = false;
     };
     SyncStats stats;
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&]() REQUIRES(mu_) {
       std::unordered_map<std::string, Row> rows;
       {
         Statement q(db_,
@@ -444,16 +445,12 @@ class SqliteStorage final : public Storage {
         ++stats.cancelled;
         stats.cancelled_uids.push_back(uid);
       }
-      exec("COMMIT");
-    } catch (...) {
-      rollback();
-      throw;
-    }
+    });
     return stats;
   }
 
   std::vector<StoredOccurrence> occurrences(std::string_view org, LocalDays from, LocalDays to) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT uid, wheel, activity, unit, original_day, all_day, start_utc, end_utc, title, location, "
                 "sequence, status, created_utc, updated_utc, audience FROM occurrence "
@@ -483,21 +480,21 @@ class SqliteStorage final : public Storage {
   }
 
   long long add_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement ins(db_, "INSERT INTO subscription (token_hash, filter, created_utc) VALUES (?, ?, ?)");
     ins.bind(1, token_hash).bind(2, filter).bind(3, static_cast<long long>(now.time_since_epoch().count())).run();
     return sqlite3_last_insert_rowid(db_);
   }
 
   bool revoke_subscription(std::string_view token_hash, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE token_hash = ? AND revoked_utc IS NULL");
     up.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, token_hash).run();
     return sqlite3_changes(db_) > 0;
   }
 
   std::optional<bool> subscription_revoked(std::string_view token_hash) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT revoked_utc IS NOT NULL FROM subscription WHERE token_hash = ?");
     q.bind(1, token_hash);
     if (!q.step()) return std::nullopt;
@@ -505,7 +502,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
     std::vector<std::pair<std::string, Subscription>> out;
     while (q.step()) out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}});
@@ -513,17 +510,16 @@ class SqliteStorage final : public Storage {
   }
 
   long long data_version() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "PRAGMA data_version");
     q.step();
     return q.integer(0);
   }
 
   int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) override {
-    MutexLock lock(&mu_);
-    exec("BEGIN IMMEDIATE");
+    Call lock(this);
     int added = 0;
-    try {
+    transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT OR IGNORE INTO outbox (key, hook, webhook_id, event_type, occurrence_uid, sequence, "
                     "recipient, payload, due_utc, next_attempt_utc, created_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
@@ -535,11 +531,7 @@ class SqliteStorage final : public Storage {
         ins.bind(11, secs(now)).run();
         added += sqlite3_changes(db_);
       }
-      exec("COMMIT");
-    } catch (...) {
-      rollback();
-      throw;
-    }
+    });
     return added;
   }
 
@@ -569,7 +561,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
                       " FROM outbox WHERE status = 'pending' AND next_attempt_utc <= ? ORDER BY next_attempt_utc, id LIMIT ?")
                          .c_str());
@@ -580,26 +572,26 @@ class SqliteStorage final : public Storage {
   }
 
   void mark_sent(long long id, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement u(db_, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_utc = ?, last_error = '' WHERE id = ?");
     u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
   }
 
   void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement u(db_, "UPDATE outbox SET status = ?, attempts = ?, next_attempt_utc = ?, last_error = ? WHERE id = ?");
     u.bind(1, std::string_view(dead ? "dead" : "pending")).bind(2, static_cast<long long>(attempts));
     u.bind(3, static_cast<long long>(next_attempt.time_since_epoch().count())).bind(4, error).bind(5, id).run();
   }
 
   void mark_dropped(long long id, std::string_view reason) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement u(db_, "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?");
     u.bind(1, reason).bind(2, id).run();
   }
 
   std::vector<OutboxMessage> outbox(std::string_view status, int limit) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns +
                       " FROM outbox WHERE (? = '' OR status = ?) ORDER BY id DESC LIMIT ?")
                          .c_str());
@@ -610,7 +602,7 @@ class SqliteStorage final : public Storage {
   }
 
   bool retry(long long id, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement u(db_,
                 "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
                 "WHERE id = ? AND status IN ('dead', 'dropped')");
@@ -619,7 +611,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<std::pair<std::string, std::string>> told_about(std::string_view uid) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT DISTINCT hook, recipient FROM outbox WHERE occurrence_uid = ? AND status = 'sent' "
                 "AND event_type IN ('reminder.due', 'notice.early')");
@@ -630,7 +622,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::optional<OutboxMessage> outbox_message(long long id) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, (std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?").c_str());
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
@@ -638,7 +630,7 @@ class SqliteStorage final : public Storage {
   }
 
   int retry_dead(std::string_view hook, SysSeconds from, SysSeconds to, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement u(db_,
                 "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
                 "WHERE status = 'dead' AND (? = '' OR hook = ?) AND due_utc >= ? AND due_utc < ?");
@@ -647,7 +639,7 @@ class SqliteStorage final : public Storage {
   }
 
   int prune_outbox(SysSeconds before, SysSeconds now, int limit) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     // A dropped row has no send time: its due time stands for it. Registration
     // messages are kept: every rebuild plans them again and their row is
     // what keeps them from going twice (tests/e2e/webhooks_test.py saw it).
@@ -664,7 +656,7 @@ class SqliteStorage final : public Storage {
   // ---- the roster ----------------------------------------------------------------
 
   std::vector<StoredPerson> people() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
                 "manager, removed, updated_utc FROM person ORDER BY id");
@@ -692,7 +684,7 @@ class SqliteStorage final : public Storage {
 
   void store_people(const std::vector<Person>& people, const std::vector<std::string>& remove,
                     SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     transaction([&]() REQUIRES(mu_) {
       Statement up(db_,
                    "INSERT INTO person (id, name, email, unit, roles, union_name, committees, start_date, "
@@ -719,7 +711,7 @@ class SqliteStorage final : public Storage {
   // ---- overrides ----------------------------------------------------------------
 
   std::vector<Override> overrides() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc "
                 "FROM override ORDER BY id");
@@ -744,7 +736,7 @@ class SqliteStorage final : public Storage {
   }
 
   Override add_override(Override o, const std::function<std::string(long long)>& uid_of) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT INTO override (kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, "
@@ -767,7 +759,7 @@ class SqliteStorage final : public Storage {
   // ---- registrations and tasks ---------------------------------------------------------
 
   std::vector<Registration> registrations() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT activity, person, occurrence_uid, occurrence_day FROM registration ORDER BY activity, person");
     std::vector<Registration> out;
@@ -776,7 +768,7 @@ class SqliteStorage final : public Storage {
   }
 
   void save_registrations(const std::vector<Registration>& regs, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     transaction([&]() REQUIRES(mu_) {
       exec("CREATE TEMP TABLE IF NOT EXISTS wanted_registration (activity TEXT, person TEXT, PRIMARY KEY (activity, person))");
       exec("DELETE FROM wanted_registration");
@@ -797,7 +789,7 @@ class SqliteStorage final : public Storage {
   }
 
   void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     // Read what is stored and write only the differences: a rebuild after one
     // API change must not rewrite 90,000 unchanged tasks.
     struct Row {
@@ -838,7 +830,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<TaskState> tasks() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_,
                 "SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status FROM task "
                 "WHERE status <> 'cancelled' ORDER BY due_utc, key");
@@ -854,7 +846,7 @@ class SqliteStorage final : public Storage {
   }
 
   bool complete_task(long long id, std::string_view by, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT status FROM task WHERE id = ?");
     q.bind(1, id);
     if (!q.step() || q.text(0) == "cancelled") return false;
@@ -868,14 +860,14 @@ class SqliteStorage final : public Storage {
   // ---- API tokens and settings ------------------------------------------------------------
 
   long long add_api_token(std::string_view hash, std::string_view role, std::string_view name, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement ins(db_, "INSERT INTO api_token (token_hash, role, name, created_utc) VALUES (?,?,?,?)");
     ins.bind(1, hash).bind(2, role).bind(3, name).bind(4, secs(now)).run();
     return sqlite3_last_insert_rowid(db_);
   }
 
   std::optional<ApiToken> api_token(std::string_view hash) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT id, role, name, created_utc FROM api_token WHERE token_hash = ? AND revoked_utc IS NULL");
     q.bind(1, hash);
     if (!q.step()) return std::nullopt;
@@ -883,7 +875,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::vector<ApiToken> api_tokens() override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT id, role, name, created_utc, revoked_utc IS NOT NULL, COALESCE(revoked_utc, 0) FROM api_token ORDER BY id");
     std::vector<ApiToken> out;
     while (q.step()) {
@@ -895,7 +887,7 @@ class SqliteStorage final : public Storage {
   }
 
   TokenRevocation revoke_api_token(long long id, SysSeconds now) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     // One statement decides, so two revocations at once cannot both succeed.
     Statement u(db_, "UPDATE api_token SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL");
     u.bind(1, secs(now)).bind(2, id).run();
@@ -906,7 +898,7 @@ class SqliteStorage final : public Storage {
   }
 
   std::optional<std::string> probe_write(std::chrono::milliseconds busy) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     sqlite3_busy_timeout(db_, static_cast<int>(busy.count()));
     std::optional<std::string> problem;
     try {
@@ -929,14 +921,14 @@ class SqliteStorage final : public Storage {
   }
 
   std::string setting(std::string_view key) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement q(db_, "SELECT value FROM setting WHERE key = ?");
     q.bind(1, key);
     return q.step() ? q.text(0) : std::string();
   }
 
   void set_setting(std::string_view key, std::string_view value) override {
-    MutexLock lock(&mu_);
+    Call lock(this);
     Statement up(db_, "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value");
     up.bind(1, key).bind(2, value).run();
   }
@@ -951,8 +943,23 @@ class SqliteStorage final : public Storage {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
+  // A transaction of its own, or, inside an all_or_nothing unit, a savepoint
+  // in the unit's: a failed part then undoes only itself, and the unit
+  // decides whether the rest commits.
   template <class F>
   void transaction(F&& body) REQUIRES(mu_) {
+    if (!sqlite3_get_autocommit(db_)) {
+      exec("SAVEPOINT part");
+      try {
+        body();
+        exec("RELEASE part");
+      } catch (...) {
+        // SQLite may have rolled the whole unit back already (a full disk).
+        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK TO part; RELEASE part", nullptr, nullptr, nullptr);
+        throw;
+      }
+      return;
+    }
     exec("BEGIN IMMEDIATE");
     try {
       body();
@@ -963,10 +970,58 @@ class SqliteStorage final : public Storage {
     }
   }
 
+ public:
+  void all_or_nothing(const std::function<void()>& body) override EXCLUDES(mu_) {
+    const auto me = std::this_thread::get_id();
+    if (unit_owner_.load() == me) return body();  // a unit inside a unit joins it
+    std::unique_lock unit(unit_mu_);
+    unit_owner_ = me;
+    struct Disown {
+      std::atomic<std::thread::id>& owner;
+      ~Disown() { owner = std::thread::id{}; }
+    } disown{unit_owner_};
+    {
+      MutexLock lock(&mu_);
+      exec("BEGIN IMMEDIATE");
+    }
+    try {
+      body();
+      MutexLock lock(&mu_);
+      exec("COMMIT");
+    } catch (...) {
+      MutexLock lock(&mu_);
+      rollback();
+      throw;
+    }
+  }
+
+ private:
+  // Every call holds mu_ for its statements. A call from any thread but the
+  // one running an all_or_nothing unit first waits for the unit to end, so
+  // no other thread reads what the unit has not committed, or writes into it.
+  class SCOPED_CAPABILITY Call {
+   public:
+    explicit Call(SqliteStorage* s) ACQUIRE(s->mu_) NO_THREAD_SAFETY_ANALYSIS : mu_(&s->mu_) {
+      if (s->unit_owner_.load() != std::this_thread::get_id()) unit_ = std::unique_lock(s->unit_mu_);
+      mu_->lock();
+    }
+    ~Call() RELEASE() NO_THREAD_SAFETY_ANALYSIS { mu_->unlock(); }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+   private:
+    Mutex* mu_;
+    std::unique_lock<std::mutex> unit_;  // released after mu_: members go after the body
+  };
+
   // One connection for every thread: the lock makes each call (and each
   // transaction) a unit; SQLite is opened in its serialized mode besides.
   Mutex mu_;
   StatementCache db_ GUARDED_BY(mu_);
+  // Held by the thread running an all_or_nothing unit for the whole unit
+  // (a std::mutex: it guards no field, it keeps other threads' calls out).
+  std::mutex unit_mu_;
+  std::atomic<std::thread::id> unit_owner_{};
 };
 
 }  // namespace

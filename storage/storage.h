@@ -3,7 +3,8 @@
 //
 // Storage is a narrow interface so a PostgreSQL backend can stand beside
 // the SQLite one. One writer; SQLite runs in WAL mode with versioned
-// migrations applied at open. Safe to call from several threads.
+// migrations applied at open. Safe to call from several threads; each call
+// is atomic, and all_or_nothing makes several calls one.
 #pragma once
 
 #include <chrono>
@@ -103,6 +104,14 @@ class Storage {
   virtual ~Storage() = default;
 
   virtual int schema_version() = 0;
+
+  // Runs `body` as one transaction: whatever it stores through this Storage
+  // on the calling thread commits together, or (when it throws, or the
+  // commit fails) none of it does, and the exception is rethrown. A unit
+  // inside a unit joins the outer one. Calls from other threads wait until
+  // the unit has ended, so nobody sees what it has not committed. This is
+  // how a change and the messages it implies are stored together.
+  virtual void all_or_nothing(const std::function<void()>& body) = 0;
 
   // Makes storage match `expansion` for original days in [from, to]:
   // new occurrences are inserted, changed ones get a higher SEQUENCE, and

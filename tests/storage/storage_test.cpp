@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 #include <sqlite3.h>
@@ -532,4 +534,100 @@ TEST_CASE("A hook marked gone stays gone across a reopen, with its URL and time,
   CHECK_FALSE(hook_gone(*s, "teams"));
   clear_hook_gone(*s, "epost");
   CHECK_FALSE(hook_gone(*s, "epost"));
+}
+
+namespace {
+
+Person hire(const std::string& id) {
+  Person p;
+  p.id = id;
+  p.name = "Ny ansatt";
+  p.unit = "skole";
+  p.roles = {Role::employee};
+  return p;
+}
+
+OutboxMessage message(const std::string& key) {
+  OutboxMessage m;
+  m.key = key;
+  m.hook = "h";
+  m.webhook_id = "msg_" + key;
+  m.event_type = "registration.created";
+  m.payload = "{}";
+  m.due = m.next_attempt = kNow;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("A unit that throws stores none of what its calls stored, their own transactions included") {
+  TempDb db;
+  auto s = open(db);
+  CHECK_THROWS_WITH(s->all_or_nothing([&] {
+    s->store_people({hire("ada")}, {}, kNow);  // a transaction of its own outside a unit
+    s->enqueue({message("a")}, kNow);
+    s->set_setting("public_url", "https://arshjul.example");
+    throw std::runtime_error("database or disk is full");
+  }),
+                    "database or disk is full");
+  CHECK(s->people().empty());
+  CHECK(s->outbox("", 10).empty());
+  CHECK(s->setting("public_url").empty());
+}
+
+TEST_CASE("A unit commits everything its calls stored, and a unit inside it joins it") {
+  TempDb db;
+  auto s = open(db);
+  s->all_or_nothing([&] {
+    s->store_people({hire("ada")}, {}, kNow);
+    s->all_or_nothing([&] { s->enqueue({message("a")}, kNow); });
+  });
+  // Another connection sees both: they are committed.
+  auto other = open(db);
+  CHECK(other->people().size() == 1);
+  CHECK(other->outbox("", 10).size() == 1);
+}
+
+TEST_CASE("A part that fails inside a unit undoes only itself when the unit goes on") {
+  TempDb db;
+  auto s = open(db);
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "CREATE TRIGGER no_b BEFORE INSERT ON outbox WHEN NEW.key = 'b' "
+                         "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  s->all_or_nothing([&] {
+    s->enqueue({message("a")}, kNow);
+    CHECK_THROWS(s->enqueue({message("a2"), message("b")}, kNow));
+    s->store_people({hire("ada")}, {}, kNow);
+  });
+  const auto rows = s->outbox("", 10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].key == "a");
+  CHECK(s->people().size() == 1);
+}
+
+TEST_CASE("Another thread's call waits until a unit has committed, and never sees it half done") {
+  TempDb db;
+  auto s = open(db);
+  std::atomic<bool> read_done{false};
+  std::size_t seen = 99;
+  std::thread reader;
+  s->all_or_nothing([&] {
+    s->store_people({hire("ada")}, {}, kNow);
+    reader = std::thread([&] {
+      seen = s->people().size();
+      read_done = true;
+    });
+    // However long the unit takes, the reader is not let in before it ends.
+    std::this_thread::sleep_for(200ms);
+    CHECK_FALSE(read_done.load());
+    s->store_people({hire("bo")}, {}, kNow);
+  });
+  reader.join();
+  CHECK(seen == 2);
 }
