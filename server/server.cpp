@@ -133,6 +133,9 @@ Expected<Config> load_with_hooks(const ServerOptions& o) {
 
 // However slowly it trickles in, a request body is read within this.
 constexpr std::chrono::minutes kMaxBodyTime{15};
+// How long a body left unread (a refused upload) is still read and thrown
+// away after the answer, so closing does not reset the connection under it.
+constexpr std::chrono::seconds kLinger{3};
 
 // ---- readiness -------------------------------------------------------------------
 
@@ -416,6 +419,7 @@ class Session : public std::enable_shared_from_this<Session> {
           return self->continue_then_read_body();
         }
         self->keep_alive_ = false;  // the body is left unread
+        self->linger_ = true;
         self->head_ = self->parser_->get().method() == http::verb::head;
         self->method_ = std::string(self->parser_->get().method_string());
         self->target_ = std::string(self->parser_->get().target().substr(0, 200));
@@ -470,7 +474,10 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
       return close();
     started_ = std::chrono::steady_clock::now();
-    if (ec == http::error::body_limit) return fail(Route::other, http::status::payload_too_large, "request body too large\n");
+    if (ec == http::error::body_limit) {
+      linger_ = true;
+      return fail(Route::other, http::status::payload_too_large, "request body too large\n");
+    }
     if (ec == http::error::header_limit)
       return fail(Route::other, http::status::request_header_fields_too_large, "request header too large\n");
     if (ec) return fail(Route::other, http::status::bad_request, "malformed request\n");
@@ -674,7 +681,26 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (linger_ && !ec) return linger();
     stream_.socket().close(ec);
+  }
+
+  // A client still sending the body of a refused upload would get a reset
+  // for the bytes that arrive after close, and a reset can destroy the answer
+  // before the client reads it (RFC 9112 9.6). So, as nginx's lingering
+  // close does, read and discard for a short while after the answer.
+  void linger() {
+    linger_ = false;
+    discard_ = std::make_unique<std::array<char, 16384>>();
+    stream_.expires_after(kLinger);
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(asio::buffer(*discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) return self->drain();
+      beast::error_code ignored;
+      self->stream_.socket().close(ignored);
+    });
   }
 
   beast::tcp_stream stream_;
@@ -686,6 +712,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_, method_ = "-", target_ = "-", log_line_;
   std::chrono::steady_clock::time_point started_, body_deadline_;
   bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;
+  bool linger_ = false;  // the request's body was left unread: linger() before closing
+  std::unique_ptr<std::array<char, 16384>> discard_;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {

@@ -13,6 +13,7 @@ client would try it.
 
 Run: /usr/bin/python3 tests/e2e/request_limits_test.py BINARY CONFIG_DIR WORKDIR
 """
+import http.client
 import json
 import os
 import re
@@ -112,6 +113,18 @@ s = raw("POST /api/v1/people/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer
         "Content-Type: text/csv\r\nContent-Length: 60000000\r\n\r\n")
 check(read_status(s) == 401, "an import announcing 60 MB with a wrong token is refused from its header")
 s.close()
+
+# ---- a refused upload is answered, not reset --------------------------------------------------
+# http.client sends the whole body before it reads: a daemon that closed at
+# once would reset the connection under it, and the 401 would be lost.
+conn = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=30)
+try:
+    conn.request("POST", "/api/v1/people/import", body=b"x" * (16 << 20), headers={"Content-Type": "text/csv"})
+    answer = conn.getresponse().status
+except OSError as e:
+    answer = repr(e)
+conn.close()
+check(answer == 401, f"a client that sends all of a 16 MB upload without a token before reading gets the 401 ({answer})")
 
 # ---- a real roster file with Content-Length -------------------------------------------------
 csv_text = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "people_csv.py"), "--people", "1000",
