@@ -2,6 +2,7 @@
 # The README's second command: set up and run every test three times: in
 # the normal build, under AddressSanitizer + UndefinedBehaviorSanitizer, and
 # under ThreadSanitizer (a Clang build that also checks the lock annotations);
+# every benchmark once at a tiny size (bench/smoke.sh);
 # then each libFuzzer target of fuzz/ for 14 seconds (build-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ scripts/setup.sh --fuzz
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300
+echo "== benchmarks, once each at a tiny size (a benchmark that breaks fails here; no timing is checked)"
+bench/smoke.sh
 echo "== tests (ASan + UBSan)"
 ARSHJUL_SANITIZED=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" --timeout 600
 echo "== tests (ThreadSanitizer)"
