@@ -46,7 +46,7 @@ commands:
   sync DIR --db FILE                          store this year and next in FILE (SQLite), register
                                               new hires, create tasks and plan webhook messages
   serve [--config DIR] [--db FILE] [--listen HOST:PORT] [--threads N]
-        [--request-timeout SECONDS] [--idle-timeout SECONDS]
+        [--request-timeout SECONDS] [--idle-timeout SECONDS] [--feed-cache-mb MB]
         [--hook URL (--hook-secret-file FILE | --hook-secret whsec_...)]
         [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]] [--public-url URL]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
@@ -602,6 +602,14 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
     }
     *target = std::chrono::seconds{std::stoi(v)};
   }
+  if (auto it = a.options.find("--feed-cache-mb"); it != a.options.end()) {
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1) {
+      err << "arshjul serve: --feed-cache-mb expects whole megabytes from 1 to 999999, got \"" << v << "\"\n";
+      return 2;
+    }
+    o.feed_cache_bytes = static_cast<std::size_t>(std::stoi(v)) << 20;
+  }
   o.public_url = option(a, "--public-url", "");
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
   o.hook_url = option(a, "--hook", "");
@@ -855,7 +863,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "render") allowed = {"--year", "--wheel", "--output"};
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
-    allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout",
+    allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout", "--feed-cache-mb",
                "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url"};
   else if (cmd == "import") allowed = {"--config", "--db"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};

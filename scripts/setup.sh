@@ -22,7 +22,7 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev catch2)
+  libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev zlib1g-dev catch2)
 if (( tsan || fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi

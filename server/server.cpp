@@ -34,6 +34,7 @@
 #include "workflows/notifications.h"
 #include "server/api.h"
 #include "server/web.h"
+#include "server/feed_cache.h"
 #include "server/feeds.h"
 #include "storage/storage.h"
 #include "scheduler/runner.h"
@@ -58,7 +59,6 @@ constexpr std::array<unsigned, 18> kStatuses{200, 201, 204, 303, 304, 400, 401, 
 struct Metrics {
   std::array<std::atomic<unsigned long long>, kRouteNames.size() * kStatuses.size()> requests{};
   std::atomic<unsigned long long> render_count{0}, render_micros{0};
-  std::atomic<long long> feeds_cached{0};
 
   void count(Route r, unsigned status) {
     for (std::size_t i = 0; i < kStatuses.size(); ++i)
@@ -77,10 +77,7 @@ struct Metrics {
     o << "# HELP arshjul_feed_render_seconds Time spent rendering feeds.\n"
          "# TYPE arshjul_feed_render_seconds summary\n"
          "arshjul_feed_render_seconds_sum " << static_cast<double>(render_micros.load()) / 1e6 << "\n"
-         "arshjul_feed_render_seconds_count " << render_count.load() << "\n"
-         "# HELP arshjul_feeds_cached Rendered feeds held in memory.\n"
-         "# TYPE arshjul_feeds_cached gauge\n"
-         "arshjul_feeds_cached " << feeds_cached.load() << "\n";
+         "arshjul_feed_render_seconds_count " << render_count.load() << "\n";
     return o.str();
   }
 };
@@ -171,12 +168,6 @@ StorageLook look_at_storage(Storage& storage, const Clock& clock) {
   return look;
 }
 
-struct CachedFeed {
-  long long generation = 0;
-  long long day = 0;  // cancelled occurrences age out by the day
-  std::shared_ptr<const RenderedFeed> feed;
-};
-
 // What the sessions share: the options, the wheel's runner (which owns the
 // wheel's state), the feed cache, the log and the open sessions. Requests
 // for the API and the pages run on `workers`, never on an io thread; their
@@ -185,7 +176,7 @@ class Daemon final : public ApiHost {
  public:
   Daemon(const ServerOptions& o, WheelRunner& r, std::ostream& log_to, boost::asio::io_context& i,
          boost::asio::thread_pool& w)
-      : options(o), runner(r), io(i), workers(w), log_(log_to) {}
+      : options(o), runner(r), io(i), workers(w), feeds(o.feed_cache_bytes), log_(log_to) {}
 
   Storage& storage() override { return runner.storage(); }
   const Clock& clock() override { return runner.clock(); }
@@ -243,6 +234,7 @@ class Daemon final : public ApiHost {
   std::atomic<bool> stopping{false};
   std::atomic<Dispatcher*> dispatcher{nullptr};
   WebSessions sessions;
+  FeedCache feeds;
 
   // Access-log lines are buffered and flushed every second (flush_log), so
   // logging costs no syscall a request; lifecycle lines (log) go out at once.
@@ -263,31 +255,20 @@ class Daemon final : public ApiHost {
   }
 
   // A new snapshot (on the runner's thread): rendered feeds are stale.
-  void snapshot_changed() EXCLUDES(cache_mu_) {
-    WriterLock lock(&cache_mu_);
-    cache_.clear();
-    metrics.feeds_cached = 0;
-  }
+  void snapshot_changed() { feeds.clear(); }
 
   // Rendered once per snapshot, subscription and day; revalidations render nothing.
-  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter)
-      EXCLUDES(cache_mu_) {
+  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter) {
     const SysSeconds now = clock().now();
     const long long day = date::floor<date::days>(now).time_since_epoch().count();
-    {
-      ReaderLock lock(&cache_mu_);
-      auto it = cache_.find(key);
-      if (it != cache_.end() && it->second.generation == snap.generation && it->second.day == day)
-        return it->second.feed;
-    }
+    if (auto cached = feeds.find(key, snap.generation, day)) return cached;
     const auto t0 = std::chrono::steady_clock::now();
     auto rendered = std::make_shared<const RenderedFeed>(render_feed(snap, filter, now));
     metrics.render_micros += static_cast<unsigned long long>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
     metrics.render_count++;
-    WriterLock lock(&cache_mu_);
-    cache_[key] = CachedFeed{snap.generation, day, rendered};
-    metrics.feeds_cached = static_cast<long long>(cache_.size());
+    if (auto warning = large_feed_warning(*rendered, filter.to_string())) log(*warning);
+    feeds.put(key, snap.generation, day, rendered);
     return rendered;
   }
 
@@ -348,8 +329,6 @@ class Daemon final : public ApiHost {
   std::ostream& log_;
   Mutex log_mu_;
   std::string log_buffer_ GUARDED_BY(log_mu_);
-  SharedMutex cache_mu_;
-  std::unordered_map<std::string, CachedFeed> cache_ GUARDED_BY(cache_mu_);
   Mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> open_sessions_ GUARDED_BY(sessions_mu_);
 };
@@ -528,7 +507,7 @@ class Session : public std::enable_shared_from_this<Session> {
           return res;
         });
       case Route::metrics: {
-        auto res = text_response(http::status::ok, d_.metrics.text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : ""));
+        auto res = text_response(http::status::ok, d_.metrics.text() + d_.feeds.metrics_text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : ""));
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         return send(route, std::move(res));
       }
@@ -602,16 +581,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
     feed_ = d_.feed(hash, *snap, *filter);
     const auto& f = *feed_;
+    // A gzip client gets the body compressed once and kept, under an ETag of its own.
+    const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
+    const std::string etag = gzip ? gzip_etag(f.etag) : f.etag;
     bool not_modified = false;
     if (auto inm = req[http::field::if_none_match]; !inm.empty()) {
-      not_modified = inm == "*" || std::string_view(inm).find(f.etag) != std::string_view::npos;
+      not_modified = inm == "*" || std::string_view(inm).find(etag) != std::string_view::npos;
     } else if (auto ims = req[http::field::if_modified_since]; !ims.empty()) {
       if (auto t = parse_http_date(ims)) not_modified = f.last_modified <= *t;
     }
     auto set_validators = [&](auto& res) {
-      res.set(http::field::etag, f.etag);
+      res.set(http::field::etag, etag);
       if (!f.last_modified_http.empty()) res.set(http::field::last_modified, f.last_modified_http);
       res.set(http::field::cache_control, "private, max-age=300");
+      res.set(http::field::vary, "Accept-Encoding");
     };
     if (not_modified) {
       http::response<http::empty_body> res{http::status::not_modified, 11};
@@ -622,7 +605,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(http::field::content_type, "text/calendar; charset=utf-8");
     res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
     set_validators(res);
-    res.body() = std::span<const char>(f.body.data(), f.body.size());
+    if (gzip) {
+      feed_gzip_ = d_.feeds.gzip(hash, feed_);
+      res.set(http::field::content_encoding, "gzip");
+      res.body() = std::span<const char>(feed_gzip_->data(), feed_gzip_->size());
+    } else {
+      res.body() = std::span<const char>(f.body.data(), f.body.size());
+    }
     res.prepare_payload();
     send(Route::feed, std::move(res));
   }
@@ -672,6 +661,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.reset();
     serializer_.reset();
     feed_.reset();
+    feed_gzip_.reset();
     head_ = false;
     served_ = true;
     if (ec || close_after) return close();
@@ -709,6 +699,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> response_, serializer_;
   std::shared_ptr<const RenderedFeed> feed_;  // the span body points into it
+  std::shared_ptr<const std::string> feed_gzip_;  // or into this
   std::string peer_, method_ = "-", target_ = "-", log_line_;
   std::chrono::steady_clock::time_point started_, body_deadline_;
   bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;

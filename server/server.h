@@ -32,6 +32,7 @@ struct ServerOptions {
   // 32 for the database, hooks and logs. At the limit, idle keep-alive
   // connections are closed to make room.
   std::size_t max_connections = 0;
+  std::size_t feed_cache_bytes = 256u << 20;  // rendered feeds kept in memory, least recently used out first
   std::string hook_url;                      // a quick-start hook for every event type
   std::string hook_secret;                   // its "whsec_..." secret
   std::string public_url;                    // how subscribers reach us, for feed URLs in messages

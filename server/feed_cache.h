@@ -1,0 +1,85 @@
+// Rendered feeds kept in memory, bounded by bytes, least recently used out
+// first; and their gzip, made on first request and kept beside them.
+//
+// A feed is rendered once per snapshot generation, subscription and day
+// (cancelled events age out by the day); an entry of another generation or
+// day is a miss. The bound counts bodies and their gzip; one feed larger
+// than the bound is still served, just not kept.
+//
+// Thread-safety: every member may be called from any thread (one short lock;
+// compression runs outside it). Throws only std::bad_alloc.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "server/feeds.h"
+#include "threads/mutex.h"
+
+namespace arshjul {
+
+// Feeds past this size stop importing in Google Calendar: worth a warning.
+inline constexpr std::size_t kLargeFeedBytes = 1 << 20;
+
+class FeedCache {
+ public:
+  explicit FeedCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  FeedCache(const FeedCache&) = delete;
+  FeedCache& operator=(const FeedCache&) = delete;
+
+  // The feed cached for `key` at this generation and day, or null.
+  std::shared_ptr<const RenderedFeed> find(const std::string& key, long long generation, long long day)
+      EXCLUDES(mu_);
+  // Keeps `feed` for `key`, evicting the least recently used past the bound.
+  void put(const std::string& key, long long generation, long long day, std::shared_ptr<const RenderedFeed> feed)
+      EXCLUDES(mu_);
+  // `feed`'s body gzip-compressed: the kept copy if `key` still holds this
+  // feed, else compressed now (and kept if it does).
+  std::shared_ptr<const std::string> gzip(const std::string& key, const std::shared_ptr<const RenderedFeed>& feed)
+      EXCLUDES(mu_);
+  void clear() EXCLUDES(mu_);
+
+  struct Stats {
+    std::size_t entries = 0, bytes = 0, max_bytes = 0;
+    unsigned long long evictions = 0;
+  };
+  Stats stats() const EXCLUDES(mu_);
+  // The Prometheus lines for stats().
+  std::string metrics_text() const EXCLUDES(mu_);
+
+ private:
+  struct Entry {
+    std::string key;
+    long long generation = 0, day = 0;
+    std::shared_ptr<const RenderedFeed> feed;
+    std::shared_ptr<const std::string> gzip;
+    std::size_t bytes() const { return feed->body.size() + (gzip ? gzip->size() : 0); }
+  };
+  void evict_past_bound() REQUIRES(mu_);
+
+  const std::size_t max_bytes_;
+  mutable Mutex mu_;
+  std::list<Entry> lru_ GUARDED_BY(mu_);  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_ GUARDED_BY(mu_);
+  std::size_t bytes_ GUARDED_BY(mu_) = 0;
+  unsigned long long evictions_ GUARDED_BY(mu_) = 0;
+};
+
+// The log's warning for a feed past kLargeFeedBytes, naming its subscription
+// (never its token); nullopt for a smaller one.
+std::optional<std::string> large_feed_warning(const RenderedFeed& feed, std::string_view subscription);
+
+// gzip (RFC 1952) of `body` at zlib's default level.
+std::string gzip_compress(std::string_view body);
+// Whether an Accept-Encoding header value lets us send gzip (gzip, x-gzip
+// or * with a q above 0).
+bool accepts_gzip(std::string_view accept_encoding);
+// The ETag of the gzip encoding: a strong ETag differs per encoding (RFC 9110 8.8.3).
+std::string gzip_etag(std::string_view etag);
+
+}  // namespace arshjul

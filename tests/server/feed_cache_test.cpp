@@ -1,0 +1,111 @@
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+
+#include "server/feed_cache.h"
+
+using namespace arshjul;
+
+namespace {
+
+std::shared_ptr<const RenderedFeed> feed_of(std::size_t bytes, char fill = 'x') {
+  auto f = std::make_shared<RenderedFeed>();
+  f->body.assign(bytes, fill);
+  f->etag = "\"e\"";
+  return f;
+}
+
+std::string gunzip(const std::string& in) {
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(inflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A cached feed is found for its generation and day only") {
+  FeedCache cache(1 << 20);
+  auto f = feed_of(100);
+  cache.put("k", 7, 20000, f);
+  CHECK(cache.find("k", 7, 20000) == f);
+  CHECK(cache.find("k", 8, 20000) == nullptr);
+  CHECK(cache.find("k", 7, 20001) == nullptr);
+  CHECK(cache.find("other", 7, 20000) == nullptr);
+}
+
+TEST_CASE("The feed cache keeps within its bound by dropping the least recently used feed") {
+  FeedCache cache(1000);
+  cache.put("a", 1, 1, feed_of(400));
+  cache.put("b", 1, 1, feed_of(400));
+  REQUIRE(cache.find("a", 1, 1));  // a is now the more recently used
+  cache.put("c", 1, 1, feed_of(400));
+  CHECK(cache.find("a", 1, 1));
+  CHECK(cache.find("b", 1, 1) == nullptr);
+  CHECK(cache.find("c", 1, 1));
+  const auto s = cache.stats();
+  CHECK(s.entries == 2);
+  CHECK(s.bytes == 800);
+  CHECK(s.evictions == 1);
+}
+
+TEST_CASE("A kept gzip counts against the bound, and a feed larger than the bound is served but not kept") {
+  FeedCache cache(1000);
+  auto f = feed_of(900, 'a');
+  cache.put("a", 1, 1, f);
+  const auto gz = cache.gzip("a", f);
+  CHECK(cache.stats().bytes == 900 + gz->size());
+  cache.put("big", 1, 1, feed_of(5000));
+  CHECK(cache.stats().entries == 0);
+  CHECK(cache.stats().bytes == 0);
+}
+
+TEST_CASE("A feed's gzip decompresses to its body and is made once while the feed is cached") {
+  FeedCache cache(1 << 20);
+  auto f = std::make_shared<RenderedFeed>();
+  for (int i = 0; i < 2000; ++i) f->body += "BEGIN:VEVENT\r\nSUMMARY:Arbeidsmiljøutvalget\r\nEND:VEVENT\r\n";
+  std::shared_ptr<const RenderedFeed> cf = f;
+  cache.put("k", 1, 1, cf);
+  const auto gz = cache.gzip("k", cf);
+  CHECK(gunzip(*gz) == f->body);
+  CHECK(gz->size() * 10 < f->body.size());
+  CHECK(cache.gzip("k", cf) == gz);  // the same bytes, not compressed again
+}
+
+TEST_CASE("gzip is sent when Accept-Encoding allows it, and not when its q is 0") {
+  CHECK(accepts_gzip("gzip"));
+  CHECK(accepts_gzip("gzip, deflate, br"));
+  CHECK(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+  CHECK(accepts_gzip("x-gzip"));
+  CHECK(accepts_gzip("*"));
+  CHECK_FALSE(accepts_gzip(""));
+  CHECK_FALSE(accepts_gzip("identity"));
+  CHECK_FALSE(accepts_gzip("deflate, br"));
+  CHECK_FALSE(accepts_gzip("gzip;q=0"));
+  CHECK_FALSE(accepts_gzip("gzip; q=0.000"));
+  CHECK_FALSE(accepts_gzip("*, gzip;q=0"));
+  CHECK_FALSE(accepts_gzip("*;q=0"));
+}
+
+TEST_CASE("The gzip encoding has an ETag of its own") {
+  CHECK(gzip_etag("\"abc\"") == "\"abc-gz\"");
+}
+
+TEST_CASE("A feed past 1 MB is warned about by its subscription, a smaller one not") {
+  auto f = std::make_shared<RenderedFeed>();
+  f->body.assign(kLargeFeedBytes, 'x');
+  f->events = 4200;
+  CHECK_FALSE(large_feed_warning(*f, "all"));
+  f->body += "y";
+  const auto w = large_feed_warning(*f, "unit:helse");
+  REQUIRE(w);
+  CHECK(*w == "feed unit:helse: 1024 KB, 4200 events: past 1 MB, where Google Calendar stops importing; narrow the "
+              "subscription (a wheel, a unit, a role)");
+}
