@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Feed serving against nginx serving the same bytes as a static file, side by side.
 # Targets (issue #4): >= 80 % of nginx's requests/s for full responses, >= 90 % for
-# 304 revalidations, p99 < 5 ms at 16 connections.
+# 304 revalidations, p99 < 5 ms at 16 connections; gzip (issue 15): >= 80 % of
+# nginx's gzip_static on the same bytes.
 #   bench/feeds_vs_nginx.sh [DURATION_SECONDS=10]
 # Needs a built build/arshjul; installs wrk and nginx-light if missing.
 set -euo pipefail
@@ -39,6 +40,8 @@ etag=$(curl -sI http://127.0.0.1:18181/feeds/$best.ics | awk -F': ' 'tolower($1)
 
 mkdir -p "$work/www"
 cp "$work/feed.ics" "$work/www/feed.ics"
+# nginx's gzip_static serves a .gz made beside the file, as arshjul keeps its gzip beside the body.
+gzip -6 -k -n "$work/www/feed.ics"
 cat > "$work/nginx.conf" <<NGX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -49,6 +52,7 @@ http {
   types { text/calendar ics; }
   server { listen 127.0.0.1:18182; root $work/www; sendfile off; }  # nginx's built-in default
   server { listen 127.0.0.1:18183; root $work/www; sendfile on; }   # as Debian's nginx.conf ships
+  server { listen 127.0.0.1:18184; root $work/www; sendfile on; gzip_static on; gzip_vary on; }
 }
 NGX
 nginx -c "$work/nginx.conf"
@@ -56,6 +60,12 @@ sleep 0.5
 nginx_etag=$(curl -sI http://127.0.0.1:18182/feed.ics | awk -F': ' 'tolower($1)=="etag"{print $2}' | tr -d '\r')
 # Both must serve the same bytes with 200, and 304 to their own ETag, or the comparison is void.
 cmp -s <(curl -s http://127.0.0.1:18182/feed.ics) "$work/feed.ics" || { echo "nginx does not serve the feed" >&2; exit 1; }
+# With Accept-Encoding: gzip both must send gzip that decompresses to the feed.
+for u in "http://127.0.0.1:18181/feeds/$best.ics" "http://127.0.0.1:18184/feed.ics"; do
+  enc=$(curl -sI -H "Accept-Encoding: gzip" "$u" | awk -F': ' 'tolower($1)=="content-encoding"{print $2}' | tr -d '\r')
+  [[ $enc == gzip ]] || { echo "$u does not send gzip" >&2; exit 1; }
+  cmp -s <(curl -s -H "Accept-Encoding: gzip" "$u" | gunzip) "$work/feed.ics" || { echo "$u's gzip is not the feed" >&2; exit 1; }
+done
 for probe in "http://127.0.0.1:18181/feeds/$best.ics|$etag" "http://127.0.0.1:18182/feed.ics|$nginx_etag"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${probe#*|}" "${probe%%|*}")
   [[ $code == 304 ]] || { echo "${probe%%|*} answers $code, not 304, to its own ETag" >&2; exit 1; }
@@ -74,6 +84,8 @@ echo "feed: $best_id, $events events, $best_size bytes; wrk -t2 -c16 -d${duratio
 read -r a_full a_full_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics")
 read -r n_full n_full_p99 < <(run "http://127.0.0.1:18182/feed.ics")
 read -r s_full s_full_p99 < <(run "http://127.0.0.1:18183/feed.ics")
+read -r a_gz a_gz_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics" "Accept-Encoding: gzip")
+read -r g_gz g_gz_p99 < <(run "http://127.0.0.1:18184/feed.ics" "Accept-Encoding: gzip")
 read -r a_304 a_304_p99 < <(run "http://127.0.0.1:18181/feeds/$best.ics" "If-None-Match: $etag")
 read -r n_304 n_304_p99 < <(run "http://127.0.0.1:18182/feed.ics" "If-None-Match: $nginx_etag")
 row() {  # label arshjul_rps arshjul_p99 nginx_rps nginx_p99
@@ -83,3 +95,4 @@ printf "%-34s %12s %12s %9s %10s %8s\n" "" "arshjul rps" "nginx rps" "ratio" "p9
 row "full 200 (nginx sendfile off)" "$a_full" "$a_full_p99" "$n_full" "$n_full_p99"
 row "full 200 (nginx sendfile on)" "$a_full" "$a_full_p99" "$s_full" "$s_full_p99"
 row "304 revalidations" "$a_304" "$a_304_p99" "$n_304" "$n_304_p99"
+row "gzip 200 (nginx gzip_static)" "$a_gz" "$a_gz_p99" "$g_gz" "$g_gz_p99"

@@ -1,6 +1,5 @@
 #include "server/feed_cache.h"
 
-#include <algorithm>
 #include <cctype>
 #include <sstream>
 #include <stdexcept>
@@ -9,12 +8,12 @@
 
 namespace arshjul {
 
-std::shared_ptr<const RenderedFeed> FeedCache::find(const std::string& key, long long generation, long long day) {
+FeedCache::Hit FeedCache::find(const std::string& key, long long generation, long long day, bool want_gzip) {
   MutexLock lock(&mu_);
   auto it = index_.find(key);
-  if (it == index_.end() || it->second->generation != generation || it->second->day != day) return nullptr;
+  if (it == index_.end() || it->second->generation != generation || it->second->day != day) return {};
   lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->feed;
+  return {it->second->feed, want_gzip ? it->second->gzip : nullptr};
 }
 
 void FeedCache::put(const std::string& key, long long generation, long long day,
@@ -125,28 +124,47 @@ std::string gzip_compress(std::string_view body) {
   return out;
 }
 
+namespace {
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// q=0, q=0.0, q=0.000: refused (RFC 9110 12.4.2).
+bool zero_q(std::string_view params) {
+  while (!params.empty()) {
+    const auto semi = params.find(';');
+    std::string_view p = trim(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
+    if (p.size() >= 3 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+      return p[2] == '0' && p.find_first_not_of("0.", 2) == std::string_view::npos;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Called on every feed request: no allocation.
 bool accepts_gzip(std::string_view header) {
   bool star = false, gzip = false, gzip_refused = false;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
+    const std::string_view item = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     const auto semi = item.find(';');
-    std::string_view name = item.substr(0, semi);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.remove_prefix(1);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
-    std::string lower(name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool zero = false;
-    if (semi != std::string_view::npos) {
-      std::string params(item.substr(semi + 1));
-      params.erase(std::remove_if(params.begin(), params.end(), [](unsigned char c) { return std::isspace(c); }),
-                   params.end());
-      // q=0, q=0.0, q=0.000: refused (RFC 9110 12.4.2).
-      if (params.rfind("q=0", 0) == 0 && params.find_first_not_of("0.", 2) == std::string::npos) zero = true;
-    }
-    if (lower == "gzip" || lower == "x-gzip") (zero ? gzip_refused : gzip) = true;
-    else if (lower == "*" && !zero) star = true;
+    const std::string_view name = trim(item.substr(0, semi));
+    const bool zero = semi != std::string_view::npos && zero_q(item.substr(semi + 1));
+    if (iequals(name, "gzip") || iequals(name, "x-gzip")) (zero ? gzip_refused : gzip) = true;
+    else if (name == "*" && !zero) star = true;
   }
   return gzip || (star && !gzip_refused);
 }

@@ -32,9 +32,13 @@ class FeedCache {
   FeedCache(const FeedCache&) = delete;
   FeedCache& operator=(const FeedCache&) = delete;
 
-  // The feed cached for `key` at this generation and day, or null.
-  std::shared_ptr<const RenderedFeed> find(const std::string& key, long long generation, long long day)
-      EXCLUDES(mu_);
+  // The feed cached for `key` at this generation and day (null if none), with
+  // its gzip if that was made and `want_gzip`: one lock a request.
+  struct Hit {
+    std::shared_ptr<const RenderedFeed> feed;
+    std::shared_ptr<const std::string> gzip;
+  };
+  Hit find(const std::string& key, long long generation, long long day, bool want_gzip = false) EXCLUDES(mu_);
   // Keeps `feed` for `key`, evicting the least recently used past the bound.
   void put(const std::string& key, long long generation, long long day, std::shared_ptr<const RenderedFeed> feed)
       EXCLUDES(mu_);

@@ -258,10 +258,10 @@ class Daemon final : public ApiHost {
   void snapshot_changed() { feeds.clear(); }
 
   // Rendered once per snapshot, subscription and day; revalidations render nothing.
-  std::shared_ptr<const RenderedFeed> feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter) {
+  FeedCache::Hit feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter, bool want_gzip) {
     const SysSeconds now = clock().now();
     const long long day = date::floor<date::days>(now).time_since_epoch().count();
-    if (auto cached = feeds.find(key, snap.generation, day)) return cached;
+    if (auto hit = feeds.find(key, snap.generation, day, want_gzip); hit.feed) return hit;
     const auto t0 = std::chrono::steady_clock::now();
     auto rendered = std::make_shared<const RenderedFeed>(render_feed(snap, filter, now));
     metrics.render_micros += static_cast<unsigned long long>(
@@ -269,7 +269,7 @@ class Daemon final : public ApiHost {
     metrics.render_count++;
     if (auto warning = large_feed_warning(*rendered, filter.to_string())) log(*warning);
     feeds.put(key, snap.generation, day, rendered);
-    return rendered;
+    return {rendered, nullptr};
   }
 
   // Sessions register so shutdown can close the idle ones.
@@ -579,10 +579,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ics || !sub) return send_text(Route::feed, http::status::not_found, "no such feed\n");
     auto filter = parse_feed_filter(snap->config, sub->filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
-    feed_ = d_.feed(hash, *snap, *filter);
-    const auto& f = *feed_;
     // A gzip client gets the body compressed once and kept, under an ETag of its own.
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
+    auto hit = d_.feed(hash, *snap, *filter, gzip);
+    feed_ = std::move(hit.feed);
+    feed_gzip_ = std::move(hit.gzip);
+    const auto& f = *feed_;
     const std::string etag = gzip ? gzip_etag(f.etag) : f.etag;
     bool not_modified = false;
     if (auto inm = req[http::field::if_none_match]; !inm.empty()) {
@@ -606,7 +608,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
     set_validators(res);
     if (gzip) {
-      feed_gzip_ = d_.feeds.gzip(hash, feed_);
+      if (!feed_gzip_) feed_gzip_ = d_.feeds.gzip(hash, feed_);
       res.set(http::field::content_encoding, "gzip");
       res.body() = std::span<const char>(feed_gzip_->data(), feed_gzip_->size());
     } else {

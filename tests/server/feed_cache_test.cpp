@@ -35,21 +35,21 @@ TEST_CASE("A cached feed is found for its generation and day only") {
   FeedCache cache(1 << 20);
   auto f = feed_of(100);
   cache.put("k", 7, 20000, f);
-  CHECK(cache.find("k", 7, 20000) == f);
-  CHECK(cache.find("k", 8, 20000) == nullptr);
-  CHECK(cache.find("k", 7, 20001) == nullptr);
-  CHECK(cache.find("other", 7, 20000) == nullptr);
+  CHECK(cache.find("k", 7, 20000).feed == f);
+  CHECK(cache.find("k", 8, 20000).feed == nullptr);
+  CHECK(cache.find("k", 7, 20001).feed == nullptr);
+  CHECK(cache.find("other", 7, 20000).feed == nullptr);
 }
 
 TEST_CASE("The feed cache keeps within its bound by dropping the least recently used feed") {
   FeedCache cache(1000);
   cache.put("a", 1, 1, feed_of(400));
   cache.put("b", 1, 1, feed_of(400));
-  REQUIRE(cache.find("a", 1, 1));  // a is now the more recently used
+  REQUIRE(cache.find("a", 1, 1).feed);  // a is now the more recently used
   cache.put("c", 1, 1, feed_of(400));
-  CHECK(cache.find("a", 1, 1));
-  CHECK(cache.find("b", 1, 1) == nullptr);
-  CHECK(cache.find("c", 1, 1));
+  CHECK(cache.find("a", 1, 1).feed);
+  CHECK(cache.find("b", 1, 1).feed == nullptr);
+  CHECK(cache.find("c", 1, 1).feed);
   const auto s = cache.stats();
   CHECK(s.entries == 2);
   CHECK(s.bytes == 800);
@@ -77,6 +77,8 @@ TEST_CASE("A feed's gzip decompresses to its body and is made once while the fee
   CHECK(gunzip(*gz) == f->body);
   CHECK(gz->size() * 10 < f->body.size());
   CHECK(cache.gzip("k", cf) == gz);  // the same bytes, not compressed again
+  CHECK(cache.find("k", 1, 1, true).gzip == gz);
+  CHECK(cache.find("k", 1, 1, false).gzip == nullptr);
 }
 
 TEST_CASE("gzip is sent when Accept-Encoding allows it, and not when its q is 0") {
