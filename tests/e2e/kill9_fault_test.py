@@ -279,7 +279,7 @@ def import_round(n, con):
     began = time.time()
     t.start()
     # Anywhere from before the body is read to a while after the answer.
-    time.sleep(rng.uniform(0, 1.3 * import_seconds))
+    time.sleep(rng.uniform(0, 1.6 * import_seconds))
     daemon.kill()
     t.join()
     killed_after = time.time() - began
@@ -342,7 +342,8 @@ def api_round(n, con):
     began = time.time()
     for t in threads:
         t.start()
-    time.sleep(rng.uniform(0.05, 1.5))
+    # Some writes answered, then the kill in the middle of the next ones.
+    time.sleep(rng.uniform(0.05, 4 * write_seconds))
     daemon.kill()
     for t in threads:
         t.join()
@@ -397,7 +398,14 @@ rows = [filler(i, 0) for i in range(FILLERS)] + [new_hire(f"h00i{k}") for k in r
 began = time.time()
 status, body = call("POST", "/api/v1/people/import", roster_csv(rows), "text/csv")
 import_seconds = time.time() - began
-check(status == 200, f"a first import of {len(rows)} rows answers 200 in {import_seconds:.2f} s ({body[-200:]!r})")
+check(status == 200, f"a first import of {len(rows)} rows answers 200 in {import_seconds:.2f} s"
+                     + ("" if status == 200 else f" (got {status} {body[:300]!r})"))
+hire = new_hire("h00p0")
+began = time.time()
+status, body = call("PUT", "/api/v1/people/h00p0", person_json(hire))
+write_seconds = time.time() - began
+check(status == 201, f"a PUT of a new hire answers 201 in {write_seconds:.2f} s"
+                     + ("" if status == 201 else f" (got {status} {body[:300]!r})"))
 
 window = []          # per kill: webhook-ids received but not marked sent
 received_before = collections.Counter()
