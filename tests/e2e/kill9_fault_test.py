@@ -208,32 +208,49 @@ outcomes = collections.Counter()  # what the kills hit, for the closing line
 changed_meetings = {}  # uid -> ("move", start_utc) or ("cancel", None): every change HR asked for
 
 
-def implied_messages_problems(con):
-    """What is stored but lacks the messages it implies, or has them twice."""
-    problems = []
+def registrations_ahead(con):
+    """(activity, person, occurrence uid) of every registration for a day after today."""
     today = datetime.datetime.fromtimestamp(sim_now(), ZONE).date().isoformat()
-    # Registration messages by (hook, day, activity/person): who got one.
+    return con.execute("SELECT activity, person, occurrence_uid FROM registration "
+                       "WHERE occurrence_uid <> '' AND occurrence_day > ?", (today,)).fetchall()
+
+
+def implied_messages_problems(con, registered_before):
+    """What is stored but lacks the messages it implies, or has them twice.
+    `registered_before`: registrations_ahead() when the round began."""
+    problems = []
+    # Registration messages by (hook, event, day, activity/person): who got one.
     told = collections.defaultdict(list)
-    for hook, key in con.execute("SELECT hook, key FROM outbox WHERE event_type IN "
-                                 "('registration.created', 'registration.moved')"):
-        _, uid, _, rule, recipient = key.split("|")
-        told[(hook, uid, rule)].append(recipient)
+    for hook, key in con.execute("SELECT hook, key FROM outbox WHERE event_type LIKE 'registration.%'"):
+        event, uid, _, rule, recipient = key.split("|")
+        event = "registration.created" if event == "registration.moved" else event  # either tells of the day
+        told[(hook, event, uid, rule)].append(recipient)
     managers = dict(con.execute("SELECT id, manager FROM person WHERE manager <> '' AND removed = 0"))
-    registrations = con.execute("SELECT activity, person, occurrence_uid FROM registration "
-                                "WHERE occurrence_uid <> '' AND occurrence_day > ?", (today,)).fetchall()
-    missing = []
-    for activity, person, uid in registrations:
-        for hook in HOOKS:
-            got = told.get((hook, uid, f"{activity}/{person}"), [])
-            leader = managers.get(person)
-            ok = got.count(person) == 1 and len(got) <= 2
-            if leader:
-                ok = ok and got.count(leader) == 1 and len(got) == 2
-            if not ok:
-                missing.append(f"{activity}/{person} on {uid} via {hook}: messages to {got or 'nobody'}")
+
+    def told_once(event, activity, person, uid, hook):
+        """The hire and their leader (our hires' manager) told once each, nobody else."""
+        got = told.get((hook, event, uid, f"{activity}/{person}"), [])
+        leader = managers.get(person)
+        ok = got.count(person) == 1 and len(got) <= 2
+        if leader:
+            ok = ok and got.count(leader) == 1 and len(got) == 2
+        return None if ok else f"{activity}/{person} on {uid} via {hook}: {event} to {got or 'nobody'}"
+
+    registrations = registrations_ahead(con)
+    missing = [m for a, p, uid in registrations for hook in HOOKS
+               if (m := told_once("registration.created", a, p, uid, hook))]
     if missing:
         problems.append(f"{len(missing)} of {len(registrations)} registrations for days ahead lack their "
                         f"registration messages or have them twice, e.g. {missing[:3]}")
+    # Hires whose start date was cleared this round lost their day ahead: they and their leader are told.
+    cleared = {i for (i,) in con.execute("SELECT id FROM person WHERE start_date = '' AND removed = 0")}
+    still = set(registrations)
+    released = [(a, p, uid) for a, p, uid in registered_before if p in cleared and (a, p, uid) not in still]
+    untold = [m for a, p, uid in released for hook in HOOKS
+              if (m := told_once("registration.cancelled", a, p, uid, hook))]
+    if untold:
+        problems.append(f"{len(untold)} of {len(released)} registrations given up with a start date lack their "
+                        f"cancellation messages or have them twice, e.g. {untold[:3]}")
     # Meetings HR changed, stored as changed: their change messages.
     silent = []
     for uid, (kind, start_utc) in changed_meetings.items():
@@ -257,7 +274,7 @@ def implied_messages_problems(con):
                         "LIMIT 3").fetchall()
     if twice:
         problems.append(f"outbox rows twice for one (hook, key): {twice}")
-    return problems, len(registrations)
+    return problems, len(registrations), len(released)
 
 
 # ---- the rounds ---------------------------------------------------------------------------------
@@ -320,10 +337,12 @@ def api_round(n, con):
         else:
             meeting_ops.append(("cancel", m["uid"], None, None))
     done = []  # (op, status)
+    took = []  # seconds, of each write answered
     lock = threading.Lock()
 
     def client(ops):
         for op in ops:
+            sent = time.time()
             if op[0] == "put":
                 p = op[1]
                 status, _ = call("PUT", "/api/v1/people/" + p["id"], person_json(p))
@@ -336,6 +355,8 @@ def api_round(n, con):
                 status, _ = call("POST", f"/api/v1/occurrences/{uid}/{kind}", json.dumps(body))
             with lock:
                 done.append((op, status))
+                if status is not None:
+                    took.append(time.time() - sent)
             if status is None:
                 return
     threads = [threading.Thread(target=client, args=(ops,)) for ops in (people_ops, meeting_ops)]
@@ -343,11 +364,13 @@ def api_round(n, con):
     for t in threads:
         t.start()
     # Some writes answered, then the kill in the middle of the next ones.
+    global write_seconds
     time.sleep(rng.uniform(0.05, 4 * write_seconds))
     daemon.kill()
     for t in threads:
         t.join()
     killed_after = time.time() - began
+    write_seconds = max([write_seconds] + took)  # writes grow slower as the roster does
 
     def verdict(con):
         answered = [(op, s) for op, s in done if s is not None]
@@ -412,6 +435,7 @@ received_before = collections.Counter()
 worst = 0
 for n, kind in enumerate(ROUNDS, start=1):
     con = connect()
+    registered_before = registrations_ahead(con)
     verdict = {"import": import_round, "api": api_round, "deliveries": deliveries_round}[kind](n, con)
     con.close()
     # Down: the file as the kill left it.
@@ -419,9 +443,10 @@ for n, kind in enumerate(ROUNDS, start=1):
     integrity = con.execute("PRAGMA integrity_check").fetchall()
     check(integrity == [("ok",)], f"round {n} ({kind}): PRAGMA integrity_check is ok after kill -9")
     what = verdict(con)
-    problems, registrations = implied_messages_problems(con)
-    check(not problems, f"round {n}: {registrations} registrations ahead and {len(changed_meetings)} changed "
-                        f"meetings have their messages in the outbox exactly once ({what}); " + "; ".join(problems))
+    problems, registrations, released = implied_messages_problems(con, registered_before)
+    check(not problems, f"round {n}: {registrations} registrations ahead, {released} given up and "
+                        f"{len(changed_meetings)} changed meetings have their messages in the outbox exactly once "
+                        f"({what}); " + "; ".join(problems))
     pending = {w for (w,) in con.execute("SELECT webhook_id FROM outbox WHERE status = 'pending'")}
     con.close()
     # The dead daemon sends nothing more: what the receiver has now is all it got.
