@@ -22,9 +22,10 @@ included). While it is down the database file itself is checked:
 - nothing half stored: an import's rows are all there or none are; a
   client that got 2xx finds its change stored; every answer was a 2xx;
 - every registration for a day ahead has its registration message to the
-  hire and to the hire's leader in the outbox exactly once per hook, and
-  every meeting HR moved or cancelled that is stored as changed has its
-  change messages in the outbox;
+  hire and to the hire's leader in the outbox exactly once per hook, so has
+  every registration given up this round because the hire's start date was
+  cleared (registration.cancelled), and every meeting HR moved or cancelled
+  that is stored as changed has its change messages in the outbox;
 - no (hook, key) twice in the outbox;
 
 then the daemon starts again and the next round waits for /readyz. At the
