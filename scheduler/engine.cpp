@@ -229,6 +229,8 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
     if (auto it = live.find(ch.to_uid); it != live.end()) day = it->second;
     if (ch.kind == RegistrationChange::Kind::waiting) {
       waiting.push_back(&ch);
+    } else if (ch.kind == RegistrationChange::Kind::cancelled && ch.from_uid.empty()) {
+      // A hire who was only waiting had no day to lose, and was never told of one.
     } else if (hire) {
       const PersonalLinks links =
           ch.kind == RegistrationChange::Kind::cancelled ? PersonalLinks{} : feeds.links(hire->id);

@@ -320,3 +320,15 @@ TEST_CASE("A new hire's registration message links their own feed and page by on
   CHECK_FALSE(data_of(*leaders).contains("feed_url"));
   CHECK_FALSE(data_of(*leaders).contains("page_url"));
 }
+
+TEST_CASE("A waiting hire who loses their start date had no day to lose: no cancellation goes to them or their leader",
+          "[engine]") {
+  Harness h(kJan4);
+  h.storage->store_people({person("vera-ventet", "skole")}, {}, h.clock.now());  // no start date (any more)
+  h.storage->save_registrations({Registration{"ansattdag", "vera-ventet", "", std::nullopt}}, h.clock.now());
+  const auto snap = h.build_and_plan();
+  CHECK(registration_of(snap->registrations, "vera-ventet") == nullptr);  // given up
+  const auto cancelled = of_type(h.outbox(), "registration.cancelled");
+  CHECK_FALSE(recipients(cancelled).count("vera-ventet"));
+  CHECK_FALSE(recipients(cancelled).count("eirik-molmann"));
+}
