@@ -68,7 +68,9 @@ commands:
                                               upsert the HR system's roster (all rows or none);
                                               --replace removes people the file does not list
   token create --role hr|read [--name NAME] [--db FILE]
-                                              a bearer token for the API (shown once)
+                                              a bearer token for the API (shown once), in the
+                                              database the daemon serves: without --db,
+                                              var/arshjul.db must already exist
   token list [--db FILE]                      API tokens: id, role, name, created, revoked
                                               (never the token: only its hash is stored)
   token revoke ID [--db FILE]                 refuse that token from now on, its page sessions too
@@ -556,12 +558,26 @@ int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream
     err << "arshjul token create: --role expects hr (may change) or read (may only read), got \"" << role << "\"\n";
     return 2;
   }
-  auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
+  // A token belongs to one database: the one the daemon serves. Made into
+  // a default file nobody serves, it is refused at sign-in with no clue why.
+  const std::string db = option(a, "--db", "var/arshjul.db");
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(db, ec);
+  if (!existed && !a.options.count("--db")) {
+    err << "arshjul token create: " << db << " does not exist. A token works only with the database the daemon "
+        << "serves: give it as --db FILE (the file `arshjul serve --db FILE` uses)\n";
+    return 1;
+  }
+  auto storage = open_db(db, err);
   if (!storage) return 1;
   const std::string token = new_token();
   storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
   out << token << "\n";
-  err << "API token with role " << role << " (shown once; send it as Authorization: Bearer TOKEN)\n";
+  const std::string where = std::filesystem::absolute(db, ec).lexically_normal().string();
+  err << "API token with role " << role << " in " << where << " (shown once; send it as Authorization: Bearer TOKEN)\n";
+  if (!existed)
+    err << "note: " << where << " is a new database; the daemon accepts this token only when started with --db " << db
+        << "\n";
   return 0;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+
+#include <unistd.h>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -425,4 +427,30 @@ TEST_CASE("outbox retry --dead sends a hook's dead letters due in a period again
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("--from: expected a date as YYYY-MM-DD"));
   CHECK(run({"outbox", "retry", "--dead", "--db", db.path}).out == "2 dead letters will be sent again\n");
+}
+
+TEST_CASE("token create without --db refuses to make a database nobody serves, and says which file it needs") {
+  const auto before = std::filesystem::current_path();
+  const auto dir = std::filesystem::temp_directory_path() / ("arshjul-token-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::current_path(dir);
+  const Run r = run({"token", "create", "--role", "hr"});
+  const bool made = std::filesystem::exists(dir / "var" / "arshjul.db");
+  std::filesystem::current_path(before);
+  std::filesystem::remove_all(dir);
+  CHECK(r.code == 1);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::Contains("var/arshjul.db does not exist") && Catch::Contains("--db FILE"));
+  CHECK_FALSE(made);
+}
+
+TEST_CASE("token create names the database it wrote, and says so when that database is new") {
+  ImportDb db;
+  const Run first = run({"token", "create", "--role", "hr", "--db", db.path});
+  REQUIRE(first.code == 0);
+  CHECK_THAT(first.err, Catch::Contains("in " + std::filesystem::absolute(db.path).lexically_normal().string()));
+  CHECK_THAT(first.err, Catch::Contains("is a new database; the daemon accepts this token only when started with --db"));
+  const Run second = run({"token", "create", "--role", "read", "--db", db.path});
+  REQUIRE(second.code == 0);
+  CHECK_THAT(second.err, !Catch::Contains("new database"));
 }
