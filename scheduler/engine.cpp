@@ -45,6 +45,22 @@ std::string feed_secret(Storage& storage) {
   return secret;
 }
 
+// When the wheel first ran on this database (the setting "tasks_since"),
+// set on the first build. A database that already holds tasks predates the
+// setting: it keeps every task it has (since = the epoch).
+SysSeconds tasks_since(Storage& storage, SysSeconds now) {
+  const std::string stored = storage.setting("tasks_since");
+  if (!stored.empty()) {
+    try {
+      return SysSeconds{Seconds{std::stoll(stored)}};
+    } catch (const std::exception&) {
+    }
+  }
+  const SysSeconds since = storage.tasks().empty() ? now : SysSeconds{};
+  storage.set_setting("tasks_since", std::to_string(since.time_since_epoch().count()));
+  return since;
+}
+
 }  // namespace
 
 Config with_stored_people(Config files, const std::vector<StoredPerson>& stored) {
@@ -122,7 +138,15 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   }
 
   s->sync = storage.sync(s->config.organisation.id, s->expansion, s->horizon_from, s->horizon_to, now);
-  storage.sync_tasks(expected_tasks(s->config, s->expansion), to_utc(LocalSeconds{s->horizon_from}, zone), now);
+  {
+    // Tasks whose deadline passed before the wheel first ran here are not
+    // owed: a fresh install in May must not show January's appraisals as
+    // overdue, nor tell leaders so.
+    std::vector<Task> tasks = expected_tasks(s->config, s->expansion);
+    const SysSeconds since = tasks_since(storage, now);
+    std::erase_if(tasks, [&](const Task& t) { return t.due < since; });
+    storage.sync_tasks(tasks, to_utc(LocalSeconds{s->horizon_from}, zone), now);
+  }
   for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
     s->stored.emplace(o.uid, std::move(o));
   return s;

@@ -332,3 +332,26 @@ TEST_CASE("A waiting hire who loses their start date had no day to lose: no canc
   CHECK_FALSE(recipients(cancelled).count("vera-ventet"));
   CHECK_FALSE(recipients(cancelled).count("eirik-molmann"));
 }
+
+TEST_CASE("A wheel first run in May owes no task whose deadline had passed before it", "[engine]") {
+  const SysSeconds may10 = oslo(LocalDays{2027_y / 5 / 10}, 9h);
+  Harness h(may10);
+  h.build();
+  const auto tasks = h.storage->tasks();
+  REQUIRE_FALSE(tasks.empty());
+  for (const auto& t : tasks) CHECK(seconds(t.task.due) >= seconds(may10));
+}
+
+TEST_CASE("Tasks that fall due while the wheel runs stay owed, however late the next rebuild", "[engine]") {
+  Harness h(kJan4);
+  h.build();
+  const auto before = h.storage->tasks();
+  h.clock.set(oslo(LocalDays{2027_y / 5 / 10}, 9h));
+  h.build();
+  const auto after = h.storage->tasks();
+  CHECK(after.size() >= before.size());
+  const bool some_overdue = std::any_of(after.begin(), after.end(), [&](const TaskState& t) {
+    return t.task.due < h.clock.now() && !t.completed;
+  });
+  CHECK(some_overdue);
+}
