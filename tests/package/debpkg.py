@@ -175,18 +175,31 @@ class UnitProcess:
         self.argv = exec_start(self.settings, env)
         self.log_path = os.path.join(work, "unit.log")
         self.log = open(self.log_path, "a", encoding="utf-8")
+        self.log_offset = self.log.tell()  # this run's lines start here
         umask = int(self.settings.get("UMask", ["0022"])[-1], 8)
         self.proc = subprocess.Popen(as_unit_user(self.settings, self.argv), env=env, cwd="/",
                                      stdout=self.log, stderr=self.log, preexec_fn=lambda: os.umask(umask))
         self.port = None
 
-    def ready(self, timeout=30):
-        """READY=1 on the notify socket; then the port from the log."""
-        if self.notify.wait_for("READY=1", timeout) is None:
+    def ready(self, timeout=30, notify=True):
+        """READY=1 on the notify socket (or, for a binary without sd_notify,
+        only the log's line); then the port from the log."""
+        if notify and self.notify.wait_for("READY=1", timeout) is None:
             return False
-        m = self.LISTENING.search(open(self.log_path, encoding="utf-8").read())
-        self.port = int(m.group(1)) if m else None
-        return self.port is not None
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.proc.poll() is None:
+            m = self.LISTENING.search(self.said())
+            if m:
+                self.port = int(m.group(1))
+                return True
+            time.sleep(0.05)
+        return False
+
+    def said(self):
+        """What this run has logged."""
+        with open(self.log_path, encoding="utf-8") as f:
+            f.seek(self.log_offset)
+            return f.read()
 
     def stop(self, timeout=30):
         if self.proc.poll() is None:

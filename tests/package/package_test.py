@@ -114,7 +114,7 @@ try:
     unit = debpkg.UnitProcess(run_dir)
     code = unit.proc.wait(timeout=30)
     unit.stop()
-    said = open(unit.log_path, encoding="utf-8").read()
+    said = unit.said()
     check(code == 1 and "schema version 999, newer than this arshjul knows" in said and "Install that newer arshjul" in said,
           f"a database written by a newer arshjul (a downgrade) is refused: exit 1, {said.strip().splitlines()[-1]}")
 
