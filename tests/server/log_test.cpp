@@ -73,7 +73,7 @@ TEST_CASE("lines from parts that log only text get a level from what they say") 
   CHECK(level_of("reload: ok: 0 new, 0 changed") == LogLevel::info);
 }
 
-TEST_CASE("--log-format takes text or json") {
+TEST_CASE("a log format is text or json, nothing else") {
   LogFormat f = LogFormat::text;
   CHECK(parse_log_format("json", f));
   CHECK(f == LogFormat::json);
