@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/service.h"
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +21,7 @@
 #include "scheduler/config_files.h"
 #include "server/api.h"
 #include "server/feeds.h"
+#include "server/log.h"
 #include "server/server.h"
 #include "scheduler/tokens.h"
 #include "svg/wheel_svg.h"
@@ -49,10 +51,13 @@ commands:
         [--request-timeout SECONDS] [--idle-timeout SECONDS] [--feed-cache-mb MB]
         [--hook URL (--hook-secret-file FILE | --hook-secret whsec_...)]
         [--clock 2027-01-01T08:00:00+01:00 [--clock-speed 3600]] [--public-url URL]
+        [--log-format text|json]
                                               run the daemon (defaults: config/roros, var/arshjul.db,
                                               127.0.0.1:8080); SIGHUP reloads, SIGTERM stops.
                                               The hook's secret: from a file, or the environment
-                                              (ARSHJUL_HOOK_SECRET); --hook-secret shows in `ps`
+                                              (ARSHJUL_HOOK_SECRET); --hook-secret shows in `ps`.
+                                              One log line per event with its level, on stderr;
+                                              under systemd: journald levels and sd_notify
   subscribe [--config DIR] [--db FILE] [--base-url URL]
             (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
                                               create a feed subscription and print its URLs
@@ -627,6 +632,14 @@ int cmd_serve(const Args& a, const Clock& clock, std::ostream& err) {
     o.feed_cache_bytes = static_cast<std::size_t>(std::stoi(v)) << 20;
   }
   o.public_url = option(a, "--public-url", "");
+  if (!parse_log_format(option(a, "--log-format", "text"), o.log_format)) {
+    err << "arshjul serve: --log-format expects text or json, got \"" << a.options.at("--log-format") << "\"\n";
+    return 2;
+  }
+  // Under systemd stderr is journald's stream: it takes each line's level from its "<N>" prefix.
+  o.journal = is_journal_stream(2);
+  o.notify = service_notify;
+  o.watchdog_interval = service_watchdog_interval();
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
   o.hook_url = option(a, "--hook", "");
   // The secret on the command line shows in `ps` to every local user; a
@@ -880,7 +893,8 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   else if (cmd == "sync") allowed = {"--db"};
   else if (cmd == "serve")
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout", "--feed-cache-mb",
-               "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url"};
+               "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url",
+               "--log-format"};
   else if (cmd == "import") allowed = {"--config", "--db"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit", "--hook", "--from", "--to", "--config"};

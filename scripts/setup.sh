@@ -22,12 +22,15 @@ done
 
 packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
-  libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev zlib1g-dev catch2)
+  libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev zlib1g-dev catch2
+  libsystemd-dev)
 if (( tsan || fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi
 if (( tests )); then
   packages+=(python3 python3-icalendar python3-recurring-ical-events python3-dateutil python3-yaml openssl chromium libxml2-utils)
+  # The package tests: dpkg -i of the .deb (its Depends), systemd-analyze, nginx for the TLS example.
+  packages+=(adduser systemd nginx-light)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

@@ -36,6 +36,7 @@
 #include "server/web.h"
 #include "server/feed_cache.h"
 #include "server/feeds.h"
+#include "server/log.h"
 #include "storage/storage.h"
 #include "scheduler/runner.h"
 #include "scheduler/tokens.h"
@@ -174,20 +175,18 @@ StorageLook look_at_storage(Storage& storage, const Clock& clock) {
 // writes wait for the runner, so a rebuild never holds up a feed.
 class Daemon final : public ApiHost {
  public:
-  Daemon(const ServerOptions& o, WheelRunner& r, std::ostream& log_to, boost::asio::io_context& i,
+  Daemon(const ServerOptions& o, WheelRunner& r, Logger& logger, boost::asio::io_context& i,
          boost::asio::thread_pool& w)
-      : options(o), runner(r), io(i), workers(w), feeds(o.feed_cache_bytes), log_(log_to) {}
+      : options(o), runner(r), io(i), workers(w), feeds(o.feed_cache_bytes), log_(logger) {}
 
   Storage& storage() override { return runner.storage(); }
   const Clock& clock() override { return runner.clock(); }
   std::shared_ptr<const Snapshot> snapshot() override { return runner.snapshot(); }
   std::optional<Subscription> subscription(const std::string& hash) override { return runner.subscription(hash); }
   void write(const std::string& why, const Change& change) override { runner.write(why, change); }
-  void log(const std::string& line) override EXCLUDES(log_mu_) {
-    MutexLock lock(&log_mu_);
-    log_ << log_buffer_ << line << "\n" << std::flush;
-    log_buffer_.clear();
-  }
+  // Lines from parts that log only text get their level from what they say.
+  void log(const std::string& line) override { log_.write(level_of(line), line); }
+  void log(LogLevel level, const std::string& line) { log_.write(level, line); }
 
   // /readyz: 200 and what was checked, or 503 and what is wrong. Runs on a
   // worker; the look at storage runs on a thread of its own, one at a time,
@@ -238,21 +237,8 @@ class Daemon final : public ApiHost {
 
   // Access-log lines are buffered and flushed every second (flush_log), so
   // logging costs no syscall a request; lifecycle lines (log) go out at once.
-  void log_request(const std::string& line) EXCLUDES(log_mu_) {
-    MutexLock lock(&log_mu_);
-    log_buffer_ += line;
-    log_buffer_ += '\n';
-    if (log_buffer_.size() > 64 * 1024) {
-      log_ << log_buffer_ << std::flush;
-      log_buffer_.clear();
-    }
-  }
-  void flush_log() EXCLUDES(log_mu_) {
-    MutexLock lock(&log_mu_);
-    if (log_buffer_.empty()) return;
-    log_ << log_buffer_ << std::flush;
-    log_buffer_.clear();
-  }
+  void log_request(const RequestLogEntry& entry) { log_.request(entry); }
+  void flush_log() { log_.flush(); }
 
   // A new snapshot (on the runner's thread): rendered feeds are stale.
   void snapshot_changed() { feeds.clear(); }
@@ -326,9 +312,7 @@ class Daemon final : public ApiHost {
   int stuck_attempts_ GUARDED_BY(ready_mu_) = 0;
   std::chrono::steady_clock::time_point stuck_since_ GUARDED_BY(ready_mu_);
 
-  std::ostream& log_;
-  Mutex log_mu_;
-  std::string log_buffer_ GUARDED_BY(log_mu_);
+  Logger& log_;
   Mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> open_sessions_ GUARDED_BY(sessions_mu_);
 };
@@ -401,7 +385,7 @@ class Session : public std::enable_shared_from_this<Session> {
         self->linger_ = true;
         self->head_ = self->parser_->get().method() == http::verb::head;
         self->method_ = std::string(self->parser_->get().method_string());
-        self->target_ = std::string(self->parser_->get().target().substr(0, 200));
+        self->target_ = loggable_target(self->parser_->get().target());
         self->started_ = std::chrono::steady_clock::now();
         auto res = to_http(std::move(*refused));
         res.set(http::field::cache_control, "no-store");
@@ -473,7 +457,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(http::request<http::string_body>& req) {
     method_ = std::string(req.method_string());
     const std::string_view target = req.target();
-    target_ = std::string(target.substr(0, 200));
+    // Never log a secret: tokens in paths and secret query values are cut (server/log.h).
+    target_ = loggable_target(target);
     keep_alive_ = req.keep_alive();
     if (target.size() > d_.options.max_target) return send_text(Route::other, http::status::uri_too_long, "URL too long\n");
     std::string_view path = target.substr(0, target.find('?'));
@@ -483,9 +468,6 @@ class Session : public std::enable_shared_from_this<Session> {
     else if (path == "/metrics") route = Route::metrics;
     else if (path.rfind("/feeds/", 0) == 0) route = Route::feed;
     else if (path == "/api/v1" || path.rfind("/api/v1/", 0) == 0) route = Route::api;
-    // Never log a secret: feed and personal-page tokens are cut to 4 characters.
-    if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";
-    if (path.rfind("/me/", 0) == 0) target_ = "/me/" + std::string(path.substr(4, 4)) + "…";
     if (route == Route::api) return serve_api(req);
     if (route == Route::other && is_web_path(path)) return serve_page(req);
 
@@ -639,7 +621,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(http::field::date, date_header(d_.clock().now()));
     res.keep_alive(keep_alive_ && !d_.stopping);
     const auto length = res.has_content_length() ? res[http::field::content_length] : beast::string_view("0");
-    log_line_ = peer_ + " \"" + method_ + " " + target_ + "\" " + std::to_string(status) + " " + std::string(length);
+    status_ = status;
+    length_ = std::string(length);
     auto sp = std::make_shared<http::response<Body>>(std::move(res));
     response_ = sp;
     if (head_) {
@@ -659,7 +642,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(bool close_after, beast::error_code ec) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    d_.log_request(date_header(d_.clock().now()) + " " + log_line_ + " " + std::to_string(us) + "us");
+    d_.log_request(RequestLogEntry{peer_, method_, target_, status_, length_, static_cast<long long>(us)});
     response_.reset();
     serializer_.reset();
     feed_.reset();
@@ -702,7 +685,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<void> response_, serializer_;
   std::shared_ptr<const RenderedFeed> feed_;  // the span body points into it
   std::shared_ptr<const std::string> feed_gzip_;  // or into this
-  std::string peer_, method_ = "-", target_ = "-", log_line_;
+  std::string peer_, method_ = "-", target_ = "-", length_;  // target_: as it may be logged
+  unsigned status_ = 0;
   std::chrono::steady_clock::time_point started_, body_deadline_;
   bool keep_alive_ = false, head_ = false, idle_ = false, served_ = false;
   bool linger_ = false;  // the request's body was left unread: linger() before closing
@@ -761,18 +745,30 @@ std::size_t connection_limit(std::size_t configured) {
 
 }  // namespace
 
-int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
+int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
+  Logger logger(log_to, o.log_format, o.journal);
+  // Startup problems: one error line each, gathered like a stream.
+  struct ErrorLine {
+    explicit ErrorLine(Logger& l) : logger(l) {}
+    ~ErrorLine() { logger.write(LogLevel::error, text.str()); }
+    Logger& logger;
+    std::ostringstream text;
+  };
+  auto error = [&logger] { return std::make_unique<ErrorLine>(logger); };
+  const auto notify = [&o](const std::string& state) {
+    if (o.notify) o.notify(state);
+  };
   if (!o.hook_url.empty()) {
     auto problem = check_hook_url(o.hook_url, false);
     if (!problem) problem = check_hook_secret(o.hook_secret);
     if (problem) {
-      log << "--hook: " << *problem << "\n";
+      error()->text << "--hook: " << *problem << "\n";
       return 1;
     }
   }
   auto config = load_with_hooks(o);
   if (!config) {
-    log << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
+    error()->text << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
     return 1;
   }
   {
@@ -784,14 +780,14 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   // write failed far from here (exit 70, no path). access() also sees an
   // immutable file or a read-only mount, which stop root too.
   if (::access(o.db_path.c_str(), F_OK) == 0 && ::access(o.db_path.c_str(), W_OK) != 0) {
-    log << o.db_path << ": the database is read-only (" << std::strerror(errno)
+    error()->text << o.db_path << ": the database is read-only (" << std::strerror(errno)
         << "); arshjul needs to write to it: check the file's owner and mode, its immutable attribute (lsattr) "
            "and whether its file system is mounted read-only\n";
     return 1;
   }
   auto storage = open_sqlite_storage(o.db_path);
   if (!storage) {
-    log << storage.error() << "\n";
+    error()->text << storage.error() << "\n";
     return 1;
   }
   // One daemon per database: a second would plan and deliver every message
@@ -800,7 +796,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   const int lock_fd = ::open(o.db_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     const bool held = lock_fd >= 0 && errno == EWOULDBLOCK;
-    log << o.db_path << ": " << (held ? "another arshjul daemon is serving this database; not starting a second one"
+    error()->text << o.db_path << ": " << (held ? "another arshjul daemon is serving this database; not starting a second one"
                                       : std::string("cannot lock the database: ") + std::strerror(errno))
         << "\n";
     if (lock_fd >= 0) ::close(lock_fd);
@@ -819,7 +815,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(o.host, ec);
   if (ec) {
-    log << "--listen: \"" << o.host << "\" is not an IP address\n";
+    error()->text << "--listen: \"" << o.host << "\" is not an IP address\n";
     return 1;
   }
   const tcp::endpoint ep{address, o.port};
@@ -828,7 +824,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   if (!ec) acceptor.bind(ep, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    log << "cannot listen on " << o.host << ":" << o.port << ": " << ec.message() << "\n";
+    error()->text << "cannot listen on " << o.host << ":" << o.port << ": " << ec.message() << "\n";
     return 1;
   }
   const unsigned short port = acceptor.local_endpoint().port();
@@ -848,12 +844,12 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   try {
     store->set_setting("public_url", o.public_url.empty() ? "http://" + (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) + ":" + std::to_string(port) : o.public_url);
   } catch (const std::exception& e) {
-    log << o.db_path << ": cannot write to the database: " << e.what() << "\n";
+    error()->text << o.db_path << ": cannot write to the database: " << e.what() << "\n";
     return 1;
   }
 
   asio::thread_pool workers(static_cast<std::size_t>(std::max(2, o.threads)));
-  Daemon d(o, runner, log, ioc, workers);
+  Daemon d(o, runner, logger, ioc, workers);
   daemon = &d;
   // Deliveries get an io_context and thread of their own: their storage
   // writes may wait for a rebuild's transaction, and feeds must not.
@@ -867,7 +863,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   });
   auto started = runner.start(std::move(config).value());
   if (!started) {
-    log << started.error() << "\n";
+    error()->text << started.error() << "\n";
     return 1;
   }
   dispatcher.start();
@@ -886,29 +882,60 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   flush_timer.expires_after(std::chrono::seconds{1});
   flush_timer.async_wait(on_flush);
 
+  // The watchdog is fed from the control strand on the io threads: if they
+  // hang, the pings stop and systemd restarts the daemon (WatchdogSec=).
+  asio::steady_timer watchdog_timer(control);
+  std::function<void(beast::error_code)> on_watchdog = [&](beast::error_code wec) {
+    if (wec || d.stopping) return;
+    notify("WATCHDOG=1");
+    watchdog_timer.expires_after(o.watchdog_interval);
+    watchdog_timer.async_wait(on_watchdog);
+  };
+  if (o.notify && o.watchdog_interval.count() > 0) {
+    watchdog_timer.expires_after(o.watchdog_interval);
+    watchdog_timer.async_wait(on_watchdog);
+  }
+
   asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code sec, int sig) {
     if (sec) return;
     if (sig == SIGHUP) {
-      d.log("SIGHUP: reloading " + o.config_dir);
+      d.log(LogLevel::notice, "SIGHUP: reloading " + o.config_dir);
+      notify("RELOADING=1");
       runner.reload();
+      // The reload runs on the runner's thread; a no-op write queued behind it
+      // returns when it is done (ok or not), and the service is ready again.
+      // It waits on a worker, never on this strand.
+      if (o.notify)
+        asio::post(workers, [&runner, &notify] {
+          try {
+            runner.write("reload done", [](Storage&, const std::shared_ptr<const Snapshot>&) { return false; });
+          } catch (const std::exception&) {
+            return;  // stopping
+          }
+          notify("READY=1");
+        });
       signals.async_wait(on_signal);
       return;
     }
-    d.log(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": finishing in-flight requests and stopping");
+    d.log(LogLevel::notice, std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": finishing in-flight requests and stopping");
+    notify("STOPPING=1");
     d.stopping = true;
     listener->stop();
     d.close_idle_sessions();
     dispatcher.stop();
     flush_timer.cancel();
+    watchdog_timer.cancel();
     signals.cancel();
   };
   signals.async_wait(on_signal);
 
   const auto snap = d.snapshot();
-  d.log("arshjul serving " + snap->config.organisation.name + " (" + o.config_dir + ", " +
+  d.log(LogLevel::notice, "arshjul serving " + snap->config.organisation.name + " (" + o.config_dir + ", " +
         std::to_string(snap->expansion.occurrences.size()) + " occurrences " + format_date(snap->horizon_from) + " to " +
         format_date(snap->horizon_to) + ") on http://" + o.host + ":" + std::to_string(port) + " with " + o.db_path);
+  // Built, listening and accepting: systemd may start what comes after us.
+  notify("READY=1\nSTATUS=serving " + snap->config.organisation.name + " on " + o.host + ":" + std::to_string(port));
 
   std::vector<std::thread> pool;
   for (int i = 1; i < o.threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
@@ -920,7 +947,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log) {
   delivery_work.reset();
   delivery_thread.join();  // deliveries in flight finish
   d.flush_log();
-  d.log("stopped");
+  d.log(LogLevel::notice, "stopped");
   return 0;
 }
 

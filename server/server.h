@@ -9,10 +9,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <ostream>
 #include <string>
 
 #include "scheduler/clock.h"
+#include "server/log.h"
 
 namespace arshjul {
 
@@ -36,6 +38,15 @@ struct ServerOptions {
   std::string hook_url;                      // a quick-start hook for every event type
   std::string hook_secret;                   // its "whsec_..." secret
   std::string public_url;                    // how subscribers reach us, for feed URLs in messages
+  LogFormat log_format = LogFormat::text;
+  bool journal = false;                      // the log is journald's stream: "<N>" priority prefixes, no time
+  // The service manager (systemd's sd_notify, from cli/): told "READY=1"
+  // once the first build is done and the port listens, "RELOADING=1" and
+  // then "READY=1" around a SIGHUP reload, "STOPPING=1" at SIGTERM, and
+  // "WATCHDOG=1" every watchdog_interval (0: never) from the io threads.
+  // Called from the io and worker threads.
+  std::function<void(const std::string&)> notify;
+  std::chrono::microseconds watchdog_interval{0};
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit code. Startup problems

@@ -339,7 +339,10 @@ class SqliteStorage final : public Storage {
     const int want = static_cast<int>(std::size(kMigrations));
     if (have > want)
       throw std::runtime_error("the database has schema version " + std::to_string(have) +
-                               ", newer than this arshjul knows (" + std::to_string(want) + ")");
+                               ", newer than this arshjul knows (" + std::to_string(want) +
+                               "): a newer arshjul wrote it, and this one would corrupt it. Install that "
+                               "newer arshjul again, or restore a backup this version made (the Debian "
+                               "package keeps one from before each upgrade in /var/lib/arshjul/backups)");
     for (int v = have; v < want; ++v) {
       exec("BEGIN IMMEDIATE");
       try {
