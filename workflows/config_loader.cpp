@@ -880,7 +880,7 @@ class Loader {
     check_keys(rt, file, f, {"after", "capacity", "lead_days", "max_wait_days", "name"});
     if (a.kind != ActivityKind::meeting)
       error(file, pos_of(n.source()), f,
-            "registration is for meetings the new hires (or new leaders) come to, not a " + std::string(kind_name(a.kind)));
+            "registration is for meetings the new hires come to, not a " + std::string(kind_name(a.kind)));
     else if (a.personal)
       error(file, pos_of(n.source()), f,
             "a personal series is already each person's own; registration is for shared meetings such as the "
