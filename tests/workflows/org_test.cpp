@@ -136,15 +136,15 @@ TEST_CASE("A stored audience keeps a tree selector, so a sub-unit rep's feed sho
 }
 
 TEST_CASE("A tree selector in an organisation-wide activity without a unit is refused with its place") {
-  const std::string dir = std::string(ARSHJUL_SOURCE_DIR) + "/config/roros";
-  auto files = read_config_dir(dir);
-  REQUIRE(files);
-  for (auto& f : files->wheels)
+  auto read = read_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
+  REQUIRE(read);
+  ConfigSources files = *read;
+  for (auto& f : files.wheels)
     if (f.path.find("partssamarbeid") != std::string::npos)
       f.text.replace(f.text.find("participants = [\"leader@radmann\", \"hovedtillitsvalgt\", \"hovedverneombud\", \"hr\"]"),
                      std::string("participants = [\"leader@radmann\", \"hovedtillitsvalgt\", \"hovedverneombud\", \"hr\"]").size(),
                      "participants = [{ role = \"plasstillitsvalgt\", below = true }]");
-  const auto r = load_config(*files);
+  const auto r = load_config(files);
   REQUIRE_FALSE(r.config);
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].field == "activity[0].participants[0]");
@@ -233,14 +233,15 @@ TEST_CASE("own-leader invites a new leader's own leader on the day to the evalua
 }
 
 TEST_CASE("own-leader outside a personal series is refused") {
-  auto files = read_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
-  REQUIRE(files);
-  for (auto& f : files->wheels)
+  auto read = read_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
+  REQUIRE(read);
+  ConfigSources files = *read;
+  for (auto& f : files.wheels)
     if (f.path.find("lederutvikling") != std::string::npos) {
       const std::string was = "participants = [\"leader\", \"hr\"]";
       f.text.replace(f.text.find(was), was.size(), "participants = [\"leader\", \"own-leader\"]");
     }
-  const auto r = load_config(*files);
+  const auto r = load_config(files);
   REQUIRE(r.errors.size() == 1);
   CHECK_THAT(r.errors[0].message, Catch::Contains("\"own-leader\" is the leader of a personal series' person"));
 }
