@@ -196,7 +196,7 @@ std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out)
 
 // ---- views -----------------------------------------------------------------------------
 
-json::object person_view(const Config& c, const Person& p) {
+json::object person_view(const Config& c, const Person& p, std::optional<LocalDays> today) {
   json::object j = person_json(p);
   j["union"] = p.union_name;
   json::array committees;
@@ -204,8 +204,13 @@ json::object person_view(const Config& c, const Person& p) {
   j["committees"] = std::move(committees);
   j["start_date"] = date_or_null(p.start_date);
   j["leader_start_date"] = date_or_null(p.leader_start_date);
+  j["leader_end_date"] = date_or_null(p.leader_end_date);
+  j["acting"] = p.acting ? json::value(json::object{{"unit", p.acting->unit},
+                                                   {"from", format_date(p.acting->from)},
+                                                   {"to", format_date(p.acting->to)}})
+                         : json::value(nullptr);
   j["manager"] = p.manager.empty() ? json::value(nullptr) : json::value(p.manager);
-  const Person* leader = leader_of(c, p);
+  const Person* leader = leader_of(c, p, today);  // who leads them today (dated leadership)
   j["leader"] = leader ? json::value(leader->id) : json::value(nullptr);
   return j;
 }
@@ -311,6 +316,7 @@ std::vector<std::pair<std::string, std::string>> person_problems(const Config& c
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& pr : check_person(c, p)) {
     std::string pointer = "/" + pr.field;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');  // "acting.unit" → "/acting/unit"
     if (auto b = pointer.find('['); b != std::string::npos)
       pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
     out.emplace_back(std::move(pointer), pr.message);
@@ -448,6 +454,7 @@ class Api {
     return std::nullopt;
   }
   SysSeconds now() const { return host_.clock().now(); }
+  LocalDays today() const { return date::floor<date::days>(to_local(now(), config().organisation.zone)); }
 
   ApiResponse index() {
     return json_response(200, json::object{{"organisation", config().organisation.id},
@@ -475,7 +482,7 @@ class Api {
       if (r && std::find(p.roles.begin(), p.roles.end(), *r) == p.roles.end()) continue;
       ++total;
       if (seen++ < *offset || static_cast<int>(people.size()) >= *limit) continue;
-      people.push_back(person_view(config(), p));
+      people.push_back(person_view(config(), p, today()));
     }
     return json_response(200, json::object{{"total", total}, {"people", std::move(people)}});
   }
@@ -483,7 +490,7 @@ class Api {
   ApiResponse get_person() {
     const Person* p = config().find_person(segments_[1]);
     if (!p) return problem(404, "Not found", "no person \"" + segments_[1] + "\"");
-    json::object j = person_view(config(), *p);
+    json::object j = person_view(config(), *p, today());
     json::array regs;
     for (const auto& r : snap_->registrations)
       if (r.person == p->id)
@@ -494,12 +501,50 @@ class Api {
     return json_response(200, j);
   }
 
+  // "acting": {"unit": "barnehage", "from": "2027-01-01", "to": "2027-08-15"} or null.
+  static std::optional<Person::Acting> acting(const json::object& body, Problems& problems) {
+    const json::value* v = body.if_contains("acting");
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_object()) {
+      problems.add("/acting", "expected {\"unit\": ID, \"from\": YYYY-MM-DD, \"to\": YYYY-MM-DD} or null, got " + kind_of(*v));
+      return std::nullopt;
+    }
+    Person::Acting a;
+    bool ok = true;
+    for (const auto& kv : v->as_object())
+      if (kv.key() != "unit" && kv.key() != "from" && kv.key() != "to") {
+        problems.add("/acting/" + std::string(kv.key()), "unknown member (expected unit, from, to)");
+        ok = false;
+      }
+    for (const char* key : {"unit", "from", "to"}) {
+      const json::value* m = v->as_object().if_contains(key);
+      if (!m || !m->is_string()) {
+        problems.add(std::string("/acting/") + key, std::string("required: expected ") +
+                                                         (key == std::string_view("unit") ? "a unit id" : "a date YYYY-MM-DD") +
+                                                         (m ? ", got " + kind_of(*m) : std::string()));
+        ok = false;
+        continue;
+      }
+      const std::string text(m->as_string());
+      if (key == std::string_view("unit")) {
+        a.unit = text;
+      } else if (auto d = parse_date(text)) {
+        (key == std::string_view("from") ? a.from : a.to) = *d;
+      } else {
+        problems.add(std::string("/acting/") + key, d.error());
+        ok = false;
+      }
+    }
+    return ok ? std::optional(a) : std::nullopt;
+  }
+
   ApiResponse put_person() {
     json::value body;
     if (auto e = parse_object(req_, body)) return *e;
     Problems problems;
     Reader r(body.as_object(), problems,
-             {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"});
+             {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager",
+              "leader_end_date", "acting"});
     Person p;
     p.id = segments_[1];
     if (auto id = r.text("id", false); id && *id != p.id)
@@ -522,6 +567,8 @@ class Api {
     p.committees = r.list("committees");
     p.start_date = r.date("start_date");
     p.leader_start_date = r.date("leader_start_date");
+    p.leader_end_date = r.date("leader_end_date");
+    p.acting = acting(body.as_object(), problems);
     p.manager = r.text("manager", false).value_or("");
     // The roster's checks too, except where the JSON itself was already wrong.
     std::set<std::string> reported;
@@ -551,7 +598,7 @@ class Api {
     if (refused) return *refused;
     snap_ = host_.snapshot();
     const Person* stored = config().find_person(p.id);
-    return json_response(existed ? 200 : 201, stored ? person_view(config(), *stored) : person_view(config(), p));
+    return json_response(existed ? 200 : 201, stored ? person_view(config(), *stored, today()) : person_view(config(), p, today()));
   }
 
   ApiResponse delete_person() {

@@ -160,6 +160,12 @@ UPDATE registration
    AND substr(occurrence_uid, instr(occurrence_uid, '@') - 8, 8) GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]';
 UPDATE registration SET occurrence_day = '' WHERE occurrence_day <> '' AND date(occurrence_day) IS NOT occurrence_day;
 )sql",
+    R"sql(
+-- Dated leadership (issue 14): the last day as leader, and an acting period
+-- as "unit;YYYY-MM-DD;YYYY-MM-DD" (empty: none).
+ALTER TABLE person ADD COLUMN leader_end_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE person ADD COLUMN acting TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 std::string join_list(const std::vector<std::string>& items) {
@@ -662,7 +668,7 @@ class SqliteStorage final : public Storage {
     Call lock(this);
     Statement q(db_,
                 "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
-                "manager, removed, updated_utc FROM person ORDER BY id");
+                "manager, removed, updated_utc, leader_end_date, acting FROM person ORDER BY id");
     std::vector<StoredPerson> out;
     while (q.step()) {
       StoredPerson sp;
@@ -678,6 +684,12 @@ class SqliteStorage final : public Storage {
       if (auto d = parse_date(q.text(7))) p.start_date = *d;
       if (auto d = parse_date(q.text(8))) p.leader_start_date = *d;
       p.manager = q.text(9);
+      if (auto d = parse_date(q.text(12))) p.leader_end_date = *d;
+      if (const auto acting = split_list(q.text(13)); acting.size() == 3) {
+        auto from = parse_date(acting[1]);
+        auto to = parse_date(acting[2]);
+        if (from && to) p.acting = Person::Acting{acting[0], *from, *to};
+      }
       sp.removed = q.integer(10) != 0;
       sp.updated = at_secs(q.integer(11));
       out.push_back(std::move(sp));
@@ -691,17 +703,23 @@ class SqliteStorage final : public Storage {
     transaction([&]() REQUIRES(mu_) {
       Statement up(db_,
                    "INSERT INTO person (id, name, email, unit, roles, union_name, committees, start_date, "
-                   "leader_start_date, manager, removed, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,0,?) "
+                   "leader_start_date, manager, removed, updated_utc, leader_end_date, acting) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?) "
                    "ON CONFLICT (id) DO UPDATE SET name=excluded.name, email=excluded.email, unit=excluded.unit, "
                    "roles=excluded.roles, union_name=excluded.union_name, committees=excluded.committees, "
                    "start_date=excluded.start_date, leader_start_date=excluded.leader_start_date, "
-                   "manager=excluded.manager, removed=0, updated_utc=excluded.updated_utc");
+                   "manager=excluded.manager, removed=0, updated_utc=excluded.updated_utc, "
+                   "leader_end_date=excluded.leader_end_date, acting=excluded.acting");
       for (const Person& p : people) {
         std::vector<std::string> roles;
         for (Role r : p.roles) roles.emplace_back(role_name(r));
         up.bind(1, p.id).bind(2, p.name).bind(3, p.email).bind(4, p.unit).bind(5, join_list(roles));
         up.bind(6, p.union_name).bind(7, join_list(p.committees)).bind(8, date_or_empty(p.start_date));
-        up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(now)).run();
+        up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(now));
+        up.bind(12, date_or_empty(p.leader_end_date));
+        up.bind(13, p.acting ? join_list({p.acting->unit, format_date(p.acting->from), format_date(p.acting->to)})
+                             : std::string());
+        up.run();
       }
       // A tombstone, so a person of the config's own roster stays removed too.
       Statement rm(db_,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "workflows/tasks.h"
+
 namespace arshjul {
 namespace {
 
@@ -9,9 +11,9 @@ bool has_role(const Person& p, Role r) {
   return std::find(p.roles.begin(), p.roles.end(), r) != p.roles.end();
 }
 
-bool any_selects(const Config& c, const std::vector<Selector>& sels, const Person& p, const Unit* unit) {
+bool any_selects(const Config& c, const std::vector<Selector>& sels, const Person& p, const Occurrence& o) {
   for (const auto& s : sels)
-    if (selects(c, s, p, unit)) return true;
+    if (selects(c, s, p, o)) return true;
   return false;
 }
 
@@ -22,29 +24,81 @@ bool nobody_named(const Occurrence& o) {
 
 bool any_role(const std::vector<Selector>& sels, Role r) {
   for (const auto& s : sels)
-    if ((s.kind == Selector::Kind::role || s.kind == Selector::Kind::role_at_level) && s.role == r) return true;
+    if ((s.kind == Selector::Kind::role || s.kind == Selector::Kind::role_at_level ||
+         s.kind == Selector::Kind::role_in_tree) &&
+        s.role == r)
+      return true;
   return false;
 }
 
 }  // namespace
 
-bool selects(const Config& c, const Selector& s, const Person& p, const Unit* unit) {
+namespace {
+
+// selects with what the occurrence adds: the day roles are held on (none:
+// undated) and the personal series' person (for own-leader).
+bool selects_on(const Config& c, const Selector& s, const Person& p, const Unit* unit, std::optional<LocalDays> day,
+                const Person* subject) {
   switch (s.kind) {
     case Selector::Kind::participants: return false;
     case Selector::Kind::person: return p.id == s.ref;
     case Selector::Kind::committee:
       return std::find(p.committees.begin(), p.committees.end(), s.ref) != p.committees.end();
     case Selector::Kind::role:
-      if (!has_role(p, s.role)) return false;
-      // In a unit's series, unit-bound roles mean that unit's people.
-      return !(unit && is_unit_bound(s.role)) || p.unit == unit->id;
-    case Selector::Kind::role_at_level: {
-      if (!has_role(p, s.role)) return false;
-      const Unit* home = c.find_unit(p.unit);
-      return home && home->level == s.ref;
+      for (std::string_view u : role_units(p, s.role, day))
+        // In a unit's series, unit-bound roles mean that unit's people.
+        if (!(unit && is_unit_bound(s.role)) || u == unit->id) return true;
+      return false;
+    case Selector::Kind::role_at_level:
+      for (std::string_view u : role_units(p, s.role, day))
+        if (const Unit* home = c.find_unit(u); home && home->level == s.ref) return true;
+      return false;
+    case Selector::Kind::role_in_tree: {
+      const std::string_view anchor = !s.unit.empty() ? std::string_view(s.unit) : unit ? std::string_view(unit->id)
+                                                                                         : std::string_view();
+      if (anchor.empty()) return false;
+      for (std::string_view u : role_units(p, s.role, day)) {
+        if (!s.below) {
+          if (u == anchor) return true;
+          continue;
+        }
+        if (!is_within(c, u, anchor)) continue;
+        if (s.ref.empty()) return true;
+        if (const Unit* home = c.find_unit(u); home && home->level == s.ref) return true;
+      }
+      return false;
+    }
+    case Selector::Kind::own_leader: {
+      if (!subject || !day || subject->id == p.id) return false;
+      // Only a leader (or the named manager) can be anyone's leader: the walk
+      // is skipped for everyone else.
+      if (role_units(p, Role::leader, day).count == 0 && subject->manager != p.id) return false;
+      const Person* l = leader_of(c, *subject, day);
+      return l && l->id == p.id;
     }
   }
   return false;
+}
+
+}  // namespace
+
+bool is_within(const Config& c, std::string_view unit, std::string_view anchor) {
+  // A cycle in the unit tree must not hang the daemon.
+  for (std::size_t step = 0; !unit.empty() && step <= c.units.size(); ++step) {
+    if (unit == anchor) return true;
+    const Unit* u = c.find_unit(unit);
+    if (!u) return false;
+    unit = u->parent;
+  }
+  return false;
+}
+
+bool selects(const Config& c, const Selector& s, const Person& p, const Unit* unit) {
+  return selects_on(c, s, p, unit, std::nullopt, nullptr);
+}
+
+bool selects(const Config& c, const Selector& s, const Person& p, const Occurrence& o) {
+  return selects_on(c, s, p, o.unit, o.first_day, o.person);
 }
 
 bool is_registered(const Occurrence& o, const Person& p) {
@@ -53,7 +107,7 @@ bool is_registered(const Occurrence& o, const Person& p) {
 
 bool takes_part(const Config& c, const Occurrence& o, const Person& p) {
   if (o.person == &p || (o.person && o.person->id == p.id)) return true;
-  return any_selects(c, o.activity->participants, p, o.unit) || is_registered(o, p);
+  return any_selects(c, o.activity->participants, p, o) || is_registered(o, p);
 }
 
 std::vector<const Person*> participants(const Config& c, const Occurrence& o) {
@@ -105,7 +159,7 @@ namespace {
 bool person_sees(const Config& c, const Person& p, const Occurrence& o) {
   const Activity& a = *o.activity;
   if (takes_part(c, o, p)) return true;
-  if (a.notice && any_selects(c, a.notice->to, p, o.unit)) return true;
+  if (a.notice && any_selects(c, a.notice->to, p, o)) return true;
   // Windows and deadlines that name nobody are every leader's business.
   return nobody_named(o) && has_role(p, Role::leader) && (!o.unit || o.unit->id == p.unit);
 }
@@ -137,6 +191,7 @@ bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
 //   r:ROLE          everyone with the role
 //   r:ROLE@u:UNIT   the role in one unit (unit-bound role in a unit's series)
 //   r:ROLE@l:LEVEL  the role at a level
+//   r:ROLE@t:UNIT[@l:LEVEL]  the role in a unit and every unit under it (at a level)
 //   c:COMMITTEE     a committee's members
 //   n:leader[@u:UNIT]  leaders, for windows and deadlines that name nobody
 namespace {
@@ -147,10 +202,24 @@ void add_token(std::string& key, std::string_view token) {
   key.append(wrapped, 1, std::string::npos);
 }
 
-void add_selectors(std::string& key, const std::vector<Selector>& sels, const Unit* unit) {
+void add_selectors(std::string& key, const Config& c, const std::vector<Selector>& sels, const Occurrence& o) {
+  const Unit* unit = o.unit;
   for (const auto& s : sels) {
     switch (s.kind) {
       case Selector::Kind::participants: break;
+      case Selector::Kind::own_leader:
+        // Resolved now: the leader on the occurrence's day is who it concerns.
+        if (o.person)
+          if (const Person* l = leader_of(c, *o.person, o.first_day)) add_token(key, "p:" + l->id);
+        break;
+      case Selector::Kind::role_in_tree: {
+        const std::string anchor = !s.unit.empty() ? s.unit : unit ? unit->id : std::string();
+        if (anchor.empty()) break;
+        std::string t = "r:" + std::string(role_name(s.role)) + (s.below ? "@t:" : "@u:") + anchor;
+        if (!s.ref.empty()) t += "@l:" + s.ref;
+        add_token(key, t);
+        break;
+      }
       case Selector::Kind::person: add_token(key, "p:" + s.ref); break;
       case Selector::Kind::committee: add_token(key, "c:" + s.ref); break;
       case Selector::Kind::role: {
@@ -175,6 +244,15 @@ std::vector<std::string> person_tokens(const Config& c, const Person& p) {
     out.push_back(name);
     if (!p.unit.empty()) out.push_back(name + "@u:" + p.unit);
     if (home) out.push_back(name + "@l:" + home->level);
+    // Trees the person's unit hangs in: "r:ROLE@t:ANCESTOR", also at their level.
+    std::string_view u = p.unit;
+    for (std::size_t step = 0; !u.empty() && step <= c.units.size(); ++step) {
+      out.push_back(name + "@t:" + std::string(u));
+      if (home) out.push_back(name + "@t:" + std::string(u) + "@l:" + home->level);
+      const Unit* up = c.find_unit(u);
+      if (!up) break;
+      u = up->parent;
+    }
   }
   for (const auto& committee : p.committees) out.push_back("c:" + committee);
   if (has_role(p, Role::leader)) {
@@ -193,13 +271,13 @@ bool contains_token(std::string_view audience, std::string_view token) {
 
 }  // namespace
 
-std::string audience_key(const Config&, const Occurrence& o) {
+std::string audience_key(const Config& c, const Occurrence& o) {
   std::string key = "|";
   const Activity& a = *o.activity;
   if (o.person) add_token(key, "p:" + o.person->id);
   for (const auto& id : o.registered) add_token(key, "p:" + id);
-  add_selectors(key, a.participants, o.unit);
-  if (a.notice) add_selectors(key, a.notice->to, o.unit);
+  add_selectors(key, c, a.participants, o);
+  if (a.notice) add_selectors(key, c, a.notice->to, o);
   if (nobody_named(o)) add_token(key, o.unit ? "n:leader@u:" + o.unit->id : std::string("n:leader"));
   return key;
 }

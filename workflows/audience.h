@@ -11,8 +11,17 @@
 namespace arshjul {
 
 // Does `person` match `selector` for an occurrence of the series at `unit`
-// (nullptr: the organisation)? "participants" never matches here.
+// (nullptr: the organisation)? Undated: every role counts whatever its dates,
+// and own-leader matches nobody. "participants" never matches here.
 bool selects(const Config& config, const Selector& selector, const Person& person, const Unit* unit);
+
+// The same for one occurrence: roles are those held on its first day (a
+// leader before leader_start_date is not one yet, an acting leader is), and
+// own-leader is the leader of a personal series' person on that day.
+bool selects(const Config& config, const Selector& selector, const Person& person, const Occurrence& occurrence);
+
+// Is `unit` the unit `anchor` or one under it?
+bool is_within(const Config& config, std::string_view unit, std::string_view anchor);
 
 // Everyone who takes part: the activity's participants, the person of a
 // personal series, and those registered for it.

@@ -429,6 +429,28 @@ class Loader {
 
   // ---- people ----------------------------------------------------------------
 
+  // acting = { unit = "barnehage", from = "2027-01-01", to = "2027-08-15" }
+  void read_acting(const toml::node& n, const std::string& file, const std::string& f, Person& person,
+                   std::map<std::string, Pos>& fields) {
+    const toml::table* at = n.as_table();
+    if (!at) {
+      error(file, pos_of(n.source()), f,
+            "expected { unit = \"ID\", from = \"YYYY-MM-DD\", to = \"YYYY-MM-DD\" } (an acting leader's unit and "
+            "period), got " + type_name(n));
+      return;
+    }
+    check_keys(*at, file, f, {"unit", "from", "to"});
+    auto unit = get_id(*at, "unit", file, f);
+    auto from = get_string(*at, "from", file, f, true);
+    auto to = get_string(*at, "to", file, f, true);
+    std::optional<LocalDays> d_from, d_to;
+    if (from) d_from = parsed(parse_date(*from), file, pos_in(*at, "from"), f + ".from");
+    if (to) d_to = parsed(parse_date(*to), file, pos_in(*at, "to"), f + ".to");
+    for (const char* key : {"unit", "from", "to"})
+      if (at->get(key)) fields.emplace(std::string("acting.") + key, pos_in(*at, key));
+    if (unit && d_from && d_to) person.acting = Person::Acting{*unit, *d_from, *d_to};
+  }
+
   // people.toml is read here (keys, types, dates, role names); what makes a
   // person acceptable is check_person's, as for the CSV import and the API,
   // and is checked in check_people once every unit, committee and person is
@@ -439,10 +461,11 @@ class Loader {
     for_tables(root, "person", file, [&](const toml::table& t, const std::string& p) {
       check_keys(t, file, p,
                  {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date",
-                  "manager"});
+                  "leader_end_date", "acting", "manager"});
       Person person;
       PersonSource where{file, p, pos_of(t.source()), {}};
-      for (const char* key : {"id", "name", "email", "unit", "roles", "union", "start_date", "leader_start_date", "manager"})
+      for (const char* key : {"id", "name", "email", "unit", "roles", "union", "start_date", "leader_start_date",
+                              "leader_end_date", "acting", "manager"})
         if (t.get(key)) where.fields.emplace(key, pos_in(t, key));
       auto id = get_id(t, "id", file, p);
       auto name = get_string(t, "name", file, p, true);
@@ -471,6 +494,9 @@ class Loader {
         person.start_date = parsed(parse_date(*v), file, pos_in(t, "start_date"), p + ".start_date");
       if (auto v = get_string(t, "leader_start_date", file, p, false))
         person.leader_start_date = parsed(parse_date(*v), file, pos_in(t, "leader_start_date"), p + ".leader_start_date");
+      if (auto v = get_string(t, "leader_end_date", file, p, false))
+        person.leader_end_date = parsed(parse_date(*v), file, pos_in(t, "leader_end_date"), p + ".leader_end_date");
+      if (const toml::node* n = t.get("acting")) read_acting(*n, file, p + ".acting", person, where.fields);
       if (auto v = get_id(t, "manager", file, p, false)) person.manager = *v;
       if (id && name) {
         person.id = *id;
@@ -499,6 +525,15 @@ class Loader {
                                          Pos p, const std::string& field) {
     Selector s;
     s.text = text;
+    if (text == "own-leader") {
+      if (parsing_ && !parsing_->personal) {
+        error(file, p, field,
+              "\"own-leader\" is the leader of a personal series' person; this activity has no `personal`");
+        return std::nullopt;
+      }
+      s.kind = Selector::Kind::own_leader;
+      return s;
+    }
     if (text == "participants") {
       if (!allow_participants) {
         error(file, p, field, "\"participants\" is only meaningful in reminders");
@@ -537,7 +572,7 @@ class Loader {
       std::vector<std::string> names(known.begin(), known.end());
       std::string msg = "unknown role " + quoted(role_text);
       if (auto sug = did_you_mean(role_text, names)) msg += " (did you mean " + quoted(*sug) + "?)";
-      else msg += " (expected one of: " + join(names, ", ") + ", or committee:ID, person:ID)";
+      else msg += " (expected one of: " + join(names, ", ") + ", or committee:ID, person:ID, own-leader)";
       error(file, p, field, msg);
       return std::nullopt;
     }
@@ -545,12 +580,83 @@ class Loader {
     return s;
   }
 
+  static constexpr std::string_view kTreeSelectorHelp =
+      "{ role = \"ROLE\", unit = \"UNIT\", below = true } (unit: the series' own unit when left out; below: "
+      "the units under it too) or { role = \"ROLE\", unit = \"UNIT\", level = \"LEVEL\" } (the units at a level "
+      "under it)";
+
+  // A selector over the unit tree, written as a table.
+  std::optional<Selector> parse_tree_selector(const toml::table& t, const std::string& file, Pos p,
+                                              const std::string& field) {
+    check_keys(t, file, field, {"role", "unit", "below", "level"});
+    Selector s;
+    s.kind = Selector::Kind::role_in_tree;
+    auto role_text = get_string(t, "role", file, field, true);
+    if (!role_text) return std::nullopt;
+    s.text = "{ role = " + quoted(*role_text);
+    auto role = role_from_name(*role_text);
+    if (!role) {
+      const auto known = role_names();
+      std::vector<std::string> names(known.begin(), known.end());
+      std::string msg = "unknown role " + quoted(*role_text);
+      if (auto sug = did_you_mean(*role_text, names)) msg += " (did you mean " + quoted(*sug) + "?)";
+      else msg += " (expected one of: " + join(names, ", ") + ")";
+      error(file, pos_in(t, "role"), field + ".role", msg);
+      return std::nullopt;
+    }
+    s.role = *role;
+    if (auto u = get_id(t, "unit", file, field, false)) {
+      s.unit = *u;
+      s.text += ", unit = " + quoted(*u);
+      refs_.push_back({Reference::To::unit, *u, file, pos_in(t, "unit"), field + ".unit"});
+    }
+    if (const toml::node* b = t.get("below")) {
+      if (!b->is_boolean()) {
+        error(file, pos_of(b->source()), field + ".below", "expected true or false, got " + type_name(*b));
+        return std::nullopt;
+      }
+      s.below = b->as_boolean()->get();
+      if (s.below) s.text += ", below = true";
+    }
+    if (auto l = get_id(t, "level", file, field, false)) {
+      s.ref = *l;
+      s.below = true;  // a level under a unit is below it by definition
+      s.text += ", level = " + quoted(*l);
+      refs_.push_back({Reference::To::level, *l, file, pos_in(t, "level"), field + ".level"});
+    }
+    s.text += " }";
+    if (s.unit.empty() && parsing_ && parsing_->scope.kind == Scope::Kind::organisation) {
+      error(file, p, field,
+            "a selector over the unit tree needs a unit: give unit = \"UNIT\", or use it in an activity with "
+            "scope = { level = ... } or { unit = ... }, whose series' unit it then means");
+      return std::nullopt;
+    }
+    return s;
+  }
+
   std::vector<Selector> selectors(const toml::table& t, std::string_view key, const std::string& file,
                                   const std::string& path, bool allow_participants) {
     std::vector<Selector> out;
-    for_strings(t, key, file, path, [&](const std::string& s, Pos p, const std::string& f) {
-      if (auto sel = parse_selector(s, allow_participants, file, p, f)) out.push_back(*sel);
-    });
+    const toml::node* n = find(t, key);
+    if (!n) return out;
+    const std::string field = path + "." + std::string(key);
+    if (!n->is_array()) {
+      error(file, pos_of(n->source()), field,
+            "expected an array of selectors (\"ROLE\", \"ROLE@LEVEL\", \"committee:ID\", \"person:ID\" or " +
+                std::string(kTreeSelectorHelp) + "), got " + type_name(*n));
+      return out;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *n->as_array()) {
+      const std::string f = field + "[" + std::to_string(i++) + "]";
+      std::optional<Selector> sel;
+      if (e.is_string()) sel = parse_selector(e.as_string()->get(), allow_participants, file, pos_of(e.source()), f);
+      else if (e.is_table()) sel = parse_tree_selector(*e.as_table(), file, pos_of(e.source()), f);
+      else
+        error(file, pos_of(e.source()), f,
+              "expected a selector string or " + std::string(kTreeSelectorHelp) + ", got " + type_name(e));
+      if (sel) out.push_back(std::move(*sel));
+    }
     return out;
   }
 
@@ -771,7 +877,7 @@ class Loader {
       return;
     }
     const toml::table& rt = *n.as_table();
-    check_keys(rt, file, f, {"capacity", "lead_days", "max_wait_days", "name"});
+    check_keys(rt, file, f, {"after", "capacity", "lead_days", "max_wait_days", "name"});
     if (a.kind != ActivityKind::meeting)
       error(file, pos_of(n.source()), f,
             "registration is for meetings the new hires come to, not a " + std::string(kind_name(a.kind)));
@@ -780,6 +886,11 @@ class Loader {
             "a personal series is already each person's own; registration is for shared meetings such as the "
             "ansattdag");
     RegistrationRule r;
+    if (auto v = enum_value<RegistrationRule::After>(
+            rt, "after", file, f,
+            {{"start_date", RegistrationRule::After::start_date},
+             {"leader_start_date", RegistrationRule::After::leader_start_date}}))
+      r.after = *v;
     if (auto v = get_int(rt, "capacity", file, f, 1, 10000)) r.capacity = static_cast<int>(*v);
     if (auto v = get_int(rt, "lead_days", file, f, 0, 365)) r.lead_days = static_cast<int>(*v);
     if (auto v = get_int(rt, "max_wait_days", file, f, 0, 730)) r.max_wait_days = static_cast<int>(*v);
@@ -905,6 +1016,7 @@ class Loader {
     if (auto v = get_string(t, "location", file, p, false)) a.location = *v;
     if (auto v = get_string(t, "description", file, p, false)) a.description = *v;
     for_strings(t, "agenda", file, p, [&](const std::string& item, Pos, const std::string&) { a.agenda.push_back(item); });
+    parsing_ = &a;
     a.participants = selectors(t, "participants", file, p, false);
 
     if (const toml::node* n = t.get("notice")) {
@@ -949,12 +1061,13 @@ class Loader {
           } else if (to) {
             r.to = selectors(rt, "to", file, rf, true);
           } else {
-            r.to.push_back({Selector::Kind::participants, Role::employee, "", "participants"});
+            r.to.push_back({Selector::Kind::participants, Role::employee, "", "participants", "", false});
           }
           a.reminders.push_back(std::move(r));
         }
       }
     }
+    parsing_ = nullptr;
     if (const toml::node* n = t.get("registration")) read_registration(*n, file, p + ".registration", a);
     if (const toml::node* n = t.get("tasks")) read_tasks(*n, file, p + ".tasks", a);
     if (ok) {
@@ -972,7 +1085,7 @@ class Loader {
       return r;
     }
     const toml::table& rt = *n.as_table();
-    check_keys(rt, file, f, {"opens", "open_days", "every", "since"});
+    check_keys(rt, file, f, {"opens", "open_days", "every", "since", "min_group"});
     if (auto o = get_string(rt, "opens", file, f, true))
       if (auto md = parsed(parse_month_day(*o), file, pos_in(rt, "opens"), f + ".opens")) r.opens = *md;
     if (auto v = get_int(rt, "open_days", file, f, 1, 92)) r.open_days = static_cast<int>(*v);
@@ -980,6 +1093,7 @@ class Loader {
     if (!rt.get("since") && !misspelt_in(rt, "since"))
       error(file, pos_of(rt.source()), f + ".since", "missing required key \"since\" (the first year of the round, e.g. 2025)");
     if (auto v = get_int(rt, "since", file, f, 2000, 2200)) r.since = static_cast<int>(*v);
+    if (auto v = get_int(rt, "min_group", file, f, 0, 1000)) r.min_group = static_cast<int>(*v);
     return r;
   }
 
@@ -1080,6 +1194,7 @@ class Loader {
     std::map<std::string, Pos> fields;
   };
   std::vector<Reference> refs_;
+  const Activity* parsing_ = nullptr;  // the activity whose selectors are being read (their context)
   std::vector<UnitPos> unit_pos_;
   std::vector<PersonSource> person_sources_;  // parallel to Config::people
   std::map<std::string, std::string> activity_ids_;

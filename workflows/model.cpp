@@ -8,7 +8,7 @@
 namespace arshjul {
 namespace {
 
-constexpr std::array<std::pair<Role, std::string_view>, 8> kRoles{{
+constexpr std::array<std::pair<Role, std::string_view>, 9> kRoles{{
     {Role::leader, "leader"},
     {Role::employee, "employee"},
     {Role::hr, "hr"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 8> kRoles{{
     {Role::hovedverneombud, "hovedverneombud"},
     {Role::verneombud, "verneombud"},
     {Role::bht, "bht"},
+    {Role::folkevalgt, "folkevalgt"},
 }};
 
 }  // namespace
@@ -42,6 +43,26 @@ std::vector<std::string_view> role_names() {
 bool is_unit_bound(Role role) {
   return role == Role::leader || role == Role::employee || role == Role::plasstillitsvalgt ||
          role == Role::verneombud;
+}
+
+RoleUnits role_units(const Person& p, Role role, std::optional<LocalDays> day) {
+  RoleUnits out;
+  if (std::find(p.roles.begin(), p.roles.end(), role) != p.roles.end()) {
+    const bool in_office = role != Role::leader || !day ||
+                           ((!p.leader_start_date || *p.leader_start_date <= *day) &&
+                            (!p.leader_end_date || *day <= *p.leader_end_date));
+    if (in_office) out.units[out.count++] = p.unit;
+  }
+  if (role == Role::leader && day && p.acting && p.acting->from <= *day && *day <= p.acting->to &&
+      !(out.count == 1 && out.units[0] == p.acting->unit))
+    out.units[out.count++] = p.acting->unit;
+  return out;
+}
+
+bool holds_role(const Person& p, Role role, std::string_view unit, std::optional<LocalDays> day) {
+  for (std::string_view u : role_units(p, role, day))
+    if (u == unit) return true;
+  return false;
 }
 
 std::string_view kind_name(ActivityKind kind) {

@@ -21,7 +21,9 @@
 
 namespace arshjul {
 
-enum class Role { leader, employee, hr, hovedtillitsvalgt, plasstillitsvalgt, hovedverneombud, verneombud, bht };
+// folkevalgt: an elected member (kommunestyre, utvalg), invited to joint sessions
+// such as ethics and employer policy; held organisation-wide.
+enum class Role { leader, employee, hr, hovedtillitsvalgt, plasstillitsvalgt, hovedverneombud, verneombud, bht, folkevalgt };
 
 std::optional<Role> role_from_name(std::string_view name);
 std::string_view role_name(Role role);
@@ -56,19 +58,51 @@ struct Person {
   std::string union_name;
   std::vector<std::string> committees;
   std::optional<LocalDays> start_date;
+  // Leadership is dated: a person with the role leader leads their unit from
+  // leader_start_date (also the anchor of the new-leader course path) to
+  // leader_end_date, both inclusive and both optional.
   std::optional<LocalDays> leader_start_date;
+  std::optional<LocalDays> leader_end_date;
+  // An acting leader (konstituert) leads `unit` from..to (inclusive) in place
+  // of its leader, whatever their own roles; it wins over the unit's leader.
+  struct Acting {
+    std::string unit;
+    LocalDays from, to;
+    bool operator==(const Acting&) const = default;
+  };
+  std::optional<Acting> acting;
   std::string manager;  // the person's own leader, when not the leader of their unit (or its parent)
 };
 
+// Does `p` hold `role` in `unit` on `day`? Roles other than leader are held
+// in the person's own unit; leadership counts only within its dates, and an
+// acting leader holds leader in the acting unit. Without a day, dates are
+// ignored (and acting spans do not count).
+bool holds_role(const Person& p, Role role, std::string_view unit, std::optional<LocalDays> day);
+// The units in which `p` holds `role` on `day` (at most two: their own unit
+// and, for leader, an acting one); none when the role is not held then.
+struct RoleUnits {
+  std::string_view units[2];
+  int count = 0;
+  const std::string_view* begin() const { return units; }
+  const std::string_view* end() const { return units + count; }
+};
+RoleUnits role_units(const Person& p, Role role, std::optional<LocalDays> day);
+
 // Who takes part: a role (relative to the series' unit where the role is
 // unit-bound), a role at a level, a committee, one person, or (in reminders)
-// the activity's participants.
+// the activity's participants. Over the unit tree (role_in_tree): a role in
+// a unit (`unit`, or the series' own unit when empty) and, with `below`,
+// every unit under it; with a level (`ref`), only units at that level under
+// it. own_leader: the leader of a personal series' person on its day.
 struct Selector {
-  enum class Kind { role, role_at_level, committee, person, participants };
+  enum class Kind { role, role_at_level, committee, person, participants, role_in_tree, own_leader };
   Kind kind = Kind::role;
   Role role = Role::employee;
   std::string ref;   // level, committee or person id
   std::string text;  // as written in the config
+  std::string unit;  // role_in_tree: the unit the tree hangs from; empty: the series' unit
+  bool below = false;  // role_in_tree: the units under it too
 };
 
 struct Scope {
@@ -95,6 +129,9 @@ struct Reminder {
 // told. Messages and headings call one day `name` ("ansattdag"), or the
 // activity's title when it has none (registration_name in vocabulary.h).
 struct RegistrationRule {
+  // Whose date counts: new hires (start_date) or new leaders (leader_start_date).
+  enum class After { start_date, leader_start_date };
+  After after = After::start_date;
   int capacity = 30;
   int lead_days = 0;
   int max_wait_days = 120;
@@ -128,6 +165,9 @@ struct Round {
   int open_days = 21;
   int every = 1;
   int since = 2020;
+  // A unit report needs this many answers: a unit with fewer employees is
+  // reported with its parent, whose leader gets the follow-up (0: no minimum).
+  int min_group = 0;
 };
 
 // A day relative to a round: "open-6w", "close+12d".

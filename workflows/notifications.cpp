@@ -12,9 +12,9 @@ std::vector<const Person*> recipients(const Config& c, const std::vector<Selecto
     bool picked = false;
     for (const auto& s : selectors) {
       if (s.kind == Selector::Kind::participants) {
-        for (const auto& ps : o.activity->participants) picked = picked || selects(c, ps, p, o.unit);
+        for (const auto& ps : o.activity->participants) picked = picked || selects(c, ps, p, o);
       } else {
-        picked = picked || selects(c, s, p, o.unit);
+        picked = picked || selects(c, s, p, o);
       }
       if (picked) break;
     }

@@ -162,6 +162,21 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
                                      }(), ", ") +
                                      "]");
 
+  if (p.leader_end_date && std::find(p.roles.begin(), p.roles.end(), Role::leader) == p.roles.end())
+    problem("leader_end_date", "a leader_end_date needs the role \"leader\" (acting leaders use acting.to)");
+  if (p.leader_start_date && p.leader_end_date && *p.leader_end_date < *p.leader_start_date)
+    problem("leader_end_date", "expected the last day as leader on or after leader_start_date (" +
+                                   format_date(*p.leader_start_date) + "), got " + format_date(*p.leader_end_date));
+  if (p.acting) {
+    if (p.acting->unit.empty())
+      problem("acting.unit", "expected the unit the person leads while acting, got none");
+    else if (text("acting.unit", p.acting->unit) && !roster.has_unit(p.acting->unit))
+      problem("acting.unit", "unknown unit " + quoted(p.acting->unit) + suggestion(p.acting->unit, roster.unit_ids(), true));
+    if (p.acting->to < p.acting->from)
+      problem("acting.to", "expected the last day of acting on or after acting.from (" + format_date(p.acting->from) +
+                               "), got " + format_date(p.acting->to));
+  }
+
   if (!p.manager.empty() && text("manager", p.manager)) {
     if (p.manager == p.id)
       problem("manager", "a person cannot be their own manager; expected another person, got the person themselves");
@@ -172,9 +187,12 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
 
 // ---- CSV ---------------------------------------------------------------------
 
-enum Column { c_id, c_name, c_email, c_unit, c_roles, c_union, c_committees, c_start_date, c_leader_start_date, c_manager };
+enum Column {
+  c_id, c_name, c_email, c_unit, c_roles, c_union, c_committees, c_start_date, c_leader_start_date, c_manager,
+  c_leader_end_date, c_acting_unit, c_acting_from, c_acting_to
+};
 constexpr std::size_t kColumns = std::size(kPeopleCsvColumns);
-static_assert(kColumns == c_manager + 1, "Column must follow kPeopleCsvColumns");
+static_assert(kColumns == c_acting_to + 1, "Column must follow kPeopleCsvColumns");
 
 struct CsvProblem {
   std::size_t field = 0;  // 0-based index of the field in its record
@@ -346,7 +364,8 @@ class CsvImport {
   // A field of check_person ("roles[1]") lives in the column of its name; a
   // union missing with no union column is shown at the roles that need it.
   std::size_t column_of(std::string_view field) const {
-    const std::string_view name = field.substr(0, field.find('['));
+    std::string name(field.substr(0, field.find('[')));
+    std::replace(name.begin(), name.end(), '.', '_');  // "acting.unit" is the column acting_unit
     for (std::size_t c = 0; c < kColumns; ++c)
       if (kPeopleCsvColumns[c] == name && at_[c] >= 0) return static_cast<std::size_t>(at_[c]) + 1;
     return at_[c_roles] >= 0 ? static_cast<std::size_t>(at_[c_roles]) + 1 : 1;
@@ -439,12 +458,27 @@ class CsvImport {
       }();
       field_error(c_roles, "roles[" + std::to_string(i) + "]", "unknown role " + quoted(roles[i]) + suggestion(roles[i], names, true));
     }
-    for (auto [c, date] : {std::pair{c_start_date, &p.start_date}, std::pair{c_leader_start_date, &p.leader_start_date}}) {
+    std::optional<LocalDays> acting_from, acting_to;
+    for (auto [c, date] : {std::pair{c_start_date, &p.start_date}, std::pair{c_leader_start_date, &p.leader_start_date},
+                           std::pair{c_leader_end_date, &p.leader_end_date}, std::pair{c_acting_from, &acting_from},
+                           std::pair{c_acting_to, &acting_to}}) {
       const std::string text = take(c);
       if (text.empty()) continue;
       auto d = parse_date(text);
       if (d) *date = *d;
       else field_error(c, std::string(kPeopleCsvColumns[c]), d.error());
+    }
+    // An acting period is three columns that go together: all or none.
+    std::string acting_unit = take(c_acting_unit);
+    if (!acting_unit.empty() && acting_from && acting_to) {
+      p.acting = Person::Acting{std::move(acting_unit), *acting_from, *acting_to};
+    } else if (!acting_unit.empty() || acting_from || acting_to) {
+      for (Column c : {c_acting_unit, c_acting_from, c_acting_to})
+        if (at_[c] < 0 || (c == c_acting_unit ? acting_unit.empty() : !(c == c_acting_from ? acting_from : acting_to))) {
+          const std::string name(kPeopleCsvColumns[c]);
+          error(r.line, at_[c] >= 0 ? static_cast<std::size_t>(at_[c]) + 1 : 1, name,
+                "an acting leader needs acting_unit, acting_from and acting_to together; " + name + " is empty");
+        }
     }
 
     people_.push_back(std::move(p));
@@ -544,6 +578,7 @@ PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const C
 bool same_person(const Person& a, const Person& b) {
   return a.id == b.id && a.name == b.name && a.email == b.email && a.unit == b.unit &&
          a.union_name == b.union_name && a.start_date == b.start_date && a.leader_start_date == b.leader_start_date &&
+         a.leader_end_date == b.leader_end_date && a.acting == b.acting &&
          a.manager == b.manager && sorted(a.roles) == sorted(b.roles) && sorted(a.committees) == sorted(b.committees);
 }
 

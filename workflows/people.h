@@ -23,7 +23,9 @@ struct PersonProblem {
 // Why `person` cannot join `config`'s roster: text that is not UTF-8 or
 // holds control characters (check_text; only a name may hold a line break),
 // a bad id, an unknown unit, role or committee, a union rep without a union,
-// a unit-bound role without a unit, a manager who is not in `config.people`.
+// a unit-bound role without a unit, a manager who is not in `config.people`,
+// a leader_end_date without the leader role or before leader_start_date, an
+// acting period in an unknown unit or ending before it starts.
 // Empty when fine; messages quote the input printable (always valid UTF-8).
 // The one rule set for a person, wherever it comes from: people.toml
 // (load_config), the CSV import (parse_people_csv) and the API all use it.
@@ -39,9 +41,12 @@ std::vector<RosterProblem> check_people(const Config& config);
 
 // The CSV columns, by header name, in any order; only id, name and unit are
 // required. Lists (roles, committees) are separated by ";"; dates are
-// YYYY-MM-DD; union names the union of a tillitsvalgt.
+// YYYY-MM-DD; union names the union of a tillitsvalgt. leader_end_date and
+// the acting period (acting_unit, acting_from, acting_to: all three or none)
+// are newer and optional, so older exports stay valid.
 inline constexpr std::string_view kPeopleCsvColumns[] = {
-    "id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager"};
+    "id",         "name",    "email",           "unit",        "roles",       "union",     "committees",
+    "start_date", "leader_start_date", "manager", "leader_end_date", "acting_unit", "acting_from", "acting_to"};
 
 // How many of a CSV's errors are listed; the rest are only counted, so a file
 // of 200,000 bad rows gives a short report in little memory.

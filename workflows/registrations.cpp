@@ -56,7 +56,13 @@ struct Planner {
   }
 
   void plan_activity(const Activity& a, const RegistrationRule& rule, const std::vector<const Occurrence*>& days,
-                     const std::vector<const Registration*>& current, const std::vector<const Person*>& dated) {
+                     const std::vector<const Registration*>& current, const std::vector<const Person*>& roster) {
+    // The date a person counts from: new hires' start_date or new leaders' leader_start_date.
+    const bool leaders = rule.after == RegistrationRule::After::leader_start_date;
+    const auto date_of = [leaders](const Person& p) { return leaders ? p.leader_start_date : p.start_date; };
+    std::vector<const Person*> dated;
+    for (const Person* p : roster)
+      if (date_of(*p)) dated.push_back(p);
     // By scope ("" or the unit's id): an occurrence of a unit's series only takes that unit's people.
     std::map<std::string_view, std::vector<const Occurrence*>> by_scope;
     for (const Occurrence* o : days) by_scope[o->unit ? std::string_view(o->unit->id) : std::string_view()].push_back(o);
@@ -71,8 +77,8 @@ struct Planner {
         release(*r, std::string(registration_reason::left_roster));
         continue;
       }
-      if (!p->start_date) {
-        release(*r, std::string(registration_reason::no_start_date));
+      if (!date_of(*p)) {
+        release(*r, std::string(leaders ? registration_reason::no_leader_start_date : registration_reason::no_start_date));
         continue;
       }
       if (r->occurrence_uid.empty()) {
@@ -80,7 +86,7 @@ struct Planner {
         continue;
       }
       const Occurrence* o = occurrence(r->occurrence_uid);
-      const LocalDays earliest = *p->start_date + date::days{rule.lead_days};
+      const LocalDays earliest = *date_of(*p) + date::days{rule.lead_days};
       std::string why;
       if (!o) why = registration_cancelled_reason(a, r->occurrence_day);
       else if (o->start > now && o->unit && o->unit->id != p->unit) why = registration_reason::changed_unit;
@@ -95,18 +101,18 @@ struct Planner {
     }
 
     for (const Person* p : dated)
-      if (!seen.contains(p->id) && *p->start_date + date::days{rule.max_wait_days} >= today)
+      if (!seen.contains(p->id) && *date_of(*p) + date::days{rule.max_wait_days} >= today)
         pending.push_back({p, nullptr, ""});
-    std::sort(pending.begin(), pending.end(), [](const Pending& x, const Pending& y) {
-      if (*x.person->start_date != *y.person->start_date) return *x.person->start_date < *y.person->start_date;
+    std::sort(pending.begin(), pending.end(), [&](const Pending& x, const Pending& y) {
+      if (*date_of(*x.person) != *date_of(*y.person)) return *date_of(*x.person) < *date_of(*y.person);
       return x.person->id < y.person->id;
     });
 
     static const std::vector<const Occurrence*> none;
     for (Pending& h : pending) {
       const Person& p = *h.person;
-      const LocalDays earliest = *p.start_date + date::days{rule.lead_days};
-      const LocalDays latest = *p.start_date + date::days{rule.max_wait_days};
+      const LocalDays earliest = *date_of(p) + date::days{rule.lead_days};
+      const LocalDays latest = *date_of(p) + date::days{rule.max_wait_days};
       const auto scope = by_scope.find(a.scope.kind == Scope::Kind::organisation ? std::string_view() : p.unit);
       const Occurrence* chosen = nullptr;
       // Days are few per scope; a scan keeps "first by start" exact even when HR moved one.
@@ -124,7 +130,7 @@ struct Planner {
         if (!from.empty())
           change(RegistrationChange::Kind::moved, r, from, chosen->uid, std::move(h.why));
         else
-          change(RegistrationChange::Kind::created, r, "", chosen->uid, registration_first_day_reason(a, *p.start_date));
+          change(RegistrationChange::Kind::created, r, "", chosen->uid, registration_first_day_reason(a, *date_of(p)));
       } else if (!h.previous || !from.empty()) {
         // Already waiting: HR has been told once.
         const std::string no_room = registration_no_room_reason(a);
@@ -165,7 +171,7 @@ RegistrationPlan plan_registrations(const Config& config, const Expansion& expan
   std::vector<const Person*> dated;
   for (const Person& p : config.people) {
     people.emplace(p.id, &p);
-    if (p.start_date) dated.push_back(&p);
+    dated.push_back(&p);
   }
 
   std::map<std::string_view, std::vector<const Registration*>> by_activity_current;

@@ -42,7 +42,9 @@ struct RegistrationPlan {
   std::vector<RegistrationChange> changes;  // what differs from `current`
 };
 
-// `current` is what storage holds. Rules, per activity with a registration:
+// `current` is what storage holds. "Start date" below is the rule's `after`:
+// start_date (new hires, the default) or leader_start_date (new leaders, for
+// shared new-leader course days). Rules, per activity with a registration:
 // - a new hire is a person with a start date for whom start_date +
 //   max_wait_days is not yet past (by `now`), or who is registered already;
 // - a registration on an occurrence that still exists, has not been moved

@@ -33,10 +33,14 @@ const Person* walk_to_leader(const Person& p, std::size_t max_steps, FindPerson&
 class Roster {
  public:
   explicit Roster(const Config& c) : max_steps_(c.units.size()) {
-    for (const Unit& u : c.units) units_.emplace(u.id, &u);
+    for (const Unit& u : c.units) {
+      units_.emplace(u.id, &u);
+      if (!u.parent.empty()) children_[u.parent].push_back(u.id);
+    }
     for (const Person& p : c.people) {
       people_.emplace(p.id, &p);
-      if (has_role(p, Role::leader)) leaders_.emplace(p.unit, &p);  // the first one stays
+      if (has_role(p, Role::leader)) leaders_[p.unit].push_back(&p);  // in roster order
+      if (p.acting) leaders_[p.acting->unit].push_back(&p);
       if (has_role(p, Role::employee)) {
         employees_.push_back(&p);
         by_unit_[p.unit].push_back(&p);
@@ -46,18 +50,40 @@ class Roster {
 
   const Person* person(std::string_view id) const { return find(people_, id); }
   const Unit* unit(std::string_view id) const { return find(units_, id); }
-  const Person* unit_leader(std::string_view unit) const { return find(leaders_, unit); }
+  // Who leads `unit` on `day`: an acting leader, else the first leader in
+  // office. Without a day: the first with the role, whatever its dates.
+  const Person* unit_leader(std::string_view unit, std::optional<LocalDays> day) const {
+    const auto it = leaders_.find(unit);
+    if (it == leaders_.end()) return nullptr;
+    return pick_leader(it->second, unit, day);
+  }
   const std::vector<const Person*>& employees() const { return employees_; }
+  bool has_leaders(std::string_view unit) const { return leaders_.count(unit) != 0; }
+  // Employees on `day` in `unit` and the units under it that are reported
+  // with it (each under `min_group` on its own), counted up to `enough`.
+  int group_size(std::string_view unit, LocalDays day, int enough) const {
+    int n = 0;
+    for (const Person* p : employees(unit))
+      if (!p->start_date || *p->start_date <= day) ++n;
+    if (n >= enough) return n;
+    const auto kids = children_.find(unit);
+    if (kids == children_.end()) return n;
+    for (std::string_view child : kids->second) {
+      const int own = group_size(child, day, enough);
+      if (own < enough) n += own;  // a unit big enough has its own report
+    }
+    return n;
+  }
   const std::vector<const Person*>& employees(std::string_view unit) const {
     static const std::vector<const Person*> none;
     const auto it = by_unit_.find(unit);
     return it == by_unit_.end() ? none : it->second;
   }
 
-  const Person* leader_of(const Person& p) const {
+  const Person* leader_of(const Person& p, std::optional<LocalDays> day) const {
     return walk_to_leader(
         p, max_steps_, [this](std::string_view id) { return person(id); },
-        [this](std::string_view u) { return unit_leader(u); }, [this](std::string_view u) { return unit(u); });
+        [this, day](std::string_view u) { return unit_leader(u, day); }, [this](std::string_view u) { return unit(u); });
   }
 
  private:
@@ -70,10 +96,29 @@ class Roster {
   std::size_t max_steps_;
   std::unordered_map<std::string_view, const Person*> people_;
   std::unordered_map<std::string_view, const Unit*> units_;
-  std::unordered_map<std::string_view, const Person*> leaders_;
+  std::unordered_map<std::string_view, std::vector<const Person*>> leaders_;
   std::vector<const Person*> employees_;
   std::unordered_map<std::string_view, std::vector<const Person*>> by_unit_;
+  std::unordered_map<std::string_view, std::vector<std::string_view>> children_;
 };
+
+}  // namespace
+
+const Person* pick_leader(const std::vector<const Person*>& candidates, std::string_view unit,
+                          std::optional<LocalDays> day) {
+  if (!day) {
+    for (const Person* p : candidates)
+      if (p->unit == unit && has_role(*p, Role::leader)) return p;
+    return nullptr;
+  }
+  for (const Person* p : candidates)
+    if (p->acting && p->acting->unit == unit && p->acting->from <= *day && *day <= p->acting->to) return p;
+  for (const Person* p : candidates)
+    if (p->unit == unit && holds_role(*p, Role::leader, unit, day)) return p;
+  return nullptr;
+}
+
+namespace {
 
 // A window or deadline runs to the end of its last local day.
 SysSeconds deadline(const Config& c, const Occurrence& o) {
@@ -83,13 +128,15 @@ SysSeconds deadline(const Config& c, const Occurrence& o) {
 
 }  // namespace
 
-const Person* leader_of(const Config& config, const Person& person) {
+const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day) {
   return walk_to_leader(
       person, config.units.size(), [&](std::string_view id) { return config.find_person(id); },
       [&](std::string_view unit) -> const Person* {
+        std::vector<const Person*> candidates;
         for (const Person& p : config.people)
-          if (p.unit == unit && has_role(p, Role::leader)) return &p;
-        return nullptr;
+          if ((p.unit == unit && has_role(p, Role::leader)) || (p.acting && p.acting->unit == unit))
+            candidates.push_back(&p);
+        return pick_leader(candidates, unit, day);
       },
       [&](std::string_view unit) { return config.find_unit(unit); });
 }
@@ -111,7 +158,8 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
     if (rule.per == TaskRule::Per::employee) {
       auto pair = [&](const Person& p) {
         if (p.start_date && *p.start_date > due_day) return;  // not yet there to be talked with
-        if (const Person* l = roster->leader_of(p)) add(p.unit, *l, p.id);
+        // The leader on the deadline's day: one who starts later owns nothing due before.
+        if (const Person* l = roster->leader_of(p, due_day)) add(p.unit, *l, p.id);
       };
       if (o.person) {
         if (has_role(*o.person, Role::employee)) pair(*o.person);
@@ -119,8 +167,36 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
         for (const Person* p : o.unit ? roster->employees(o.unit->id) : roster->employees()) pair(*p);
       }
     } else {
+      const int min_group = o.wheel && o.wheel->round ? o.wheel->round->min_group : 0;
+      // The unit a unit's report (and so its follow-up) belongs to: itself,
+      // or (under the round's min_group) the nearest unit above with enough
+      // people counting those of the small units reported with it.
+      auto reported_in = [&](const std::string& unit) -> std::string {
+        if (min_group <= 0) return unit;
+        std::string at = unit;
+        for (std::size_t step = 0; step <= config.units.size(); ++step) {
+          if (roster->group_size(at, due_day, min_group) >= min_group) return at;
+          const Unit* u = roster->unit(at);
+          if (!u || u->parent.empty()) return at;  // the top reports whatever it has
+          at = u->parent;
+        }
+        return at;
+      };
+      std::vector<std::string> done;
       auto unit_task = [&](const std::string& unit) {
-        if (const Person* l = roster->unit_leader(unit)) add(unit, *l, "");
+        const std::string target = reported_in(unit);
+        if (std::find(done.begin(), done.end(), target) != done.end()) return;
+        done.push_back(target);
+        // The leader on the deadline's day, or (a unit whose leader has not
+        // started or has left) the one above; a unit never led gets none.
+        const Person* l = roster->unit_leader(target, due_day);
+        if (!l && roster->has_leaders(target))
+          if (const Unit* u = roster->unit(target); u && !u->parent.empty()) {
+            Person vacant;
+            vacant.unit = target;
+            l = roster->leader_of(vacant, due_day);
+          }
+        if (l) add(target, *l, "");
       };
       if (o.person) unit_task(o.person->unit);
       else if (o.unit) unit_task(o.unit->id);
@@ -193,7 +269,8 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     if (due <= now && now < due + kOverdueNoticeWindow) {
       const std::string prefix = "task.overdue|" + uid + '|' + assignee->id + '|';
       message("task.overdue", prefix + assignee->id, *assignee, Seconds{});
-      if (const Person* l = roster.leader_of(*assignee)) message("task.overdue", prefix + l->id, *l, Seconds{});
+      const LocalDays due_day = date::floor<date::days>(to_local(due - Seconds{1}, config.organisation.zone));
+      if (const Person* l = roster.leader_of(*assignee, due_day)) message("task.overdue", prefix + l->id, *l, Seconds{});
     }
     b = e;
   }

@@ -3,6 +3,7 @@
 // occurrences of activities with a TaskRule and due at their end.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,15 +23,26 @@ struct Task {
 
 // Every task the occurrences in `expansion` create from the roster, by
 // occurrence, unit, then subject. Per employee: each person with the
-// employee role in scope whose leader (leader_of) exists and who started by
-// the deadline; per unit: each unit in scope with a leader (the first leader
-// in the roster when there are several).
+// employee role in scope whose leader on the deadline's day (leader_of)
+// exists and who started by the deadline; per unit: each unit in scope, for
+// its leader on the deadline's day (or the leader above a vacant unit). In a
+// wheel whose round has a min_group, a unit with fewer employees (with the
+// small units under it) is reported with its parent: one task for the
+// parent's leader covers both.
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion);
 
 // A person's own leader: `manager` when set; else the leader of their unit;
 // for that unit's leader (or a unit without one), the leader of the nearest
-// unit above. Null at the top.
-const Person* leader_of(const Config& config, const Person& person);
+// unit above. Null at the top. With a day, leadership is dated: an acting
+// leader covering the day leads the unit, and a leader leads only from
+// leader_start_date to leader_end_date; without one, the first person with
+// the role leader in a unit leads it.
+const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day = std::nullopt);
+
+// Of `candidates` (people with the role leader in `unit`, and acting leaders
+// of it), who leads `unit` on `day`, as leader_of decides.
+const Person* pick_leader(const std::vector<const Person*>& candidates, std::string_view unit,
+                          std::optional<LocalDays> day);
 
 // A task as storage holds it.
 struct TaskState {

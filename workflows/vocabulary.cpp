@@ -54,14 +54,23 @@ std::string registration_name(const Activity& activity) {
   return colon == std::string::npos || colon == 0 ? activity.title : activity.title.substr(0, colon);
 }
 
+namespace {
+// What the registration counts from: taking up the job, or (new leaders) the leadership.
+std::string tiltredelse(const Activity& activity) {
+  const bool leader = activity.registration && activity.registration->after == RegistrationRule::After::leader_start_date;
+  return leader ? "tiltredelse som leder" : "tiltredelse";
+}
+}  // namespace
+
 std::string registration_first_day_reason(const Activity& activity, LocalDays start_date) {
-  return "Første " + registration_name(activity) + " med ledig plass etter tiltredelse " + norwegian_date(start_date);
+  return "Første " + registration_name(activity) + " med ledig plass etter " + tiltredelse(activity) + " " +
+         norwegian_date(start_date);
 }
 
 std::string registration_no_room_reason(const Activity& activity) {
   const int wait = activity.registration ? activity.registration->max_wait_days : RegistrationRule{}.max_wait_days;
   return "Ingen " + registration_name(activity) + " med ledig plass innen " + std::to_string(wait) +
-         " dager etter tiltredelse";
+         " dager etter " + tiltredelse(activity);
 }
 
 std::string registration_cancelled_reason(const Activity& activity, std::optional<LocalDays> day) {
@@ -73,7 +82,7 @@ std::string registration_too_early_reason(const Activity& activity, LocalDays da
                                           LocalDays earliest) {
   const std::string name = capitalized(registration_name(activity));
   return (moved_by_hr ? name + " er flyttet til " + norwegian_date(day) + "," : name + " " + norwegian_date(day) + " er") +
-         " før tidligste dag etter tiltredelse (" + norwegian_date(earliest) + ")";
+         " før tidligste dag etter " + tiltredelse(activity) + " (" + norwegian_date(earliest) + ")";
 }
 
 std::string registered_heading(const Activity& activity) { return "Påmeldte per " + registration_name(activity); }

@@ -82,6 +82,7 @@ std::string registration_too_early_reason(const Activity& activity, LocalDays da
 namespace registration_reason {
 inline constexpr std::string_view left_roster = "Personen er ikke lenger i personallisten";
 inline constexpr std::string_view no_start_date = "Personen har ikke lenger tiltredelsesdato";
+inline constexpr std::string_view no_leader_start_date = "Personen har ikke lenger startdato som leder";
 inline constexpr std::string_view changed_unit = "Personen har byttet enhet";
 inline constexpr std::string_view rule_removed = "Aktiviteten har ikke lenger automatisk påmelding";
 }  // namespace registration_reason

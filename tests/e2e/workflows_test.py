@@ -268,7 +268,18 @@ leader_of = {}
 for t in tasks:
     if t["subject"] not in leader_of:
         leader_of[t["subject"]] = api("GET", f"/people/{t['subject']}")[1]["leader"]
-check(all(t["assignee"] == leader_of[t["subject"]] for t in tasks), "each task is the employee's own leader's")
+starts = {p["id"]: p["leader_start_date"] for p in api("GET", "/people")[1]["people"]}
+
+
+def leads_on_deadline(t):
+    # `leader` is today's (4 January); a leader who starts before the deadline owns the task.
+    starting = starts.get(t["assignee"])
+    return t["assignee"] == leader_of[t["subject"]] or (starting and "2027-01-04" < starting <= t["due"][:10])
+
+
+check(all(leads_on_deadline(t) for t in tasks), "each task is the employee's own leader's on the deadline")
+check(any(t["assignee"] == "ingvild-stensli" and leader_of[t["subject"]] != "ingvild-stensli" for t in tasks),
+      "a leader who starts on 1 March owns her unit's appraisals due in April, not today's leader above")
 check(any(t["subject"] == "e2e-ada" for t in tasks), "a hire who starts before the deadline gets an appraisal too")
 # Complete every task of some leaders and half of another's; the rest stay open.
 by_leader = collections.defaultdict(list)
@@ -327,7 +338,8 @@ conf = tomllib.load(open(os.path.join(cfg, "arshjul.toml"), "rb"))
 roster = api("GET", "/people")[1]["people"]
 unit_leader = {}
 for p in roster:
-    if "leader" in p["roles"]:
+    # Leadership is dated: one who left before 2028 leads no unit then.
+    if "leader" in p["roles"] and not (p.get("leader_end_date") or "9999") < "2028-":
         unit_leader.setdefault(p["unit"], p["id"])
 virksomheter = {u["id"] for u in conf["unit"] if u["level"] == "virksomhet"}
 for activity in ("tf-mote-1", "tf-mote-2", "tf-handlingsplan"):

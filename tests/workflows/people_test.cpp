@@ -491,7 +491,7 @@ TEST_CASE("Every CSV error report is UTF-8, whatever bytes the file held", "[peo
     CHECK_FALSE(check_text(e.message));
   }
   CHECK(csv.errors[0].message == "unknown column \"te\\xFFlefon\" (expected one of: id, name, email, unit, roles, union, "
-                                 "committees, start_date, leader_start_date, manager)");
+                                 "committees, start_date, leader_start_date, manager, leader_end_date, acting_unit, acting_from, acting_to)");
 }
 
 TEST_CASE("200,000 bad rows list the first 100 errors by line and count them all", "[people]") {
