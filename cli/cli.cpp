@@ -371,15 +371,20 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   for (const Occurrence& o : e.occurrences) {
     EventState state{0, false, now, {}};
     if (auto it = stored.find(o.uid); it != stored.end()) {
+      // As the feeds have it: what took place reads as it was held.
+      const bool as_held = held(it->second, now);
+      if (as_held) events.push_back(stored_event(it->second, c->organisation.zone));
       state = {it->second.sequence, false, it->second.updated, it->second.updated};
       stored.erase(it);
+      if (as_held) continue;
     }
     events.push_back(to_calendar_event(o, state));
   }
-  // What storage knows but the config no longer has: cancelled, so clients remove it.
+  // What storage knows but the config no longer has: cancelled, so clients
+  // remove it, or held before the config dropped it.
   for (const auto& [uid, s] : stored) {
     if (!filter->wheel.empty() && s.wheel != filter->wheel) continue;
-    if (s.cancelled) events.push_back(cancelled_event(s, c->organisation.zone));
+    if (s.cancelled || held(s, now)) events.push_back(stored_event(s, c->organisation.zone));
   }
   CalendarHeader header;
   header.name = c->organisation.name + " – årshjul " + std::to_string(*year);
@@ -434,7 +439,7 @@ void run_engine(Storage& storage, Config files, const Clock& clock, std::ostream
   const SyncStats& s = snap->sync;
   out << "stored " << format_date(snap->horizon_from) << " to " << format_date(snap->horizon_to) << ": " << s.inserted
       << " new, " << s.changed << " changed, " << s.cancelled << " cancelled, " << s.restored << " restored, "
-      << s.unchanged << " unchanged\n";
+      << s.kept_past << " kept as held, " << s.unchanged << " unchanged\n";
   int registered = 0, waiting = 0;
   for (const auto& r : snap->registrations) (r.occurrence_uid.empty() ? waiting : registered)++;
   out << "registrations: " << registered << " registered, " << waiting << " waiting, "

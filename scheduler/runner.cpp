@@ -157,7 +157,8 @@ void WheelRunner::adopt(Built b, const std::string& why) {
   if (first) return log_("outbox: " + b.planned);
   log_(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
        std::to_string(s.cancelled) + " cancelled, " + std::to_string(s.restored) + " restored, " +
-       std::to_string(s.unchanged) + " unchanged; outbox: " + b.planned);
+       std::to_string(s.kept_past) + " kept as held, " + std::to_string(s.unchanged) + " unchanged; outbox: " +
+       b.planned);
 }
 
 void WheelRunner::publish(std::shared_ptr<const Snapshot> next) {

@@ -4,6 +4,7 @@
 
 #include "scheduler/tokens.h"
 #include "workflows/events.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 
@@ -11,22 +12,27 @@ std::string http_date(SysSeconds t) {
   return date::format("%a, %d %b %Y %H:%M:%S GMT", t);
 }
 
-CalendarEvent cancelled_event(const StoredOccurrence& s, const date::time_zone* zone) {
+CalendarEvent stored_event(const StoredOccurrence& s, const date::time_zone* zone) {
   CalendarEvent ev;
   ev.uid = s.uid;
   ev.stamp = s.updated;
   ev.last_modified = s.updated;
   ev.sequence = s.sequence;
-  ev.status = CalendarEvent::Status::cancelled;
+  ev.status = s.cancelled ? CalendarEvent::Status::cancelled : CalendarEvent::Status::confirmed;
   ev.all_day = s.all_day;
   ev.start = s.start;
   ev.end = s.end;
   ev.first_day = date::floor<date::days>(to_local(s.start, zone));
-  ev.last_day = date::floor<date::days>(to_local(s.end, zone)) - date::days{1};
+  ev.last_day = ev.all_day ? date::floor<date::days>(to_local(s.end, zone)) - date::days{1}
+                           : date::floor<date::days>(to_local(s.end, zone));
   if (ev.last_day < ev.first_day) ev.last_day = ev.first_day;
   ev.summary = s.title;
   ev.location = s.location;
-  ev.transparent = true;
+  ev.description = s.description;
+  if (s.cancelled) ev.description += (ev.description.empty() ? "" : "\n\n") + cancelled_text(s.cancel_reason);
+  if (!s.wheel_name.empty()) ev.categories.push_back(s.wheel_name);
+  // A cancelled event no longer blocks anyone's time.
+  ev.transparent = s.all_day || s.cancelled;
   return ev;
 }
 
@@ -34,21 +40,33 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   const Config& c = snap.config;
   std::vector<CalendarEvent> events;
   SysSeconds newest{};
+  auto add_stored = [&](const StoredOccurrence& s) {
+    if (s.cancelled && s.updated + kCancelledRetention < now) return;
+    newest = std::max(newest, s.updated);
+    events.push_back(stored_event(s, c.organisation.zone));
+  };
   std::unordered_map<std::string_view, bool> live;
   for (const Occurrence& o : snap.expansion.occurrences) {
     live.emplace(o.uid, true);
     if (!feed_includes(c, filter, o)) continue;
     EventState state;
-    if (auto it = snap.stored.find(o.uid); it != snap.stored.end())
+    if (auto it = snap.stored.find(o.uid); it != snap.stored.end()) {
+      // A meeting that took place reads as it was held, whatever the config says now.
+      if (held(it->second, now)) {
+        add_stored(it->second);
+        continue;
+      }
       state = {it->second.sequence, false, it->second.updated, it->second.updated};
+    }
     newest = std::max(newest, state.stamp);
     events.push_back(to_calendar_event(o, state));
   }
+  // What the config no longer has: cancelled ones, so clients remove them,
+  // and those that took place before the config dropped them, as history.
   for (const auto& [uid, s] : snap.stored) {
-    if (!s.cancelled || live.count(uid) || s.updated + kCancelledRetention < now) continue;
+    if (live.count(uid) || !(s.cancelled || held(s, now))) continue;
     if (!feed_includes_stored(c, filter, s.audience, s.wheel, s.unit)) continue;
-    newest = std::max(newest, s.updated);
-    events.push_back(cancelled_event(s, c.organisation.zone));
+    add_stored(s);
   }
   // Cancelled ones come from a hash map: order by start and UID for stable bytes.
   std::sort(events.begin(), events.end(), [](const CalendarEvent& a, const CalendarEvent& b) {

@@ -31,7 +31,14 @@ RenderedFeed render_feed(const Snapshot& snapshot, const FeedFilter& filter, Sys
 // "Tue, 24 Nov 2026 16:00:00 GMT" (RFC 9110 IMF-fixdate).
 std::string http_date(SysSeconds t);
 
-// A stored occurrence the config no longer yields, as a cancelled event.
-CalendarEvent cancelled_event(const StoredOccurrence& stored, const date::time_zone* zone);
+// Whether an occurrence has ended by `now` as stored: then it is history,
+// and feeds show it as it was held (stored_event), not as the config has it now.
+inline bool held(const StoredOccurrence& stored, SysSeconds now) { return stored.end <= now; }
+
+// A stored occurrence as subscribers last saw it: its stored time, title,
+// place, description and wheel. A cancelled one adds why (vocabulary's
+// cancelled_text) to its description. For a row that matches the config,
+// the same bytes as the config's event.
+CalendarEvent stored_event(const StoredOccurrence& stored, const date::time_zone* zone);
 
 }  // namespace arshjul

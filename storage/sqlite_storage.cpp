@@ -166,6 +166,18 @@ UPDATE registration SET occurrence_day = '' WHERE occurrence_day <> '' AND date(
 ALTER TABLE person ADD COLUMN leader_end_date TEXT NOT NULL DEFAULT '';
 ALTER TABLE person ADD COLUMN acting TEXT NOT NULL DEFAULT '';
 )sql",
+    // 7: what a feed needs to show an occurrence as it was held, or as it was
+    // when cancelled, without asking today's config (sync fills them in).
+    R"sql(
+ALTER TABLE occurrence ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE occurrence ADD COLUMN wheel_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE occurrence ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT '';  -- HR's; '' = the config no longer has it
+UPDATE occurrence
+   SET cancel_reason = COALESCE((SELECT reason FROM override
+                                  WHERE override.kind = 'cancel' AND override.uid = occurrence.uid
+                                  ORDER BY override.id DESC LIMIT 1), '')
+ WHERE status = 'cancelled';
+)sql",
 };
 
 std::string join_list(const std::vector<std::string>& items) {
@@ -380,39 +392,51 @@ class SqliteStorage final : public Storage {
     struct Row {
       std::string fingerprint;
       std::string audience;
+      std::string description;
+      std::string wheel_name;
       int sequence;
       bool cancelled;
+      bool held;  // ended by `now`: history, left as it was
       bool seen = false;
     };
     SyncStats stats;
     transaction([&]() REQUIRES(mu_) {
+      const long long t = now.time_since_epoch().count();
       std::unordered_map<std::string, Row> rows;
       {
         Statement q(db_,
-                    "SELECT uid, fingerprint, sequence, status, audience FROM occurrence "
-                    "WHERE organisation = ? AND original_day BETWEEN ? AND ?");
+                    "SELECT uid, fingerprint, sequence, status, audience, end_utc, description, wheel_name "
+                    "FROM occurrence WHERE organisation = ? AND original_day BETWEEN ? AND ?");
         q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
         while (q.step())
-          rows.emplace(q.text(0),
-                       Row{q.text(1), q.text(4), static_cast<int>(q.integer(2)), q.text(3) == "cancelled"});
+          rows.emplace(q.text(0), Row{q.text(1), q.text(4), q.text(6), q.text(7), static_cast<int>(q.integer(2)),
+                                      q.text(3) == "cancelled", q.integer(5) <= t});
       }
       Statement insert(db_,
                        "INSERT INTO occurrence (uid, organisation, wheel, activity, unit, original_day, all_day, "
                        "start_utc, end_utc, title, location, fingerprint, sequence, status, moved_from, move_reason, "
-                       "created_utc, updated_utc, audience) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,'scheduled',?,?,?,?,?)");
+                       "created_utc, updated_utc, audience, description, wheel_name) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,'scheduled',?,?,?,?,?,?,?)");
       Statement update(db_,
                        "UPDATE occurrence SET all_day=?, start_utc=?, end_utc=?, title=?, location=?, fingerprint=?, "
-                       "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=?, audience=? "
-                       "WHERE uid=?");
+                       "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=?, audience=?, "
+                       "description=?, wheel_name=?, cancel_reason='' WHERE uid=?");
       // Who it concerns follows the roster; that alone is no change a subscriber sees.
       Statement set_audience(db_, "UPDATE occurrence SET audience=? WHERE uid=?");
+      // A row stored before there was a description column: the same fingerprint
+      // means the same text, so filling it in changes nothing anyone saw.
+      Statement fill_in(db_, "UPDATE occurrence SET description=?, wheel_name=? WHERE uid=?");
+      // HR's reason when one of HR's overrides took it out; otherwise the
+      // config no longer has it, which the feed says in its own words.
       Statement cancel(db_,
-                       "UPDATE occurrence SET status='cancelled', sequence=sequence+1, updated_utc=? WHERE uid=?");
-      const long long t = now.time_since_epoch().count();
+                       "UPDATE occurrence SET status='cancelled', sequence=sequence+1, updated_utc=?, "
+                       "cancel_reason=COALESCE((SELECT reason FROM override WHERE override.kind='cancel' "
+                       "AND override.uid=occurrence.uid ORDER BY override.id DESC LIMIT 1), '') WHERE uid=?");
       for (const Occurrence& o : expansion.occurrences) {
         if (o.original_day < from || o.original_day > to) continue;
         const std::string fp = fnv1a_hex(occurrence_fingerprint(o));
         const std::string audience = expansion.config ? audience_key(*expansion.config, o) : std::string();
+        const std::string description = occurrence_description(o);
         auto bind_move = [&](Statement& s, int i) {
           if (o.moved) {
             s.bind(i, format_date(o.moved->from)).bind(i + 1, o.moved->reason.describe());
@@ -428,14 +452,22 @@ class SqliteStorage final : public Storage {
           insert.bind(9, static_cast<long long>(o.end.time_since_epoch().count()));
           insert.bind(10, occurrence_title(o)).bind(11, o.activity->location).bind(12, fp);
           bind_move(insert, 13);
-          insert.bind(15, t).bind(16, t).bind(17, audience).run();
+          insert.bind(15, t).bind(16, t).bind(17, audience).bind(18, description).bind(19, o.wheel->name).run();
           ++stats.inserted;
           continue;
         }
-        it->second.seen = true;
-        if (it->second.fingerprint == fp && !it->second.cancelled) {
-          if (it->second.audience != audience) set_audience.bind(1, audience).bind(2, o.uid).run();
+        Row& row = it->second;
+        row.seen = true;
+        if (row.fingerprint == fp && !row.cancelled) {
+          if (row.description != description || row.wheel_name != o.wheel->name)
+            fill_in.bind(1, description).bind(2, o.wheel->name).bind(3, o.uid).run();
+          if (row.audience != audience && !row.held) set_audience.bind(1, audience).bind(2, o.uid).run();
           ++stats.unchanged;
+          continue;
+        }
+        // A meeting that took place stays as it was held, whatever the config says now.
+        if (row.held) {
+          ++stats.kept_past;
           continue;
         }
         update.bind(1, static_cast<long long>(o.all_day));
@@ -443,13 +475,17 @@ class SqliteStorage final : public Storage {
         update.bind(3, static_cast<long long>(o.end.time_since_epoch().count()));
         update.bind(4, occurrence_title(o)).bind(5, o.activity->location).bind(6, fp);
         bind_move(update, 7);
-        update.bind(9, t).bind(10, audience).bind(11, o.uid).run();
-        if (it->second.cancelled) ++stats.restored;
+        update.bind(9, t).bind(10, audience).bind(11, description).bind(12, o.wheel->name).bind(13, o.uid).run();
+        if (row.cancelled) ++stats.restored;
         else ++stats.changed;
         stats.changed_uids.push_back(o.uid);
       }
       for (const auto& [uid, row] : rows) {
         if (row.seen || row.cancelled) continue;
+        if (row.held) {
+          ++stats.kept_past;
+          continue;
+        }
         cancel.bind(1, t).bind(2, uid).run();
         ++stats.cancelled;
         stats.cancelled_uids.push_back(uid);
@@ -462,7 +498,8 @@ class SqliteStorage final : public Storage {
     Call lock(this);
     Statement q(db_,
                 "SELECT uid, wheel, activity, unit, original_day, all_day, start_utc, end_utc, title, location, "
-                "sequence, status, created_utc, updated_utc, audience FROM occurrence "
+                "sequence, status, created_utc, updated_utc, audience, description, wheel_name, cancel_reason "
+                "FROM occurrence "
                 "WHERE organisation = ? AND original_day BETWEEN ? AND ? ORDER BY start_utc, uid");
     q.bind(1, org).bind(2, format_date(from)).bind(3, format_date(to));
     std::vector<StoredOccurrence> out;
@@ -483,6 +520,9 @@ class SqliteStorage final : public Storage {
       s.created = SysSeconds{Seconds{q.integer(12)}};
       s.updated = SysSeconds{Seconds{q.integer(13)}};
       s.audience = q.text(14);
+      s.description = q.text(15);
+      s.wheel_name = q.text(16);
+      s.cancel_reason = q.text(17);
       out.push_back(std::move(s));
     }
     return out;

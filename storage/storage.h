@@ -33,9 +33,12 @@ struct StoredOccurrence {
   SysSeconds start{}, end{};
   std::string title;
   std::string location;
+  std::string description;    // the event's DESCRIPTION as last stored (occurrence_description)
+  std::string wheel_name;     // its CATEGORIES as last stored
   std::string audience;       // "|p:ID|r:ROLE|" of everyone it concerned when last stored
   int sequence = 0;
   bool cancelled = false;
+  std::string cancel_reason;  // cancelled: HR's reason; empty when the config no longer has it
   SysSeconds created{};
   SysSeconds updated{};
 };
@@ -75,6 +78,7 @@ struct SyncStats {
   int changed = 0;     // content or time changed: SEQUENCE raised
   int cancelled = 0;   // no longer in the config: STATUS:CANCELLED, SEQUENCE raised
   int restored = 0;    // cancelled before, back in the config
+  int kept_past = 0;   // ended by `now`, left as held although the config now says otherwise
   int unchanged = 0;
   bool any_change() const { return inserted + changed + cancelled + restored > 0; }
 };
@@ -115,8 +119,12 @@ class Storage {
 
   // Makes storage match `expansion` for original days in [from, to]:
   // new occurrences are inserted, changed ones get a higher SEQUENCE, and
-  // stored ones the expansion no longer has are cancelled, never deleted.
-  // Running it twice on the same expansion changes nothing.
+  // stored ones the expansion no longer has are cancelled, never deleted,
+  // with HR's reason when a cancel override names them. A stored occurrence
+  // that has ended by `now` is history: it is left as it was held (counted
+  // in kept_past when the expansion differs), only filling in a description
+  // stored before there was one. Running it twice on the same expansion
+  // changes nothing.
   virtual SyncStats sync(std::string_view organisation, const Expansion& expansion, LocalDays from, LocalDays to,
                          SysSeconds now) = 0;
 

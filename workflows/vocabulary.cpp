@@ -31,6 +31,11 @@ std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
   return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
 }
 
+std::string cancelled_text(std::string_view hr_reason) {
+  if (hr_reason.empty()) return std::string(label::cancelled) + ": tatt ut av årshjulet";
+  return std::string(label::cancelled_by_hr) + ": " + std::string(hr_reason);
+}
+
 std::string wheel_heading(int year) { return std::string(label::wheel) + " " + std::to_string(year); }
 
 std::string capitalized(std::string_view text) {

@@ -47,9 +47,16 @@ inline constexpr std::string_view place = "Sted";
 inline constexpr std::string_view wheel = "Årshjul";
 inline constexpr std::string_view changed_by_hr = "Endret av HR";
 inline constexpr std::string_view extra_meeting = "Ekstra møte";
+inline constexpr std::string_view cancelled = "Avlyst";
+inline constexpr std::string_view cancelled_by_hr = "Avlyst av HR";
 inline constexpr std::string_view today = "I dag";
 inline constexpr std::string_view units = "enheter";  // "3 enheter"
 }  // namespace label
+
+// Why an event is cancelled, as its calendar text's last paragraph: "Avlyst
+// av HR: Kollisjon med budsjettmøtet" with HR's reason, or "Avlyst: tatt ut
+// av årshjulet" when the config no longer has it (`hr_reason` empty).
+std::string cancelled_text(std::string_view hr_reason);
 
 // "Årshjul 2027": the year's heading on the pages and on the printed wheel.
 std::string wheel_heading(int year);

@@ -3,6 +3,7 @@
 Run: /usr/bin/python3 tests/e2e/daemon_test.py BINARY CONFIG_DIR WORKDIR
 Each check prints a line; the first failure exits non-zero with what was expected.
 """
+import datetime
 import http.client
 import os
 import re
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Checks, Daemon  # noqa: E402
@@ -162,7 +164,8 @@ check("still serving the previous config" in logtext and "unknown key \"strat\""
 resp, _ = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
 check(resp.status == 304, "after a bad reload the feed is unchanged")
 
-# -- a good reload: a moved meeting gets SEQUENCE 1, a removed activity becomes CANCELLED
+# -- a good reload: a moved meeting gets SEQUENCE 1, a removed activity becomes CANCELLED;
+#    what took place before the reload stays as it was held
 first_id = re.search(r'^id = "([a-z0-9-]+)"', good.split("[[activity]]")[1], re.M).group(1)
 second_id = re.search(r'^id = "([a-z0-9-]+)"', good.split("[[activity]]")[2], re.M).group(1)
 parts = good.split("[[activity]]")
@@ -175,12 +178,29 @@ check("reload: ok" in open(proc_log, encoding="utf-8").read(), "a good reload is
 resp, data = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
 check(resp.status == 200 and resp.getheader("ETag") != etag, "after a good reload the feed has a new ETag")
 evs = events(data)
-moved = [e for e in evs if str(e["UID"]).startswith(first_id + ".")]
-removed = [e for e in evs if str(e["UID"]).startswith(second_id + ".")]
+# This test runs on the real clock: an event that ended within a minute or
+# two of the reload could be either, so only the clear cases count.
+reloaded = datetime.datetime.now(datetime.timezone.utc)
+
+
+def ended(e):
+    end = e["DTEND"].dt
+    if not isinstance(end, datetime.datetime):
+        end = datetime.datetime.combine(end, datetime.time(), ZoneInfo("Europe/Oslo"))
+    if abs((end - reloaded).total_seconds()) < 120:
+        return None
+    return end < reloaded
+
+
+moved = [e for e in evs if str(e["UID"]).startswith(first_id + ".") and ended(e) is False]
+removed = [e for e in evs if str(e["UID"]).startswith(second_id + ".") and ended(e) is False]
+held = [e for e in evs if str(e["UID"]).split(".")[0] in (first_id, second_id) and ended(e)]
 check(moved and all(int(e["SEQUENCE"]) == 1 and e["DTSTART"].dt.strftime("%H:%M") == "07:15" and str(e["STATUS"]) == "CONFIRMED" for e in moved),
-      f"changed activity {first_id}: {len(moved)} events at 07:15 with SEQUENCE 1, same UIDs")
+      f"changed activity {first_id}: {len(moved)} events ahead at 07:15 with SEQUENCE 1, same UIDs")
 check(removed and all(str(e["STATUS"]) == "CANCELLED" and int(e["SEQUENCE"]) == 1 for e in removed),
-      f"removed activity {second_id}: {len(removed)} events STATUS:CANCELLED with SEQUENCE 1")
+      f"removed activity {second_id}: {len(removed)} events ahead STATUS:CANCELLED with SEQUENCE 1")
+check(all(str(e["STATUS"]) == "CONFIRMED" and int(e["SEQUENCE"]) == 0 and e["DTSTART"].dt.strftime("%H:%M") != "07:15" for e in held),
+      f"{len(held)} of their events that took place before the reload stay as held: CONFIRMED, SEQUENCE 0, old time")
 
 resp, body = get("/metrics")
 text = body.decode()

@@ -172,6 +172,25 @@ TEST_CASE("A rebuild after HR cancels a meeting marks it cancelled and tells eve
   }
 }
 
+TEST_CASE("A config change tells those reminded of a meeting ahead, and nobody of one that took place", "[engine]") {
+  Harness h(kJan4);
+  h.build_and_plan();
+  for (const auto& m : h.outbox()) h.storage->mark_sent(m.id, h.clock.now());
+  const std::string jan12 = occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 1 / 12});
+  const std::string feb9 = occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 2 / 9});
+  REQUIRE_FALSE(h.storage->told_about(jan12).empty());
+  REQUIRE_FALSE(h.storage->told_about(feb9).empty());
+  h.clock.set(oslo(LocalDays{2027_y / 1 / 20}, 9h));  // 12 January has been held
+  for (auto& w : h.files.wheels)
+    for (auto& a : w.activities)
+      if (a.id == "drofting-htv") a.start = 7h + 15min;
+  auto s = h.build();
+  CHECK(s->stored.at(jan12).sequence == 0);
+  h.plan(*s);
+  CHECK(of_type(h.outbox(), "occurrence.changed", jan12).empty());
+  CHECK_FALSE(of_type(h.outbox(), "occurrence.changed", feb9).empty());
+}
+
 TEST_CASE("A rebuild after HR moves a meeting raises its SEQUENCE and tells everyone in it of the change",
           "[engine]") {
   Harness h(kJan4);

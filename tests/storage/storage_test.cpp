@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 6);
+  CHECK(s->schema_version() == 7);
   s.reset();
-  CHECK(open(db)->schema_version() == 6);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 7);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -112,6 +112,157 @@ TEST_CASE("An activity removed from the config is cancelled, not deleted, and ca
   REQUIRE(o);
   CHECK_FALSE(o->cancelled);
   CHECK(o->sequence == 2);
+}
+
+// ---- history: what has ended by `now` stays as it was held ---------------------
+
+namespace {
+const SysSeconds kJune{date::sys_days{2027_y / 6 / 1}};  // drofting Jan-May and virksomhetsmote in Feb have ended
+
+// mini with drofting at 10:00 instead of 09:00 and virksomhetsmote gone.
+Config mini_moved_and_removed() {
+  Config c = mini();
+  c.wheels[0].activities[0].start = std::chrono::hours{10};
+  c.wheels[0].activities.erase(c.wheels[0].activities.begin() + 1);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("A sync leaves an occurrence that has ended as it was held, while those ahead follow the config") {
+  TempDb db;
+  auto s = open(db);
+  s->sync("mini", expand(mini(), kFrom, kTo), kFrom, kTo, kNow);
+  const auto before = s->occurrences("mini", kFrom, kTo);
+  const SyncStats st = s->sync("mini", expand(mini_moved_and_removed(), kFrom, kTo), kFrom, kTo, kJune);
+  CHECK(st.kept_past == 7);  // drofting 18.1., 15.2., 15.3., 19.4., 18.5.; virksomhetsmote 17.2. at two units
+  CHECK(st.changed == 6);    // drofting from June
+  CHECK(st.cancelled == 4);  // virksomhetsmote 17.8. and 17.11. at two units
+  const auto after = s->occurrences("mini", kFrom, kTo);
+  for (const char* uid : {"drofting.20270118@mini.arshjul", "drofting.20270517@mini.arshjul",
+                          "virksomhetsmote.skole.20270217@mini.arshjul"}) {
+    INFO(uid);
+    const auto* was = find(before, uid);
+    const auto* now = find(after, uid);
+    REQUIRE(was);
+    REQUIRE(now);
+    CHECK(now->sequence == 0);
+    CHECK_FALSE(now->cancelled);
+    CHECK(now->start == was->start);
+    CHECK(now->end == was->end);
+    CHECK(now->title == was->title);
+    CHECK(now->description == was->description);
+    CHECK(now->updated == was->updated);
+  }
+  const auto* june = find(after, "drofting.20270621@mini.arshjul");
+  REQUIRE(june);
+  CHECK(june->sequence == 1);
+  CHECK(june->start == find(before, june->uid)->start + 1h);
+  const auto* august = find(after, "virksomhetsmote.skole.20270817@mini.arshjul");
+  REQUIRE(august);
+  CHECK(august->cancelled);
+  CHECK(august->sequence == 1);
+  for (const auto& uid : st.changed_uids) CHECK(find(after, uid)->end > kJune);
+  for (const auto& uid : st.cancelled_uids) CHECK(find(after, uid)->end > kJune);
+  // History stays history: syncing the same again changes nothing.
+  CHECK_FALSE(s->sync("mini", expand(mini_moved_and_removed(), kFrom, kTo), kFrom, kTo, kJune + 1h).any_change());
+}
+
+TEST_CASE("A sync does not bring back an occurrence cancelled before it would have taken place") {
+  TempDb db;
+  auto s = open(db);
+  Config without = mini();
+  without.wheels[0].activities.erase(without.wheels[0].activities.begin());
+  s->sync("mini", expand(mini(), kFrom, kTo), kFrom, kTo, kNow);
+  s->sync("mini", expand(without, kFrom, kTo), kFrom, kTo, kNow + 1h);
+  const SyncStats back = s->sync("mini", expand(mini(), kFrom, kTo), kFrom, kTo, kJune);
+  CHECK(back.restored == 6);  // June on
+  CHECK(back.kept_past == 5);
+  const auto rows = s->occurrences("mini", kFrom, kTo);
+  CHECK(find(rows, "drofting.20270118@mini.arshjul")->cancelled);
+  CHECK_FALSE(find(rows, "drofting.20270621@mini.arshjul")->cancelled);
+}
+
+TEST_CASE("A stored occurrence keeps its description, and a cancelled one HR's reason or none") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  Expansion e = expand(c, kFrom, kTo);
+  s->sync("mini", e, kFrom, kTo, kNow);
+  const std::string march = "drofting.20270315@mini.arshjul", april = "drofting.20270419@mini.arshjul";
+  const std::string agenda = find(s->occurrences("mini", kFrom, kTo), march)->description;
+  CHECK_THAT(agenda, Catch::Contains("Agenda:\n1. Orientering"));
+  CHECK(find(s->occurrences("mini", kFrom, kTo), march)->wheel_name == "Partssamarbeid");
+  Override ov;
+  ov.kind = Override::Kind::cancel;
+  ov.uid = march;
+  ov.reason = "Kollisjon med budsjettmøtet";
+  s->add_override(ov, nullptr);
+  apply_overrides(e, s->overrides());
+  std::erase_if(e.occurrences, [&](const Occurrence& o) { return o.uid == april; });  // as if the config dropped it
+  s->sync("mini", e, kFrom, kTo, kNow + 1h);
+  const auto rows = s->occurrences("mini", kFrom, kTo);
+  CHECK(find(rows, march)->cancelled);
+  CHECK(find(rows, march)->cancel_reason == ov.reason);
+  CHECK(find(rows, march)->description == agenda);
+  CHECK(find(rows, april)->cancelled);
+  CHECK(find(rows, april)->cancel_reason.empty());
+  CHECK_THAT(find(rows, april)->description, Catch::Contains("Agenda:"));
+}
+
+TEST_CASE("A row stored before descriptions were gets its description on the next sync, past ones too, as no change") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  const Expansion e = expand(c, kFrom, kTo);
+  s->sync("mini", e, kFrom, kTo, kNow);
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, "UPDATE occurrence SET description='', wheel_name=''", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  const SyncStats st = s->sync("mini", e, kFrom, kTo, kJune);
+  CHECK_FALSE(st.any_change());
+  CHECK(st.kept_past == 0);
+  for (const auto& o : s->occurrences("mini", kFrom, kTo)) {
+    INFO(o.uid);
+    CHECK_FALSE(o.description.empty());
+    CHECK(o.wheel_name == "Partssamarbeid");
+    CHECK(o.sequence == 0);
+  }
+}
+
+TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's reason") {
+  TempDb db;
+  {
+    auto s = open(db);
+    const Config c = mini();
+    Expansion e = expand(c, kFrom, kTo);
+    s->sync("mini", e, kFrom, kTo, kNow);
+    Override ov;
+    ov.kind = Override::Kind::cancel;
+    ov.uid = "drofting.20270315@mini.arshjul";
+    ov.reason = "Kollisjon med budsjettmøtet";
+    s->add_override(ov, nullptr);
+    apply_overrides(e, s->overrides());
+    s->sync("mini", e, kFrom, kTo, kNow + 1h);
+  }
+  {
+    // Back to version 5, as a database written before this version was.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
+                         "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version = 7",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  auto s = open(db);
+  CHECK(s->schema_version() == 7);
+  const auto rows = s->occurrences("mini", kFrom, kTo);
+  CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
+  CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
 }
 
 TEST_CASE("A sync touches only its own period") {
@@ -221,6 +372,9 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
         "ALTER TABLE registration DROP COLUMN occurrence_day;"
         "ALTER TABLE person DROP COLUMN leader_end_date;"  // version 6
         "ALTER TABLE person DROP COLUMN acting;"
+        "ALTER TABLE occurrence DROP COLUMN description;"  // version 7
+        "ALTER TABLE occurrence DROP COLUMN wheel_name;"
+        "ALTER TABLE occurrence DROP COLUMN cancel_reason;"
         "INSERT INTO registration (activity, person, occurrence_uid, updated_utc) VALUES "
         "('ansattdag', 'a', 'ansattdag.20270210@roros.arshjul', 0),"
         "('ansattdag', 'b', 'ansattdag.sykehjem.20271013@roros.arshjul', 0),"
@@ -235,7 +389,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 6);
+  CHECK(s->schema_version() == 7);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -400,7 +554,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 6);  // untouched
+  CHECK(storage->schema_version() == 7);  // untouched
 }
 
 namespace {
