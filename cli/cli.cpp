@@ -414,7 +414,9 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
       err << o->second << ": cannot write the file\n";
       return 1;
     }
-    err << "wrote " << events.size() << " events to " << o->second << "\n";
+    std::size_t vevents = 0;  // a gathering is one VEVENT a day
+    for (const CalendarEvent& ev : events) vevents += std::max<std::size_t>(1, ev.days.size());
+    err << "wrote " << vevents << " events to " << o->second << "\n";
   } else {
     out << ics;
   }
