@@ -152,7 +152,14 @@ std::string render_calendar(const CalendarHeader& header, const date::time_zone*
   }
   out += render_vtimezone(zone, year);
   const std::string tz_param = ";TZID=" + std::string(zone->name());
-  for (const auto& e : events) {
+  std::string organizer_name = "ORGANIZER";  // with its CN parameter
+  if (std::string cn = header.organizer.name; !cn.empty()) {
+    std::erase(cn, '"');  // cannot be quoted; the loader refuses it, this keeps the output valid regardless
+    organizer_name += ";CN=\"" + cn + "\"";
+  }
+  const std::string organizer =
+      header.organizer.email.empty() ? std::string() : "mailto:" + header.organizer.email;
+  auto write = [&](const CalendarEvent& e) {
     out += "BEGIN:VEVENT\r\n";
     add(out, "UID", e.uid);
     add(out, "DTSTAMP", utc_stamp(e.stamp));
@@ -165,6 +172,7 @@ std::string render_calendar(const CalendarHeader& header, const date::time_zone*
       add(out, "DTSTART" + tz_param, date::format("%Y%m%dT%H%M%S", local_start));
       add(out, "DTEND" + tz_param, date::format("%Y%m%dT%H%M%S", local_end));
     }
+    if (!organizer.empty()) add(out, organizer_name, organizer);
     if (e.last_modified.time_since_epoch().count() != 0) add(out, "LAST-MODIFIED", utc_stamp(e.last_modified));
     add(out, "SEQUENCE", std::to_string(e.sequence));
     add(out, "STATUS", e.status == CalendarEvent::Status::cancelled   ? "CANCELLED"
@@ -184,6 +192,21 @@ std::string render_calendar(const CalendarHeader& header, const date::time_zone*
     if (!e.url.empty()) add(out, "URL", e.url);
     add(out, "TRANSP", e.transparent ? "TRANSPARENT" : "OPAQUE");
     out += "END:VEVENT\r\n";
+  };
+  for (const auto& e : events) {
+    if (e.days.empty() || e.all_day) {
+      write(e);
+      continue;
+    }
+    CalendarEvent day = e;
+    day.days.clear();
+    for (const CalendarEvent::Day& d : e.days) {
+      day.uid = d.uid;
+      day.start = d.start;
+      day.end = d.end;
+      day.summary = d.summary;
+      write(day);
+    }
   }
   out += "END:VCALENDAR\r\n";
   return out;

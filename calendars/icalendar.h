@@ -35,6 +35,23 @@ struct CalendarEvent {
   std::string url;
   std::vector<std::string> categories;
   bool transparent = false;     // does not block free/busy (windows, deadlines)
+
+  // A timed event over several days (a two-day gathering): written as one
+  // VEVENT per day with that day's UID, times and summary, and everything
+  // else shared. Empty: one VEVENT from start to end.
+  struct Day {
+    std::string uid;
+    SysSeconds start{}, end{};
+    std::string summary;
+  };
+  std::vector<Day> days;
+};
+
+// Who publishes the events: RFC 5546 requires ORGANIZER in every VEVENT of a
+// METHOD:PUBLISH calendar. Written as ORGANIZER;CN="name":mailto:email.
+struct CalendarOrganizer {
+  std::string name;   // CN; may not hold '"' (a quoted parameter value cannot)
+  std::string email;  // empty: no ORGANIZER is written
 };
 
 struct CalendarHeader {
@@ -42,6 +59,7 @@ struct CalendarHeader {
   std::string name;             // NAME and X-WR-CALNAME
   std::string description;      // X-WR-CALDESC; omitted when empty
   Seconds refresh_interval{0};  // REFRESH-INTERVAL and X-PUBLISHED-TTL; omitted when zero
+  CalendarOrganizer organizer;  // in every VEVENT
 };
 
 // A whole VCALENDAR with one VTIMEZONE for `zone`.

@@ -8,6 +8,7 @@
 namespace arshjul {
 
 bool Blackout::contains(LocalDays day) const {
+  if (first) return *first <= day && day <= last.value_or(*first);
   if (iso_week != 0) {
     const iso_week::year_weeknum_weekday iso{date::sys_days{day.time_since_epoch()}};
     return static_cast<unsigned>(iso.weeknum()) == iso_week;
@@ -24,6 +25,7 @@ std::string NonWorkingReason::describe() const {
     case Kind::public_holiday: return "public holiday (" + name + ")";
     case Kind::blackout: return "blackout (" + name + ")";
     case Kind::half_day: return "half day, work ends 12:00 (" + name + ")";
+    case Kind::political_meeting: return "political meeting (" + name + ")";
   }
   return name;
 }
@@ -40,7 +42,7 @@ std::optional<NonWorkingReason> WorkingCalendar::why_not_working(LocalDays day, 
   if (wd == date::Saturday || wd == date::Sunday) return NonWorkingReason{K::weekend, std::string(norwegian_weekday(wd))};
   if (respect_blackouts) {
     for (const auto& b : rules_.blackouts)
-      if (b.contains(day)) return NonWorkingReason{K::blackout, b.name};
+      if (b.contains(day)) return NonWorkingReason{b.political ? K::political_meeting : K::blackout, b.name};
   }
   if (rules_.half_days && ends_after_noon) {
     if (const char* h = norwegian_half_day_name(day)) return NonWorkingReason{K::half_day, h};
@@ -50,18 +52,28 @@ std::optional<NonWorkingReason> WorkingCalendar::why_not_working(LocalDays day, 
 
 Placement WorkingCalendar::place(LocalDays day, HolidayPolicy policy, bool ends_after_noon,
                                  bool respect_blackouts) const {
+  return place_days(day, 1, policy, ends_after_noon, respect_blackouts);
+}
+
+Placement WorkingCalendar::place_days(LocalDays first, int days, HolidayPolicy policy, bool ends_after_noon,
+                                      bool respect_blackouts) const {
+  auto refused = [&](LocalDays start) -> std::optional<NonWorkingReason> {
+    for (int k = 0; k < days; ++k)
+      if (auto r = why_not_working(start + date::days{k}, ends_after_noon, respect_blackouts)) return r;
+    return std::nullopt;
+  };
   Placement p;
-  p.reason = why_not_working(day, ends_after_noon, respect_blackouts);
+  p.reason = refused(first);
   if (!p.reason) {
-    p.day = day;
+    p.day = first;
     return p;
   }
   if (policy == HolidayPolicy::skip) return p;
   const date::days step{policy == HolidayPolicy::next_working_day ? 1 : -1};
-  LocalDays candidate = day;
+  LocalDays candidate = first;
   for (int i = 0; i < kMaxShiftDays; ++i) {
     candidate += step;
-    if (!why_not_working(candidate, ends_after_noon, respect_blackouts)) {
+    if (!refused(candidate)) {
       p.day = candidate;
       return p;
     }

@@ -15,12 +15,18 @@
 namespace arshjul {
 
 // A period that recurs every year: from-to inclusive (may cross New Year),
-// or an ISO week number, as school breaks are given ("uke 9").
+// or an ISO week number, as school breaks are given ("uke 9"); or a
+// one-off period (first-last, inclusive), as a council meeting or an
+// election day is given.
 struct Blackout {
-  std::string name;
+  std::string name;       // the reason a user reads: "Fellesferie", "Kommunestyret"
   MonthDay from;
   MonthDay to;
   unsigned iso_week = 0;  // 1-53; when set, from/to are unused
+  std::optional<LocalDays> first{}, last{};  // a one-off period; when set, from/to and iso_week are unused
+  // A meeting of the political calendar: only meetings avoid it (a deadline
+  // may fall on a council day), and the reason says what it is.
+  bool political = false;
   bool contains(LocalDays day) const;
 };
 
@@ -28,9 +34,9 @@ enum class HolidayPolicy { skip, next_working_day, previous_working_day };
 
 // Why a day is not a working day.
 struct NonWorkingReason {
-  enum class Kind { weekend, public_holiday, blackout, half_day };
+  enum class Kind { weekend, public_holiday, blackout, half_day, political_meeting };
   Kind kind;
-  std::string name;         // "Grunnlovsdag", "Fellesferie", "lørdag"
+  std::string name;         // "Grunnlovsdag", "Fellesferie", "lørdag", "Kommunestyret"
   std::string describe() const;  // "public holiday (Grunnlovsdag)"
 };
 
@@ -61,6 +67,14 @@ class WorkingCalendar {
 
   Placement place(LocalDays day, HolidayPolicy policy, bool ends_after_noon = false,
                   bool respect_blackouts = true) const;
+
+  // A gathering over `days` consecutive days starting on `first`: every day
+  // must be a working day. When one is not, the policy moves the whole block
+  // (next or previous start whose days all work) or skips it; the reason is
+  // that of the first refused day ("Kristi himmelfartsdag" for a second day
+  // on Ascension Day). place() is place_days with days = 1.
+  Placement place_days(LocalDays first, int days, HolidayPolicy policy, bool ends_after_noon = false,
+                       bool respect_blackouts = true) const;
 
   const WorkingDayRules& rules() const { return rules_; }
 

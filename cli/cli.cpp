@@ -29,6 +29,7 @@
 #include "storage/storage.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
+#include "workflows/warnings.h"
 
 namespace arshjul {
 namespace {
@@ -36,7 +37,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: arshjul COMMAND [ARGS]
 
 commands:
-  check DIR                                   validate a configuration folder
+  check DIR [--year Y]                        validate a configuration folder; warn about the horizon Y, Y+1
   preview DIR [--year YYYY] [--wheel ID] [--db FILE]
                                               the year as a table; with --db, as the daemon keeps it
                                               (stored roster, HR's changes); reads only
@@ -188,7 +189,7 @@ std::string scope_text(const Unit* u) {
   return u ? u->name : "organisation";
 }
 
-int cmd_check(const Args& a, std::ostream& out, std::ostream& err) {
+int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   auto sources = read_config_dir(a.dir);
   if (!sources) {
     err << sources.error() << "\n";
@@ -201,9 +202,17 @@ int cmd_check(const Args& a, std::ostream& out, std::ostream& err) {
     return 1;
   }
   const Config& c = *r.config;
+  const auto year = year_option(a, clock, c, err);
+  if (!year) return 2;
   out << a.dir << ": ok: " << c.organisation.name << ", " << c.wheels.size() << " wheels, " << c.activity_count()
       << " activities, " << c.levels.size() << " leader levels, " << c.units.size() << " units, " << c.people.size()
       << " people\n";
+  // Warnings do not fail the check: the config works, it will just surprise someone.
+  const auto warnings = config_warnings(c, *year, *year + 1);
+  for (const auto& w : warnings) err << "warning: " << w.to_string() << "\n";
+  if (!warnings.empty())
+    err << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings") << " for " << *year << "-"
+        << *year + 1 << " in " << a.dir << "\n";
   return 0;
 }
 
@@ -321,9 +330,24 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
       notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
                o.moved->reason.describe();
     }
-    rows.push_back({o.start,
-                    {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
-                     o.person ? o.person->name : scope_text(o.unit), notes}});
+    if (o.sessions.empty()) {
+      rows.push_back({o.start,
+                      {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
+                       o.person ? o.person->name : scope_text(o.unit), notes}});
+      continue;
+    }
+    // A gathering: a row a day, as the calendars show it.
+    for (std::size_t k = 0; k < o.sessions.size(); ++k) {
+      const auto ls = to_local(o.sessions[k].start, zone);
+      const auto le = to_local(o.sessions[k].end, zone);
+      const LocalDays day = date::floor<date::days>(ls);
+      const std::string day_note =
+          "day " + std::to_string(k + 1) + " of " + std::to_string(o.sessions.size()) + (notes.empty() ? "" : "; ");
+      rows.push_back({o.sessions[k].start,
+                      {format_date(day), weekday_name(day),
+                       format_clock(ls - day) + "-" + format_clock(le - date::floor<date::days>(le)), o.wheel->id,
+                       o.activity->title, o.person ? o.person->name : scope_text(o.unit), day_note + notes}});
+    }
   }
   for (const Occurrence& o : stored->cancelled_by_hr) {
     rows.push_back({o.start,
@@ -342,9 +366,15 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
   for (auto& r : rows) table.push_back(std::move(r.cells));
   print_table(out, table);
   std::size_t moved = 0, skipped = 0, unplaceable = 0;
-  for (const auto& o : e.occurrences) moved += o.moved.has_value();
+  std::size_t events = 0;  // what a calendar shows: a gathering is an event a day
+  for (const auto& o : e.occurrences) {
+    moved += o.moved.has_value();
+    events += std::max<std::size_t>(1, o.sessions.size());
+  }
   for (const auto& u : e.unplaced) (u.skipped ? skipped : unplaceable)++;
-  out << "\n" << e.occurrences.size() << " occurrences, " << moved << " moved, " << skipped << " skipped";
+  out << "\n" << e.occurrences.size() << " occurrences";
+  if (events != e.occurrences.size()) out << " (" << events << " calendar events: a gathering is one a day)";
+  out << ", " << moved << " moved, " << skipped << " skipped";
   if (unplaceable) out << ", " << unplaceable << " NOT PLACED (change the rule or the on_holiday policy)";
   out << "\n";
   return 0;
@@ -388,6 +418,7 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   }
   CalendarHeader header;
   header.name = c->organisation.name + " – årshjul " + std::to_string(*year);
+  header.organizer = c->organisation.organizer;
   const std::string ics = render_calendar(header, c->organisation.zone, events);
   if (auto o = a.options.find("--output"); o != a.options.end()) {
     std::ofstream f(o->second, std::ios::binary);
@@ -395,7 +426,9 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
       err << o->second << ": cannot write the file\n";
       return 1;
     }
-    err << "wrote " << events.size() << " events to " << o->second << "\n";
+    std::size_t vevents = 0;  // a gathering is one VEVENT a day
+    for (const CalendarEvent& ev : events) vevents += std::max<std::size_t>(1, ev.days.size());
+    err << "wrote " << vevents << " events to " << o->second << "\n";
   } else {
     out << ics;
   }
@@ -891,7 +924,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
     return 0;
   }
   std::vector<std::string> allowed;
-  if (cmd == "check") allowed = {};
+  if (cmd == "check") allowed = {"--year"};
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
   else if (cmd == "render") allowed = {"--year", "--wheel", "--output"};
@@ -924,7 +957,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   if (cmd == "import") return cmd_import(*args, clock, out, err);
   if (cmd == "token") return cmd_token(*args, clock, out, err);
   if (cmd == "backup") return cmd_backup(*args, out, err);
-  if (cmd == "check") return cmd_check(*args, out, err);
+  if (cmd == "check") return cmd_check(*args, clock, out, err);
   if (cmd == "preview") return cmd_preview(*args, clock, out, err);
   if (cmd == "export") return cmd_export(*args, clock, out, err);
   if (cmd == "render") return cmd_render(*args, clock, out, err);

@@ -34,6 +34,12 @@ Expected<ConfigSources> read_config_dir(const std::string& dir) {
     if (!t) return Error{t.error()};
     s.people = SourceFile{people.string(), std::move(t).value()};
   }
+  const fs::path political = root / "politisk-kalender.ics";
+  if (fs::exists(political, ec)) {
+    auto t = read_file(political);
+    if (!t) return Error{t.error()};
+    s.political_calendar = SourceFile{political.string(), std::move(t).value()};
+  }
   std::vector<fs::path> wheels;
   if (fs::is_directory(root / "wheels", ec))
     for (const auto& e : fs::directory_iterator(root / "wheels"))

@@ -1,5 +1,6 @@
 // Reading a configuration folder from disk: DIR/arshjul.toml, the optional
-// DIR/people.toml and every DIR/wheels/*.toml, in name order.
+// DIR/people.toml and DIR/politisk-kalender.ics, and every DIR/wheels/*.toml,
+// in name order.
 #pragma once
 
 #include <string>

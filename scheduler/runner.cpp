@@ -7,6 +7,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "workflows/warnings.h"
+
 namespace arshjul {
 
 WheelRunner::WheelRunner(Storage& storage, const Clock& clock, LoadFiles load_files, Log log)
@@ -117,6 +119,10 @@ void WheelRunner::reload_now() {
   try {
     rebuild("reload");
     reloads_ok_++;
+    // What `arshjul check` warns about, for the horizon the daemon keeps.
+    const int year = static_cast<int>(
+        date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
+    for (const auto& w : config_warnings(files_, year, year + 1)) log_("reload: warning: " + w.to_string());
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;

@@ -77,6 +77,7 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   h.name = feed_name(c, filter);
   h.description = "Årshjul for " + c.organisation.name + " (arshjul)";
   h.refresh_interval = std::chrono::hours{1};
+  h.organizer = c.organisation.organizer;
   RenderedFeed f;
   f.events = events.size();
   f.body = render_calendar(h, c.organisation.zone, events);

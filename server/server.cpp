@@ -586,7 +586,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(Route::feed, std::move(res));
     }
     http::response<http::span_body<const char>> res{http::status::ok, 11};
-    res.set(http::field::content_type, "text/calendar; charset=utf-8");
+    res.set(http::field::content_type, "text/calendar; charset=utf-8; method=PUBLISH");  // matches the body's METHOD
     res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
     set_validators(res);
     if (gzip) {

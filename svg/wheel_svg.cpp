@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "calendars/holidays.h"
@@ -270,6 +271,7 @@ struct Mark {
   std::vector<const Occurrence*> occurrences;
   Shape shape = Shape::circle;
   LocalDays first, last;  // clipped to the year for drawing
+  int session = -1;       // a multi-day gathering's day (0-based) this mark stands for; -1: the whole occurrence
   int lane = 0;
   double half = 0;        // half its width along the ring, in mm
 };
@@ -298,12 +300,14 @@ std::string count_text(const Mark& m) {
   return std::to_string(n) + " " + (units ? std::string(label::units) : people ? "personer" : "ganger");
 }
 
-std::string when_text(const Occurrence& o, const date::time_zone* zone) {
+std::string when_text(const Occurrence& o, const date::time_zone* zone, int session = -1) {
   if (o.activity->kind == ActivityKind::window)
     return o.first_day == o.last_day ? norwegian_date(o.first_day)
                                      : norwegian_date(o.first_day) + " – " + norwegian_date(o.last_day);
   if (o.all_day) return norwegian_date(o.first_day);
-  const LocalSeconds s = to_local(o.start, zone), e = to_local(o.end, zone);
+  const bool day = session >= 0 && static_cast<std::size_t>(session) < o.sessions.size();
+  const LocalSeconds s = to_local(day ? o.sessions[session].start : o.start, zone),
+                     e = to_local(day ? o.sessions[session].end : o.end, zone);
   const LocalDays sd = date::floor<date::days>(s), ed = date::floor<date::days>(e);
   if (sd == ed) return norwegian_date(sd) + " kl. " + clock_no(s - sd) + "–" + clock_no(e - ed);
   return norwegian_date(sd) + " kl. " + clock_no(s - sd) + " – " + norwegian_date(ed) + " kl. " + clock_no(e - ed);
@@ -312,7 +316,8 @@ std::string when_text(const Occurrence& o, const date::time_zone* zone) {
 std::string mark_title(const Mark& m, const date::time_zone* zone) {
   const Occurrence& o = *m.occurrences.front();
   std::string t = m.occurrences.size() > 1 ? m.activity->title : occurrence_title(o);
-  t += ", " + when_text(o, zone) + " (" + std::string(kind_word(m.activity->kind));
+  t += ", " + when_text(o, zone, m.session) + " (" + std::string(kind_word(m.activity->kind));
+  if (m.session >= 0) t += ", " + gathering_day(m.session + 1, o.sessions.size());
   if (m.occurrences.size() > 1) t += ", " + count_text(m);
   return t + ")";
 }
@@ -516,25 +521,34 @@ class Renderer {
       auto r = ring_of.find(o.wheel);
       if (r == ring_of.end()) continue;
       const bool window = o.activity->kind == ActivityKind::window;
-      if (window ? (o.last_day < year_.first() || o.first_day > year_.last()) : !year_.contains(o.first_day))
-        continue;
-      ++occurrence_count_;
-      const std::string key = o.wheel->id + "\n" + o.activity->id + "\n" + format_date(o.first_day) + "\n" +
-                              format_date(o.last_day);
-      Ring& ring = rings_[r->second];
-      if (auto g = group.find(key); g != group.end()) {
-        ring.marks[g->second.second].occurrences.push_back(&o);
-        continue;
+      // A multi-day gathering is a mark a day, as the calendars show it.
+      const int days = o.sessions.empty() ? 1 : static_cast<int>(o.sessions.size());
+      bool counted = false;
+      for (int k = 0; k < days; ++k) {
+        const int session = o.sessions.empty() ? -1 : k;
+        const LocalDays day =
+            session < 0 ? o.first_day : date::floor<date::days>(to_local(o.sessions[k].start, config_.organisation.zone));
+        if (window ? (o.last_day < year_.first() || o.first_day > year_.last()) : !year_.contains(day)) continue;
+        if (!counted) ++occurrence_count_;
+        counted = true;
+        const std::string key = o.wheel->id + "\n" + o.activity->id + "\n" + format_date(session < 0 ? o.first_day : day) +
+                                "\n" + format_date(session < 0 ? o.last_day : day) + "\n" + std::to_string(session);
+        Ring& ring = rings_[r->second];
+        if (auto g = group.find(key); g != group.end()) {
+          ring.marks[g->second.second].occurrences.push_back(&o);
+          continue;
+        }
+        Mark m;
+        m.wheel = o.wheel;
+        m.activity = o.activity;
+        m.occurrences.push_back(&o);
+        m.shape = shape_of(o.activity->kind);
+        m.session = session;
+        m.first = std::max(session < 0 ? o.first_day : day, year_.first());
+        m.last = window ? std::min(o.last_day, year_.last()) : m.first;
+        group.emplace(key, std::pair{r->second, ring.marks.size()});
+        ring.marks.push_back(std::move(m));
       }
-      Mark m;
-      m.wheel = o.wheel;
-      m.activity = o.activity;
-      m.occurrences.push_back(&o);
-      m.shape = shape_of(o.activity->kind);
-      m.first = std::max(o.first_day, year_.first());
-      m.last = window ? std::min(o.last_day, year_.last()) : o.first_day;
-      group.emplace(key, std::pair{r->second, ring.marks.size()});
-      ring.marks.push_back(std::move(m));
     }
     for (Ring& ring : rings_) {
       for (Mark& m : ring.marks) m.half = point_half(m);
@@ -627,7 +641,10 @@ class Renderer {
         while (end + date::days{1} <= year_.last() && b.contains(end + date::days{1})) end += date::days{1};
         const std::string when = d == end ? norwegian_date(d) : norwegian_date(d) + " – " + norwegian_date(end);
         band(year_.angle(d), year_.angle(end, true), kBlackoutFill, kBlackoutOpacity,
-             b.name + ": " + when + " (" + std::string(non_working_word(NonWorkingReason::Kind::blackout)) + ")",
+             b.name + ": " + when + " (" +
+                 std::string(non_working_word(b.political ? NonWorkingReason::Kind::political_meeting
+                                                          : NonWorkingReason::Kind::blackout)) +
+                 ")",
              "blackout");
         d = end + date::days{1};
       }
@@ -694,7 +711,8 @@ class Renderer {
       attrs += " id=\"" + id("m" + std::to_string(index)) + "\"";
       if (!link) attrs += " tabindex=\"0\"";
       attrs += " data-uid=\"" + xml_escape(uids) + "\" data-wheel=\"" + xml_escape(m.wheel->id) + "\" data-kind=\"" +
-               std::string(kind_name(m.activity->kind)) + "\" data-date=\"" + iso_date(o.first_day) + "\"";
+               std::string(kind_name(m.activity->kind)) + "\" data-date=\"" + iso_date(m.session < 0 ? o.first_day : m.first) + "\"";
+      if (m.session >= 0) attrs += " data-day=\"" + std::to_string(m.session + 1) + "\"";
       if (m.shape == Shape::arc) attrs += " data-last=\"" + iso_date(o.last_day) + "\"";
       if (group) attrs += " data-count=\"" + std::to_string(m.occurrences.size()) + "\"";
     }
@@ -855,7 +873,12 @@ class Renderer {
       swatch(1.2, kHolidayFill, kHolidayOpacity, capitalized(non_working_word(NonWorkingReason::Kind::public_holiday)));
     if (!rules.blackouts.empty()) {
       std::string names;
-      for (const Blackout& b : rules.blackouts) names += (names.empty() ? "" : ", ") + b.name;
+      // Each name once (a council meets many times), and only periods this year touches.
+      std::set<std::string> seen;
+      for (const Blackout& b : rules.blackouts) {
+        if (b.first && (*b.first > year_.last() || b.last.value_or(*b.first) < year_.first())) continue;
+        if (seen.insert(b.name).second) names += (names.empty() ? "" : ", ") + b.name;
+      }
       swatch(8, kBlackoutFill, kBlackoutOpacity,
              capitalized(non_working_word(NonWorkingReason::Kind::blackout)) + ": " + names);
     }

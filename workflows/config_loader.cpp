@@ -9,6 +9,7 @@
 
 #include <toml++/toml.h>
 
+#include "calendars/political.h"
 #include "workflows/people.h"
 #include "workflows/text.h"
 
@@ -296,6 +297,36 @@ class Loader {
 
   // ---- the organisation file ---------------------------------------------
 
+  // HR's mailbox as the feeds' ORGANIZER: { name = "...", email = "hr@..." }.
+  void read_organizer(const toml::node& n, const std::string& file, const std::string& f, Organisation& o) {
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { name = \"HR-avdelingen\", email = \"hr@kommune.no\" }, got " + type_name(n));
+      return;
+    }
+    const toml::table& t = *n.as_table();
+    check_keys(t, file, f, {"name", "email"});
+    auto name = get_string(t, "name", file, f, true);
+    auto email = get_string(t, "email", file, f, true);
+    if (name && name->find('"') != std::string::npos) {
+      error(file, pos_in(t, "name"), f + ".name", "a calendar's CN cannot hold '\"', got " + quoted(*name));
+      name.reset();
+    }
+    if (email) {
+      const auto at = email->find('@');
+      const bool plain = std::none_of(email->begin(), email->end(), [](unsigned char c) {
+        return c <= ' ' || c == '"' || c == '<' || c == '>' || c == ',' || c == ';' || c == ':' || c == 127;
+      });
+      if (at == std::string::npos || at == 0 || at + 1 == email->size() || email->find('@', at + 1) != std::string::npos ||
+          !plain) {
+        error(file, pos_in(t, "email"), f + ".email",
+              "expected one mailbox like \"hr@kommune.no\" (without mailto:), got " + quoted(*email));
+        email.reset();
+      }
+    }
+    if (name && email) o.organizer = {*name, *email};
+  }
+
   void read_organisation(const toml::table& root, const std::string& file, Config& c) {
     check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook", "outbox"});
     read_outbox(root, file, c);
@@ -306,7 +337,7 @@ class Loader {
     } else {
       const toml::table& t = *on->as_table();
       const std::string p = "organisation";
-      check_keys(t, file, p, {"id", "name", "timezone", "holidays", "half_days", "blackouts"});
+      check_keys(t, file, p, {"id", "name", "timezone", "holidays", "half_days", "blackouts", "organizer"});
       auto& o = c.organisation;
       if (auto v = get_id(t, "id", file, p)) o.id = *v;
       if (auto v = get_string(t, "name", file, p, true)) o.name = *v;
@@ -318,6 +349,7 @@ class Loader {
         else error(file, pos_in(t, "holidays"), p + ".holidays", "expected \"NO\" or \"none\", got " + quoted(*v));
       }
       if (auto v = get_bool(t, "half_days", file, p)) o.working_days.half_days = *v;
+      if (const toml::node* n = t.get("organizer")) read_organizer(*n, file, p + ".organizer", o);
       if (const toml::node* b = t.get("blackouts")) {
         if (!b->is_array()) {
           error(file, pos_of(b->source()), p + ".blackouts", "expected an array of { name, from, to } tables");
@@ -327,7 +359,8 @@ class Loader {
             const std::string f = p + ".blackouts[" + std::to_string(i++) + "]";
             if (!e.is_table()) {
               error(file, pos_of(e.source()), f,
-                    "expected a table { name = ..., from = \"MM-DD\", to = \"MM-DD\" } or { name = ..., week = N }");
+                    "expected a table { name = ..., from = \"MM-DD\", to = \"MM-DD\" }, { name = ..., week = N }, "
+                    "{ name = ..., date = \"YYYY-MM-DD\" } or { name = ..., from = \"YYYY-MM-DD\", to = \"YYYY-MM-DD\" }");
               continue;
             }
             const toml::table& bt = *e.as_table();
@@ -338,9 +371,30 @@ class Loader {
                 o.working_days.blackouts.push_back({*name, {}, {}, static_cast<unsigned>(*w)});
               continue;
             }
-            check_keys(bt, file, f, {"name", "from", "to", "week"});
+            if (bt.get("date")) {  // one day, once: { name = "Kommunevalget", date = "2027-09-13" }
+              check_keys(bt, file, f, {"name", "date"});
+              auto d = get_string(bt, "date", file, f, true);
+              std::optional<LocalDays> day;
+              if (d) day = parsed(parse_date(*d), file, pos_in(bt, "date"), f + ".date");
+              if (name && day) o.working_days.blackouts.push_back({*name, {}, {}, 0, day, day});
+              continue;
+            }
+            check_keys(bt, file, f, {"name", "from", "to", "week", "date"});
             auto from = get_string(bt, "from", file, f, true);
             auto to = get_string(bt, "to", file, f, true);
+            // A full date ("2027-06-14") makes a one-off period; "MM-DD" one that recurs every year.
+            if (from && to && (from->size() > 5 || to->size() > 5)) {
+              std::optional<LocalDays> df, dt;
+              df = parsed(parse_date(*from), file, pos_in(bt, "from"), f + ".from");
+              dt = parsed(parse_date(*to), file, pos_in(bt, "to"), f + ".to");
+              if (df && dt && *dt < *df) {
+                error(file, pos_in(bt, "to"), f + ".to", "a one-off period ends on or after its start, got " + quoted(*to) +
+                                                             " before " + quoted(*from));
+                continue;
+              }
+              if (name && df && dt) o.working_days.blackouts.push_back({*name, {}, {}, 0, df, dt});
+              continue;
+            }
             std::optional<MonthDay> mf, mt;
             if (from) mf = parsed(parse_month_day(*from), file, pos_in(bt, "from"), f + ".from");
             if (to) mt = parsed(parse_month_day(*to), file, pos_in(bt, "to"), f + ".to");
@@ -843,7 +897,7 @@ class Loader {
   // A meeting's time of day and length; deadlines and windows are all-day.
   void read_times(const toml::table& t, const std::string& file, const std::string& p, Activity& a, bool& ok) {
     if (a.kind != ActivityKind::meeting) {
-      for (std::string_view key : {"start", "duration"})
+      for (std::string_view key : {"start", "duration", "days"})
         if (t.get(key))
           error(file, pos_in(t, key), p + "." + std::string(key),
                 a.kind == ActivityKind::window
@@ -864,6 +918,16 @@ class Loader {
       }
     } else {
       ok = false;
+    }
+    if (auto n = get_int(t, "days", file, p, 1, 7)) {
+      a.days = static_cast<int>(*n);
+      // Each day runs start to start + duration; a day that runs into the next is not a day.
+      if (a.days > 1 && a.start + a.duration > std::chrono::hours{24})
+        error(file, pos_in(t, "duration"), p + ".duration",
+              "with days = " + std::to_string(a.days) +
+                  " the duration is each day's length and must end the same day (start + duration at most 24:00)");
+      if (a.days > 1 && a.personal)
+        error(file, pos_in(t, "days"), p + ".days", "a personal series is one day; remove `days`");
     }
   }
 
@@ -953,7 +1017,7 @@ class Loader {
                      const Round* round, std::vector<Activity>& out) {
     check_keys(t, file, p,
                {"id", "title", "kind", "scope", "rule", "since", "dates", "from", "to", "personal", "start",
-                "duration", "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders",
+                "duration", "days", "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders",
                 "registration", "tasks"});
     Activity a;
     a.wheel = wheel_id;
@@ -1431,6 +1495,13 @@ LoadResult load_config(const ConfigSources& sources) {
     if (auto t = parse_file(*sources.people, loader)) loader.read_people(*t, sources.people->path, config);
   for (const auto& w : sources.wheels)
     if (auto t = parse_file(w, loader)) loader.read_wheel(*t, w.path, config);
+  if (sources.political_calendar && config.organisation.zone) {
+    auto meetings = read_political_calendar(sources.political_calendar->text, config.organisation.zone);
+    if (meetings)
+      for (auto& b : *meetings) config.organisation.working_days.blackouts.push_back(std::move(b));
+    else
+      loader.errors.push_back({sources.political_calendar->path, 1, 1, "", meetings.error()});
+  }
   loader.check_references(config);
   loader.check_people(config);
 
@@ -1440,6 +1511,7 @@ LoadResult load_config(const ConfigSources& sources) {
   std::vector<std::string> order{sources.organisation.path};
   if (sources.people) order.push_back(sources.people->path);
   for (const auto& w : sources.wheels) order.push_back(w.path);
+  if (sources.political_calendar) order.push_back(sources.political_calendar->path);
   auto rank = [&](const std::string& f) { return std::find(order.begin(), order.end(), f) - order.begin(); };
   std::stable_sort(result.errors.begin(), result.errors.end(), [&](const ConfigError& a, const ConfigError& b) {
     const auto ra = rank(a.file), rb = rank(b.file);

@@ -23,6 +23,9 @@ struct ConfigSources {
   SourceFile organisation;            // arshjul.toml
   std::optional<SourceFile> people;   // people.toml
   std::vector<SourceFile> wheels;     // wheels/*.toml
+  // politisk-kalender.ics: the political meeting calendar (iCalendar); its
+  // meetings become political blackouts that meetings avoid.
+  std::optional<SourceFile> political_calendar;
 };
 
 struct ConfigError {

@@ -72,6 +72,9 @@ CalendarEvent to_calendar_event(const Occurrence& o, const EventState& state) {
   e.location = o.activity->location;
   if (!o.wheel->name.empty()) e.categories.push_back(o.wheel->name);
   e.transparent = o.all_day;
+  for (std::size_t k = 0; k < o.sessions.size(); ++k)
+    e.days.push_back({session_uid(o.uid, k), o.sessions[k].start, o.sessions[k].end,
+                      e.summary + " (" + gathering_day(k + 1, o.sessions.size()) + ")"});
   return e;
 }
 

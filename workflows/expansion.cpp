@@ -93,14 +93,21 @@ struct Planned {
 class Expander {
  public:
   Expander(const Config& c, Expansion& out)
-      : calendar_(c.organisation.working_days), zone_(c.organisation.zone), org_(c.organisation.id), out_(out) {}
+      : calendar_(c.organisation.working_days),
+        not_meetings_(without_political(c.organisation.working_days)),
+        zone_(c.organisation.zone),
+        org_(c.organisation.id),
+        out_(out) {}
 
   Planned plan(const Activity& a, Day d) const {
     Planned p{d, {}};
     // Only something timed that runs past noon collides with a half day.
     const bool after_noon = a.kind == ActivityKind::meeting && a.start + a.duration > std::chrono::hours{12};
     if (a.kind == ActivityKind::window) p.placement.day = d.first;
-    else p.placement = calendar_.place(d.first, a.on_holiday, after_noon);
+    else if (a.kind == ActivityKind::meeting && a.days > 1)
+      p.placement = calendar_.place_days(d.first, a.days, a.on_holiday, after_noon);  // every day checked
+    else if (a.kind == ActivityKind::meeting) p.placement = calendar_.place(d.first, a.on_holiday, after_noon);
+    else p.placement = not_meetings_.place(d.first, a.on_holiday, after_noon);
     return p;
   }
 
@@ -125,7 +132,15 @@ class Expander {
     const LocalDays day = *p.placement.day;
     o.first_day = day;
     o.last_day = a.kind == ActivityKind::window ? p.day.last : day;
-    if (timed) {
+    if (timed && a.days > 1) {
+      for (int k = 0; k < a.days; ++k) {
+        const SysSeconds s = to_utc(LocalSeconds{day + date::days{k}} + a.start, zone_);
+        o.sessions.push_back({s, s + a.duration});
+      }
+      o.start = o.sessions.front().start;
+      o.end = o.sessions.back().end;
+      o.last_day = date::floor<date::days>(to_local(o.end, zone_));
+    } else if (timed) {
       o.start = to_utc(LocalSeconds{day} + a.start, zone_);
       o.end = o.start + a.duration;
       o.last_day = date::floor<date::days>(to_local(o.end, zone_));
@@ -138,7 +153,14 @@ class Expander {
   }
 
  private:
-  WorkingCalendar calendar_;
+  // Only meetings avoid the political calendar's days: a deadline may fall on a council day.
+  static WorkingDayRules without_political(WorkingDayRules rules) {
+    std::erase_if(rules.blackouts, [](const Blackout& b) { return b.political; });
+    return rules;
+  }
+
+  WorkingCalendar calendar_;      // meetings
+  WorkingCalendar not_meetings_;  // deadlines
   const date::time_zone* zone_;
   std::string org_;
   Expansion& out_;
@@ -172,6 +194,14 @@ std::string occurrence_uid(std::string_view organisation, std::string_view activ
   uid.append(organisation);
   uid += ".arshjul";
   return uid;
+}
+
+std::string session_uid(std::string_view uid, std::size_t index) {
+  std::string out(uid);
+  if (index == 0) return out;
+  const auto at = out.find('@');
+  out.insert(at == std::string::npos ? out.size() : at, "-" + std::to_string(index + 1));
+  return out;
 }
 
 Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionFilter& filter) {

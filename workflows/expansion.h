@@ -22,6 +22,11 @@ struct Move {
   NonWorkingReason reason;   // why it could not stay there
 };
 
+// One day of a multi-day gathering (Activity::days > 1).
+struct Session {
+  SysSeconds start, end;
+};
+
 struct Occurrence {
   std::string uid;
   const Wheel* wheel = nullptr;
@@ -33,6 +38,10 @@ struct Occurrence {
   SysSeconds start{}, end{};      // timed occurrences
   LocalDays first_day, last_day;  // all-day occurrences (inclusive); for timed, the local day
   std::optional<Move> moved;
+  // A gathering over several days: each day's times, the first included;
+  // start and end above then span from the first day's start to the last
+  // day's end. Empty for an occurrence on one day.
+  std::vector<Session> sessions;
   const Person* person = nullptr; // personal series (Activity::personal): whose it is
 
   // Set by apply_overrides: HR moved it, or added it as an extra meeting.
@@ -79,5 +88,11 @@ Expansion expand_year(const Config& config, int year, const ExpansionFilter& fil
 // occurrence, and a new time of day is a change (SEQUENCE), not a new event.
 std::string occurrence_uid(std::string_view organisation, std::string_view activity, std::string_view unit,
                            LocalDays original_day);
+
+// The UID of day `index` (0-based) of a multi-day gathering: day 0 is the
+// occurrence's own UID, later days insert "-N" (N = index + 1) before the
+// '@': "ledersamling.20270317-2@roros.arshjul". Stable as long as the
+// occurrence's UID is, so each day stays one event in calendar clients.
+std::string session_uid(std::string_view uid, std::size_t index);
 
 }  // namespace arshjul

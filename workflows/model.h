@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "calendars/icalendar.h"
 #include "calendars/recurrence.h"
 #include "calendars/time.h"
 #include "calendars/working_days.h"
@@ -206,6 +207,7 @@ struct Activity {
 
   Seconds start{};     // meetings: local time of day
   Seconds duration{};  // meetings
+  int days = 1;        // meetings: a gathering on this many consecutive days, start to start + duration each day
   HolidayPolicy on_holiday = HolidayPolicy::next_working_day;
 
   std::vector<std::string> agenda;
@@ -233,6 +235,7 @@ struct Organisation {
   std::string timezone = "Europe/Oslo";
   const date::time_zone* zone = nullptr;
   WorkingDayRules working_days;
+  CalendarOrganizer organizer;  // HR's mailbox, ORGANIZER of every feed's events; empty email: not configured
 };
 
 // The event types arshjul delivers by webhook (docs/webhooks.md).

@@ -11,6 +11,18 @@ void set_time(Occurrence& o, const Override& ov, const date::time_zone* zone) {
     o.last_day = ov.last_day;
     o.start = to_utc(LocalSeconds{o.first_day}, zone);
     o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone);
+  } else if (!o.sessions.empty()) {
+    // A gathering moves as a block: each day at the new start's time of day, as long as before.
+    const LocalSeconds first = to_local(ov.start, zone);
+    for (std::size_t k = 0; k < o.sessions.size(); ++k) {
+      const Seconds length = o.sessions[k].end - o.sessions[k].start;
+      o.sessions[k].start = to_utc(first + date::days{static_cast<int>(k)}, zone);
+      o.sessions[k].end = o.sessions[k].start + length;
+    }
+    o.start = o.sessions.front().start;
+    o.end = o.sessions.back().end;
+    o.first_day = date::floor<date::days>(first);
+    o.last_day = date::floor<date::days>(to_local(o.end, zone));
   } else {
     o.start = ov.start;
     o.end = ov.end;

@@ -17,6 +17,7 @@ std::string_view non_working_word(NonWorkingReason::Kind kind) {
     case NonWorkingReason::Kind::public_holiday: return "helligdag";
     case NonWorkingReason::Kind::blackout: return "ferieperiode";
     case NonWorkingReason::Kind::half_day: return "halv arbeidsdag";
+    case NonWorkingReason::Kind::political_meeting: return "politisk møte";
   }
   return "";
 }
@@ -34,6 +35,10 @@ std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
 std::string cancelled_text(std::string_view hr_reason) {
   if (hr_reason.empty()) return std::string(label::cancelled) + ": tatt ut av årshjulet";
   return std::string(label::cancelled_by_hr) + ": " + std::string(hr_reason);
+}
+
+std::string gathering_day(std::size_t day, std::size_t days) {
+  return "dag " + std::to_string(day) + " av " + std::to_string(days);
 }
 
 std::string wheel_heading(int year) { return std::string(label::wheel) + " " + std::to_string(year); }

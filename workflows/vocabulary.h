@@ -29,7 +29,7 @@ namespace arshjul {
 std::string_view kind_word(ActivityKind kind);
 
 // Why a day is not a working day: "helg", "helligdag", "ferieperiode",
-// "halv arbeidsdag".
+// "halv arbeidsdag", "politisk møte".
 std::string_view non_working_word(NonWorkingReason::Kind kind);
 
 // The same with the day's own name where it has one: "helligdag: Grunnlovsdag",
@@ -57,6 +57,9 @@ inline constexpr std::string_view units = "enheter";  // "3 enheter"
 // av HR: Kollisjon med budsjettmøtet" with HR's reason, or "Avlyst: tatt ut
 // av årshjulet" when the config no longer has it (`hr_reason` empty).
 std::string cancelled_text(std::string_view hr_reason);
+
+// One day of a multi-day gathering, after its title: "dag 1 av 2".
+std::string gathering_day(std::size_t day, std::size_t days);
 
 // "Årshjul 2027": the year's heading on the pages and on the printed wheel.
 std::string wheel_heading(int year);

@@ -105,3 +105,19 @@ TEST_CASE("The VTIMEZONE keeps summer time for years past the tz database's last
   CHECK(tz.find("BEGIN:DAYLIGHT") != std::string::npos);
   CHECK(tz.find("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU") != std::string::npos);
 }
+
+TEST_CASE("Every event names the organizer with its CN, as RFC 5546 requires under METHOD:PUBLISH") {
+  CalendarEvent a, b;
+  a.uid = "a@x";
+  b.uid = "b@x";
+  b.status = CalendarEvent::Status::cancelled;
+  const std::vector<CalendarEvent> events{a, b};
+  CalendarHeader h;
+  h.organizer = {"HR-avdelingen, Røros kommune", "hr@roros.kommune.no"};
+  const std::string ics = render_calendar(h, date::locate_zone("Europe/Oslo"), events);
+  const std::string line = "ORGANIZER;CN=\"HR-avdelingen, Røros kommune\":mailto:hr@roros.kommune.no\r\n";
+  const auto first = ics.find(line);
+  REQUIRE(first != std::string::npos);
+  CHECK(ics.find(line, first + 1) != std::string::npos);  // in both events
+  CHECK(render_calendar({}, date::locate_zone("Europe/Oslo"), events).find("ORGANIZER") == std::string::npos);
+}

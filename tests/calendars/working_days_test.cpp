@@ -89,3 +89,28 @@ TEST_CASE("A school break given as an ISO week covers Monday to Sunday of that w
   CHECK_FALSE(cal.why_not_working(d(2027_y / 3 / 8)));
   CHECK(cal.why_not_working(d(2028_y / 2 / 28))->name == "Vinterferie");  // week 9 of 2028: 28 Feb-5 Mar
 }
+
+TEST_CASE("A two-day block is placed only where both days are working days, with the refused day's reason") {
+  // Wednesday 5 May 2027: its second day is Kristi himmelfartsdag.
+  const auto p = norwegian().place_days(d(2027_y / 5 / 5), 2, HolidayPolicy::next_working_day);
+  REQUIRE(p.day);
+  CHECK(*p.day == d(2027_y / 5 / 10));
+  REQUIRE(p.reason);
+  CHECK(p.reason->name == "Kristi himmelfartsdag");
+  const auto back = norwegian().place_days(d(2027_y / 5 / 5), 2, HolidayPolicy::previous_working_day);
+  CHECK(*back.day == d(2027_y / 5 / 4));
+  CHECK_FALSE(norwegian().place_days(d(2027_y / 5 / 5), 2, HolidayPolicy::skip).day);
+}
+
+TEST_CASE("A one-off blackout holds only its own dates, and a political one names the meeting") {
+  WorkingDayRules r;
+  Blackout council{"Kommunestyret", {}, {}, 0, d(2027_y / 3 / 9), d(2027_y / 3 / 9), true};
+  r.blackouts = {council};
+  const WorkingCalendar cal(r);
+  const auto why = cal.why_not_working(d(2027_y / 3 / 9));
+  REQUIRE(why);
+  CHECK(why->kind == NonWorkingReason::Kind::political_meeting);
+  CHECK(why->describe() == "political meeting (Kommunestyret)");
+  CHECK_FALSE(cal.why_not_working(d(2028_y / 3 / 9)));
+  CHECK_FALSE(cal.why_not_working(d(2027_y / 3 / 10)));
+}

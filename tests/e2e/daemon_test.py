@@ -1,6 +1,6 @@
 """End to end: start `arshjul serve` on a free port and use it as a calendar client would.
 
-Run: /usr/bin/python3 tests/e2e/daemon_test.py BINARY CONFIG_DIR WORKDIR
+Run: /usr/bin/python3 tests/e2e/daemon_test.py BINARY CONFIG_DIR WORKDIR [ITIP_CHECK]
 Each check prints a line; the first failure exits non-zero with what was expected.
 """
 import datetime
@@ -21,6 +21,7 @@ import icalendar
 import recurring_ical_events
 
 BINARY, CONFIG, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+ITIP_CHECK = sys.argv[4] if len(sys.argv) > 4 else None  # tests/interop/itip_check.cpp
 check = Checks()
 
 
@@ -91,11 +92,12 @@ year = int(time.strftime("%Y"))
 counts = {}
 for y in (year, year + 1):
     out = cli("preview", cfg, "--year", str(y)).stdout
-    counts[y] = int(re.search(r"^(\d+) occurrences", out, re.M).group(1))
+    m = re.search(r"^(\d+) occurrences(?: \((\d+) calendar events)?", out, re.M)
+    counts[y] = int(m.group(2) or m.group(1))  # a multi-day gathering is one VEVENT a day
 for kind, token in tokens.items():
     resp, data = get(f"/feeds/{token}.ics")
-    check(resp.status == 200 and resp.getheader("Content-Type") == "text/calendar; charset=utf-8",
-          f"{kind} feed: 200 text/calendar")
+    check(resp.status == 200 and resp.getheader("Content-Type") == "text/calendar; charset=utf-8; method=PUBLISH",
+          f"{kind} feed: 200 text/calendar with method=PUBLISH")
     evs = events(data)
     cal = icalendar.Calendar.from_ical(data)
     expanded = recurring_ical_events.of(cal).between((year, 1, 1), (year + 2, 1, 1))
@@ -110,6 +112,9 @@ for kind, token in tokens.items():
     r = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "..", "interop", "check_ics.mjs"),
                         feed_file, cfg, str(year)], capture_output=True, text=True, timeout=60)
     check(r.returncode == 0, f"{kind} feed: ical.js parses it with the right offsets {r.stderr.strip()[:500]}")
+    if ITIP_CHECK:
+        r = subprocess.run([ITIP_CHECK, feed_file], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"{kind} feed: libical's iTIP restriction check passes {r.stderr.strip()[:500]}")
 
 token = tokens["all"]
 resp, data = get(f"/feeds/{token}.ics")

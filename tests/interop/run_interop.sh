@@ -2,17 +2,19 @@
 # Interop test: export one configuration's year and parse it with two
 # iCalendar parsers we did not write (Python icalendar + ical.js).
 #
-# usage: run_interop.sh BINARY CONFIG_DIR YEAR WORKDIR
+# usage: run_interop.sh BINARY CONFIG_DIR YEAR WORKDIR [ITIP_CHECK]
 #   writes WORKDIR/$(basename CONFIG_DIR)-YEAR.ics, then runs
-#   check_ics.py (Debian's /usr/bin/python3) and check_ics.mjs (node).
+#   check_ics.py (Debian's /usr/bin/python3), check_ics.mjs (node) and,
+#   when given, ITIP_CHECK (tests/interop/itip_check.cpp: libical's
+#   icalrestriction_check, RFC 5546's rules for METHOD:PUBLISH).
 # Exits non-zero if the export or either checker fails.
 set -euo pipefail
 
-if [[ $# -ne 4 ]]; then
-  echo "usage: $0 BINARY CONFIG_DIR YEAR WORKDIR" >&2
+if [[ $# -ne 4 && $# -ne 5 ]]; then
+  echo "usage: $0 BINARY CONFIG_DIR YEAR WORKDIR [ITIP_CHECK]" >&2
   exit 2
 fi
-binary=$1 config=${2%/} year=$3 workdir=$4
+binary=$1 config=${2%/} year=$3 workdir=$4 itip=${5:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 python=/usr/bin/python3   # Debian's, with python3-icalendar & co; not the one on PATH
 
@@ -48,5 +50,6 @@ rm -f "$ics"
 status=0
 PYTHONDONTWRITEBYTECODE=1 "$python" "$here/check_ics.py" "$ics" "$config" "$year" || status=1
 node "$here/check_ics.mjs" "$ics" "$config" "$year" || status=1
+if [[ -n $itip ]]; then "$itip" "$ics" || status=1; fi
 [[ $status -eq 0 ]] || fail "$ics: see the checker output above"
 echo "run_interop.sh: OK: $ics"

@@ -45,7 +45,12 @@ TEST_CASE("the roros 2027 wheel has one mark per activity and day, as counted fr
   for (const Occurrence& o : e.occurrences) {
     const bool in_year = o.activity->kind == ActivityKind::window ? o.last_day >= jan1 && o.first_day <= dec31
                                                                    : o.first_day >= jan1 && o.first_day <= dec31;
-    if (in_year) expected.insert({o.activity->id, o.first_day, o.last_day});
+    if (!in_year) continue;
+    if (o.sessions.empty()) expected.insert({o.activity->id, o.first_day, o.last_day});
+    for (const Session& day : o.sessions) {  // a gathering: a mark a day
+      const LocalDays d = date::floor<date::days>(to_local(day.start, c.organisation.zone));
+      expected.insert({o.activity->id, d, d});
+    }
   }
   const std::string svg = render_wheel_svg(c, e, 2027, {});
   CHECK(marks(svg).size() == expected.size());
@@ -218,4 +223,10 @@ TEST_CASE("render refuses an unknown wheel, a bad year and an unwritable file") 
   const Run file = run_cli_with({"render", kRoros, "--year", "2027", "--output", "/nonexistent/dir/wheel.svg"});
   CHECK(file.code == 1);
   CHECK_THAT(file.err, Catch::Contains("cannot write the file"));
+}
+
+TEST_CASE("Røros' two-day ledersamling is a mark on each of its days, each saying which day it is") {
+  const std::string svg = render(test::load("config/roros"), 2027);
+  CHECK(count(svg, "<title>Ledersamling for alle ledere, onsdag 17. mars 2027 kl. 09.00–15.00 (møte, dag 1 av 2)</title>") == 1);
+  CHECK(count(svg, "<title>Ledersamling for alle ledere, torsdag 18. mars 2027 kl. 09.00–15.00 (møte, dag 2 av 2)</title>") == 1);
 }

@@ -118,7 +118,8 @@ async function the_wheel(t) {
   await t.screenshot(page, 'wheel');
   const marks = page.locator('svg .mark');
   const n = await marks.count();
-  const uids = (await marks.evaluateAll((ms) => ms.map((m) => m.dataset.uid ?? ''))).flatMap((u) => u.split(' ').filter(Boolean));
+  // A multi-day gathering is a mark a day (data-day); its later days repeat the occurrence's UID.
+  const uids = (await marks.evaluateAll((ms) => ms.filter((m) => (m.dataset.day ?? '1') === '1').map((m) => m.dataset.uid ?? ''))).flatMap((u) => u.split(' ').filter(Boolean));
   t.check(n > 0 && uids.length >= n, `the wheel at / has marks, each naming its occurrences in data-uid (${n} marks for ${uids.length} occurrences)`);
   const api = await t.api('GET', '/occurrences?from=2027-01-01&to=2027-12-31');
   t.check(api.status === 200, `GET /api/v1/occurrences for 2027 answers 200 (got ${api.status})`);
@@ -205,7 +206,8 @@ async function the_person_page(t) {
 
   const marks = page.locator('svg .mark');
   const n = await marks.count();
-  const uids = (await marks.evaluateAll((ms) => ms.map((m) => m.dataset.uid ?? ''))).flatMap((u) => u.split(' ').filter(Boolean));
+  // A multi-day gathering is a mark a day (data-day); its later days repeat the occurrence's UID.
+  const uids = (await marks.evaluateAll((ms) => ms.filter((m) => (m.dataset.day ?? '1') === '1').map((m) => m.dataset.uid ?? ''))).flatMap((u) => u.split(' ').filter(Boolean));
   const api = await t.api('GET', '/occurrences?person=ingvild-stensli&from=2027-01-01&to=2027-12-31');
   t.check(api.status === 200 && api.body.occurrences.length > 0,
     `GET /api/v1/occurrences?person=ingvild-stensli for 2027 answers 200 with occurrences (got ${api.status}, ${api.body?.occurrences?.length})`);

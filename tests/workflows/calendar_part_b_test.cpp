@@ -1,0 +1,252 @@
+// Issue 14 part B on the shipped Røros config: multi-day gatherings, one-off
+// blackouts, the political calendar, and the warnings `check` gives.
+#include <catch2/catch.hpp>
+
+#include <optional>
+
+#include "scheduler/config_files.h"
+#include "tests/fixtures.h"
+#include "workflows/events.h"
+#include "workflows/expansion.h"
+#include "workflows/warnings.h"
+
+using namespace arshjul;
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The shipped Røros folder, with an extra wheel file and a political calendar.
+LoadResult roros_with(const std::string& wheel, const std::optional<std::string>& ics = std::nullopt,
+                      const std::string& org_extra = "") {
+  auto s = read_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
+  REQUIRE(s);
+  ConfigSources sources = std::move(s).value();
+  if (!org_extra.empty()) {
+    const auto at = sources.organisation.text.find("blackouts = [");
+    REQUIRE(at != std::string::npos);
+    sources.organisation.text.insert(at + std::string("blackouts = [").size(), "\n" + org_extra + "\n");
+  }
+  if (!wheel.empty()) sources.wheels.push_back({"test/kurs.toml", wheel});
+  if (ics) sources.political_calendar = SourceFile{"test/politisk-kalender.ics", *ics};
+  return load_config(sources);
+}
+
+Config roros_ok(const std::string& wheel, const std::optional<std::string>& ics = std::nullopt,
+                const std::string& org_extra = "") {
+  LoadResult r = roros_with(wheel, ics, org_extra);
+  for (const auto& e : r.errors) INFO(e.to_string());
+  REQUIRE(r.ok());
+  return std::move(*r.config);
+}
+
+const Occurrence* find(const Expansion& e, const std::string& uid) {
+  for (const auto& o : e.occurrences)
+    if (o.uid == uid) return &o;
+  return nullptr;
+}
+
+// A two-day course whose second day is Kristi himmelfartsdag (6 May 2027).
+std::string course(const std::string& policy) {
+  return R"([wheel]
+id = "kurs"
+name = "Kurs"
+color = "#123456"
+
+[[activity]]
+id = "todagers"
+title = "Todagers kurs"
+dates = ["2027-05-05"]
+start = "09:00"
+duration = "6h"
+days = 2
+on_holiday = ")" + policy + R"("
+participants = ["leader"]
+)";
+}
+
+SysSeconds oslo(date::year_month_day day, std::chrono::hours utc_hour) { return SysSeconds{date::sys_days{day}} + utc_hour; }
+
+const std::string kCouncil =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Røros kommune//Møteplan//NB\r\n"
+    "BEGIN:VEVENT\r\nUID:ks-2027-03-09@roros.kommune.no\r\nDTSTAMP:20261101T000000Z\r\n"
+    "DTSTART;TZID=Europe/Oslo:20270309T100000\r\nDTEND;TZID=Europe/Oslo:20270309T150000\r\n"
+    "SUMMARY:Kommunestyret\r\nEND:VEVENT\r\n"
+    "BEGIN:VEVENT\r\nUID:ks-2027-01-29@roros.kommune.no\r\nDTSTAMP:20261101T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20270129\r\nSUMMARY:Formannskapet\r\nEND:VEVENT\r\n"
+    "BEGIN:VEVENT\r\nUID:avlyst@roros.kommune.no\r\nDTSTAMP:20261101T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20270413\r\nSUMMARY:Kommunestyret\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+
+}  // namespace
+
+// ---- multi-day gatherings ----------------------------------------------------------
+
+TEST_CASE("Røros' ledersamling is two days, 09:00-15:00 each, one occurrence with a session a day") {
+  const Config c = test::load("config/roros");
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "ledersamling.20270317@roros.arshjul");
+  REQUIRE(o);
+  REQUIRE(o->sessions.size() == 2);
+  CHECK(o->sessions[0].start == oslo(2027_y / 3 / 17, 8h));  // 09:00 CET
+  CHECK(o->sessions[0].end == oslo(2027_y / 3 / 17, 14h));
+  CHECK(o->sessions[1].start == oslo(2027_y / 3 / 18, 8h));
+  CHECK(o->sessions[1].end == oslo(2027_y / 3 / 18, 14h));
+  CHECK(o->start == o->sessions[0].start);
+  CHECK(o->end == o->sessions[1].end);
+  CHECK(o->last_day == LocalDays{2027_y / 3 / 18});
+}
+
+TEST_CASE("A two-day course whose second day is Kristi himmelfartsdag moves as a block to the next two working days") {
+  const Config c = roros_ok(course("next-working-day"));
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "todagers.20270505@roros.arshjul");
+  REQUIRE(o);
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.kind == NonWorkingReason::Kind::public_holiday);
+  CHECK(o->moved->reason.name == "Kristi himmelfartsdag");
+  REQUIRE(o->sessions.size() == 2);
+  CHECK(o->first_day == LocalDays{2027_y / 5 / 10});  // Thu holiday, Fri+Sat and Sat+Sun refused: Monday
+  CHECK(o->last_day == LocalDays{2027_y / 5 / 11});
+  CHECK_THAT(occurrence_description(*o), Catch::Contains("Kristi himmelfartsdag"));
+}
+
+TEST_CASE("A two-day course over Kristi himmelfartsdag with on_holiday = skip is reported, not half held") {
+  const Config c = roros_ok(course("skip"));
+  const Expansion e = expand_year(c, 2027);
+  CHECK_FALSE(find(e, "todagers.20270505@roros.arshjul"));
+  bool reported = false;
+  for (const Unplaced& u : e.unplaced)
+    if (u.uid == "todagers.20270505@roros.arshjul")
+      reported = u.skipped && u.reason.name == "Kristi himmelfartsdag";
+  CHECK(reported);
+}
+
+TEST_CASE("A gathering is one VEVENT a day, day one keeping the occurrence's UID and later days a stable suffix") {
+  const Config c = test::load("config/roros");
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "ledersamling.20271020@roros.arshjul");
+  REQUIRE(o);
+  const CalendarEvent ev = to_calendar_event(*o, {});
+  CalendarHeader h;
+  const std::string ics = render_calendar(h, c.organisation.zone, std::span(&ev, 1));
+  CHECK_THAT(ics, Catch::Contains("UID:ledersamling.20271020@roros.arshjul\r\n"));
+  CHECK_THAT(ics, Catch::Contains("UID:ledersamling.20271020-2@roros.arshjul\r\n"));
+  CHECK_THAT(ics, Catch::Contains("DTSTART;TZID=Europe/Oslo:20271021T090000\r\nDTEND;TZID=Europe/Oslo:20271021T150000"));
+  CHECK_THAT(ics, Catch::Contains("SUMMARY:Ledersamling for alle ledere (dag 2 av 2)"));
+}
+
+TEST_CASE("days on a meeting that runs past midnight is refused with the field and what to do") {
+  std::string wheel = course("next-working-day");
+  wheel.replace(wheel.find("duration = \"6h\""), 15, "duration = \"20h\"");
+  const LoadResult r = roros_with(wheel);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.errors.front().to_string(), Catch::Contains("test/kurs.toml:") &&
+                                               Catch::Contains("activity[0].duration") &&
+                                               Catch::Contains("must end the same day"));
+}
+
+// ---- one-off blackouts and the political calendar ------------------------------------------
+
+TEST_CASE("A meeting on a council date moves to the next working day with the council meeting named as the reason") {
+  const Config c = roros_ok("", kCouncil);
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "drofting-htv.20270309@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 3 / 10});
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.kind == NonWorkingReason::Kind::political_meeting);
+  CHECK(o->moved->reason.name == "Kommunestyret");
+  CHECK(o->moved->reason.describe() == "political meeting (Kommunestyret)");
+  CHECK_THAT(occurrence_description(*o),
+             Catch::Contains("Flyttet fra tirsdag 9. mars 2027 (politisk møte: Kommunestyret)"));
+}
+
+TEST_CASE("A deadline may fall on a council date: only meetings avoid the political calendar") {
+  const Config c = roros_ok("", kCouncil);
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "lederavtaler-frist.20270131@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 1 / 29});  // Sunday to Friday, a Formannskapet day
+}
+
+TEST_CASE("A cancelled meeting in the political calendar keeps no day clear") {
+  const Config c = roros_ok("", kCouncil);
+  for (const Blackout& b : c.organisation.working_days.blackouts)
+    CHECK_FALSE((b.first && *b.first == LocalDays{2027_y / 4 / 13}));
+}
+
+TEST_CASE("A political calendar with a recurring meeting is refused, naming the file and the event") {
+  std::string ics = kCouncil;
+  ics.insert(ics.find("SUMMARY:Kommunestyret"), "RRULE:FREQ=MONTHLY\r\n");
+  const LoadResult r = roros_with("", ics);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.errors.front().to_string(),
+             Catch::StartsWith("test/politisk-kalender.ics:") && Catch::Contains("ks-2027-03-09@roros.kommune.no") &&
+                 Catch::Contains("RRULE"));
+}
+
+TEST_CASE("A one-off blackout in config moves a meeting off its date and names the reason") {
+  const Config c = roros_ok("", std::nullopt, R"(  { name = "Kommunevalget", date = "2027-09-14" },)");
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "drofting-htv.20270914@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 9 / 15});
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.kind == NonWorkingReason::Kind::blackout);
+  CHECK(o->moved->reason.name == "Kommunevalget");
+  // Only that year: a one-off period does not recur.
+  const Occurrence* next = find(expand_year(c, 2028), "drofting-htv.20280912@roros.arshjul");
+  REQUIRE(next);
+  CHECK_FALSE(next->moved);
+}
+
+TEST_CASE("A one-off blackout range is inclusive and refuses an end before its start") {
+  const Config c = roros_ok("", std::nullopt, R"(  { name = "Budsjettseminar", from = "2027-06-07", to = "2027-06-08" },)");
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "drofting-htv.20270608@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 6 / 9});
+  const LoadResult bad = roros_with("", std::nullopt, R"(  { name = "Feil", from = "2027-06-08", to = "2027-06-07" },)");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.errors.front().to_string(),
+             Catch::Contains("organisation.blackouts[0].to") && Catch::Contains("ends on or after its start"));
+}
+
+// ---- check's warnings ----------------------------------------------------------------
+
+TEST_CASE("Midt-Telemark's dated leader-programme days and budget meetings leave 2028 empty, which check warns about") {
+  const Config c = test::load("config/midt-telemark");
+  const auto warnings = config_warnings(c, 2027, 2028);
+  auto warned = [&](const std::string& activity) {
+    for (const auto& w : warnings)
+      if (w.field == "activity " + activity + ".dates" && w.message.find("no date in 2028") != std::string::npos)
+        return true;
+    return false;
+  };
+  CHECK(warned("lup-verdigrunnlag"));
+  CHECK(warned("lup-rekruttering-fravaer"));
+  for (const auto& w : warnings) CHECK(w.message.find("2027") == std::string::npos);
+  for (const auto& w : warnings) INFO(w.to_string());
+  CHECK_THAT(warnings.front().to_string(), Catch::Contains("wheels/"));
+}
+
+TEST_CASE("Røros' budget vote has no date in 2028, and a year before an activity's first date is not a gap") {
+  const Config c = test::load("config/roros");
+  bool vote_2028 = false;
+  for (const auto& w : config_warnings(c, 2027, 2028))
+    vote_2028 |= w.message.find("no date in 2028") != std::string::npos;
+  CHECK(vote_2028);
+  for (const auto& w : config_warnings(c, 2026, 2026)) CHECK(w.message.find("2026") == std::string::npos);
+}
+
+TEST_CASE("A config without organizer is warned about, since feeds then lack ORGANIZER") {
+  LoadResult r = roros_with("");
+  REQUIRE(r.ok());
+  Config c = std::move(*r.config);
+  CHECK(c.organisation.organizer.email == "hr@roros.kommune.no");
+  c.organisation.organizer = {};
+  const auto warnings = config_warnings(c, 2027, 2028);
+  REQUIRE_FALSE(warnings.empty());
+  CHECK(warnings.front().field == "organisation.organizer");
+}

@@ -1,0 +1,33 @@
+// What `check` and a reload warn about: a config that loads but will
+// surprise someone later. Warnings never stop a config from loading.
+//
+// - An activity with fixed dates (`dates = ["2027-02-10"]`) whose dates
+//   leave a year of the horizon empty once it has started: dated
+//   activities do not roll over, so the year goes by without them.
+// - No `organisation.organizer`: the feeds then carry no ORGANIZER, which
+//   RFC 5546 requires under METHOD:PUBLISH.
+// Pure; thread-safe on a Config nobody is changing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "workflows/model.h"
+
+namespace arshjul {
+
+struct ConfigWarning {
+  std::string file;     // empty for the organisation file as a whole
+  int line = 0;
+  std::string field;    // "activity lup-verdigrunnlag.dates", "organisation.organizer"
+  std::string message;  // what is missing and what to do
+
+  // "file:line: field: message" (or "field: message" without a file).
+  std::string to_string() const;
+};
+
+// Warnings for the horizon [first_year, last_year] (the daemon keeps the
+// current year and the next), in the order of the wheels' files.
+std::vector<ConfigWarning> config_warnings(const Config& config, int first_year, int last_year);
+
+}  // namespace arshjul
