@@ -83,6 +83,11 @@ void WheelRunner::write(const std::string& why, const Change& change) {
             rebuild_owed_ = true;
             throw;
           }
+        } else if (refresh_subscriptions(true)) {
+          // A feed created or revoked answers so before the writer's 2xx
+          // (the rebuild above refreshes too). A commit by another process
+          // seen here is still owed its rebuild.
+          rebuild_owed_ = true;
         }
         done.set_value();
       } catch (...) {
@@ -118,6 +123,25 @@ void WheelRunner::reload_now() {
   try {
     rebuild("reload");
     reloads_ok_++;
+    // The reload door in the audit trail: what the files hold now against before.
+    auto summary = [](const Config& c) {
+      return "{\"wheels\":" + std::to_string(c.wheels.size()) + ",\"activities\":" +
+             std::to_string(c.activity_count()) + ",\"units\":" + std::to_string(c.units.size()) +
+             ",\"people\":" + std::to_string(c.people.size()) + ",\"hooks\":" + std::to_string(c.hooks.size()) + "}";
+    };
+    AuditEntry entry;
+    entry.at = clock_.now();
+    entry.actor = "reload";
+    entry.door = "reload";
+    entry.action = "config.reload";
+    entry.target = "config";
+    entry.before = summary(previous);
+    entry.after = summary(files_);
+    try {
+      storage_.append_audit(entry);
+    } catch (const std::exception& e) {
+      log_(std::string("reload: the audit row could not be stored: ") + e.what());
+    }
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;
