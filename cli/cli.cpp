@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "scheduler/tokens.h"
+#include "scheduler/webhooks.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "storage/storage.h"
@@ -132,6 +134,29 @@ std::optional<Args> parse_args(int argc, const char* const* argv, std::ostream& 
     return std::nullopt;
   }
   return a;
+}
+
+// The CLI's changes in the audit trail: the door and the actor are "cli"
+// (whoever has a shell on the server and the database file).
+AuditEntry cli_audit(const Clock& clock, std::string action, std::string target, std::string after,
+                     std::string before = "null") {
+  return audit_entry(Caller{"cli", "cli", "hr"}, clock.now(), std::move(action), std::move(target), std::move(before),
+                     std::move(after));
+}
+
+std::string json_text(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
 }
 
 int current_year(const Clock& clock, const date::time_zone* zone) {
@@ -526,7 +551,13 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   storage->all_or_nothing([&] {
     const Config roster = with_stored_people(*c, storage->people());
     r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
-    if (r.errors.empty() && !dry_run) run_engine(*storage, std::move(*c), clock, report);
+    if (!r.errors.empty() || dry_run) return;
+    const auto& ch = r.change;
+    storage->append_audit(cli_audit(clock, "people.import", "people",
+                                    "{\"added\":" + std::to_string(ch.added.size()) + ",\"changed\":" +
+                                        std::to_string(ch.changed.size()) + ",\"removed\":" +
+                                        std::to_string(ch.removed.size()) + ",\"file\":" + json_text(file) + "}"));
+    run_engine(*storage, std::move(*c), clock, report);
   });
   for (const auto& e : r.errors) err << e.to_string() << "\n";
   if (!r.errors.empty()) {
@@ -577,7 +608,9 @@ int cmd_token_revoke(const Args& a, const Clock& clock, std::ostream& out, std::
   auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
   if (!storage) return 1;
   switch (storage->revoke_api_token(std::stoll(id_text), clock.now())) {
-    case TokenRevocation::revoked: break;
+    case TokenRevocation::revoked:
+      storage->append_audit(cli_audit(clock, "token.revoke", "token/" + id_text, "{\"revoked\":true}"));
+      break;
     case TokenRevocation::not_found:
       err << "arshjul token revoke: there is no API token " << id_text << " (see `arshjul token list`)\n";
       return 1;
@@ -614,7 +647,9 @@ int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream
   auto storage = open_db(db, err);
   if (!storage) return 1;
   const std::string token = new_token();
-  storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
+  const long long id = storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
+  storage->append_audit(cli_audit(clock, "token.create", "token/" + std::to_string(id),
+                                  "{\"role\":" + json_text(role) + ",\"name\":" + json_text(option(a, "--name", "")) + "}"));
   out << token << "\n";
   const std::string where = std::filesystem::absolute(db, ec).lexically_normal().string();
   err << "API token with role " << role << " in " << where << " (shown once; send it as Authorization: Bearer TOKEN)\n";
@@ -779,6 +814,8 @@ int cmd_outbox_retry_dead(const Args& a, Storage& storage, const Clock& clock, s
   }
   const std::string hook = option(a, "--hook", "");
   const int n = retry_dead_letters(storage, *zone, hook, days[0], days[1], clock.now());
+  storage.append_audit(cli_audit(clock, "outbox.retry_dead", hook.empty() ? "outbox" : "hook/" + hook,
+                                 "{\"retried\":" + std::to_string(n) + "}"));
   out << n << " dead letter" << (n == 1 ? "" : "s") << " will be sent again";
   if (!hook.empty()) out << "; hook " << hook << " is enabled";
   out << "\n";
@@ -834,6 +871,7 @@ int cmd_outbox(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
       err << "arshjul outbox retry: message " << id << " is not a dead or dropped message\n";
       return 1;
     }
+    storage->append_audit(cli_audit(clock, "outbox.retry", "outbox/" + std::to_string(id), "{\"status\":\"pending\"}"));
     out << "message " << id << " will be sent again\n";
     return 0;
   }
@@ -870,12 +908,19 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
     return 1;
   }
   const std::string token = new_token();
-  storage->add_subscription(token_hash(token), filter->to_string(), clock.now());
   std::string base = option(a, "--base-url", "http://127.0.0.1:8080");
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string path = "/feeds/" + token + ".ics";
   const auto scheme_end = base.find("://");
   const std::string host_part = scheme_end == std::string::npos ? base : base.substr(scheme_end + 3);
+  SubscriptionLinks links{base + path, "webcal://" + host_part + path,
+                          filter->kind == FeedFilter::Kind::person ? base + "/me/" + token : std::string()};
+  // Stored, audited and announced to the config's hooks in one transaction, as the API does.
+  storage->create_subscription(
+      token_hash(token), filter->to_string(), clock.now(),
+      cli_audit(clock, "subscription.create", "",
+                "{\"filter\":" + json_text(filter->to_string()) + ",\"name\":" + json_text(feed_name(*c, *filter)) + "}"),
+      [&](long long id) { return subscription_messages(*c, id, *filter, links, "cli", clock.now()); });
   out << "subscription: " << feed_name(*c, *filter) << " (" << filter->to_string() << ")\n";
   out << "url:    " << base << path << "\n";
   if (filter->kind == FeedFilter::Kind::person) out << "page:   " << base << "/me/" << token << "\n";
@@ -891,7 +936,14 @@ int cmd_unsubscribe(const Args& a, const Clock& clock, std::ostream& out, std::o
   // Accept the whole URL too: people paste what they have.
   if (auto p = token.rfind("/feeds/"); p != std::string::npos) token = token.substr(p + 7);
   if (token.size() > 4 && token.substr(token.size() - 4) == ".ics") token.resize(token.size() - 4);
-  if (!storage->revoke_subscription(token_hash(token), clock.now())) {
+  const std::string hash = token_hash(token);
+  std::optional<Subscription> found;
+  for (auto& [h, sub] : storage->active_subscriptions())
+    if (h == hash) found = sub;
+  if (!found || storage->revoke_subscription(found->id, clock.now(),
+                                             cli_audit(clock, "subscription.revoke", "", "{\"revoked\":true}",
+                                                       "{\"filter\":" + json_text(found->filter) + "}")) !=
+                    Storage::Revocation::revoked) {
     err << "arshjul unsubscribe: no active subscription has that token\n";
     return 1;
   }

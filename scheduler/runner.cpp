@@ -84,7 +84,14 @@ void WheelRunner::write(const std::string& why, const Change& change) {
         storage_.all_or_nothing([&] {
           if (change(storage_, current)) built = build();
         });
-        if (built) adopt(std::move(*built), why);
+        if (built) {
+          adopt(std::move(*built), why);
+        } else if (refresh_subscriptions(true)) {
+          // A feed created or revoked answers so before the writer's 2xx
+          // (adopt refreshes too). A commit by another process seen here is
+          // still owed its rebuild.
+          rebuild_owed_ = true;
+        }
         done.set_value();
       } catch (...) {
         done.set_exception(std::current_exception());
@@ -123,6 +130,25 @@ void WheelRunner::reload_now() {
     const int year = static_cast<int>(
         date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
     for (const auto& w : config_warnings(files_, year, year + 1)) log_("reload: warning: " + w.to_string());
+    // The reload door in the audit trail: what the files hold now against before.
+    auto summary = [](const Config& c) {
+      return "{\"wheels\":" + std::to_string(c.wheels.size()) + ",\"activities\":" +
+             std::to_string(c.activity_count()) + ",\"units\":" + std::to_string(c.units.size()) +
+             ",\"people\":" + std::to_string(c.people.size()) + ",\"hooks\":" + std::to_string(c.hooks.size()) + "}";
+    };
+    AuditEntry entry;
+    entry.at = clock_.now();
+    entry.actor = "reload";
+    entry.door = "reload";
+    entry.action = "config.reload";
+    entry.target = "config";
+    entry.before = summary(previous);
+    entry.after = summary(files_);
+    try {
+      storage_.append_audit(entry);
+    } catch (const std::exception& e) {
+      log_(std::string("reload: the audit row could not be stored: ") + e.what());
+    }
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;

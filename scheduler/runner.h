@@ -76,7 +76,9 @@ class WheelRunner {
   // An active feed subscription by its token's hash.
   std::optional<Subscription> subscription(const std::string& token_hash) const EXCLUDES(subscriptions_mu_);
 
-  // Runs `change` on the runner's thread, then rebuilds if it asks to.
+  // Runs `change` on the runner's thread, then rebuilds if it asks to; either
+  // way the subscription index is current when write returns, so a feed
+  // created by the change answers at once.
   void write(const std::string& why, const Change& change);
   // Reads the files again and rebuilds if they are valid (SIGHUP); returns at once.
   void reload();

@@ -220,6 +220,27 @@ std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, 
                         json::serialize(envelope(c, m.event_type, now, std::move(data))), now);
 }
 
+std::vector<OutboxMessage> subscription_messages(const Config& c, long long id, const FeedFilter& filter,
+                                                 const SubscriptionLinks& links, std::string_view created_by,
+                                                 SysSeconds now) {
+  const Person* person = filter.kind == FeedFilter::Kind::person ? c.find_person(filter.ref) : nullptr;
+  json::object subscription{{"id", id},
+                            {"filter", filter.to_string()},
+                            {"kind", filter.to_string().substr(0, filter.to_string().find(':'))},
+                            {"ref", filter.ref.empty() ? json::value(nullptr) : json::value(filter.ref)},
+                            {"name", feed_name(c, filter)},
+                            {"feed_url", links.feed_url},
+                            {"webcal_url", links.webcal_url},
+                            {"created_by", created_by}};
+  if (!links.page_url.empty()) subscription["page_url"] = links.page_url;
+  json::object data{{"recipient", person ? json::value(person_json(*person)) : json::value(nullptr)},
+                    {"subscription", std::move(subscription)}};
+  const std::string key = message_key("subscription.created", "", 0, "subscription/" + std::to_string(id),
+                                      person ? person->id : std::string());
+  return rows_for_hooks(c, "subscription.created", key, "", person ? person->id : std::string(),
+                        json::serialize(envelope(c, "subscription.created", now, std::move(data))), now);
+}
+
 std::string mark_late(const std::string& payload) {
   json::value v = json::parse(payload);
   v.as_object()["data"].as_object()["late"] = true;

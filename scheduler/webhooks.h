@@ -8,6 +8,7 @@
 
 #include "calendars/expected.h"
 #include "storage/storage.h"
+#include "workflows/audience.h"
 #include "workflows/notifications.h"
 #include "workflows/registrations.h"
 #include "workflows/tasks.h"
@@ -62,6 +63,20 @@ std::vector<OutboxMessage> waiting_messages(const Config& config, const std::vec
 std::vector<OutboxMessage> task_messages(const Config& config, const TaskMessage& message,
                                          const Occurrence* occurrence, SysSeconds now);
 
+
+// A new feed subscription, for the hooks that want `subscription.created`,
+// so HR's mail or Teams flow can hand the link on. `links` are the feed's
+// URLs (the token is in them: this message is the only place besides the
+// creator's answer that carries it). `recipient` is the person of a person
+// feed (null otherwise); `created_by` the audit actor.
+struct SubscriptionLinks {
+  std::string feed_url;    // BASE/feeds/TOKEN.ics
+  std::string webcal_url;  // webcal://HOST/feeds/TOKEN.ics
+  std::string page_url;    // BASE/me/TOKEN for a person feed, else empty
+};
+std::vector<OutboxMessage> subscription_messages(const Config& config, long long id, const FeedFilter& filter,
+                                                 const SubscriptionLinks& links, std::string_view created_by,
+                                                 SysSeconds now);
 
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);

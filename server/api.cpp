@@ -361,6 +361,12 @@ class Api {
   }
 
   std::optional<ApiResponse> authenticate() {
+    if (req_.caller) {
+      // A page's signed-in user: the page checked the session; no token is asked for.
+      caller_ = *req_.caller;
+      token_ = ApiToken{0, caller_.role, caller_.name, {}, std::nullopt};
+      return std::nullopt;
+    }
     const std::string_view h = req_.authorization;
     auto unauthorized = [](std::string_view detail) {
       ApiResponse r = problem(401, "Unauthorized", detail);
@@ -379,6 +385,7 @@ class Api {
     if (h.size() < 8 || !is_bearer(h)) return unauthorized("expected Authorization: Bearer TOKEN");
     token_ = host_.storage().api_token(token_hash(h.substr(7)));
     if (!token_) return unauthorized("the API token is not known or was revoked");
+    caller_ = Caller{"api", token_actor(*token_), token_->role};
     return std::nullopt;
   }
 
@@ -425,6 +432,10 @@ class Api {
     if (is("POST", {"outbox", "*", "retry"})) return hr_only([&] { return retry(); });
     if (is("GET", {"tokens"})) return list_tokens();
     if (is("DELETE", {"tokens", "*"})) return hr_only([&] { return revoke_token(); });
+    if (is("GET", {"subscriptions"})) return list_subscriptions();
+    if (is("POST", {"subscriptions"})) return hr_only([&] { return create_subscription(); });
+    if (is("DELETE", {"subscriptions", "*"})) return hr_only([&] { return revoke_subscription(); });
+    if (is("GET", {"audit"})) return list_audit();
     if (!allowed_.empty()) return not_allowed();
     return problem(404, "Not found", "no such resource: " + req_.target.substr(0, req_.target.find('?')));
   }
@@ -455,6 +466,11 @@ class Api {
   }
   SysSeconds now() const { return host_.clock().now(); }
   LocalDays today() const { return date::floor<date::days>(to_local(now(), config().organisation.zone)); }
+  AuditEntry audit(std::string action, std::string target, const json::value& before, const json::value& after,
+                   std::string reason = {}) const {
+    return audit_entry(caller_, now(), std::move(action), std::move(target), json::serialize(before),
+                       json::serialize(after), std::move(reason));
+  }
 
   ApiResponse index() {
     return json_response(200, json::object{{"organisation", config().organisation.id},
@@ -591,8 +607,12 @@ class Api {
         refused = roster.response();
         return false;
       }
-      existed = config().find_person(p.id) != nullptr;
+      const Person* old = config().find_person(p.id);
+      existed = old != nullptr;
       storage.store_people({p}, {}, now());
+      storage.append_audit(audit("person.store", "person/" + p.id,
+                                 old ? json::value(person_view(config(), *old)) : json::value(nullptr),
+                                 person_view(config(), p)));
       return true;
     });
     if (refused) return *refused;
@@ -606,11 +626,13 @@ class Api {
     std::optional<ApiResponse> refused;
     host_.write("person " + id + " removed", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       snap_ = current;
-      if (!config().find_person(id)) {
+      const Person* old = config().find_person(id);
+      if (!old) {
         refused = problem(404, "Not found", "no person \"" + id + "\"");
         return false;
       }
       storage.store_people({}, {id}, now());
+      storage.append_audit(audit("person.remove", "person/" + id, person_view(config(), *old), nullptr));
       return true;
     });
     if (refused) return *refused;
@@ -635,7 +657,18 @@ class Api {
     } else {
       host_.write("people imported", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
         result = import_people(storage, current->config, "request body", req_.body, false, *replace, now());
-        return result.errors.empty();
+        if (!result.errors.empty()) return false;
+        auto ids = [](const std::vector<std::string>& v) {
+          json::array a;
+          for (const auto& s : v) a.emplace_back(s);
+          return a;
+        };
+        storage.append_audit(audit("people.import", "people", nullptr,
+                                   json::object{{"added", ids(result.change.added)},
+                                                {"changed", ids(result.change.changed)},
+                                                {"removed", ids(result.change.removed)},
+                                                {"replace", *replace}}));
+        return true;
       });
     }
     if (!result.errors.empty()) {
@@ -851,7 +884,11 @@ class Api {
                   // Checked again where it is stored: a reload or another change may have come between.
                   snap_ = current;
                   if ((refused = check_move_or_cancel(kind, uid, body.as_object(), ov))) return false;
+                  const Occurrence* o = live(uid);
                   storage.add_override(ov, nullptr);
+                  storage.append_audit(audit("occurrence." + std::string(override_kind_name(kind)), uid,
+                                             o ? json::value(occurrence_view(*snap_, *o)) : json::value(nullptr),
+                                             override_view(ov), ov.reason));
                   return true;
                 });
     if (refused) return *refused;
@@ -912,6 +949,7 @@ class Api {
       if ((refused = check_extra(body.as_object(), ov, day))) return false;
       const std::string org = config().organisation.id;
       stored = storage.add_override(ov, [&](long long id) { return extra_uid(org, id, ov.activity, ov.unit, day); });
+      storage.append_audit(audit("occurrence.extra", stored.uid, nullptr, override_view(stored), stored.reason));
       return true;
     });
     if (refused) return *refused;
@@ -998,9 +1036,10 @@ class Api {
       if (!problems.empty()) return problems.response();
     }
     bool found = false;
-    const std::string by = token_->name.empty() ? "token " + std::to_string(token_->id) : token_->name;
+    const std::string by = caller_.name;
     host_.write("task " + raw + " completed", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
       found = storage.complete_task(id, by, now());
+      if (found) storage.append_audit(audit("task.complete", "task/" + raw, nullptr, json::object{{"status", "done"}}));
       return false;  // the tick plans (or stops planning) its reminders
     });
     if (!found) return problem(404, "Not found", "no task " + raw);
@@ -1080,12 +1119,204 @@ class Api {
     if (!m) return problem(404, "Not found", "no message " + raw);
     if (m->status != "dead" && m->status != "dropped")
       return problem(409, "Conflict", "message " + raw + " is " + m->status + "; only dead or dropped messages are retried");
-    switch (retry_message(host_, id)) {
+    switch (retry_message(host_, id, caller_)) {
       case RetryOutcome::retried: return json_response(200, json::object{{"id", id}, {"status", "pending"}});
       case RetryOutcome::not_found: return problem(404, "Not found", "no message " + raw);
       case RetryOutcome::not_dead: break;
     }
     return problem(409, "Conflict", "message " + raw + " is no longer dead or dropped");
+  }
+
+  // What HR's override says, for the audit trail.
+  json::object override_view(const Override& ov) const {
+    const date::time_zone* zone = config().organisation.zone;
+    json::object j{{"kind", override_kind_name(ov.kind)}, {"uid", ov.uid}};
+    if (!ov.activity.empty()) j["activity"] = ov.activity;
+    if (!ov.unit.empty()) j["unit"] = ov.unit;
+    if (ov.kind != Override::Kind::cancel) {
+      if (ov.start != SysSeconds{}) {
+        j["start"] = local_iso(ov.start, zone);
+        j["end"] = local_iso(ov.end, zone);
+      } else {
+        j["first_day"] = format_date(ov.first_day);
+        j["last_day"] = format_date(ov.last_day);
+      }
+    }
+    return j;
+  }
+
+  // ---- subscriptions ---------------------------------------------------------------------------
+
+  json::object subscription_view(const Subscription& sub) const {
+    const std::string kind = sub.filter.substr(0, sub.filter.find(':'));
+    const auto colon = sub.filter.find(':');
+    json::object j{{"id", sub.id},
+                   {"filter", sub.filter},
+                   {"kind", kind},
+                   {"ref", colon == std::string::npos ? json::value(nullptr) : json::value(sub.filter.substr(colon + 1))},
+                   {"created", iso_utc(sub.created)},
+                   {"created_by", sub.created_by},
+                   {"revoked", sub.revoked ? json::value(iso_utc(*sub.revoked)) : json::value(nullptr)}};
+    if (auto f = parse_feed_filter(config(), sub.filter)) j["name"] = feed_name(config(), *f);
+    return j;
+  }
+
+  // ?kind=person|role|unit|wheel|all, ?ref=ID, ?created_by=NAME, ?include_revoked=true.
+  ApiResponse list_subscriptions() {
+    if (auto e = check_params(query_, {"kind", "ref", "created_by", "include_revoked"})) return *e;
+    std::optional<ApiResponse> error;
+    const auto revoked = flag(query_, "include_revoked", error);
+    if (error) return *error;
+    const std::string kind = query_.get("kind"), ref = query_.get("ref"), by = query_.get("created_by");
+    static const std::set<std::string> kinds{"all", "person", "role", "unit", "wheel"};
+    if (!kind.empty() && !kinds.count(kind))
+      return bad_parameter("kind", "expected one of all, person, role, unit, wheel, got \"" + kind + "\"");
+    json::array out;
+    for (const Subscription& sub : host_.storage().subscriptions(*revoked)) {
+      const auto colon = sub.filter.find(':');
+      const std::string k = sub.filter.substr(0, colon);
+      const std::string r = colon == std::string::npos ? std::string() : sub.filter.substr(colon + 1);
+      if (!kind.empty() && k != kind) continue;
+      if (!ref.empty() && r != ref) continue;
+      if (!by.empty() && sub.created_by != by) continue;
+      out.push_back(subscription_view(sub));
+    }
+    return json_response(200, json::object{{"subscriptions", std::move(out)}});
+  }
+
+  // {filter: "unit:skole" | "person:ID" | "role:NAME" | "wheel:ID" | "all", reason?}
+  ApiResponse create_subscription() {
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    std::optional<ApiResponse> refused;
+    auto check = [&](FeedFilter& filter, std::string& reason) -> bool {
+      Problems problems;
+      Reader r(body.as_object(), problems, {"filter", "reason"});
+      const auto text = r.text("filter", true);
+      reason = r.text("reason", false).value_or("");
+      if (text) {
+        auto f = parse_feed_filter(config(), *text);
+        if (f) filter = *f;
+        else problems.add("/filter", f.error());
+      }
+      if (problems.empty()) return true;
+      refused = problems.response();
+      return false;
+    };
+    FeedFilter filter;
+    std::string reason;
+    if (!check(filter, reason)) return *refused;
+    std::string base = host_.storage().setting("public_url");
+    if (base.empty()) base = "http://127.0.0.1:8080";
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    const std::string token = new_token();
+    const std::string path = "/feeds/" + token + ".ics";
+    SubscriptionLinks links;
+    links.feed_url = base + path;
+    const auto scheme = base.find("://");
+    links.webcal_url = "webcal://" + (scheme == std::string::npos ? base : base.substr(scheme + 3)) + path;
+    Subscription sub;
+    host_.write("subscription " + filter.to_string() + " created",
+                [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+                  snap_ = current;  // checked again where it is stored: a reload may have come between
+                  if (!check(filter, reason)) return false;
+                  if (filter.kind == FeedFilter::Kind::person) links.page_url = base + "/me/" + token;
+                  json::object after{{"filter", filter.to_string()}, {"name", feed_name(config(), filter)}};
+                  sub = storage.create_subscription(
+                      token_hash(token), filter.to_string(), now(),
+                      audit("subscription.create", "", nullptr, after, reason), [&](long long id) {
+                        return subscription_messages(config(), id, filter, links, caller_.name, now());
+                      });
+                  return false;  // no rebuild: the writer refreshes the feeds' index before it answers
+                });
+    if (refused) return *refused;
+    json::object j = subscription_view(sub);
+    j["token"] = token;  // shown once: only its hash is kept
+    j["feed_url"] = links.feed_url;
+    j["webcal_url"] = links.webcal_url;
+    if (!links.page_url.empty()) j["page_url"] = links.page_url;
+    ApiResponse r = json_response(201, j);
+    r.headers.emplace_back("Location", "/api/v1/subscriptions/" + std::to_string(sub.id));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+
+  // DELETE /subscriptions/ID?reason=...
+  ApiResponse revoke_subscription() {
+    if (auto e = check_params(query_, {"reason"})) return *e;
+    long long id = 0;
+    const std::string& raw = segments_[1];
+    auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+    if (ec != std::errc() || ptr != raw.data() + raw.size()) return problem(404, "Not found", "no subscription \"" + raw + "\"");
+    Storage::Revocation outcome = Storage::Revocation::not_found;
+    host_.write("subscription " + raw + " revoked", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      const auto before = storage.subscription(id);
+      json::value was = before ? json::value(json::object{{"filter", before->filter}}) : json::value(nullptr);
+      outcome = storage.revoke_subscription(
+          id, now(), audit("subscription.revoke", "", was, json::object{{"revoked", true}}, query_.get("reason")));
+      return false;
+    });
+    switch (outcome) {
+      case Storage::Revocation::not_found: return problem(404, "Not found", "no subscription " + raw);
+      case Storage::Revocation::already_revoked: return problem(409, "Conflict", "subscription " + raw + " is already revoked");
+      case Storage::Revocation::revoked: break;
+    }
+    const auto sub = host_.storage().subscription(id);
+    if (!sub) return problem(404, "Not found", "no subscription " + raw);
+    return json_response(200, subscription_view(*sub));
+  }
+
+  // ---- the audit trail -------------------------------------------------------------------------
+
+  // ?actor, ?action, ?target (a prefix), ?from, ?to (YYYY-MM-DD, local days, both included), ?limit, ?cursor.
+  ApiResponse list_audit() {
+    if (token_->role != "hr") return problem(403, "Forbidden", "only a token with the role \"hr\" may read the audit trail");
+    if (auto e = check_params(query_, {"actor", "action", "target", "from", "to", "limit", "cursor"})) return *e;
+    AuditQuery q;
+    q.actor = query_.get("actor");
+    q.action = query_.get("action");
+    q.target = query_.get("target");
+    const date::time_zone* zone = config().organisation.zone;
+    for (const char* name : {"from", "to"}) {
+      if (!query_.has(name)) continue;
+      auto d = parse_date(query_.get(name));
+      if (!d) return bad_parameter(name, "expected a date YYYY-MM-DD, got \"" + query_.get(name) + "\"");
+      if (name[0] == 'f') q.from = to_utc(LocalSeconds{*d}, zone);
+      else q.to = to_utc(LocalSeconds{*d + date::days{1}}, zone);
+    }
+    if (q.from && q.to && *q.to <= *q.from) return bad_parameter("to", "must not be before from");
+    std::optional<ApiResponse> error;
+    const auto limit = number(query_, "limit", 100, 1000, error);
+    if (error) return *error;
+    if (*limit == 0) return bad_parameter("limit", "expected a whole number from 1 to 1000, got \"0\"");
+    q.limit = *limit;
+    if (query_.has("cursor")) {
+      const std::string v = query_.get("cursor");
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), q.before_id);
+      if (ec != std::errc() || ptr != v.data() + v.size() || q.before_id <= 0)
+        return bad_parameter("cursor", "expected the next_cursor of an earlier answer, got \"" + v + "\"");
+    }
+    json::array out;
+    const auto rows = host_.storage().audit(q);
+    for (const AuditEntry& e : rows) {
+      auto parse = [](const std::string& text) {
+        boost::system::error_code ec;
+        json::value v = json::parse(text, ec);
+        return ec ? json::value(text) : v;
+      };
+      out.push_back(json::object{{"id", e.id},
+                                 {"at", iso_utc(e.at)},
+                                 {"actor", e.actor},
+                                 {"door", e.door},
+                                 {"action", e.action},
+                                 {"target", e.target},
+                                 {"before", parse(e.before)},
+                                 {"after", parse(e.after)},
+                                 {"reason", e.reason}});
+    }
+    const bool more = static_cast<int>(rows.size()) == q.limit;
+    return json_response(200, json::object{{"entries", std::move(out)},
+                                           {"next_cursor", more ? json::value(rows.back().id) : json::value(nullptr)}});
   }
 
   // ---- API tokens ------------------------------------------------------------------------------
@@ -1116,6 +1347,8 @@ class Api {
     TokenRevocation outcome = TokenRevocation::not_found;
     host_.write("API token " + raw + " revoked", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
       outcome = storage.revoke_api_token(id, now());
+      if (outcome == TokenRevocation::revoked)
+        storage.append_audit(audit("token.revoke", "token/" + raw, nullptr, json::object{{"revoked", true}}));
       return false;  // nothing in the wheel depends on tokens
     });
     switch (outcome) {
@@ -1151,7 +1384,7 @@ class Api {
     if (from && to && *to < *from)
       problems.add("/to", "expected a day on or after from (" + format_date(*from) + "), got " + format_date(*to));
     if (!problems.empty()) return problems.response();
-    const int n = retry_dead_letters(host_, hook, from, to);
+    const int n = retry_dead_letters(host_, hook, from, to, caller_);
     return json_response(200, json::object{{"retried", n}});
   }
 
@@ -1160,6 +1393,7 @@ class Api {
   Query query_;
   std::vector<std::string> segments_;
   std::optional<ApiToken> token_;
+  Caller caller_;
   std::shared_ptr<const Snapshot> snap_;
   std::vector<std::string> allowed_;  // methods of the routes whose path matched
 };
@@ -1189,12 +1423,17 @@ std::optional<ApiResponse> api_refuse_before_body(ApiHost& host, const ApiReques
   }
 }
 
-RetryOutcome retry_message(ApiHost& host, long long id) {
+RetryOutcome retry_message(ApiHost& host, long long id, const Caller& who) {
   RetryOutcome outcome = RetryOutcome::not_found;
   host.write("outbox message " + std::to_string(id) + " retried", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
     const auto m = storage.outbox_message(id);
     if (!m) return false;
-    outcome = storage.retry(id, host.clock().now()) ? RetryOutcome::retried : RetryOutcome::not_dead;
+    const SysSeconds now = host.clock().now();
+    outcome = storage.retry(id, now) ? RetryOutcome::retried : RetryOutcome::not_dead;
+    if (outcome == RetryOutcome::retried)
+      storage.append_audit(audit_entry(who, now, "outbox.retry", "outbox/" + std::to_string(id),
+                                       json::serialize(json::object{{"status", m->status}}),
+                                       json::serialize(json::object{{"status", "pending"}})));
     return false;
   });
   return outcome;
@@ -1210,18 +1449,43 @@ int retry_dead_letters(Storage& storage, const date::time_zone* zone, const std:
 }
 
 int retry_dead_letters(ApiHost& host, const std::string& hook, std::optional<LocalDays> from,
-                       std::optional<LocalDays> to) {
+                       std::optional<LocalDays> to, const Caller& who) {
   int n = 0;
   std::string why = "dead letters retried";
   if (!hook.empty()) why += " for hook " + hook;
   if (from) why += " from " + format_date(*from);
   if (to) why += " to " + format_date(*to);
   host.write(why, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
-    n = retry_dead_letters(storage, current->config.organisation.zone, hook, from, to, host.clock().now());
+    const SysSeconds now = host.clock().now();
+    n = retry_dead_letters(storage, current->config.organisation.zone, hook, from, to, now);
+    json::object what{{"hook", hook.empty() ? json::value(nullptr) : json::value(hook)},
+                      {"from", from ? json::value(format_date(*from)) : json::value(nullptr)},
+                      {"to", to ? json::value(format_date(*to)) : json::value(nullptr)},
+                      {"retried", n}};
+    storage.append_audit(audit_entry(who, now, "outbox.retry_dead", hook.empty() ? "outbox" : "hook/" + hook, "null",
+                                     json::serialize(what)));
     return false;
   });
   host.log(why + ": " + std::to_string(n) + " back to pending");
   return n;
+}
+
+std::string token_actor(const ApiToken& token) {
+  return token.name.empty() ? "token " + std::to_string(token.id) : token.name;
+}
+
+AuditEntry audit_entry(const Caller& who, SysSeconds now, std::string action, std::string target, std::string before,
+                       std::string after, std::string reason) {
+  AuditEntry e;
+  e.at = now;
+  e.actor = who.name;
+  e.door = who.door;
+  e.action = std::move(action);
+  e.target = std::move(target);
+  e.before = std::move(before);
+  e.after = std::move(after);
+  e.reason = std::move(reason);
+  return e;
 }
 
 std::string log_incident(ApiHost& host, std::string_view where, std::string_view cause) {

@@ -4,7 +4,9 @@
 // or query parameter and what was expected. docs/api.yaml describes it.
 //
 // Every change is checked whole before anything is stored, then the wheel is
-// rebuilt (registrations, tasks, messages) before the answer goes out.
+// rebuilt (registrations, tasks, messages) before the answer goes out. Each
+// change appends an audit row (who, door, before/after, why) inside the
+// change the writer runs.
 #pragma once
 
 #include <memory>
@@ -19,12 +21,27 @@
 
 namespace arshjul {
 
+// Who makes a request: the audit trail's actor and door, and the role that
+// is checked. The API finds it from the bearer token (the token's name); a
+// page hands in its signed-in user, and then no token is asked for. This is
+// the one seam that names actors: a signed-in person's name replaces the
+// session's token name here.
+struct Caller {
+  std::string door = "api";  // "api", "page"
+  std::string name;          // the actor, as the audit trail shows it
+  std::string role;          // "hr" or "read"
+};
+
+// The actor of a bearer token: its name, else "token ID".
+std::string token_actor(const ApiToken& token);
+
 struct ApiRequest {
   std::string method;         // "GET", "PUT", ...
   std::string target;         // path and query, e.g. "/api/v1/tasks?status=open"
   std::string authorization;  // the Authorization header
   std::string content_type;
   std::string body;
+  std::optional<Caller> caller;  // set by the pages only, never from the network
 };
 
 struct ApiResponse {
@@ -63,7 +80,7 @@ ApiResponse handle_api(ApiHost& host, const ApiRequest& request);
 // A dead or dropped outbox message back to pending, through the one writer;
 // the API's retry and the HR page's replay button both come here.
 enum class RetryOutcome { retried, not_found, not_dead };
-RetryOutcome retry_message(ApiHost& host, long long id);
+RetryOutcome retry_message(ApiHost& host, long long id, const Caller& who);
 
 // Dead letters of `hook` ("": every hook) due on the organisation's local
 // days from `from` to `to` (both included; open when absent) back to
@@ -71,10 +88,14 @@ RetryOutcome retry_message(ApiHost& host, long long id);
 // lifts its gone mark (410): HR replaying it says the receiver is back. The
 // API's bulk retry, the HR page's button and the CLI come here.
 int retry_dead_letters(ApiHost& host, const std::string& hook, std::optional<LocalDays> from,
-                       std::optional<LocalDays> to);
+                       std::optional<LocalDays> to, const Caller& who);
 // The same, on storage directly (the CLI, with no daemon), days in `zone`.
 int retry_dead_letters(Storage& storage, const date::time_zone* zone, const std::string& hook,
                        std::optional<LocalDays> from, std::optional<LocalDays> to, SysSeconds now);
+
+// An audit row of `who` at `now`; `before` and `after` are JSON text.
+AuditEntry audit_entry(const Caller& who, SysSeconds now, std::string action, std::string target,
+                       std::string before = "null", std::string after = "null", std::string reason = {});
 
 // "Intern feil (hendelse 3f2a…)": logs the cause through the host with a
 // fresh incident id and returns the id, for a 500 that tells nothing more.

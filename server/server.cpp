@@ -558,7 +558,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string hash = token_hash(token);
     const auto sub = d_.subscription(hash);
     auto snap = d_.snapshot();
-    if (!ics || !sub) return send_text(Route::feed, http::status::not_found, "no such feed\n");
+    if (ics && !sub) return serve_new_feed(hash);
+    if (!ics) return send_text(Route::feed, http::status::not_found, "no such feed\n");
     auto filter = parse_feed_filter(snap->config, sub->filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
     // A gzip client gets the body compressed once and kept, under an ETag of its own.
@@ -598,6 +599,28 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     res.prepare_payload();
     send(Route::feed, std::move(res));
+  }
+
+  // A token the index does not know may be a feed another process (arshjul
+  // subscribe) stored since the runner's last tick: storage says, on a
+  // worker, so the feed answers at once whichever door made it.
+  void serve_new_feed(const std::string& hash) {
+    off_io(Route::feed, [&d = d_, hash] {
+      const auto sub = d.storage().active_subscription(hash);
+      const auto snap = d.snapshot();
+      auto filter = sub ? parse_feed_filter(snap->config, sub->filter) : Expected<FeedFilter>(Error{"no such feed"});
+      if (!filter) return text_response(http::status::not_found, "no such feed\n");
+      const auto f = d.feed(hash, *snap, *filter);
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.set(http::field::content_type, "text/calendar; charset=utf-8");
+      res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
+      res.set(http::field::etag, f->etag);
+      if (!f->last_modified_http.empty()) res.set(http::field::last_modified, f->last_modified_http);
+      res.set(http::field::cache_control, "private, max-age=300");
+      res.body() = f->body;
+      res.prepare_payload();
+      return res;
+    });
   }
 
   static http::response<http::string_body> text_response(http::status status, std::string text) {

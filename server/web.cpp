@@ -9,6 +9,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include "scheduler/config_files.h"
+#include "server/hr_pages.h"
 #include "scheduler/tokens.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
@@ -437,6 +438,7 @@ class Web {
     if (path_ == "/hr" && get) return hr_page();
     if (path_ == "/hr/outbox/retry" && req_.method == "POST") return replay_all();
     if (path_.rfind("/hr/outbox/", 0) == 0 && req_.method == "POST") return replay();
+    if (auto page = self_service()) return *page;
     if (!get && req_.method != "POST") {
       WebResponse r = html(405, frame(c, "Ikke tillatt", "<p>Metoden er ikke tillatt her.</p>"));
       r.headers.emplace_back("Allow", "GET, HEAD, POST");
@@ -578,6 +580,7 @@ class Web {
     std::string body = "<h2>HR-oversikt</h2><form method=\"post\" action=\"/hr/logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
                        esc(s->csrf) + "\"><button type=\"submit\">Logg ut</button></form>";
     if (query_.count("replayed")) body += "<p class=\"ok\" role=\"status\">Meldingen sendes på nytt.</p>";
+    body += hr_pages_nav();
     body += registrations_section(*snap_);
     body += tasks_section(*snap_, host_.storage().tasks(), t);
     if (auto it = query_.find("replayed_all"); it != query_.end())
@@ -585,6 +588,39 @@ class Web {
     body += dead_letters_section(host_.storage(), snap_->config, s->role == "hr" ? s->csrf : std::string());
     body += config_section(dir_);
     return html(200, frame(snap_->config, "HR-oversikt", body, true));
+  }
+
+  // Who acts through the pages, for the audit trail: today the name of the
+  // API token the session was opened with (api.h Caller is the seam).
+  Caller caller() {
+    Caller c{"page", "", ""};
+    if (auto s = session()) {
+      c.role = s->role;
+      if (auto t = host_.storage().api_token(s->token_hash)) c.name = token_actor(*t);
+    }
+    return c;
+  }
+
+  // HR's self-service pages (hr_pages.h): feeds, tokens, meetings, the audit trail.
+  std::optional<WebResponse> self_service() {
+    static constexpr std::string_view kPrefixes[] = {"/hr/feeds", "/hr/tokens", "/hr/meetings", "/hr/audit"};
+    if (std::none_of(std::begin(kPrefixes), std::end(kPrefixes), [&](std::string_view p) {
+          return path_.rfind(p, 0) == 0 && (path_.size() == p.size() || path_[p.size()] == '/');
+        }))
+      return std::nullopt;
+    const bool post = req_.method == "POST";
+    if (post) {
+      if (auto refused = refuse_hr_form()) return refused;
+    }
+    auto s = session();
+    if (!s) return redirect("/hr/login");
+    HrPageRequest r{req_.method, path_, query_, post ? req_.body : std::string(), caller(),
+                    s->role == "hr" ? s->csrf : std::string(), req_.host};
+    auto page = handle_hr_page(host_, r);
+    if (!page) return std::nullopt;
+    if (!page->redirect.empty()) return redirect(page->redirect);
+    snap_ = host_.snapshot();  // a change made on the page shows in the frame too
+    return html(page->status, frame(snap_->config, page->title, hr_pages_nav() + page->body, true));
   }
 
   // A form that changes something: a session, this site's CSRF token and the hr role.
@@ -607,7 +643,7 @@ class Web {
     auto [p, ec] = std::from_chars(rest.data(), rest.data() + (slash == std::string::npos ? rest.size() : slash), id);
     if (ec != std::errc() || slash == std::string::npos || rest.substr(slash) != "/retry")
       return not_found(snap_->config, "Ingen slik melding.");
-    if (retry_message(host_, id) != RetryOutcome::retried)
+    if (retry_message(host_, id, caller()) != RetryOutcome::retried)
       return html(409, frame(snap_->config, "Ikke sendt", "<p>Meldingen er ikke en død melding (lenger).</p>", true));
     return redirect("/hr?replayed=" + std::to_string(id));
   }
@@ -629,7 +665,7 @@ class Web {
       problem = "Ingen mottaker heter «" + hook + "».";
     if (from && to && *to < *from) problem = "Til-datoen er før fra-datoen.";
     if (!problem.empty()) return html(400, frame(snap_->config, "Ikke sendt", "<p>" + esc(problem) + "</p>", true));
-    const int n = retry_dead_letters(host_, hook, from, to);
+    const int n = retry_dead_letters(host_, hook, from, to, caller());
     return redirect("/hr?replayed_all=" + std::to_string(n));
   }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <atomic>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <cstdio>
@@ -177,6 +178,25 @@ UPDATE occurrence
                                   WHERE override.kind = 'cancel' AND override.uid = occurrence.uid
                                   ORDER BY override.id DESC LIMIT 1), '')
  WHERE status = 'cancelled';
+)sql",
+    // 8: self-service subscriptions say who made them; the audit trail, append-only.
+    R"sql(
+ALTER TABLE subscription ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit (
+  id           INTEGER PRIMARY KEY,
+  at_utc       INTEGER NOT NULL,
+  actor        TEXT NOT NULL,
+  door         TEXT NOT NULL,             -- api | page | cli | reload
+  action       TEXT NOT NULL,
+  target       TEXT NOT NULL DEFAULT '',
+  before_json  TEXT NOT NULL DEFAULT 'null',
+  after_json   TEXT NOT NULL DEFAULT 'null',
+  reason       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_at ON audit (at_utc);
+-- Append-only: whatever the application (or a slip in it) asks, the rows stay.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql",
 };
 
@@ -552,9 +572,10 @@ class SqliteStorage final : public Storage {
 
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
     Call lock(this);
-    Statement q(db_, "SELECT token_hash, id, filter, created_utc FROM subscription WHERE revoked_utc IS NULL");
+    Statement q(db_, "SELECT token_hash, id, filter, created_utc, created_by FROM subscription WHERE revoked_utc IS NULL");
     std::vector<std::pair<std::string, Subscription>> out;
-    while (q.step()) out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}});
+    while (q.step())
+      out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}, q.text(4), {}});
     return out;
   }
 
@@ -568,19 +589,7 @@ class SqliteStorage final : public Storage {
   int enqueue(const std::vector<OutboxMessage>& messages, SysSeconds now) override {
     Call lock(this);
     int added = 0;
-    transaction([&]() REQUIRES(mu_) {
-      Statement ins(db_,
-                    "INSERT OR IGNORE INTO outbox (key, hook, webhook_id, event_type, occurrence_uid, sequence, "
-                    "recipient, payload, due_utc, next_attempt_utc, created_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-      for (const auto& m : messages) {
-        ins.bind(1, m.key).bind(2, m.hook).bind(3, m.webhook_id).bind(4, m.event_type).bind(5, m.occurrence_uid);
-        ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
-        ins.bind(9, static_cast<long long>(m.due.time_since_epoch().count()));
-        ins.bind(10, static_cast<long long>(m.next_attempt.time_since_epoch().count()));
-        ins.bind(11, secs(now)).run();
-        added += sqlite3_changes(db_);
-      }
-    });
+    transaction([&]() REQUIRES(mu_) { added = insert_outbox(messages, now); });
     return added;
   }
 
@@ -994,7 +1003,130 @@ class SqliteStorage final : public Storage {
     up.bind(1, key).bind(2, value).run();
   }
 
+  // ---- self-service subscriptions and the audit trail ----
+
+  Subscription create_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now,
+                                   AuditEntry audit,
+                                   const std::function<std::vector<OutboxMessage>(long long)>& announce) override {
+    Call lock(this);
+    Subscription sub;
+    transaction([&]() REQUIRES(mu_) {
+      Statement ins(db_, "INSERT INTO subscription (token_hash, filter, created_utc, created_by) VALUES (?, ?, ?, ?)");
+      ins.bind(1, token_hash).bind(2, filter).bind(3, secs(now)).bind(4, audit.actor).run();
+      sub = Subscription{sqlite3_last_insert_rowid(db_), std::string(filter), now, audit.actor, {}};
+      audit.target = "subscription/" + std::to_string(sub.id);
+      insert_audit(audit);
+      if (announce) insert_outbox(announce(sub.id), now);
+    });
+    return sub;
+  }
+
+  Revocation revoke_subscription(long long id, SysSeconds now, AuditEntry audit) override {
+    Call lock(this);
+    Revocation outcome = Revocation::not_found;
+    transaction([&]() REQUIRES(mu_) {
+      Statement q(db_, "SELECT revoked_utc IS NOT NULL FROM subscription WHERE id = ?");
+      q.bind(1, id);
+      if (!q.step()) return;
+      if (q.integer(0)) {
+        outcome = Revocation::already_revoked;
+        return;
+      }
+      Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL");
+      up.bind(1, secs(now)).bind(2, id).run();
+      audit.target = "subscription/" + std::to_string(id);
+      insert_audit(audit);
+      outcome = Revocation::revoked;
+    });
+    return outcome;
+  }
+
+  static constexpr const char* kSubscriptionColumns = "id, filter, created_utc, created_by, revoked_utc";
+  static Subscription subscription_row(const Statement& q) {
+    Subscription s{q.integer(0), q.text(1), at_secs(q.integer(2)), q.text(3), {}};
+    if (!q.text(4).empty()) s.revoked = at_secs(q.integer(4));
+    return s;
+  }
+
+  std::vector<Subscription> subscriptions(bool include_revoked) override {
+    Call lock(this);
+    Statement q(db_, include_revoked
+                         ? "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription ORDER BY id"
+                         : "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription "
+                           "WHERE revoked_utc IS NULL ORDER BY id");
+    std::vector<Subscription> out;
+    while (q.step()) out.push_back(subscription_row(q));
+    return out;
+  }
+
+  std::optional<Subscription> subscription(long long id) override {
+    Call lock(this);
+    Statement q(db_, "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription WHERE id = ?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return subscription_row(q);
+  }
+
+  std::optional<Subscription> active_subscription(std::string_view token_hash) override {
+    Call lock(this);
+    Statement q(db_,
+                "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription "
+                "WHERE token_hash = ? AND revoked_utc IS NULL");
+    q.bind(1, token_hash);
+    if (!q.step()) return std::nullopt;
+    return subscription_row(q);
+  }
+
+  long long append_audit(const AuditEntry& entry) override {
+    Call lock(this);
+    return insert_audit(entry);
+  }
+
+  std::vector<AuditEntry> audit(const AuditQuery& query) override {
+    Call lock(this);
+    Statement q(db_,
+                "SELECT id, at_utc, actor, door, action, target, before_json, after_json, reason FROM audit "
+                "WHERE (? = '' OR actor = ?) AND (? = '' OR action = ?) AND (? = '' OR substr(target, 1, length(?)) = ?) "
+                "AND at_utc >= ? AND at_utc < ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
+    q.bind(1, query.actor).bind(2, query.actor).bind(3, query.action).bind(4, query.action);
+    q.bind(5, query.target).bind(6, query.target).bind(7, query.target);
+    q.bind(8, query.from ? secs(*query.from) : std::numeric_limits<long long>::min());
+    q.bind(9, query.to ? secs(*query.to) : std::numeric_limits<long long>::max());
+    q.bind(10, query.before_id).bind(11, query.before_id).bind(12, static_cast<long long>(query.limit));
+    std::vector<AuditEntry> out;
+    while (q.step())
+      out.push_back(AuditEntry{q.integer(0), at_secs(q.integer(1)), q.text(2), q.text(3), q.text(4), q.text(5),
+                               q.text(6), q.text(7), q.text(8)});
+    return out;
+  }
+
  private:
+  long long insert_audit(const AuditEntry& e) REQUIRES(mu_) {
+    Statement ins(db_,
+                  "INSERT INTO audit (at_utc, actor, door, action, target, before_json, after_json, reason) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, secs(e.at)).bind(2, e.actor).bind(3, e.door).bind(4, e.action).bind(5, e.target);
+    ins.bind(6, e.before.empty() ? std::string_view("null") : std::string_view(e.before));
+    ins.bind(7, e.after.empty() ? std::string_view("null") : std::string_view(e.after)).bind(8, e.reason).run();
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  // The rows of enqueue, inside a transaction the caller holds.
+  // New rows only: a (hook, key) already there is left as it is. Returns how many were new.
+  int insert_outbox(const std::vector<OutboxMessage>& messages, SysSeconds now) REQUIRES(mu_) {
+    Statement ins(db_,
+                  "INSERT OR IGNORE INTO outbox (key, hook, webhook_id, event_type, occurrence_uid, sequence, "
+                  "recipient, payload, due_utc, next_attempt_utc, created_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    int added = 0;
+    for (const auto& m : messages) {
+      ins.bind(1, m.key).bind(2, m.hook).bind(3, m.webhook_id).bind(4, m.event_type).bind(5, m.occurrence_uid);
+      ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
+      ins.bind(9, secs(m.due)).bind(10, secs(m.next_attempt)).bind(11, secs(now)).run();
+      added += sqlite3_changes(db_);
+    }
+    return added;
+  }
+
   // After a failed statement SQLite may already have rolled back (a full
   // disk, an I/O error): a ROLLBACK then fails with "no transaction is
   // active" and would hide the cause. Roll back only what is open, and let
@@ -1042,15 +1174,15 @@ class SqliteStorage final : public Storage {
       ~Disown() { owner = std::thread::id{}; }
     } disown{unit_owner_};
     {
-      MutexLock lock(&mu_);
+      Call lock(this);
       exec("BEGIN IMMEDIATE");
     }
     try {
       body();
-      MutexLock lock(&mu_);
+      Call lock(this);
       exec("COMMIT");
     } catch (...) {
-      MutexLock lock(&mu_);
+      Call lock(this);
       rollback();
       throw;
     }

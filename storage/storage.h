@@ -47,6 +47,34 @@ struct Subscription {
   long long id = 0;
   std::string filter;         // FeedFilter::to_string()
   SysSeconds created{};
+  std::string created_by;     // who made it (an audit actor); "" for older rows
+  std::optional<SysSeconds> revoked;
+};
+
+// One row of the audit trail: who changed what, when, through which door
+// ("api", "page", "cli", "reload"), and why. `before` and `after` are JSON
+// ("null" when there was nothing). Rows are appended, never changed: the
+// database itself refuses an UPDATE or DELETE of them.
+struct AuditEntry {
+  long long id = 0;
+  SysSeconds at{};
+  std::string actor;     // a person's or token's name, "cli", "reload"
+  std::string door;
+  std::string action;    // "subscription.create", "person.store", "occurrence.move", ...
+  std::string target;    // what it was done to: "subscription/12", "person/kari", an occurrence UID
+  std::string before = "null";
+  std::string after = "null";
+  std::string reason;
+};
+
+// Which audit rows to list, newest first. Empty strings match everything;
+// `target` matches a prefix ("person/" for every person). `before_id` is the
+// cursor: only rows with a smaller id (0: from the newest).
+struct AuditQuery {
+  std::string actor, action, target;
+  std::optional<SysSeconds> from, to;  // [from, to)
+  long long before_id = 0;
+  int limit = 100;
 };
 
 // One message in the durable outbox. `webhook_id` is the idempotency key a
@@ -142,6 +170,27 @@ class Storage {
 
   // Every active (unrevoked) subscription by token hash, for a server's in-memory index.
   virtual std::vector<std::pair<std::string, Subscription>> active_subscriptions() = 0;
+
+  // Self-service subscriptions. In one transaction: the subscription, its
+  // audit row (target "subscription/ID" once the id is known) and the
+  // outbox messages that announce it (`announce` gets the new id), so a
+  // subscription is never stored unannounced nor announced unstored.
+  virtual Subscription create_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now,
+                                           AuditEntry audit,
+                                           const std::function<std::vector<OutboxMessage>(long long id)>& announce) = 0;
+  // Revokes by id with its audit row, in one transaction.
+  enum class Revocation { revoked, not_found, already_revoked };
+  virtual Revocation revoke_subscription(long long id, SysSeconds now, AuditEntry audit) = 0;
+  // Every subscription, by id; revoked ones too when asked.
+  virtual std::vector<Subscription> subscriptions(bool include_revoked) = 0;
+  virtual std::optional<Subscription> subscription(long long id) = 0;
+  // An active subscription by its token's hash, as stored now (another process may have made it).
+  virtual std::optional<Subscription> active_subscription(std::string_view token_hash) = 0;
+
+  // The audit trail. append_audit joins the transaction of whatever change
+  // it records when the caller runs both in one unit of work.
+  virtual long long append_audit(const AuditEntry& entry) = 0;
+  virtual std::vector<AuditEntry> audit(const AuditQuery& query) = 0;
 
   // Changes whenever another connection or process commits; cheap to poll.
   virtual long long data_version() = 0;

@@ -242,7 +242,7 @@ struct Organisation {
 inline constexpr std::string_view kEventTypes[] = {
     "reminder.due",         "notice.early",          "occurrence.changed", "occurrence.cancelled",
     "registration.created", "registration.moved",    "registration.cancelled", "registration.waiting",
-    "task.due",             "task.overdue"};
+    "task.due",             "task.overdue",          "subscription.created"};
 
 // An HTTP endpoint that receives signed event messages (Standard Webhooks).
 struct Hook {

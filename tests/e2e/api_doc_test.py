@@ -299,9 +299,11 @@ check(people and meetings and tasks and outbox,
       f"Røros has people ({len(people)}), meetings ({len(meetings)}), tasks ({len(tasks)}) and messages in the outbox ({len(outbox)})")
 token_ids = listing("/api/v1/tokens", "tokens", "id")
 check(token_ids == ["1", "2", "3"], f"GET /api/v1/tokens lists the three tokens made ({token_ids})")
+check(send("POST", "/api/v1/subscriptions", body={"filter": "unit:skole"}).status == 201, "a feed to list and revoke")
+subscriptions = listing("/api/v1/subscriptions", "subscriptions", "id")
 POOLS = {"people": (people, people, True), "occurrences": (occurrences, meetings, True),
          "tasks": (tasks, tasks, False), "outbox": (outbox, outbox, False),
-         "tokens": (token_ids, token_ids[2:], True)}
+         "tokens": (token_ids, token_ids[2:], True), "subscriptions": (subscriptions, subscriptions[-1:], False)}
 
 
 def path_values(path, op):

@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 7);
+  CHECK(s->schema_version() == 8);
   s.reset();
-  CHECK(open(db)->schema_version() == 7);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 8);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -254,12 +254,13 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
                          "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
-                         "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version = 7",
+                         "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version >= 7; "
+                         "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by",  // and version 8
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 7);
+  CHECK(s->schema_version() == 8);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -369,6 +370,8 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     const char* sql =
         "DELETE FROM schema_migrations WHERE version >= 5;"
+        "DROP TABLE audit;"  // version 8
+        "ALTER TABLE subscription DROP COLUMN created_by;"
         "ALTER TABLE registration DROP COLUMN occurrence_day;"
         "ALTER TABLE person DROP COLUMN leader_end_date;"  // version 6
         "ALTER TABLE person DROP COLUMN acting;"
@@ -389,7 +392,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 7);
+  CHECK(s->schema_version() == 8);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -554,7 +557,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 7);  // untouched
+  CHECK(storage->schema_version() == 8);  // untouched
 }
 
 namespace {

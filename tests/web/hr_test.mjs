@@ -304,6 +304,116 @@ async function replay(t) {
     `the replayed message was delivered again, 8 attempts, and died again at the refusing hook (${again.status}, ${again.attempts} attempts)`);
 }
 
+// ---- feeds, tokens and meetings from the browser; the audit trail shows them -----------------------
+
+// HR makes a feed for a unit on /hr/feeds: the link it shows answers 200 at
+// once with events; a bad person is refused with the field named; the
+// revoke button makes the feed answer 404 at once.
+async function feeds(t) {
+  const page = await signIn(t);
+  await Promise.all([page.waitForURL(`${t.base}/hr/feeds`), page.getByRole('link', { name: 'Kalendere' }).click()]);
+  t.check(await page.getByRole('heading', { name: 'Ny kalender' }).isVisible(), '/hr/feeds has the form "Ny kalender"');
+  await t.axe(page, { what: 'the feeds page /hr/feeds' });
+
+  await page.getByLabel('… eller for én person').fill('ingen-slik-person');
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Lag kalender' }).click(),
+  ]);
+  await page.waitForLoadState('load');
+  const alert = page.locator('[role="alert"]');
+  const alertText = (await alert.count()) ? (await alert.innerText()).trim() : '';
+  t.check(refused.status() === 422 && /Kalender for:.*ingen-slik-person/s.test(alertText),
+    `an unknown person is refused (422) with the field and the id in role="alert" (got ${refused.status()}, "${alertText}")`);
+  await t.axe(page, { what: 'the feeds page with a refusal' });
+
+  await page.getByLabel('… eller for én person').fill('');
+  await page.getByLabel('Kalender for').selectOption('unit:skole');
+  await page.getByLabel('Grunn (for loggen)').fill('Ny rektor');
+  const [created] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Lag kalender' }).click(),
+  ]);
+  await page.waitForLoadState('load');
+  t.check(created.status() === 201 && await page.getByRole('heading', { name: 'Kalenderen er laget' }).isVisible(),
+    `"Lag kalender" for Røros skole answers 201 "Kalenderen er laget" (got ${created.status()})`);
+  const url = (await page.locator('#feed-url').innerText()).trim();
+  const feedPath = url.slice(url.indexOf('/feeds/'));
+  const feed = await page.request.get(t.base + feedPath);
+  const ics = await feed.text();
+  t.check(feed.status() === 200 && ics.includes('BEGIN:VEVENT'), `the link shown answers 200 at once with events (got ${feed.status()})`);
+  await t.axe(page, { what: 'the new feed page' });
+  await t.screenshot(page, 'hr-feed-created');
+
+  await page.goto(`${t.base}/hr/feeds`);
+  const row = page.locator('tr', { has: page.locator('code', { hasText: /^unit:skole$/ }) }).first();
+  const action = await row.locator('form').getAttribute('action');
+  await Promise.all([page.waitForURL(/\/hr\/feeds\?revoked=\d+$/), row.getByRole('button', { name: /Trekk tilbake/ }).click()]);
+  const gone = await page.request.get(t.base + feedPath);
+  t.check(gone.status() === 404, `after "Trekk tilbake" (${action}) the feed answers 404 at once (got ${gone.status()})`);
+  t.check(await page.locator('[role="status"]').isVisible(), 'the feeds page confirms the revocation in role="status"');
+  await t.screenshot(page, 'hr-feeds');
+}
+
+// HR lists the API tokens and revokes one that is not its own.
+async function tokens(t) {
+  const made = t.cli('token', 'create', '--role', 'read', '--name', 'til-opprydding', '--db', t.db);
+  t.check(made.status === 0, 'a read token "til-opprydding" is made on the command line');
+  const page = await signIn(t);
+  await Promise.all([page.waitForURL(`${t.base}/hr/tokens`), page.getByRole('link', { name: 'API-nøkler' }).click()]);
+  const names = await page.locator('tbody tr td:nth-child(2)').allInnerTexts();
+  t.check(names.includes('web-tests') && names.includes('til-opprydding'), `/hr/tokens lists the tokens by name (${JSON.stringify(names)})`);
+  await t.axe(page, { what: 'the tokens page /hr/tokens' });
+  await Promise.all([page.waitForURL(/\/hr\/tokens\?revoked=\d+$/),
+    page.getByRole('button', { name: /til-opprydding/ }).click()]);
+  const listed = await t.api('GET', '/tokens');
+  const token = listed.body.tokens.find((x) => x.name === 'til-opprydding');
+  t.check(token && token.revoked !== null, `the token is revoked through the page (${JSON.stringify(token)})`);
+  await t.screenshot(page, 'hr-tokens');
+}
+
+// HR moves a meeting from the page with a reason; the API sees the move.
+async function meetings(t) {
+  const list = await t.api('GET', '/occurrences?activity=amu&from=2027-09-01');
+  const meeting = list.body.occurrences.find((o) => o.status === 'scheduled');
+  t.check(meeting, `the API lists an AMU meeting after September (${meeting?.uid})`);
+  const page = await signIn(t);
+  await Promise.all([page.waitForURL(`${t.base}/hr/meetings`), page.getByRole('link', { name: 'Møter' }).click()]);
+  t.check(await page.getByRole('heading', { name: 'Legg til et møte' }).isVisible(), '/hr/meetings has the form "Legg til et møte"');
+  await t.axe(page, { what: 'the meetings page /hr/meetings' });
+  await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
+  const day = meeting.start.slice(0, 10);
+  const next = new Date(`${day}T12:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const nextDay = next.toISOString().slice(0, 10);
+  await page.getByLabel('Ny start').fill(`${nextDay}T13:00`);
+  await page.getByLabel('Ny slutt').fill(`${nextDay}T14:30`);
+  await page.getByLabel('Grunn', { exact: true }).first().fill('Kollisjon med budsjettmøtet');
+  await t.axe(page, { what: 'the edit page of a meeting' });
+  await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Flytt møtet' }).click()]);
+  const moved = await t.api('GET', `/occurrences/${encodeURIComponent(meeting.uid)}`);
+  t.check(moved.body.start.startsWith(`${nextDay}T13:00`) && moved.body.sequence > meeting.sequence,
+    `the move from the page is in the API: ${moved.body.start}, sequence ${moved.body.sequence}`);
+  t.check(await page.locator('[role="status"]').isVisible(), 'the meetings page confirms the change in role="status"');
+  await t.screenshot(page, 'hr-meetings');
+}
+
+// The audit page lists the page's changes with the signed-in token's name.
+async function audit(t) {
+  const page = await signIn(t);
+  await Promise.all([page.waitForURL(`${t.base}/hr/audit`), page.getByRole('link', { name: 'Endringslogg' }).click()]);
+  const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.innerText.trim())));
+  for (const action of ['subscription.create', 'subscription.revoke', 'token.revoke', 'occurrence.move']) {
+    const row = rows.find((r) => r[3] === action);
+    t.check(row && row[1] === 'web-tests' && row[2] === 'nettside',
+      `the audit page shows ${action} by "web-tests" through the page (${JSON.stringify(row)})`);
+  }
+  const move = rows.find((r) => r[3] === 'occurrence.move');
+  t.check(move[7] === 'Kollisjon med budsjettmøtet', `the move's reason is in the audit page ("${move[7]}")`);
+  await t.axe(page, { what: 'the audit page /hr/audit' });
+  await t.screenshot(page, 'hr-audit');
+}
+
 // ---- signing out -------------------------------------------------------------------------------
 
 async function logout(t) {
@@ -332,6 +442,10 @@ const tests = [
   registrations,
   progress,
   replay,
+  feeds,
+  tokens,
+  meetings,
+  audit,
   logout,
 ];
 
