@@ -500,6 +500,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // Never log a secret: feed and personal-page tokens are cut to 4 characters.
     if (route == Route::feed) target_ = "/feeds/" + std::string(path.substr(7, 4)) + "…";
     if (path.rfind("/me/", 0) == 0) target_ = "/me/" + std::string(path.substr(4, 4)) + "…";
+    // The provider's redirect back carries a one-time code and the state.
+    if (path.rfind("/login/", 0) == 0) target_ = std::string(path);
     if (route == Route::api) return serve_api(req);
     if (route == Route::other && is_web_path(path)) return serve_page(req);
 
@@ -546,7 +548,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static http::response<http::string_body> to_http(Answer&& r) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res.set(name, value);
+    // insert, not set: a page may send several Set-Cookie headers.
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.body() = std::move(r.body);
     res.prepare_payload();
     return res;
