@@ -2,7 +2,7 @@
 // OpenID Provider (oidc-provider, tests/oidc/provider.mjs) on loopback: a
 // leader of config/roros signs in through the provider's login form, lands
 // on "Mitt årshjul", makes a feed for their unit (it answers 200 with that
-// unit's events), and revokes it (404); an HR user (by the HR group) gets
+// unit's events), and revokes it (404), and marks an open task done; an HR user (by the HR group) gets
 // the HR page; a user outside the HR group is refused there; someone not
 // in the roster gets a clear page; a form posted from another site makes no
 // feed. axe-core on the new pages, screenshots under SCREENSHOT_DIR.
@@ -87,6 +87,13 @@ await run([
     t.check(await me.getByText('Lenken er trukket tilbake').isVisible(), 'revoking says so');
     const gone = await fetch(link);
     t.check(gone.status === 404, `the revoked feed answers 404 (got ${gone.status})`);
+
+    const tasks = await me.getByRole('button', { name: /Merk som gjort/ }).count();
+    t.check(tasks > 0, `the leader's open tasks are listed (${tasks})`);
+    await Promise.all([me.waitForURL(/\/me\?gjort=/), me.getByRole('button', { name: /Merk som gjort/ }).first().click()]);
+    t.check(await me.getByText('Oppgaven er merket som gjort').isVisible(), 'marking a task done says so');
+    const left = await me.getByRole('button', { name: /Merk som gjort/ }).count();
+    t.check(left === tasks - 1, `the task done is no longer open (${tasks} before, ${left} after)`);
 
     const hr = await t.page('/hr', { status: 403 });
     t.check(await hr.getByText('HR-sidene er bare for HR').isVisible(), 'a leader outside the HR group is refused on /hr');
