@@ -126,7 +126,7 @@ class OidcClient {
   mutable Mutex mu_;
   std::optional<Discovery> discovery_ GUARDED_BY(mu_);
   std::shared_ptr<const KeySet> keys_ GUARDED_BY(mu_);
-  SysSeconds keys_fetched_{} GUARDED_BY(mu_);
+  SysSeconds keys_fetched_ GUARDED_BY(mu_){};
   int key_fetches_ GUARDED_BY(mu_) = 0;
 };
 
