@@ -769,8 +769,9 @@ class Web {
     return r;
   }
 
-  std::string logout_form() const {
-    return "<form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+  // HR's page signs out to HR's sign-in page (/hr/logout), Mitt årshjul to the wheel (/logout).
+  std::string logout_form(const char* action = "/logout") const {
+    return "<form method=\"post\" action=\"" + std::string(action) + "\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
            esc(who_->csrf) + "\"><button type=\"submit\">Logg ut</button></form>";
   }
 
@@ -780,7 +781,7 @@ class Web {
       return refused(403, "Ikke tilgang", "HR-sidene er bare for HR. Du er logget inn som " + who_->name +
                                               "; ditt eget årshjul finner du under Mitt årshjul.");
     const SysSeconds t = now();
-    std::string body = "<h2>HR-oversikt</h2><p class=\"kind\">Logget inn som " + esc(who_->actor()) + "</p>" + logout_form();
+    std::string body = "<h2>HR-oversikt</h2><p class=\"kind\">Logget inn som " + esc(who_->actor()) + "</p>" + logout_form("/hr/logout");
     if (query_.count("replayed")) body += "<p class=\"ok\" role=\"status\">Meldingen sendes på nytt.</p>";
     body += registrations_section(*snap_);
     body += tasks_section(*snap_, host_.storage().tasks(), t);

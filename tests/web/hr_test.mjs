@@ -103,8 +103,8 @@ async function sign_in(t) {
 
   const cookies = await t.context.cookies();
   const session = cookies.find((c) => c.name === 'arshjul_session');
-  t.check(session && session.httpOnly && session.sameSite === 'Strict' && session.path === '/hr',
-    `the session cookie is HttpOnly, SameSite=Strict, Path=/hr (got ${JSON.stringify(session && { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path })})`);
+  t.check(session && session.httpOnly && session.sameSite === 'Lax' && session.path === '/',
+    `the session cookie is HttpOnly, SameSite=Lax, Path=/ (got ${JSON.stringify(session && { httpOnly: session.httpOnly, sameSite: session.sameSite, path: session.path })})`);
   t.check(session.value.length >= 32, `the session id is long enough not to be guessed (${session.value.length} characters)`);
   const visible = await login.evaluate(() => document.cookie);
   t.check(!visible.includes('arshjul_session'), `the page's scripts cannot read the session cookie (document.cookie: "${visible}")`);

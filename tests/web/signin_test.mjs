@@ -122,7 +122,7 @@ await run([
     t.check(page.url() === `${t.base}/hr`, `the HR user lands on /hr (${page.url()})`);
     t.check(await page.getByRole('heading', { name: 'HR-oversikt' }).isVisible(), 'the HR group gives the HR page');
     t.check(await page.getByText('Logget inn som Marit Sundt (marit-sundt)').isVisible(), 'the HR page names who is signed in');
-    await Promise.all([page.waitForURL(`${t.base}/`), page.getByRole('button', { name: 'Logg ut' }).click()]);
+    await Promise.all([page.waitForURL(`${t.base}/hr/login`), page.getByRole('button', { name: 'Logg ut' }).click()]);
     const after = await t.page('/hr', { status: null });
     t.check(after.url().endsWith('/hr/login'), 'after logging out /hr asks for sign-in again');
   },
