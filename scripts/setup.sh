@@ -23,7 +23,7 @@ done
 packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev zlib1g-dev catch2
-  libsystemd-dev)
+  libsystemd-dev libcjose-dev libjansson-dev libqrencode-dev)
 if (( tsan || fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi
@@ -50,6 +50,9 @@ if (( tests )) && [[ ! -d tests/interop/node_modules ]]; then
 fi
 if (( tests )) && [[ ! -d tests/web/node_modules ]]; then
   (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if (( tests )) && [[ ! -d tests/oidc/node_modules ]]; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 build_type=RelWithDebInfo

@@ -611,8 +611,8 @@ class Api {
       existed = old != nullptr;
       storage.store_people({p}, {}, now());
       storage.append_audit(audit("person.store", "person/" + p.id,
-                                 old ? json::value(person_view(config(), *old)) : json::value(nullptr),
-                                 person_view(config(), p)));
+                                 old ? json::value(person_view(config(), *old, today())) : json::value(nullptr),
+                                 person_view(config(), p, today())));
       return true;
     });
     if (refused) return *refused;
@@ -632,7 +632,7 @@ class Api {
         return false;
       }
       storage.store_people({}, {id}, now());
-      storage.append_audit(audit("person.remove", "person/" + id, person_view(config(), *old), nullptr));
+      storage.append_audit(audit("person.remove", "person/" + id, person_view(config(), *old, today()), nullptr));
       return true;
     });
     if (refused) return *refused;

@@ -40,10 +40,18 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   const Config& c = snap.config;
   std::vector<CalendarEvent> events;
   SysSeconds newest{};
-  auto add_stored = [&](const StoredOccurrence& s) {
+  auto add_stored = [&](const StoredOccurrence& s, const Occurrence* same) {
     if (s.cancelled && s.updated + kCancelledRetention < now) return;
     newest = std::max(newest, s.updated);
     events.push_back(stored_event(s, c.organisation.zone));
+    // A gathering held when and as long as the config still has it keeps
+    // its event a day (the stored row holds the whole span).
+    if (same && same->sessions.size() > 1 && same->start == s.start && same->end == s.end) {
+      const CalendarEvent days = to_calendar_event(*same, {});
+      events.back().days = days.days;
+      for (std::size_t k = 0; k < events.back().days.size(); ++k)
+        events.back().days[k].summary = s.title + " (" + gathering_day(k + 1, events.back().days.size()) + ")";
+    }
   };
   std::unordered_map<std::string_view, bool> live;
   for (const Occurrence& o : snap.expansion.occurrences) {
@@ -53,7 +61,7 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
     if (auto it = snap.stored.find(o.uid); it != snap.stored.end()) {
       // A meeting that took place reads as it was held, whatever the config says now.
       if (held(it->second, now)) {
-        add_stored(it->second);
+        add_stored(it->second, &o);
         continue;
       }
       state = {it->second.sequence, false, it->second.updated, it->second.updated};
@@ -66,7 +74,7 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   for (const auto& [uid, s] : snap.stored) {
     if (live.count(uid) || !(s.cancelled || held(s, now))) continue;
     if (!feed_includes_stored(c, filter, s.audience, s.wheel, s.unit)) continue;
-    add_stored(s);
+    add_stored(s, nullptr);
   }
   // Cancelled ones come from a hash map: order by start and UID for stable bytes.
   std::sort(events.begin(), events.end(), [](const CalendarEvent& a, const CalendarEvent& b) {

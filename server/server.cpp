@@ -514,7 +514,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static http::response<http::string_body> to_http(Answer&& r) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-    for (const auto& [name, value] : r.headers) res.set(name, value);
+    // insert, not set: a page may send several Set-Cookie headers.
+    for (const auto& [name, value] : r.headers) res.insert(name, value);
     res.body() = std::move(r.body);
     res.prepare_payload();
     return res;
@@ -558,7 +559,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string hash = token_hash(token);
     const auto sub = d_.subscription(hash);
     auto snap = d_.snapshot();
-    if (ics && !sub) return serve_new_feed(hash);
+    if (ics && !sub) return serve_new_feed(hash, std::string(req[http::field::if_none_match]));
     if (!ics) return send_text(Route::feed, http::status::not_found, "no such feed\n");
     auto filter = parse_feed_filter(snap->config, sub->filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
@@ -604,20 +605,22 @@ class Session : public std::enable_shared_from_this<Session> {
   // A token the index does not know may be a feed another process (arshjul
   // subscribe) stored since the runner's last tick: storage says, on a
   // worker, so the feed answers at once whichever door made it.
-  void serve_new_feed(const std::string& hash) {
-    off_io(Route::feed, [&d = d_, hash] {
+  void serve_new_feed(const std::string& hash, std::string if_none_match) {
+    off_io(Route::feed, [&d = d_, hash, inm = std::move(if_none_match)] {
       const auto sub = d.storage().active_subscription(hash);
       const auto snap = d.snapshot();
       auto filter = sub ? parse_feed_filter(snap->config, sub->filter) : Expected<FeedFilter>(Error{"no such feed"});
       if (!filter) return text_response(http::status::not_found, "no such feed\n");
-      const auto f = d.feed(hash, *snap, *filter);
-      http::response<http::string_body> res{http::status::ok, 11};
-      res.set(http::field::content_type, "text/calendar; charset=utf-8");
+      const auto f = d.feed(hash, *snap, *filter, false).feed;
+      const bool not_modified = !inm.empty() && (inm == "*" || inm.find(f->etag) != std::string::npos);
+      http::response<http::string_body> res{not_modified ? http::status::not_modified : http::status::ok, 11};
+      res.set(http::field::content_type, "text/calendar; charset=utf-8; method=PUBLISH");
+      res.set(http::field::vary, "Accept-Encoding");  // the next request, from the index, may get gzip
       res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
       res.set(http::field::etag, f->etag);
       if (!f->last_modified_http.empty()) res.set(http::field::last_modified, f->last_modified_http);
       res.set(http::field::cache_control, "private, max-age=300");
-      res.body() = f->body;
+      if (!not_modified) res.body() = f->body;
       res.prepare_payload();
       return res;
     });

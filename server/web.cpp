@@ -4,12 +4,19 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <variant>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
+#include <qrencode.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "scheduler/config_files.h"
 #include "server/hr_pages.h"
+#include "scheduler/engine.h"
 #include "scheduler/tokens.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
@@ -19,8 +26,10 @@
 namespace arshjul {
 namespace {
 
-constexpr Seconds kSessionLength = std::chrono::hours{8};
+constexpr Seconds kSessionLength = std::chrono::hours{8};  // a token session; OIDC ones: [sign_in] session_length
+constexpr Seconds kSignInWindow = std::chrono::minutes{10};  // from /login to the provider's redirect back
 constexpr const char* kCookie = "arshjul_session";
+constexpr const char* kSignInCookie = "arshjul_signin";  // binds a sign-in's state to the browser that began it
 
 // Page text is escaped as the wheel's SVG is.
 std::string esc(std::string_view s) { return xml_escape(s); }
@@ -61,6 +70,12 @@ pre { background: var(--soft); padding: .75rem; overflow-x: auto; }
 button, input[type=submit] { font: inherit; padding: .3rem .8rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: .3rem; cursor: pointer; }
 input[type=password], input[type=text] { font: inherit; padding: .3rem .5rem; width: 100%; max-width: 28rem; }
 .links code { word-break: break-all; }
+.feed { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
+.feed > div { flex: 1 1 20rem; }
+.qr { flex: none; border: 1px solid var(--line); }
+form.logout { margin: .25rem 0 1rem; }
+a.button { display: inline-block; padding: .4rem 1rem; border-radius: .3rem; background: var(--accent); color: #fff; text-decoration: none; }
+select { font: inherit; padding: .3rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 )css";
 
@@ -105,7 +120,7 @@ constexpr const char* kScript = R"js(
 )js";
 
 std::string frame(const Config& c, const std::string& title, const std::string& body, bool hr_nav = false) {
-  std::string nav = "<nav aria-label=\"Hovedmeny\"><a href=\"/\">Årshjulet</a>";
+  std::string nav = "<nav aria-label=\"Hovedmeny\"><a href=\"/\">Årshjulet</a><a href=\"/me\">Mitt årshjul</a>";
   if (hr_nav) nav += "<a href=\"/hr\">HR-oversikt</a>";
   nav += "</nav>";
   return "<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
@@ -257,8 +272,11 @@ std::optional<int> year_param(const std::map<std::string, std::string>& q, int f
 std::string form_value(std::string_view body, std::string_view name) {
   auto parsed = boost::urls::parse_query(body);
   if (!parsed) return {};
+  // Percent-decoded, '+' as a space: what a browser's form sends.
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
   for (auto p : *parsed)
-    if (p.key == name) return std::string(p.value);
+    if (p.key == name) return p.value.decode(opts);
   return {};
 }
 
@@ -415,6 +433,23 @@ std::string config_section(const std::string& dir) {
          "</pre></section>";
 }
 
+// A QR code as inline SVG: one path of dark modules with a quiet zone of 4.
+// Decorative beside the link it encodes, so it has a label but no text.
+std::string qr_svg(const std::string& text, const std::string& label) {
+  QRcode* code = QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  if (!code) return {};
+  const int n = code->width, size = n + 8;
+  std::string path;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x)
+      if (code->data[y * n + x] & 1) path += "M" + std::to_string(x + 4) + " " + std::to_string(y + 4) + "h1v1h-1z";
+  QRcode_free(code);
+  return "<svg class=\"qr\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(size) + " " +
+         std::to_string(size) + "\" width=\"160\" height=\"160\" role=\"img\" aria-label=\"" + esc(label) +
+         "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path +
+         "\"/></svg>";
+}
+
 class Web {
  public:
   Web(ApiHost& host, WebSessions& sessions, const std::string& dir, const WebRequest& req)
@@ -430,11 +465,19 @@ class Web {
     if (path_ == "/static/arshjul.css") return asset("text/css; charset=utf-8", kStyle);
     if (path_ == "/static/arshjul.js") return asset("text/javascript; charset=utf-8", kScript);
     const bool get = req_.method == "GET" || req_.method == "HEAD";
+    const bool post = req_.method == "POST";
+    who_ = signed_in();
     if (path_ == "/" && get) return wheel_page();
+    if (path_ == "/me" && get) return my_page();
+    if (path_ == "/me/feeds" && post) return create_feed();
+    if (path_.rfind("/me/feeds/", 0) == 0 && post) return revoke_feed();
+    if (path_.rfind("/me/tasks/", 0) == 0 && post) return complete_my_task();
     if (path_.rfind("/me/", 0) == 0 && get) return person_page(path_.substr(4));
+    if (path_ == "/login" && get) return start_sign_in();
+    if (c.sign_in && path_ == c.sign_in->redirect_path && get) return finish_sign_in();
+    if ((path_ == "/logout" || path_ == "/hr/logout") && post) return logout();
     if (path_ == "/hr/login" && get) return login_page("");
     if (path_ == "/hr/login" && req_.method == "POST") return login();
-    if (path_ == "/hr/logout" && req_.method == "POST") return logout();
     if (path_ == "/hr" && get) return hr_page();
     if (path_ == "/hr/outbox/retry" && req_.method == "POST") return replay_all();
     if (path_.rfind("/hr/outbox/", 0) == 0 && req_.method == "POST") return replay();
@@ -476,7 +519,11 @@ class Web {
   WebResponse person_page(std::string token) {
     const Config& c = snap_->config;
     // The same index the feeds use, so the page and its feed link agree.
-    const auto sub = host_.subscription(token_hash(token));
+    const std::string hash = token_hash(token);
+    // A link made by another process (arshjul subscribe) since the runner's
+    // last tick is in storage before it is in the index: it works at once.
+    auto sub = host_.subscription(hash);
+    if (!sub) sub = host_.storage().active_subscription(hash);
     const std::string filter_text = sub ? sub->filter : std::string();
     auto filter = filter_text.empty() ? Expected<FeedFilter>(Error{"no such link"}) : parse_feed_filter(c, filter_text);
     if (!filter || filter->kind != FeedFilter::Kind::person)
@@ -509,34 +556,98 @@ class Web {
     return r;
   }
 
-  std::optional<WebSessions::Session> session() {
+  // ---- who is signed in --------------------------------------------------------------------
+
+  // The session this request's cookie names, if it is current. A token
+  // session ends when its API token is revoked.
+  std::optional<SignedIn> signed_in() {
     const std::string id = cookie_value(req_.cookie, kCookie);
     if (id.empty()) return std::nullopt;
-    auto s = sessions_.find(id, wall_.now());
-    // A revoked API token ends its sessions too.
-    if (s && !host_.storage().api_token(s->token_hash)) {
-      sessions_.close(id);
+    const std::string hash = token_hash(id);
+    auto w = host_.storage().web_session(hash, wall_.now());
+    if (!w) return std::nullopt;
+    if (!w->api_token_hash.empty() && !host_.storage().api_token(w->api_token_hash)) {
+      host_.storage().delete_web_session(hash);
       return std::nullopt;
     }
-    return s;
+    SignedIn who;
+    who.person = w->person;
+    who.name = w->name;
+    if (!w->api_token_hash.empty()) who.token_name = w->name.empty() ? "(uten navn)" : w->name;
+    who.role = w->role;
+    who.csrf = w->csrf;
+    who.id_hash = hash;
+    return who;
   }
 
-  // Same-origin POSTs only: SameSite=Strict already keeps the cookie off
-  // cross-site requests; the Origin check and the form token are two more locks.
+  // Sessions are not the wheel's state: they go to storage directly (it is
+  // thread-safe), not through the runner, so a sign-in never waits for a rebuild.
+  std::string open_session(WebSession w) {
+    const std::string id = new_token() + new_token();
+    w.id_hash = token_hash(id);
+    w.csrf = new_token();
+    w.created = wall_.now();
+    host_.storage().add_web_session(w);
+    return id;
+  }
+
+  // Same-origin POSTs only: SameSite=Lax already keeps the cookie off
+  // cross-site posts; the Origin check and the form token are two more locks.
   bool same_origin() const {
     if (req_.origin.empty()) return true;
     const auto scheme = req_.origin.find("://");
     return scheme != std::string::npos && req_.origin.substr(scheme + 3) == req_.host;
   }
 
-  std::string cookie_header(const std::string& value, Seconds max_age) {
-    const bool https = host_.storage().setting("public_url").rfind("https://", 0) == 0;
-    return std::string(kCookie) + "=" + value + "; Path=/hr; HttpOnly; SameSite=Strict; Max-Age=" +
-           std::to_string(max_age.count()) + (https ? "; Secure" : "");
+  std::string public_base() {
+    std::string base = host_.storage().setting("public_url");
+    if (base.empty()) base = "http://" + req_.host;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base;
+  }
+
+  std::string cookie_header(const char* name, const std::string& value, Seconds max_age) {
+    const bool https = public_base().rfind("https://", 0) == 0;
+    return std::string(name) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age.count()) +
+           (https ? "; Secure" : "");
+  }
+
+  WebResponse refused(unsigned status, const std::string& title, const std::string& text) {
+    return html(status, frame(snap_->config, title, "<h2>" + esc(title) + "</h2><p>" + esc(text) + "</p>", who_ && who_->hr()));
+  }
+
+  // A form that changes something: a session and this site's CSRF token.
+  std::optional<WebResponse> refuse_form(const std::string& sign_in_to) {
+    if (!who_) return redirect(sign_in_to);
+    if (!same_origin() || form_value(req_.body, "csrf") != who_->csrf)
+      return refused(403, "Avvist", "Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt.");
+    return std::nullopt;
+  }
+
+  // An HR form: the above and the hr role.
+  std::optional<WebResponse> refuse_hr_form() {
+    if (auto r = refuse_form("/hr/login")) return r;
+    if (!who_->hr()) return refused(403, "Ikke tillatt", "Bare HR kan gjøre dette.");
+    return std::nullopt;
+  }
+
+  // ---- signing in and out ------------------------------------------------------------------
+
+  std::shared_ptr<OidcClient> oidc(std::string* problem) {
+    auto client = sessions_.oidc(snap_->config.sign_in);
+    if (!client) {
+      host_.log("sign-in: " + client.error());
+      if (problem) *problem = "Innlogging er ikke satt opp riktig på serveren. Si fra til den som drifter arshjul.";
+      return nullptr;
+    }
+    return *client;
   }
 
   WebResponse login_page(const std::string& error, unsigned status = 200) {
-    std::string body = "<h2>Logg inn for HR</h2>";
+    std::string body = "<h2>Logg inn</h2>";
+    if (snap_->config.sign_in)
+      body += "<p><a class=\"button\" href=\"/login?next=%2Fme\">Logg inn med kommunens konto</a></p>"
+              "<h3>Eller med API-nøkkel (HR)</h3>";
     if (!error.empty()) body += "<p class=\"error\" role=\"alert\" id=\"token-error\">" + esc(error) + "</p>";
     body += "<form method=\"post\" action=\"/hr/login\"><p><label for=\"token\">API-nøkkel</label><br>"
             "<input type=\"password\" id=\"token\" name=\"token\" autocomplete=\"off\" required" +
@@ -547,58 +658,151 @@ class Web {
   }
 
   WebResponse login() {
-    if (!same_origin()) return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet kom fra et annet nettsted.</p>"));
+    if (!same_origin()) return refused(403, "Avvist", "Skjemaet kom fra et annet nettsted.");
     const std::string token = form_value(req_.body, "token");
     const std::string hash = token_hash(token);
     auto t = token.empty() ? std::nullopt : host_.storage().api_token(hash);
     if (!t) return login_page("Ukjent eller tilbaketrukket API-nøkkel.", 401);
-    WebSessions::Session s;
-    s.token_hash = hash;
-    s.role = t->role;
-    s.csrf = new_token();
-    s.expires = wall_.now() + kSessionLength;
-    const std::string id = sessions_.open(s);
+    WebSession w;
+    w.role = t->role;
+    w.name = t->name;
+    w.api_token_hash = hash;
+    w.expires = wall_.now() + kSessionLength;
+    const std::string id = open_session(std::move(w));
     WebResponse r = redirect("/hr");
-    r.headers.emplace_back("Set-Cookie", cookie_header(id, kSessionLength));
+    r.headers.emplace_back("Set-Cookie", cookie_header(kCookie, id, kSessionLength));
     return r;
+  }
+
+  // Where to go after signing in: a path of this site only.
+  static std::string local_path(const std::string& next) {
+    if (next.size() < 1 || next.front() != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) return "/me";
+    return next;
+  }
+
+  // GET /login: off to the provider with a fresh state, nonce and PKCE verifier.
+  WebResponse start_sign_in() {
+    if (!snap_->config.sign_in) return redirect("/hr/login");
+    std::string problem;
+    auto client = oidc(&problem);
+    if (!client) return refused(503, "Innlogging virker ikke", problem);
+    PendingSignIn p;
+    const std::string state = new_token() + new_token();
+    p.nonce = new_token() + new_token();
+    p.code_verifier = pkce_verifier();
+    auto it = query_.find("next");
+    p.return_to = local_path(it == query_.end() ? "/me" : it->second);
+    p.expires = wall_.now() + kSignInWindow;
+    auto url = client->authorize_url(public_base() + snap_->config.sign_in->redirect_path, state, p.nonce,
+                                     pkce_challenge(p.code_verifier));
+    if (!url) {
+      host_.log("sign-in: " + url.error());
+      return refused(503, "Innlogging virker ikke", "Fikk ikke kontakt med innloggingstjenesten. Prøv igjen om litt.");
+    }
+    host_.storage().add_pending_sign_in(token_hash(state), p, wall_.now());
+    WebResponse r = redirect(*url);
+    r.headers.emplace_back("Set-Cookie", cookie_header(kSignInCookie, state, kSignInWindow));
+    return r;
+  }
+
+  // The provider's redirect back: state (once, from this browser), then
+  // the code for tokens, then the ID token's signature and claims.
+  WebResponse finish_sign_in() {
+    const SignIn& cfg = *snap_->config.sign_in;
+    auto q = [&](const char* k) {
+      auto it = query_.find(k);
+      return it == query_.end() ? std::string() : it->second;
+    };
+    const std::string again = "<p><a href=\"/login\">Prøv å logge inn på nytt</a>.</p>";
+    auto fail = [&](unsigned status, const std::string& text, const std::string& why) {
+      host_.log("sign-in refused: " + why);
+      WebResponse r = html(status, frame(snap_->config, "Innloggingen mislyktes",
+                                         "<h2>Innloggingen mislyktes</h2><p>" + esc(text) + "</p>" + again));
+      r.headers.emplace_back("Set-Cookie", cookie_header(kSignInCookie, "", Seconds{0}));
+      return r;
+    };
+    const std::string state = q("state");
+    if (state.empty() || state != cookie_value(req_.cookie, kSignInCookie))
+      return fail(400, "Innloggingen ble ikke startet i denne nettleseren, eller den er utløpt.",
+                  "state missing or not this browser's");
+    auto pending = host_.storage().take_pending_sign_in(token_hash(state), wall_.now());
+    if (!pending) return fail(400, "Innloggingen er utløpt eller allerede brukt.", "state unknown, used or expired");
+    if (!q("error").empty())
+      return fail(401, "Innloggingstjenesten avviste innloggingen (" + q("error") + ").", "provider said " + q("error"));
+    std::string problem;
+    auto client = oidc(&problem);
+    if (!client) return fail(503, problem, "no client");
+    auto claims = client->finish(public_base() + cfg.redirect_path, q("code"), pending->code_verifier, pending->nonce);
+    if (!claims) return fail(401, "Vi kunne ikke bekrefte hvem du er.", claims.error());
+
+    WebSession w;
+    w.subject = claims->subject;
+    w.role = claims->hr ? "hr" : "person";
+    w.name = claims->name;
+    if (const Person* p = roster_person(claims->person_value)) {
+      w.person = p->id;
+      w.name = p->name;
+    }
+    w.expires = wall_.now() + cfg.session_length;
+    host_.log("sign-in: " + (w.person.empty() ? "\"" + claims->person_value + "\" (not in the roster)" : w.person) +
+              " as " + w.role + " (sub " + claims->subject + ")");
+    const std::string id = open_session(w);
+    WebResponse r = redirect(w.role == "hr" && pending->return_to == "/me" && w.person.empty() ? "/hr" : pending->return_to);
+    r.headers.emplace_back("Set-Cookie", cookie_header(kCookie, id, cfg.session_length));
+    r.headers.emplace_back("Set-Cookie", cookie_header(kSignInCookie, "", Seconds{0}));
+    return r;
+  }
+
+  // The roster person a claim's value names: by e-mail (any case), else by id.
+  const Person* roster_person(const std::string& value) {
+    if (value.empty()) return nullptr;
+    auto lower = [](std::string t) {
+      std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+      return t;
+    };
+    const std::string want = lower(value);
+    for (const Person& p : snap_->config.people)
+      if (!p.email.empty() && lower(p.email) == want) return &p;
+    return snap_->config.find_person(value);
   }
 
   WebResponse logout() {
-    auto s = session();
-    if (s && (!same_origin() || form_value(req_.body, "csrf") != s->csrf))
-      return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet er utløpt. Last siden på nytt.</p>"));
-    sessions_.close(cookie_value(req_.cookie, kCookie));
-    WebResponse r = redirect("/hr/login");
-    r.headers.emplace_back("Set-Cookie", cookie_header("", Seconds{0}));
+    if (who_ && (!same_origin() || form_value(req_.body, "csrf") != who_->csrf))
+      return refused(403, "Avvist", "Skjemaet er utløpt. Last siden på nytt.");
+    if (who_) host_.storage().delete_web_session(who_->id_hash);
+    WebResponse r = redirect(path_ == "/hr/logout" ? "/hr/login" : "/");
+    r.headers.emplace_back("Set-Cookie", cookie_header(kCookie, "", Seconds{0}));
     return r;
   }
 
+  // HR's page signs out to HR's sign-in page (/hr/logout), Mitt årshjul to the wheel (/logout).
+  std::string logout_form(const char* action = "/logout") const {
+    return "<form method=\"post\" action=\"" + std::string(action) + "\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+           esc(who_->csrf) + "\"><button type=\"submit\">Logg ut</button></form>";
+  }
+
   WebResponse hr_page() {
-    auto s = session();
-    if (!s) return redirect("/hr/login");
+    if (!who_) return redirect("/hr/login");
+    if (who_->role != "hr" && who_->role != "read")
+      return refused(403, "Ikke tilgang", "HR-sidene er bare for HR. Du er logget inn som " + who_->name +
+                                              "; ditt eget årshjul finner du under Mitt årshjul.");
     const SysSeconds t = now();
-    std::string body = "<h2>HR-oversikt</h2><form method=\"post\" action=\"/hr/logout\"><input type=\"hidden\" name=\"csrf\" value=\"" +
-                       esc(s->csrf) + "\"><button type=\"submit\">Logg ut</button></form>";
+    std::string body = "<h2>HR-oversikt</h2><p class=\"kind\">Logget inn som " + esc(who_->actor()) + "</p>" + logout_form("/hr/logout");
     if (query_.count("replayed")) body += "<p class=\"ok\" role=\"status\">Meldingen sendes på nytt.</p>";
     body += hr_pages_nav();
     body += registrations_section(*snap_);
     body += tasks_section(*snap_, host_.storage().tasks(), t);
     if (auto it = query_.find("replayed_all"); it != query_.end())
       body += "<p class=\"ok\" role=\"status\">" + esc(it->second) + " meldinger sendes på nytt.</p>";
-    body += dead_letters_section(host_.storage(), snap_->config, s->role == "hr" ? s->csrf : std::string());
+    body += dead_letters_section(host_.storage(), snap_->config, who_->hr() ? who_->csrf : std::string());
     body += config_section(dir_);
     return html(200, frame(snap_->config, "HR-oversikt", body, true));
   }
 
-  // Who acts through the pages, for the audit trail: today the name of the
-  // API token the session was opened with (api.h Caller is the seam).
+  // Who acts through the pages, for the audit trail (api.h Caller is the seam).
   Caller caller() {
-    Caller c{"page", "", ""};
-    if (auto s = session()) {
-      c.role = s->role;
-      if (auto t = host_.storage().api_token(s->token_hash)) c.name = token_actor(*t);
-    }
-    return c;
+    if (!who_) return Caller{"page", "", ""};
+    return Caller{"page", who_->actor(), who_->role};
   }
 
   // HR's self-service pages (hr_pages.h): feeds, tokens, meetings, the audit trail.
@@ -612,10 +816,10 @@ class Web {
     if (post) {
       if (auto refused = refuse_hr_form()) return refused;
     }
-    auto s = session();
-    if (!s) return redirect("/hr/login");
+    if (!who_) return redirect("/hr/login");
+    if (!who_->hr() && who_->role != "read") return refused(403, "Ikke tillatt", "Bare HR har tilgang til disse sidene.");
     HrPageRequest r{req_.method, path_, query_, post ? req_.body : std::string(), caller(),
-                    s->role == "hr" ? s->csrf : std::string(), req_.host};
+                    who_->hr() ? who_->csrf : std::string(), req_.host};
     auto page = handle_hr_page(host_, r);
     if (!page) return std::nullopt;
     if (!page->redirect.empty()) return redirect(page->redirect);
@@ -623,15 +827,238 @@ class Web {
     return html(page->status, frame(snap_->config, page->title, hr_pages_nav() + page->body, true));
   }
 
-  // A form that changes something: a session, this site's CSRF token and the hr role.
-  std::optional<WebResponse> refuse_hr_form() {
-    auto s = session();
-    if (!s) return redirect("/hr/login");
-    if (!same_origin() || form_value(req_.body, "csrf") != s->csrf)
-      return html(403, frame(snap_->config, "Avvist", "<p>Skjemaet er utløpt eller kom fra et annet nettsted. Last siden på nytt.</p>", true));
-    if (s->role != "hr")
-      return html(403, frame(snap_->config, "Ikke tillatt", "<p>Nøkkelen din kan bare lese.</p>", true));
-    return std::nullopt;
+  // ---- Mitt årshjul ----------------------------------------------------------------------------
+
+  // What a feed shows, in words.
+  std::string feed_label(const std::string& filter_text) {
+    auto f = parse_feed_filter(snap_->config, filter_text);
+    if (!f) return filter_text;
+    switch (f->kind) {
+      case FeedFilter::Kind::all: return "Hele årshjulet";
+      case FeedFilter::Kind::person: {
+        const Person* p = snap_->config.find_person(f->ref);
+        return "Din egen kalender" + std::string(p && who_ && p->id != who_->person ? " (" + p->name + ")" : "");
+      }
+      case FeedFilter::Kind::role: return "Alle med rollen " + f->ref;
+      case FeedFilter::Kind::unit: {
+        const Unit* u = snap_->config.find_unit(f->ref);
+        return "Enheten " + (u ? u->name : f->ref);
+      }
+      case FeedFilter::Kind::wheel: {
+        const Wheel* w = snap_->config.find_wheel(f->ref);
+        return "Årshjulet " + (w ? w->name : f->ref);
+      }
+    }
+    return filter_text;
+  }
+
+  // The feeds this person may make: their own, their unit (a leader: and
+  // the units under it), their roles; HR: everything.
+  std::vector<std::string> feed_choices(const Person& p) {
+    const Config& c = snap_->config;
+    std::vector<std::string> out{"person:" + p.id};
+    if (who_->hr()) {
+      out.push_back("all");
+      for (const Wheel& w : c.wheels) out.push_back("wheel:" + w.id);
+      for (const Unit& u : c.units) out.push_back("unit:" + u.id);
+      for (auto r : role_names()) out.push_back("role:" + std::string(r));
+      return out;
+    }
+    std::set<std::string> units{p.unit};
+    if (std::find(p.roles.begin(), p.roles.end(), Role::leader) != p.roles.end()) {
+      for (bool grew = true; grew;) {
+        grew = false;
+        for (const Unit& u : c.units)
+          if (units.count(u.parent) && units.insert(u.id).second) grew = true;
+      }
+    }
+    for (const Unit& u : c.units)
+      if (units.count(u.id)) out.push_back("unit:" + u.id);
+    for (Role r : p.roles) out.push_back("role:" + std::string(role_name(r)));
+    return out;
+  }
+
+  // A feed's links and buttons: open in the calendar app (webcal), copy, QR.
+  std::string feed_links(const std::string& https, const std::string& what) {
+    const auto scheme = https.find("://");
+    const std::string webcal = "webcal://" + https.substr(scheme + 3);
+    return "<div class=\"feed\"><div><p><a href=\"" + esc(webcal) + "\">Åpne i kalenderprogrammet (webcal)<span class=\"visually-hidden\">: " +
+           esc(what) + "</span></a> <button type=\"button\" data-copy=\"" + esc(webcal) +
+           "\" aria-label=\"Kopier webcal-adressen til " + esc(what) + "\">Kopier</button></p><p>Eller lim inn: <code>" + esc(https) +
+           "</code> <button type=\"button\" data-copy=\"" + esc(https) + "\" aria-label=\"Kopier adressen til " + esc(what) +
+           "\">Kopier</button></p></div>" + qr_svg(webcal, "QR-kode for " + what + ": skann med telefonen for å abonnere") + "</div>";
+  }
+
+  // The person's own link (made on first use), "" when they revoked it.
+  // Made on the writer, which indexes a new one so the link works at once.
+  std::string personal_link(const std::string& person) {
+    std::string url;
+    host_.write("personal feed of " + person, [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      url = personal_feed_url(storage, person, now());
+      const auto at = url.rfind("/feeds/");
+      return !url.empty() && at != std::string::npos &&
+             !host_.subscription(token_hash(url.substr(at + 7, url.size() - at - 7 - 4)));
+    });
+    return url;
+  }
+
+  WebResponse my_page() {
+    if (!who_) return redirect(snap_->config.sign_in ? "/login?next=%2Fme" : "/hr/login");
+    const Config& c = snap_->config;
+    std::string body = "<h2>Mitt årshjul</h2><p class=\"kind\">Logget inn som " + esc(who_->name) + "</p>" + logout_form();
+    const Person* p = who_->person.empty() ? nullptr : c.find_person(who_->person);
+    if (!p) {
+      body += "<p role=\"status\">Du er logget inn, men vi finner deg ikke i personlisten til " + esc(c.organisation.name) +
+              ". Årshjulet ditt kan vises når HR har lagt deg inn med den samme e-postadressen som du logger inn med.</p>";
+      if (who_->hr() || who_->role == "read") body += "<p><a href=\"/hr\">Gå til HR-oversikten</a></p>";
+      return html(200, frame(c, "Mitt årshjul", body, who_->hr()));
+    }
+    const auto year = year_param(query_, this_year());
+    if (!year) return html(400, frame(c, "Ugyldig år", "<p>Året må være et tall mellom 1900 og 2200.</p>"));
+
+    body += "<section class=\"links\" aria-labelledby=\"kalendere\"><h3 id=\"kalendere\">Dine kalenderlenker</h3>"
+            "<p>Legg til en kalender i Outlook, Google, Apple eller Thunderbird én gang; endringer kommer av seg selv.</p>";
+    const std::string personal = personal_link(p->id);
+    if (!personal.empty()) body += "<h4>Din egen kalender</h4>" + feed_links(personal, "din egen kalender");
+    else body += "<p>Du har trukket tilbake din personlige lenke.</p>";
+    body += "<p id=\"copied\" role=\"status\" class=\"kind\"></p>";
+
+    const auto mine = host_.storage().person_feeds(p->id);
+    bool any = false;
+    std::string rows;
+    for (const auto& [sub, revoked] : mine) {
+      if (revoked) continue;
+      any = true;
+      const std::string label = feed_label(sub.filter);
+      rows += "<tr><td>" + esc(label) + "</td><td>" +
+              esc(date::format("%F", date::floor<date::days>(to_local(sub.created, c.organisation.zone)))) +
+              "</td><td><form method=\"post\" action=\"/me/feeds/" + std::to_string(sub.id) +
+              "/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(who_->csrf) +
+              "\"><button type=\"submit\">Trekk tilbake<span class=\"visually-hidden\"> " + esc(label) +
+              "</span></button></form></td></tr>";
+    }
+    body += "<h4>Lenker du har laget</h4>";
+    if (any)
+      body += "<table><thead><tr><th scope=\"col\">Viser</th><th scope=\"col\">Laget</th><th scope=\"col\">Handling</th></tr></thead><tbody>" +
+              rows + "</tbody></table>";
+    else body += "<p>Ingen ennå.</p>";
+    if (query_.count("trukket")) body += "<p class=\"ok\" role=\"status\">Lenken er trukket tilbake og virker ikke lenger.</p>";
+    body += "<form method=\"post\" action=\"/me/feeds\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(who_->csrf) +
+            "\"><p><label for=\"filter\">Ny lenke som viser</label><br><select id=\"filter\" name=\"filter\">";
+    for (const auto& f : feed_choices(*p)) body += "<option value=\"" + esc(f) + "\">" + esc(feed_label(f)) + "</option>";
+    body += "</select> <button type=\"submit\">Lag lenke</button></p></form></section>";
+
+    body += my_tasks(*p);
+    const YearView v = year_view(*snap_, *year);
+    Expansion shown;
+    shown.config = &c;
+    const FeedFilter own{FeedFilter::Kind::person, p->id};
+    for (const auto& o : v.expansion.occurrences)
+      if (feed_includes(c, own, o)) shown.occurrences.push_back(o);
+    body += "<h3>Ditt år " + std::to_string(*year) + "</h3>" + year_links(*year, "/me") +
+            wheel_and_list(*snap_, shown, *year, now(), "Ditt årshjul " + std::to_string(*year));
+    WebResponse r = html(200, frame(c, "Mitt årshjul", body, who_->hr()));
+    // The links are keys: no Referer leaves the site. Not "no-referrer", which makes the
+    // browser send "Origin: null" with the page's own forms, and same_origin() refuses those.
+    r.headers.emplace_back("Referrer-Policy", "same-origin");
+    return r;
+  }
+
+  // A leader's open tasks (appraisals, follow-ups), each with its button.
+  std::string my_tasks(const Person& p) {
+    const Config& c = snap_->config;
+    std::string rows;
+    for (const TaskState& t : host_.storage().tasks()) {
+      if (t.completed || t.task.assignee != p.id) continue;
+      const Activity* a = c.find_activity(t.task.activity);
+      const Person* subject = t.task.subject.empty() ? nullptr : c.find_person(t.task.subject);
+      const Unit* unit = c.find_unit(t.task.unit);
+      const std::string what = (a ? a->title : t.task.activity) + " – " + (subject ? subject->name : unit ? unit->name : t.task.unit);
+      const bool overdue = t.task.due <= now();
+      rows += "<tr><td>" + esc(what) + "</td><td>" +
+              (overdue ? "<span class=\"overdue\">" : "<span>") +
+              esc(norwegian_date(date::floor<date::days>(to_local(t.task.due, c.organisation.zone)) - date::days{1})) +
+              (overdue ? " (forfalt)" : "") + "</span></td><td><form method=\"post\" action=\"/me/tasks/" + std::to_string(t.id) +
+              "/done\"><input type=\"hidden\" name=\"csrf\" value=\"" + esc(who_->csrf) +
+              "\"><button type=\"submit\">Merk som gjort<span class=\"visually-hidden\">: " + esc(what) +
+              "</span></button></form></td></tr>";
+    }
+    if (rows.empty()) return {};
+    std::string out = "<section aria-labelledby=\"oppgaver\"><h3 id=\"oppgaver\">Dine åpne oppgaver</h3>";
+    if (query_.count("gjort")) out += "<p class=\"ok\" role=\"status\">Oppgaven er merket som gjort.</p>";
+    return out + "<table><thead><tr><th scope=\"col\">Oppgave</th><th scope=\"col\">Frist</th><th scope=\"col\">Handling</th></tr></thead><tbody>" +
+           rows + "</tbody></table></section>";
+  }
+
+  // The signed-in roster person for a /me form, or the answer that refuses it.
+  std::variant<const Person*, WebResponse> my_form() {
+    if (auto r = refuse_form("/login?next=%2Fme")) return *r;
+    const Person* p = who_->person.empty() ? nullptr : snap_->config.find_person(who_->person);
+    if (!p) return refused(403, "Ikke tillatt", "Du finnes ikke i personlisten, så du kan ikke lage kalenderlenker her.");
+    return p;
+  }
+
+  long long id_in_path(std::string_view prefix, std::string_view suffix) {
+    std::string_view rest = std::string_view(path_).substr(prefix.size());
+    if (rest.size() <= suffix.size() || rest.substr(rest.size() - suffix.size()) != suffix) return 0;
+    rest.remove_suffix(suffix.size());
+    long long id = 0;
+    auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
+    return ec == std::errc() && ptr == rest.data() + rest.size() ? id : 0;
+  }
+
+  WebResponse create_feed() {
+    auto form = my_form();
+    if (auto* r = std::get_if<WebResponse>(&form)) return *r;
+    const Person& p = *std::get<const Person*>(form);
+    const std::string filter = form_value(req_.body, "filter");
+    const auto choices = feed_choices(p);
+    if (std::find(choices.begin(), choices.end(), filter) == choices.end())
+      return refused(403, "Ikke tillatt", "Du kan ikke lage en lenke som viser «" + filter + "».");
+    const std::string token = new_token();
+    host_.write("feed " + filter + " made by " + who_->actor(), [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      storage.add_person_feed(storage.add_subscription(token_hash(token), filter, now()), p.id);
+      return true;  // the rebuild indexes it, so it answers at once
+    });
+    const std::string https = public_base() + "/feeds/" + token + ".ics";
+    const std::string label = feed_label(filter);
+    const std::string body = "<h2>Ny kalenderlenke</h2><p role=\"status\">Lenken til «" + esc(label) +
+                             "» er laget. Legg den til i kalenderen din nå: av sikkerhetshensyn vises den bare denne ene gangen.</p>" +
+                             feed_links(https, label) + "<p id=\"copied\" role=\"status\" class=\"kind\"></p><p><a href=\"/me\">Tilbake til Mitt årshjul</a></p>";
+    WebResponse r = html(201, frame(snap_->config, "Ny kalenderlenke", body, who_->hr()));
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    return r;
+  }
+
+  WebResponse revoke_feed() {
+    auto form = my_form();
+    if (auto* r = std::get_if<WebResponse>(&form)) return *r;
+    const Person& p = *std::get<const Person*>(form);
+    const long long id = id_in_path("/me/feeds/", "/revoke");
+    bool revoked = false;
+    if (id > 0)
+      host_.write("feed " + std::to_string(id) + " revoked by " + who_->actor(),
+                  [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+                    revoked = storage.revoke_person_feed(id, p.id, now());
+                    return revoked;  // the rebuild drops it from the index
+                  });
+    if (!revoked) return not_found(snap_->config, "Du har ingen slik kalenderlenke.");
+    return redirect("/me?trukket=" + std::to_string(id));
+  }
+
+  WebResponse complete_my_task() {
+    auto form = my_form();
+    if (auto* r = std::get_if<WebResponse>(&form)) return *r;
+    const Person& p = *std::get<const Person*>(form);
+    const long long id = id_in_path("/me/tasks/", "/done");
+    bool mine = false;
+    for (const TaskState& t : host_.storage().tasks()) mine = mine || (t.id == id && t.task.assignee == p.id && !t.completed);
+    if (!mine) return not_found(snap_->config, "Du har ingen slik åpen oppgave.");
+    host_.write("task " + std::to_string(id) + " completed by " + who_->actor(), [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+      storage.complete_task(id, who_->actor(), now());
+      return false;  // the tick plans (or stops planning) its reminders
+    });
+    return redirect("/me?gjort=" + std::to_string(id));
   }
 
   WebResponse replay() {
@@ -677,33 +1104,47 @@ class Web {
   std::string path_;
   std::shared_ptr<const Snapshot> snap_;
   SystemClock wall_;  // sessions expire in real time, whatever the wheel's clock
+  std::optional<SignedIn> who_;  // who is signed in on this request; handlers read it
 };
 
 }  // namespace
 
-std::string WebSessions::open(Session s) {
+Expected<std::shared_ptr<OidcClient>> WebSessions::oidc(const std::optional<SignIn>& config) {
+  static const SystemClock wall;  // ID tokens expire in real time, whatever the wheel's clock
+  if (!config) return std::shared_ptr<OidcClient>();
+  const std::string key = config->issuer + "\n" + config->client_id + "\n" + config->client_secret_file + "\n" +
+                          config->client_secret_env + "\n" + config->person_claim + "\n" + config->hr_claim + "\n" +
+                          config->hr_value + "\n" + config->ca_file + "\n" + std::to_string(config->session_length.count());
+  {
+    MutexLock lock(&mu_);
+    if (client_ && key_ == key) return client_;
+  }
+  // The secret is read here, not by the config loader, which does no I/O.
+  std::string secret;
+  if (!config->client_secret_env.empty()) {
+    const char* v = std::getenv(config->client_secret_env.c_str());
+    if (!v || !*v) return Error{"[sign_in] client_secret_env: the environment variable " + config->client_secret_env + " is not set"};
+    secret = v;
+  } else {
+    std::ifstream in(config->client_secret_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+    if (!in || secret.empty()) return Error{"[sign_in] client_secret_file: cannot read a secret from " + config->client_secret_file};
+  }
+  auto client = std::make_shared<OidcClient>(*config, secret, fetch_ ? fetch_ : http_fetch(config->ca_file, Seconds{10}), wall);
   MutexLock lock(&mu_);
-  std::string id = new_token() + new_token();
-  sessions_[id] = std::move(s);
-  return id;
-}
-
-std::optional<WebSessions::Session> WebSessions::find(const std::string& id, SysSeconds now) {
-  MutexLock lock(&mu_);
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.expires <= now; });
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  return it->second;
-}
-
-void WebSessions::close(const std::string& id) {
-  MutexLock lock(&mu_);
-  sessions_.erase(id);
+  key_ = key;
+  client_ = client;
+  return client;
 }
 
 bool is_web_path(std::string_view path) {
-  return path == "/" || path.rfind("/me/", 0) == 0 || path == "/hr" || path.rfind("/hr/", 0) == 0 ||
-         path.rfind("/static/", 0) == 0;
+  // The provider's redirect back is under /login/ unless [sign_in] redirect_path says otherwise: a
+  // redirect_path elsewhere must be one of these too (docs/sign-in.md).
+  return path == "/" || path == "/me" || path.rfind("/me/", 0) == 0 || path == "/hr" || path.rfind("/hr/", 0) == 0 ||
+         path.rfind("/static/", 0) == 0 || path == "/login" || path.rfind("/login/", 0) == 0 || path == "/logout";
 }
 
 WebResponse handle_web(ApiHost& host, WebSessions& sessions, const std::string& config_dir, const WebRequest& request) {

@@ -1,8 +1,13 @@
 // The web pages, in bokmål: the annual wheel at `/` with the month list
 // behind it, a person's own year at `/me/TOKEN` with their subscribe links,
-// and HR's overview at `/hr` (registrations, task progress, dead letters
-// with replay, the config check), signed in with an API token kept in a
-// session cookie.
+// "Mitt årshjul" at `/me` for whoever is signed in (their year, their feeds
+// to make and revoke, a leader's open tasks), and HR's overview at `/hr`
+// (registrations, task progress, dead letters with replay, the config
+// check). Sign-in with OpenID Connect (`/login`, [sign_in]) or with an API
+// token (`/hr/login`); sessions in storage, the cookie HttpOnly,
+// SameSite=Lax (the provider's redirect back is cross-site), Secure behind
+// https; every form carries the session's CSRF token and a post from
+// another origin is refused.
 //
 // Server-rendered HTML with inline SVG and CSS; a little JavaScript shows a
 // mark's details on hover and focus, and copies links. No build step.
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "server/api.h"
+#include "server/oidc.h"
 #include "threads/mutex.h"
 
 namespace arshjul {
@@ -36,24 +42,45 @@ struct WebResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// HR's signed-in sessions, in memory: a restart signs everyone out, which
-// is the safe failure. Each has its own CSRF token for the forms.
+// Who is signed in on this request, for the handlers (and the audit trail):
+// a roster person (signed in with OpenID Connect), someone the provider
+// vouched for who is not in the roster (`person` empty, `token_name`
+// empty), or an API token (`token_name`). `role` is "hr", "read" (a read
+// token) or "person".
+struct SignedIn {
+  std::string person;      // roster id, or ""
+  std::string name;        // the person's (or provider's) name, or the token's name
+  std::string token_name;  // for a token session
+  std::string role;
+  std::string csrf;        // this session's token for forms
+  std::string id_hash;     // the session's key in storage
+  bool hr() const { return role == "hr"; }
+  // "Kari Nordmann (kari-nordmann)", "token hr-laptop": who did it, for logs and the audit trail.
+  std::string actor() const {
+    if (!token_name.empty()) return "token " + token_name;
+    return person.empty() ? name : name + " (" + person + ")";
+  }
+};
+
+// What the pages keep between requests besides storage: the OpenID Connect
+// client (its discovery document and key cache) for the config's
+// [sign_in], made on first use and again when that section changes.
+// Sessions themselves live in storage (web_session), so a restart signs
+// nobody out. Thread-safe.
 class WebSessions {
  public:
-  struct Session {
-    std::string token_hash;  // the API token it was opened with, re-checked on every request
-    std::string role;
-    std::string csrf;
-    SysSeconds expires{};
-  };
-  // Thread-safe.
-  std::string open(Session s) EXCLUDES(mu_);  // returns the session id for the cookie
-  std::optional<Session> find(const std::string& id, SysSeconds now) EXCLUDES(mu_);
-  void close(const std::string& id) EXCLUDES(mu_);
+  WebSessions() = default;
+  // For tests: the provider is reached through `fetch` instead of the network.
+  explicit WebSessions(HttpFetch fetch) : fetch_(std::move(fetch)) {}
+  // nullptr when the config has no [sign_in]; an error when the client
+  // secret cannot be read (the page says sign-in is not set up right).
+  Expected<std::shared_ptr<OidcClient>> oidc(const std::optional<SignIn>& config) EXCLUDES(mu_);
 
  private:
+  HttpFetch fetch_;
   Mutex mu_;
-  std::map<std::string, Session> sessions_ GUARDED_BY(mu_);
+  std::string key_ GUARDED_BY(mu_);
+  std::shared_ptr<OidcClient> client_ GUARDED_BY(mu_);
 };
 
 // Does this path belong to the pages (and not to feeds, API or health)?

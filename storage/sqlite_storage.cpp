@@ -198,6 +198,33 @@ CREATE INDEX audit_by_at ON audit (at_utc);
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql",
+    // 9: sign-in (issue 13): browser sessions by the hash of their cookie,
+    // sign-ins under way by the hash of their state, and who made a feed.
+    R"sql(
+CREATE TABLE web_session (
+  id_hash         TEXT PRIMARY KEY,
+  role            TEXT NOT NULL,
+  person          TEXT NOT NULL DEFAULT '',
+  name            TEXT NOT NULL DEFAULT '',
+  subject         TEXT NOT NULL DEFAULT '',
+  api_token_hash  TEXT NOT NULL DEFAULT '',
+  csrf            TEXT NOT NULL,
+  created_utc     INTEGER NOT NULL,
+  expires_utc     INTEGER NOT NULL
+);
+CREATE TABLE pending_sign_in (
+  state_hash     TEXT PRIMARY KEY,
+  nonce          TEXT NOT NULL,
+  code_verifier  TEXT NOT NULL,
+  return_to      TEXT NOT NULL,
+  expires_utc    INTEGER NOT NULL
+);
+CREATE TABLE person_feed (
+  subscription_id  INTEGER PRIMARY KEY REFERENCES subscription(id),
+  person           TEXT NOT NULL
+);
+CREATE INDEX person_feed_person ON person_feed(person);
+)sql",
 };
 
 std::string join_list(const std::vector<std::string>& items) {
@@ -988,6 +1015,77 @@ class SqliteStorage final : public Storage {
     }
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     return problem;
+  }
+
+  void add_web_session(const WebSession& w) override {
+    Call lock(this);
+    Statement del(db_, "DELETE FROM web_session WHERE expires_utc <= ?");
+    del.bind(1, secs(w.created)).run();
+    Statement ins(db_, "INSERT INTO web_session (id_hash, role, person, name, subject, api_token_hash, csrf, created_utc, "
+                       "expires_utc) VALUES (?,?,?,?,?,?,?,?,?)");
+    ins.bind(1, w.id_hash).bind(2, w.role).bind(3, w.person).bind(4, w.name).bind(5, w.subject).bind(6, w.api_token_hash)
+        .bind(7, w.csrf).bind(8, secs(w.created)).bind(9, secs(w.expires)).run();
+  }
+
+  std::optional<WebSession> web_session(std::string_view id_hash, SysSeconds now) override {
+    Call lock(this);
+    Statement q(db_, "SELECT role, person, name, subject, api_token_hash, csrf, created_utc, expires_utc FROM web_session "
+                     "WHERE id_hash = ? AND expires_utc > ?");
+    q.bind(1, id_hash).bind(2, secs(now));
+    if (!q.step()) return std::nullopt;
+    return WebSession{std::string(id_hash), q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5),
+                      at_secs(q.integer(6)), at_secs(q.integer(7))};
+  }
+
+  void delete_web_session(std::string_view id_hash) override {
+    Call lock(this);
+    Statement del(db_, "DELETE FROM web_session WHERE id_hash = ?");
+    del.bind(1, id_hash).run();
+  }
+
+  void add_pending_sign_in(std::string_view state_hash, const PendingSignIn& p, SysSeconds now) override {
+    Call lock(this);
+    Statement del(db_, "DELETE FROM pending_sign_in WHERE expires_utc <= ?");
+    del.bind(1, secs(now)).run();
+    Statement ins(db_, "INSERT INTO pending_sign_in (state_hash, nonce, code_verifier, return_to, expires_utc) VALUES (?,?,?,?,?)");
+    ins.bind(1, state_hash).bind(2, p.nonce).bind(3, p.code_verifier).bind(4, p.return_to).bind(5, secs(p.expires)).run();
+  }
+
+  std::optional<PendingSignIn> take_pending_sign_in(std::string_view state_hash, SysSeconds now) override {
+    Call lock(this);
+    // One statement takes it, so two callbacks with one state cannot both have it.
+    Statement q(db_, "DELETE FROM pending_sign_in WHERE state_hash = ? RETURNING nonce, code_verifier, return_to, expires_utc");
+    q.bind(1, state_hash);
+    if (!q.step()) return std::nullopt;
+    PendingSignIn p{q.text(0), q.text(1), q.text(2), at_secs(q.integer(3))};
+    while (q.step()) {
+    }
+    if (p.expires <= now) return std::nullopt;
+    return p;
+  }
+
+  void add_person_feed(long long subscription_id, std::string_view person) override {
+    Call lock(this);
+    Statement ins(db_, "INSERT INTO person_feed (subscription_id, person) VALUES (?, ?)");
+    ins.bind(1, subscription_id).bind(2, person).run();
+  }
+
+  std::vector<std::pair<Subscription, bool>> person_feeds(std::string_view person) override {
+    Call lock(this);
+    Statement q(db_, "SELECT s.id, s.filter, s.created_utc, s.revoked_utc IS NOT NULL FROM person_feed p "
+                     "JOIN subscription s ON s.id = p.subscription_id WHERE p.person = ? ORDER BY s.id");
+    q.bind(1, person);
+    std::vector<std::pair<Subscription, bool>> out;
+    while (q.step()) out.emplace_back(Subscription{q.integer(0), q.text(1), at_secs(q.integer(2)), {}, {}}, q.integer(3) != 0);
+    return out;
+  }
+
+  bool revoke_person_feed(long long subscription_id, std::string_view person, SysSeconds now) override {
+    Call lock(this);
+    Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL AND id IN "
+                      "(SELECT subscription_id FROM person_feed WHERE person = ?)");
+    up.bind(1, secs(now)).bind(2, subscription_id).bind(3, person).run();
+    return sqlite3_changes(db_) > 0;
   }
 
   std::string setting(std::string_view key) override {

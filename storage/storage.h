@@ -128,6 +128,30 @@ struct ApiToken {
   std::optional<SysSeconds> revoked;  // set once; a revoked token is refused at once
 };
 
+// A signed-in browser: by OpenID Connect (`person` set; `role` "hr" or
+// "person") or with an API token (`api_token_hash` set; its role). Kept by
+// the hash of its cookie's id; `csrf` is the forms' token for it.
+struct WebSession {
+  std::string id_hash;
+  std::string role;
+  std::string person;           // the roster person's id; empty for a token session or one outside the roster
+  std::string name;             // who, for pages and the audit trail: the person's or the token's name
+  std::string subject;          // the provider's `sub`, for the log
+  std::string api_token_hash;   // a token session: re-checked on every request
+  std::string csrf;
+  SysSeconds created{};
+  SysSeconds expires{};
+};
+
+// A sign-in begun at the provider: its `state` (by hash), and the `nonce`
+// and PKCE verifier that only the callback may use, once.
+struct PendingSignIn {
+  std::string nonce;
+  std::string code_verifier;
+  std::string return_to;
+  SysSeconds expires{};
+};
+
 // What revoking an API token by id did.
 enum class TokenRevocation { revoked, not_found, already_revoked };
 
@@ -257,6 +281,19 @@ class Storage {
   // Every token, revoked ones too, by id; the token itself is not stored, so not listed.
   virtual std::vector<ApiToken> api_tokens() = 0;
   virtual TokenRevocation revoke_api_token(long long id, SysSeconds now) = 0;
+
+  // Browser sessions and sign-ins under way (server/web.h). Expired ones
+  // are deleted as new ones are added; take_pending_sign_in deletes what it
+  // returns, so a state works once.
+  virtual void add_web_session(const WebSession& session) = 0;
+  virtual std::optional<WebSession> web_session(std::string_view id_hash, SysSeconds now) = 0;
+  virtual void delete_web_session(std::string_view id_hash) = 0;
+  virtual void add_pending_sign_in(std::string_view state_hash, const PendingSignIn& pending, SysSeconds now) = 0;
+  virtual std::optional<PendingSignIn> take_pending_sign_in(std::string_view state_hash, SysSeconds now) = 0;
+  // Feeds a person made themselves on "Mitt årshjul": subscription ids, oldest first.
+  virtual void add_person_feed(long long subscription_id, std::string_view person) = 0;
+  virtual std::vector<std::pair<Subscription, bool>> person_feeds(std::string_view person) = 0;  // (feed, revoked)
+  virtual bool revoke_person_feed(long long subscription_id, std::string_view person, SysSeconds now) = 0;
 
   // Small settings the daemon keeps: the feed secret (in plain text: the
   // database file is its protection, docs/ARCHITECTURE.md "Secrets"), the public URL.

@@ -295,6 +295,62 @@ class Loader {
     c.outbox_retention = *d;
   }
 
+  void read_sign_in(const toml::table& root, const std::string& file, Config& c) {
+    const toml::node* n = root.get("sign_in");
+    if (!n) return;
+    const std::string p = "sign_in";
+    if (!n->is_table()) return error(file, pos_of(n->source()), p, "expected a [sign_in] table, got " + type_name(*n));
+    const toml::table& t = *n->as_table();
+    check_keys(t, file, p,
+               {"issuer", "client_id", "client_secret_file", "client_secret_env", "redirect_path", "person_claim",
+                "hr_claim", "hr_value", "ca_file", "session_length"});
+    SignIn s;
+    const auto issuer = get_string(t, "issuer", file, p, true);
+    const auto client = get_string(t, "client_id", file, p, true);
+    if (issuer) {
+      // The hooks' URL rules: https, or plain http to a loopback address only.
+      if (auto problem = check_hook_url(*issuer, false)) {
+        // There is no `insecure` here: a provider off this machine is reached over https.
+        if (const auto cut = problem->find("; use https:// or set insecure"); cut != std::string::npos)
+          *problem = problem->substr(0, cut) + "; use https://";
+        error(file, pos_in(t, "issuer"), p + ".issuer", *problem);
+      }
+      s.issuer = *issuer;
+    }
+    if (client) s.client_id = *client;
+    if (auto v = get_string(t, "client_secret_file", file, p, false)) s.client_secret_file = *v;
+    if (auto v = get_string(t, "client_secret_env", file, p, false)) s.client_secret_env = *v;
+    if (s.client_secret_file.empty() == s.client_secret_env.empty())
+      error(file, pos_of(t.source()), p,
+            "expected exactly one of client_secret_file (a file holding the client secret) or client_secret_env (the "
+            "name of an environment variable holding it)");
+    if (auto v = get_string(t, "redirect_path", file, p, false)) {
+      // Under /login/: the daemon routes that prefix to the pages.
+      if (v->rfind("/login/", 0) != 0 || v->size() < 8 || v->find_first_of("?#% ") != std::string::npos)
+        error(file, pos_in(t, "redirect_path"), p + ".redirect_path",
+              "expected a path under /login/ such as \"/login/callback\", got " + quoted(*v));
+      else s.redirect_path = *v;
+    }
+    if (auto v = get_string(t, "person_claim", file, p, false)) s.person_claim = *v;
+    const auto hr_claim = get_string(t, "hr_claim", file, p, false);
+    const auto hr_value = get_string(t, "hr_value", file, p, false);
+    if (hr_claim.has_value() != hr_value.has_value())
+      error(file, pos_in(t, hr_claim ? "hr_claim" : "hr_value"), p + (hr_claim ? ".hr_value" : ".hr_claim"),
+            "expected hr_claim and hr_value together (e.g. hr_claim = \"groups\", hr_value = the HR group's id)");
+    if (hr_claim) s.hr_claim = *hr_claim;
+    if (hr_value) s.hr_value = *hr_value;
+    if (auto v = get_string(t, "ca_file", file, p, false)) s.ca_file = *v;
+    if (auto text = get_string(t, "session_length", file, p, false)) {
+      if (auto d = parsed(parse_duration(*text), file, pos_in(t, "session_length"), p + ".session_length")) {
+        if (*d < Seconds{300} || *d > Seconds{30 * 86400})
+          error(file, pos_in(t, "session_length"), p + ".session_length",
+                "expected from \"5m\" to \"30d\", got " + quoted(*text));
+        else s.session_length = *d;
+      }
+    }
+    c.sign_in = std::move(s);
+  }
+
   // ---- the organisation file ---------------------------------------------
 
   // HR's mailbox as the feeds' ORGANIZER: { name = "...", email = "hr@..." }.
@@ -328,7 +384,8 @@ class Loader {
   }
 
   void read_organisation(const toml::table& root, const std::string& file, Config& c) {
-    check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook", "outbox"});
+    check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook", "outbox", "sign_in"});
+    read_sign_in(root, file, c);
     read_outbox(root, file, c);
     const toml::node* on = root.get("organisation");
     if (!on || !on->is_table()) {

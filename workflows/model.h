@@ -296,8 +296,25 @@ class IdIndex {
 
 }  // namespace detail
 
+// Sign-in with an OpenID Connect provider ([sign_in], docs/sign-in.md).
+// The client secret is named here (a file or an environment variable) and
+// read by the server, so the config files hold no secret.
+struct SignIn {
+  std::string issuer;                 // https://..., or http:// to loopback (tests)
+  std::string client_id;
+  std::string client_secret_file;     // one of these two names the secret
+  std::string client_secret_env;
+  std::string redirect_path = "/login/callback";
+  std::string person_claim = "email"; // matched to a roster person's email (case-insensitive)
+  std::string hr_claim;               // a claim (string or array) that makes someone HR ...
+  std::string hr_value;               // ... when it holds this value
+  std::string ca_file;                // extra CA certificates (PEM) for the provider, for internal CAs and tests
+  Seconds session_length{8 * 3600};
+};
+
 struct Config {
   Organisation organisation;
+  std::optional<SignIn> sign_in;    // none: HR signs in with an API token only
   std::vector<Hook> hooks;
   std::vector<Level> levels;        // top first
   std::vector<Unit> units;

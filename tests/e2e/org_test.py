@@ -13,6 +13,8 @@ that checks every signature.
 Run: /usr/bin/python3 tests/e2e/org_test.py BINARY CONFIG_DIR WORKDIR
 """
 import base64
+import datetime
+import sqlite3
 import json
 import os
 import sys
@@ -30,6 +32,11 @@ cfg, db = workspace(check, CONFIG, WORK)
 secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 rx = Receiver(secret)
 HR = run_cli(BINARY, "token", "create", "--role", "hr", "--name", "e2e", "--db", db).stdout.strip()
+# The wheel has run on this database since New Year 2027, so February's tasks are owed
+# (a wheel first run in March would not owe them).
+with sqlite3.connect(db) as conn:
+    conn.execute("INSERT INTO setting (key, value) VALUES ('tasks_since', ?)",
+                 (str(int(datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc).timestamp())),))
 daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--hook", rx.url(), "--hook-secret", secret)
 base = None
 

@@ -8,6 +8,7 @@
 #include "server/web.h"
 #include "tests/fixtures.h"
 #include "tests/server/fake_host.h"
+#include "tests/server/oidc_keys.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -97,7 +98,7 @@ TEST_CASE("The front page draws the year's wheel and the month list in bokmål")
   CHECK(get(h, s, "/?year=abc").status == 400);
 }
 
-TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameSite=Strict") {
+TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameSite=Lax for the whole site") {
   Host h;
   WebSessions s;
   const WebResponse anonymous = get(h, s, "/hr");
@@ -110,8 +111,9 @@ TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameS
   const WebResponse login = post(h, s, "/hr/login", "token=" + token);
   const std::string cookie = header(login, "Set-Cookie");
   CHECK_THAT(cookie, Catch::Contains("HttpOnly"));
-  CHECK_THAT(cookie, Catch::Contains("SameSite=Strict"));
-  CHECK_THAT(cookie, Catch::Contains("Path=/hr"));
+  CHECK_THAT(cookie, Catch::Contains("SameSite=Lax"));
+  CHECK_THAT(cookie, Catch::Contains("Path=/;"));
+  CHECK_THAT(cookie, !Catch::Contains("Secure"));  // the public URL is http
   const WebResponse page = get(h, s, "/hr", cookie.substr(0, cookie.find(';')));
   CHECK(page.status == 200);
   CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg\">Påmeldinger</h2><p>Ingen aktivitet har automatisk påmelding.</p>"));
@@ -251,4 +253,226 @@ TEST_CASE("The HR page shows a hook that answered 410 as gone, and its form repl
 
   const std::string reader = sign_in(h, s, "read");
   CHECK(post(h, s, "/hr/outbox/retry", "csrf=" + csrf_of(get(h, s, "/hr", reader).body) + "&hook=epost", reader).status == 403);
+}
+
+// ---- sign-in with OpenID Connect (a fake provider behind the client's fetch seam) ----------------
+
+namespace {
+
+// The mini fixture with [sign_in] for `idp`, and Ola with an e-mail address.
+void with_sign_in(Host& h, const test::FakeProvider& idp) {
+  ::setenv("ARSHJUL_TEST_OIDC_SECRET", "s3cret", 1);
+  Config c = test::load("tests/fixtures/mini");
+  c.sign_in = idp.sign_in();
+  c.sign_in->client_secret_env = "ARSHJUL_TEST_OIDC_SECRET";
+  for (Person& p : c.people)
+    if (p.id == "ola") p.email = "Ola@Example.no";
+  h.set_files(std::move(c));
+  h.rebuild();
+}
+
+std::string query_param(const std::string& url, const std::string& name) {
+  const auto at = url.find("&" + name + "=") != std::string::npos ? url.find("&" + name + "=") : url.find("?" + name + "=");
+  if (at == std::string::npos) return {};
+  const auto from = at + name.size() + 2;
+  return url.substr(from, url.find('&', from) - from);
+}
+
+std::string cookie_of(const WebResponse& r) {
+  const std::string set = header(r, "Set-Cookie");
+  return set.substr(0, set.find(';'));
+}
+
+// /login, then the provider's redirect back with the state and nonce it was sent.
+struct Flow {
+  WebResponse start, callback;
+  std::string state, browser;  // the sign-in cookie the browser holds
+};
+Flow sign_in_oidc(Host& h, WebSessions& s, test::FakeProvider& idp) {
+  Flow f;
+  f.start = get(h, s, "/login?next=%2Fme");
+  REQUIRE(f.start.status == 303);
+  const std::string to = header(f.start, "Location");
+  f.state = query_param(to, "state");
+  idp.next_nonce = query_param(to, "nonce");
+  f.browser = cookie_of(f.start);
+  f.callback = get(h, s, "/login/callback?code=abc&state=" + f.state, f.browser);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("Sign-in goes to the provider with PKCE, state and nonce, and brings a roster person to Mitt årshjul") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  Flow f = sign_in_oidc(h, s, idp);
+  const std::string to = header(f.start, "Location");
+  CHECK(to.rfind("https://idp.example/authorize?", 0) == 0);
+  CHECK(query_param(to, "code_challenge_method") == "S256");
+  CHECK(query_param(to, "redirect_uri") == "http://127.0.0.1:8080/login/callback");
+  CHECK_THAT(header(f.start, "Set-Cookie"), Catch::Contains("SameSite=Lax"));
+  REQUIRE(f.callback.status == 303);
+  CHECK(header(f.callback, "Location") == "/me");
+  const std::string session = header(f.callback, "Set-Cookie");
+  CHECK_THAT(session, Catch::StartsWith("arshjul_session=") && Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Lax"));
+  const WebResponse me = get(h, s, "/me", cookie_of(f.callback));
+  REQUIRE(me.status == 200);
+  CHECK_THAT(me.body, Catch::Contains("Mitt årshjul") && Catch::Contains("Logget inn som Ola Nordmann"));
+  CHECK_THAT(me.body, Catch::Contains("webcal://127.0.0.1:8080/feeds/") && Catch::Contains("<svg class=\"qr\""));
+  // No Referer leaves with the links, but the page's forms still send their Origin ("no-referrer" would make it "null").
+  CHECK(header(me, "Referrer-Policy") == "same-origin");
+}
+
+TEST_CASE("A sign-in's state works once: the provider's redirect replayed is refused") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  Flow f = sign_in_oidc(h, s, idp);
+  REQUIRE(f.callback.status == 303);
+  const WebResponse again = get(h, s, "/login/callback?code=abc&state=" + f.state, f.browser);
+  CHECK(again.status == 400);
+  CHECK_THAT(again.body, Catch::Contains("allerede brukt"));
+  CHECK(idp.token_calls == 1);
+}
+
+TEST_CASE("A redirect back with a state another browser began is refused before the code is redeemed") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  const WebResponse start = get(h, s, "/login");
+  const std::string state = query_param(header(start, "Location"), "state");
+  CHECK(get(h, s, "/login/callback?code=abc&state=" + state).status == 400);  // no sign-in cookie: another browser
+  CHECK(idp.token_calls == 0);
+}
+
+TEST_CASE("An ID token the provider's keys do not verify signs no one in") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  idp.sign_with_unpublished = true;
+  WebSessions s(idp.fetch());
+  Flow f = sign_in_oidc(h, s, idp);
+  CHECK(f.callback.status == 401);
+  CHECK_THAT(header(f.callback, "Set-Cookie"), !Catch::Contains("arshjul_session="));
+  CHECK_THAT(h.logged.back(), Catch::Contains("not in the provider's key set"));
+}
+
+TEST_CASE("Someone the provider vouches for who is not in the roster gets a clear page on Mitt årshjul") {
+  Host h;
+  test::FakeProvider idp;
+  idp.email = "stranger@example.no";
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  Flow f = sign_in_oidc(h, s, idp);
+  REQUIRE(f.callback.status == 303);
+  const WebResponse me = get(h, s, "/me", cookie_of(f.callback));
+  CHECK(me.status == 200);
+  CHECK_THAT(me.body, Catch::Contains("vi finner deg ikke i personlisten"));
+  CHECK_THAT(me.body, !Catch::Contains("/feeds/"));
+  const std::string csrf = csrf_of(me.body);
+  CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=all", cookie_of(f.callback)).status == 403);
+}
+
+TEST_CASE("A signed-in person outside the HR group is refused on the HR page and its forms; one in it is HR") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  const long long id = dead_letter(h);
+  const std::string leader = cookie_of(sign_in_oidc(h, s, idp).callback);
+  const WebResponse refused = get(h, s, "/hr", leader);
+  CHECK(refused.status == 403);
+  CHECK_THAT(refused.body, Catch::Contains("HR-sidene er bare for HR"));
+  const std::string csrf = csrf_of(get(h, s, "/me", leader).body);
+  CHECK(post(h, s, "/hr/outbox/" + std::to_string(id) + "/retry", "csrf=" + csrf, leader).status == 403);
+  CHECK(h.storage().outbox("dead", 10).size() == 1);
+
+  idp.groups_json = R"(["staff","hr"])";
+  const std::string hr = cookie_of(sign_in_oidc(h, s, idp).callback);
+  CHECK(get(h, s, "/hr", hr).status == 200);
+}
+
+TEST_CASE("Sessions are kept in the database, so a restart signs nobody out; logging out ends the session") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  std::string cookie;
+  {
+    WebSessions before(idp.fetch());
+    cookie = cookie_of(sign_in_oidc(h, before, idp).callback);
+  }
+  WebSessions after(idp.fetch());  // a new daemon over the same database
+  const WebResponse me = get(h, after, "/me", cookie);
+  REQUIRE(me.status == 200);
+  // Only the hash of the session id is stored.
+  CHECK_FALSE(h.storage().web_session(cookie.substr(cookie.find('=') + 1), SystemClock().now()));
+  CHECK(post(h, after, "/logout", "csrf=forged", cookie).status == 403);
+  const WebResponse out = post(h, after, "/logout", "csrf=" + csrf_of(me.body), cookie);
+  CHECK(out.status == 303);
+  CHECK_THAT(header(out, "Set-Cookie"), Catch::Contains("Max-Age=0"));
+  CHECK(get(h, after, "/me", cookie).status == 303);  // back to sign-in
+}
+
+TEST_CASE("Behind https the session cookie is Secure") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  h.storage().set_setting("public_url", "https://arshjul.example");
+  WebSessions s(idp.fetch());
+  Flow f = sign_in_oidc(h, s, idp);
+  CHECK(query_param(header(f.start, "Location"), "redirect_uri") == "https://arshjul.example/login/callback");
+  CHECK_THAT(header(f.callback, "Set-Cookie"), Catch::Contains("; Secure"));
+}
+
+TEST_CASE("A person makes a feed on Mitt årshjul that is indexed at once, and revokes it") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  const std::string cookie = cookie_of(sign_in_oidc(h, s, idp).callback);
+  const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
+  const WebResponse made = post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=unit%3Akommunen", cookie);
+  REQUIRE(made.status == 201);
+  const auto at = made.body.find("http://127.0.0.1:8080/feeds/");
+  REQUIRE(at != std::string::npos);
+  const std::string token = made.body.substr(at + 28, made.body.find(".ics", at) - at - 28);
+  REQUIRE(h.subscription(token_hash(token)));
+  CHECK(h.subscription(token_hash(token))->filter == "unit:kommunen");
+
+  const auto feeds = h.storage().person_feeds("ola");
+  REQUIRE(feeds.size() == 1);
+  const std::string revoke = "/me/feeds/" + std::to_string(feeds[0].first.id) + "/revoke";
+  CHECK(post(h, s, revoke, "csrf=" + csrf, cookie, "https://evil.example").status == 403);  // a cross-site post
+  CHECK(h.subscription(token_hash(token)));
+  CHECK(post(h, s, revoke, "csrf=" + csrf, cookie).status == 303);
+  CHECK_FALSE(h.subscription(token_hash(token)));
+  CHECK(post(h, s, revoke, "csrf=" + csrf, cookie).status == 404);  // once
+}
+
+TEST_CASE("A feed form posted from another site, or without the page's token, makes no feed") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  const std::string cookie = cookie_of(sign_in_oidc(h, s, idp).callback);
+  const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
+  CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=person%3Aola", cookie, "https://evil.example").status == 403);
+  CHECK(post(h, s, "/me/feeds", "filter=person%3Aola", cookie).status == 403);
+  CHECK(h.storage().person_feeds("ola").empty());
+}
+
+TEST_CASE("A person may make feeds only of what they may see: not the whole wheel, not another person") {
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  const std::string cookie = cookie_of(sign_in_oidc(h, s, idp).callback);
+  const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
+  CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=all", cookie).status == 403);
+  CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=person%3Akari", cookie).status == 403);
+  CHECK(h.storage().person_feeds("ola").empty());
 }

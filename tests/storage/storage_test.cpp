@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 8);
+  CHECK(s->schema_version() == 9);
   s.reset();
-  CHECK(open(db)->schema_version() == 8);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 9);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -255,12 +255,13 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     REQUIRE(sqlite3_exec(raw,
                          "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
                          "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version >= 7; "
-                         "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by",  // and version 8
+                         "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by; "  // and versions 8, 9
+                         "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP TABLE person_feed",
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 8);
+  CHECK(s->schema_version() == 9);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -372,6 +373,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
         "DELETE FROM schema_migrations WHERE version >= 5;"
         "DROP TABLE audit;"  // version 8
         "ALTER TABLE subscription DROP COLUMN created_by;"
+        "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP TABLE person_feed;"  // version 9
         "ALTER TABLE registration DROP COLUMN occurrence_day;"
         "ALTER TABLE person DROP COLUMN leader_end_date;"  // version 6
         "ALTER TABLE person DROP COLUMN acting;"
@@ -392,7 +394,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 8);
+  CHECK(s->schema_version() == 9);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -538,7 +540,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 6);
+  CHECK(done->schema_version == 9);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -557,7 +559,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 8);  // untouched
+  CHECK(storage->schema_version() == 9);  // untouched
 }
 
 namespace {
@@ -789,4 +791,54 @@ TEST_CASE("Another thread's call waits until a unit has committed, and never see
   });
   reader.join();
   CHECK(seen == 2);
+}
+
+// ---- browser sessions and sign-ins (issue 13) ------------------------------------------
+
+TEST_CASE("A browser session is kept by its hash across reopening, until it expires or is deleted") {
+  TempDb db;
+  const SysSeconds t0{Seconds{1'800'000'000}};
+  WebSession w{"hash-1", "person", "ola", "Ola Nordmann", "sub-1", "", "csrf-1", t0, t0 + std::chrono::hours{8}};
+  open(db)->add_web_session(w);
+  auto s = open(db);  // a restart
+  auto found = s->web_session("hash-1", t0 + std::chrono::hours{1});
+  REQUIRE(found);
+  CHECK(found->person == "ola");
+  CHECK(found->name == "Ola Nordmann");
+  CHECK(found->csrf == "csrf-1");
+  CHECK_FALSE(s->web_session("hash-1", t0 + std::chrono::hours{8}));  // expired
+  s->delete_web_session("hash-1");
+  CHECK_FALSE(s->web_session("hash-1", t0));
+}
+
+TEST_CASE("A pending sign-in is taken once, and not after it expires") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds t0{Seconds{1'800'000'000}};
+  s->add_pending_sign_in("state-a", PendingSignIn{"nonce-a", "verifier-a", "/me", t0 + Seconds{600}}, t0);
+  s->add_pending_sign_in("state-b", PendingSignIn{"nonce-b", "verifier-b", "/hr", t0 + Seconds{600}}, t0);
+  auto a = s->take_pending_sign_in("state-a", t0 + Seconds{10});
+  REQUIRE(a);
+  CHECK(a->nonce == "nonce-a");
+  CHECK(a->code_verifier == "verifier-a");
+  CHECK_FALSE(s->take_pending_sign_in("state-a", t0 + Seconds{11}));  // replayed
+  CHECK_FALSE(s->take_pending_sign_in("state-b", t0 + Seconds{600}));  // expired
+}
+
+TEST_CASE("A person lists and revokes only the feeds they made") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds t0{Seconds{1'800'000'000}};
+  const long long mine = s->add_subscription("h1", "unit:skole", t0);
+  const long long theirs = s->add_subscription("h2", "person:kari", t0);
+  s->add_person_feed(mine, "ola");
+  s->add_person_feed(theirs, "kari");
+  REQUIRE(s->person_feeds("ola").size() == 1);
+  CHECK(s->person_feeds("ola")[0].first.filter == "unit:skole");
+  CHECK_FALSE(s->revoke_person_feed(theirs, "ola", t0));
+  CHECK(s->subscription_revoked("h2") == false);
+  CHECK(s->revoke_person_feed(mine, "ola", t0));
+  CHECK(s->subscription_revoked("h1") == true);
+  CHECK(s->person_feeds("ola")[0].second);
+  CHECK_FALSE(s->revoke_person_feed(mine, "ola", t0));  // once
 }

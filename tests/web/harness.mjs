@@ -56,13 +56,14 @@ function ensureNodeModules() {
 }
 
 class Harness {
-  constructor({ binary, config, work, screenshots, clock, serveArgs }) {
+  constructor({ binary, config, work, screenshots, clock, serveArgs, prepare }) {
     this.binary = binary;            // the arshjul executable under test
     this.sourceConfig = config;      // the configuration folder given (copied to this.config)
     this.work = work;                // wiped and recreated on start
     this.screenshots = screenshots;  // PNGs land here, one per screenshot() name
     this.clock = clock;              // the daemon's simulated start time
     this.serveArgs = serveArgs;      // more `arshjul serve` options (e.g. --hook ...)
+    this.prepare = prepare;          // (configDir) => ..., run on the copy before the daemon starts
     this.config = path.join(work, 'config');
     this.db = path.join(work, 'arshjul.db');
     this.log = path.join(work, 'daemon.log');
@@ -118,6 +119,7 @@ class Harness {
     fs.rmSync(this.work, { recursive: true, force: true });
     fs.mkdirSync(this.work, { recursive: true });
     fs.cpSync(this.sourceConfig, this.config, { recursive: true });
+    if (this.prepare) await this.prepare(this.config);
     fs.mkdirSync(this.screenshots, { recursive: true });
 
     const token = this.cli('token', 'create', '--role', 'hr', '--name', 'web-tests', '--db', this.db);
@@ -294,7 +296,8 @@ function describe(err) {
 // daemon and one browser, and exits: 0 if every check passed, 1 otherwise.
 //   options.clock      the daemon's --clock (default 2027-03-01T09:00:00+01:00)
 //   options.serveArgs  more arguments for `arshjul serve`
-export async function run(tests, { clock = '2027-03-01T09:00:00+01:00', serveArgs = [] } = {}) {
+//   options.prepare    (configDir) => ..., changes the config's copy before the daemon starts
+export async function run(tests, { clock = '2027-03-01T09:00:00+01:00', serveArgs = [], prepare } = {}) {
   const [binary, config, work, screenshots] = process.argv.slice(2);
   if (!screenshots) {
     console.error(`usage: node ${path.basename(process.argv[1])} BINARY CONFIG_DIR WORKDIR SCREENSHOT_DIR`);
@@ -302,7 +305,7 @@ export async function run(tests, { clock = '2027-03-01T09:00:00+01:00', serveArg
   }
   const t = new Harness({
     binary: path.resolve(binary), config: path.resolve(config), work: path.resolve(work),
-    screenshots: path.resolve(screenshots), clock, serveArgs,
+    screenshots: path.resolve(screenshots), clock, serveArgs, prepare,
   });
   // Never leave the daemon behind, whatever happens to us.
   process.on('exit', () => { if (t.proc && !t.exit) t.proc.kill('SIGKILL'); });

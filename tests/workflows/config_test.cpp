@@ -713,3 +713,36 @@ TEST_CASE("The outbox keeps delivered messages 90 days unless [outbox] retention
   auto typo = load_wheel(kWheelHead, kOrg + std::string("\n[outbox]\nretension = \"365d\"\n"));
   CHECK_THAT(all_errors(typo), Catch::Contains("retension"));
 }
+
+// ---- [sign_in] -----------------------------------------------------------------------
+
+TEST_CASE("[sign_in] reads the provider, the client, where its secret is, and the claims, with defaults") {
+  auto r = load_wheel(kWheelHead, kOrg + std::string("\n[sign_in]\nissuer = \"https://login.microsoftonline.com/t/v2.0\"\n"
+                                                     "client_id = \"app\"\nclient_secret_env = \"ARSHJUL_OIDC_SECRET\"\n"
+                                                     "hr_claim = \"groups\"\nhr_value = \"g-hr\"\n"));
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  REQUIRE(r.config->sign_in);
+  CHECK(r.config->sign_in->issuer == "https://login.microsoftonline.com/t/v2.0");
+  CHECK(r.config->sign_in->client_secret_env == "ARSHJUL_OIDC_SECRET");
+  CHECK(r.config->sign_in->redirect_path == "/login/callback");
+  CHECK(r.config->sign_in->person_claim == "email");
+  CHECK(r.config->sign_in->hr_value == "g-hr");
+  CHECK(r.config->sign_in->session_length == std::chrono::hours{8});
+  CHECK_FALSE(load_wheel(kWheelHead).config->sign_in);
+}
+
+TEST_CASE("[sign_in] refuses plain http to a provider off this machine, two or no secret sources, and an HR claim without its value") {
+  const std::string head = kOrg + std::string("\n[sign_in]\nclient_id = \"app\"\n");
+  auto http = load_wheel(kWheelHead, head + "issuer = \"http://idp.example\"\nclient_secret_env = \"S\"\n");
+  CHECK_THAT(all_errors(http), Catch::Contains("sign_in.issuer: plain http:// is only allowed to loopback addresses"));
+  CHECK(load_wheel(kWheelHead, head + "issuer = \"http://127.0.0.1:9000\"\nclient_secret_env = \"S\"\n").ok());
+  auto both = load_wheel(kWheelHead, head + "issuer = \"https://idp.example\"\nclient_secret_env = \"S\"\nclient_secret_file = \"f\"\n");
+  CHECK_THAT(all_errors(both), Catch::Contains("sign_in: expected exactly one of client_secret_file"));
+  auto none = load_wheel(kWheelHead, head + "issuer = \"https://idp.example\"\n");
+  CHECK_THAT(all_errors(none), Catch::Contains("sign_in: expected exactly one of client_secret_file"));
+  auto half = load_wheel(kWheelHead, head + "issuer = \"https://idp.example\"\nclient_secret_env = \"S\"\nhr_claim = \"groups\"\n");
+  CHECK_THAT(all_errors(half), Catch::Contains("sign_in.hr_value: expected hr_claim and hr_value together"));
+  auto path = load_wheel(kWheelHead, head + "issuer = \"https://idp.example\"\nclient_secret_env = \"S\"\nredirect_path = \"/cb\"\n");
+  CHECK_THAT(all_errors(path), Catch::Contains("sign_in.redirect_path: expected a path under /login/"));
+}
