@@ -81,7 +81,7 @@ void WheelRunner::write(const std::string& why, const Change& change) {
         // commit together: a failure anywhere stores none of them, and the
         // caller answers 2xx only once they are committed.
         std::optional<Built> built;
-        storage_.all_or_nothing([&] {
+        storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
           if (change(storage_, current)) built = build();
         });
         if (built) {
@@ -158,7 +158,7 @@ void WheelRunner::reload_now() {
 
 void WheelRunner::rebuild(const std::string& why) {
   std::optional<Built> built;
-  storage_.all_or_nothing([&] { built = build(); });
+  storage_.all_or_nothing([&]() REQUIRES(owner_mu_) { built = build(); });
   adopt(std::move(*built), why);
 }
 
