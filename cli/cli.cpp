@@ -607,9 +607,15 @@ int cmd_token_revoke(const Args& a, const Clock& clock, std::ostream& out, std::
   }
   auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
   if (!storage) return 1;
-  switch (storage->revoke_api_token(std::stoll(id_text), clock.now())) {
-    case TokenRevocation::revoked:
+  // A change and its audit row commit together.
+  TokenRevocation outcome{};
+  storage->all_or_nothing([&] {
+    outcome = storage->revoke_api_token(std::stoll(id_text), clock.now());
+    if (outcome == TokenRevocation::revoked)
       storage->append_audit(cli_audit(clock, "token.revoke", "token/" + id_text, "{\"revoked\":true}"));
+  });
+  switch (outcome) {
+    case TokenRevocation::revoked:
       break;
     case TokenRevocation::not_found:
       err << "arshjul token revoke: there is no API token " << id_text << " (see `arshjul token list`)\n";
@@ -647,9 +653,11 @@ int cmd_token(const Args& a, const Clock& clock, std::ostream& out, std::ostream
   auto storage = open_db(db, err);
   if (!storage) return 1;
   const std::string token = new_token();
-  const long long id = storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
-  storage->append_audit(cli_audit(clock, "token.create", "token/" + std::to_string(id),
-                                  "{\"role\":" + json_text(role) + ",\"name\":" + json_text(option(a, "--name", "")) + "}"));
+  storage->all_or_nothing([&] {
+    const long long id = storage->add_api_token(token_hash(token), role, option(a, "--name", ""), clock.now());
+    storage->append_audit(cli_audit(clock, "token.create", "token/" + std::to_string(id),
+                                    "{\"role\":" + json_text(role) + ",\"name\":" + json_text(option(a, "--name", "")) + "}"));
+  });
   out << token << "\n";
   const std::string where = std::filesystem::absolute(db, ec).lexically_normal().string();
   err << "API token with role " << role << " in " << where << " (shown once; send it as Authorization: Bearer TOKEN)\n";
@@ -813,9 +821,12 @@ int cmd_outbox_retry_dead(const Args& a, Storage& storage, const Clock& clock, s
     return 1;
   }
   const std::string hook = option(a, "--hook", "");
-  const int n = retry_dead_letters(storage, *zone, hook, days[0], days[1], clock.now());
-  storage.append_audit(cli_audit(clock, "outbox.retry_dead", hook.empty() ? "outbox" : "hook/" + hook,
-                                 "{\"retried\":" + std::to_string(n) + "}"));
+  int n = 0;
+  storage.all_or_nothing([&] {
+    n = retry_dead_letters(storage, *zone, hook, days[0], days[1], clock.now());
+    storage.append_audit(cli_audit(clock, "outbox.retry_dead", hook.empty() ? "outbox" : "hook/" + hook,
+                                   "{\"retried\":" + std::to_string(n) + "}"));
+  });
   out << n << " dead letter" << (n == 1 ? "" : "s") << " will be sent again";
   if (!hook.empty()) out << "; hook " << hook << " is enabled";
   out << "\n";
@@ -867,11 +878,16 @@ int cmd_outbox(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
       err << "arshjul outbox retry: expects the message id from `arshjul outbox list --dead`\n";
       return 2;
     }
-    if (!storage->retry(id, clock.now())) {
+    bool retried = false;
+    storage->all_or_nothing([&] {
+      retried = storage->retry(id, clock.now());
+      if (retried)
+        storage->append_audit(cli_audit(clock, "outbox.retry", "outbox/" + std::to_string(id), "{\"status\":\"pending\"}"));
+    });
+    if (!retried) {
       err << "arshjul outbox retry: message " << id << " is not a dead or dropped message\n";
       return 1;
     }
-    storage->append_audit(cli_audit(clock, "outbox.retry", "outbox/" + std::to_string(id), "{\"status\":\"pending\"}"));
     out << "message " << id << " will be sent again\n";
     return 0;
   }

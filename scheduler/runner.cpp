@@ -124,13 +124,8 @@ void WheelRunner::reload_now() {
   }
   Config previous = std::exchange(files_, std::move(config).value());
   try {
-    rebuild("reload");
-    reloads_ok_++;
-    // What `arshjul check` warns about, for the horizon the daemon keeps.
-    const int year = static_cast<int>(
-        date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
-    for (const auto& w : config_warnings(files_, year, year + 1)) log_("reload: warning: " + w.to_string());
-    // The reload door in the audit trail: what the files hold now against before.
+    // The reload door in the audit trail, committed with the rebuild: what
+    // the files hold now against before.
     auto summary = [](const Config& c) {
       return "{\"wheels\":" + std::to_string(c.wheels.size()) + ",\"activities\":" +
              std::to_string(c.activity_count()) + ",\"units\":" + std::to_string(c.units.size()) +
@@ -144,11 +139,17 @@ void WheelRunner::reload_now() {
     entry.target = "config";
     entry.before = summary(previous);
     entry.after = summary(files_);
-    try {
+    std::optional<Built> built;
+    storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
+      built = build();
       storage_.append_audit(entry);
-    } catch (const std::exception& e) {
-      log_(std::string("reload: the audit row could not be stored: ") + e.what());
-    }
+    });
+    adopt(std::move(*built), "reload");
+    reloads_ok_++;
+    // What `arshjul check` warns about, for the horizon the daemon keeps.
+    const int year = static_cast<int>(
+        date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
+    for (const auto& w : config_warnings(files_, year, year + 1)) log_("reload: warning: " + w.to_string());
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;

@@ -6,6 +6,7 @@
 
 #include "scheduler/clock.h"
 #include "scheduler/json_views.h"
+#include "server/web.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "workflows/vocabulary.h"
@@ -17,34 +18,6 @@ namespace {
 std::string esc(std::string_view s) { return xml_escape(s); }
 
 std::string url_encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
-
-// application/x-www-form-urlencoded: "+" is a space, then %XX; a bad escape is kept as it is.
-std::string form_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto hex = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    };
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else out += s[i];
-  }
-  return out;
-}
-
-std::string form_value(std::string_view body, std::string_view name) {
-  while (!body.empty()) {
-    const auto amp = body.find('&');
-    const std::string_view pair = body.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (form_decode(pair.substr(0, eq)) == name) return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    body.remove_prefix(amp + 1);
-  }
-  return {};
-}
 
 std::string get(const std::map<std::string, std::string>& q, const std::string& k) {
   auto it = q.find(k);

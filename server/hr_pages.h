@@ -26,7 +26,6 @@ struct HrPageRequest {
   std::string form;                           // a POST's application/x-www-form-urlencoded body
   Caller caller;                              // who is signed in (door "page")
   std::string csrf;                           // the session's form token; "" for a read-only session
-  std::string host;                           // the Host header, for links when no public_url is set
 };
 
 struct HrPage {

@@ -558,10 +558,28 @@ class Session : public std::enable_shared_from_this<Session> {
     // Hash and look up even a malformed token, so a miss costs what a hit does.
     const std::string hash = token_hash(token);
     const auto sub = d_.subscription(hash);
-    auto snap = d_.snapshot();
-    if (ics && !sub) return serve_new_feed(hash, std::string(req[http::field::if_none_match]));
     if (!ics) return send_text(Route::feed, http::status::not_found, "no such feed\n");
-    auto filter = parse_feed_filter(snap->config, sub->filter);
+    if (!sub) return look_up_new_feed(hash);
+    answer_feed(req, hash, *sub);
+  }
+
+  // A token the index does not know may be a feed another process (arshjul
+  // subscribe) stored since the runner's last tick: storage says, on a
+  // worker, so the feed answers at once whichever door made it; the answer
+  // is then made here as for any feed.
+  void look_up_new_feed(const std::string& hash) {
+    asio::post(d_.workers, [self = shared_from_this(), hash, guard = asio::make_work_guard(d_.io)] {
+      auto sub = self->d_.storage().active_subscription(hash);
+      asio::post(self->stream_.get_executor(), [self, hash, sub = std::move(sub)] {
+        if (!sub) return self->send_text(Route::feed, http::status::not_found, "no such feed\n");
+        self->answer_feed(self->parser_->get(), hash, *sub);
+      });
+    });
+  }
+
+  void answer_feed(const http::request<http::string_body>& req, const std::string& hash, const Subscription& sub) {
+    auto snap = d_.snapshot();
+    auto filter = parse_feed_filter(snap->config, sub.filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
     // A gzip client gets the body compressed once and kept, under an ETag of its own.
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
@@ -600,30 +618,6 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     res.prepare_payload();
     send(Route::feed, std::move(res));
-  }
-
-  // A token the index does not know may be a feed another process (arshjul
-  // subscribe) stored since the runner's last tick: storage says, on a
-  // worker, so the feed answers at once whichever door made it.
-  void serve_new_feed(const std::string& hash, std::string if_none_match) {
-    off_io(Route::feed, [&d = d_, hash, inm = std::move(if_none_match)] {
-      const auto sub = d.storage().active_subscription(hash);
-      const auto snap = d.snapshot();
-      auto filter = sub ? parse_feed_filter(snap->config, sub->filter) : Expected<FeedFilter>(Error{"no such feed"});
-      if (!filter) return text_response(http::status::not_found, "no such feed\n");
-      const auto f = d.feed(hash, *snap, *filter, false).feed;
-      const bool not_modified = !inm.empty() && (inm == "*" || inm.find(f->etag) != std::string::npos);
-      http::response<http::string_body> res{not_modified ? http::status::not_modified : http::status::ok, 11};
-      res.set(http::field::content_type, "text/calendar; charset=utf-8; method=PUBLISH");
-      res.set(http::field::vary, "Accept-Encoding");  // the next request, from the index, may get gzip
-      res.set(http::field::content_disposition, "inline; filename=\"arshjul.ics\"");
-      res.set(http::field::etag, f->etag);
-      if (!f->last_modified_http.empty()) res.set(http::field::last_modified, f->last_modified_http);
-      res.set(http::field::cache_control, "private, max-age=300");
-      if (!not_modified) res.body() = f->body;
-      res.prepare_payload();
-      return res;
-    });
   }
 
   static http::response<http::string_body> text_response(http::status status, std::string text) {

@@ -269,16 +269,6 @@ std::optional<int> year_param(const std::map<std::string, std::string>& q, int f
 
 // ---- HR ----------------------------------------------------------------------------------------
 
-std::string form_value(std::string_view body, std::string_view name) {
-  auto parsed = boost::urls::parse_query(body);
-  if (!parsed) return {};
-  // Percent-decoded, '+' as a space: what a browser's form sends.
-  boost::urls::encoding_opts opts;
-  opts.space_as_plus = true;
-  for (auto p : *parsed)
-    if (p.key == name) return p.value.decode(opts);
-  return {};
-}
 
 std::string cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
@@ -819,7 +809,7 @@ class Web {
     if (!who_) return redirect("/hr/login");
     if (!who_->hr() && who_->role != "read") return refused(403, "Ikke tillatt", "Bare HR har tilgang til disse sidene.");
     HrPageRequest r{req_.method, path_, query_, post ? req_.body : std::string(), caller(),
-                    who_->hr() ? who_->csrf : std::string(), req_.host};
+                    who_->hr() ? who_->csrf : std::string()};
     auto page = handle_hr_page(host_, r);
     if (!page) return std::nullopt;
     if (!page->redirect.empty()) return redirect(page->redirect);
@@ -1108,6 +1098,17 @@ class Web {
 };
 
 }  // namespace
+
+std::string form_value(std::string_view body, std::string_view name) {
+  auto parsed = boost::urls::parse_query(body);
+  if (!parsed) return {};
+  // Percent-decoded, '+' as a space: what a browser's form sends.
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  for (auto p : *parsed)
+    if (p.key == name) return p.value.decode(opts);
+  return {};
+}
 
 Expected<std::shared_ptr<OidcClient>> WebSessions::oidc(const std::optional<SignIn>& config) {
   static const SystemClock wall;  // ID tokens expire in real time, whatever the wheel's clock

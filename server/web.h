@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,10 @@ struct SignedIn {
     return person.empty() ? name : name + " (" + person + ")";
   }
 };
+
+// A field of an application/x-www-form-urlencoded body, percent-decoded
+// with '+' as a space (what a browser's form sends); "" if absent.
+std::string form_value(std::string_view body, std::string_view name);
 
 // What the pages keep between requests besides storage: the OpenID Connect
 // client (its discovery document and key cache) for the config's
