@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <boost/asio.hpp>
 #include <cjose/cjose.h>
+#include <thread>
 
 #include "server/oidc.h"
 #include "tests/server/oidc_keys.h"
@@ -160,4 +162,37 @@ TEST_CASE("The authorization URL asks for a code with PKCE S256, state and nonce
   for (const char* part : {"response_type=code", "client_id=arshjul", "state=st", "nonce=no", "code_challenge=ch",
                            "code_challenge_method=S256", "redirect_uri=http://127.0.0.1:8080/login/callback"})
     CHECK(url->find(part) != std::string::npos);
+}
+
+TEST_CASE("Fetching from a provider that accepts but never answers gives up after the timeout, with a message") {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/jwks";
+  auto reply = http_fetch("", Seconds{1})(url, "", {});
+  REQUIRE_FALSE(reply);
+  CHECK(reply.error() == url + ": no answer within 1 s");
+}
+
+TEST_CASE("Fetching posts the form and reads the provider's answer") {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  std::string seen;
+  std::thread provider([&] {
+    boost::asio::ip::tcp::socket s(ioc);
+    acceptor.accept(s);
+    boost::asio::streambuf in;
+    boost::asio::read_until(s, in, "code=c1");
+    seen.assign(boost::asio::buffers_begin(in.data()), boost::asio::buffers_end(in.data()));
+    const std::string out = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    boost::asio::write(s, boost::asio::buffer(out));
+  });
+  auto reply = http_fetch("", Seconds{5})("http://127.0.0.1:" + std::to_string(port) + "/token", "code=c1",
+                                          {{"Authorization", "Basic YTpi"}});
+  provider.join();
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->body == "{}");
+  CHECK(seen.find("POST /token HTTP/1.1") == 0);
+  CHECK(seen.find("Authorization: Basic YTpi") != std::string::npos);
 }
