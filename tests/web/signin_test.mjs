@@ -3,7 +3,8 @@
 // leader of config/roros signs in through the provider's login form, lands
 // on "Mitt årshjul", makes a feed for their unit (it answers 200 with that
 // unit's events), and revokes it (404), and marks an open task done; an HR user (by the HR group) gets
-// the HR page; a user outside the HR group is refused there; someone not
+// the HR page, makes a feed for a unit and moves a meeting there, and the
+// audit log names them; a user outside the HR group is refused there; someone not
 // in the roster gets a clear page; a form posted from another site makes no
 // feed. axe-core on the new pages, screenshots under SCREENSHOT_DIR.
 //
@@ -125,6 +126,48 @@ await run([
     await Promise.all([page.waitForURL(`${t.base}/hr/login`), page.getByRole('button', { name: 'Logg ut' }).click()]);
     const after = await t.page('/hr', { status: null });
     t.check(after.url().endsWith('/hr/login'), 'after logging out /hr asks for sign-in again');
+  },
+
+  // The issue's must-show for HR, signed in through the provider: a feed for
+  // a unit and a meeting moved from the pages, both in the audit log under
+  // the HR user's own name (not a token's).
+  async function an_hr_user_makes_a_unit_feed_and_moves_a_meeting_and_the_audit_names_them(t) {
+    const page = await signIn(t, 'marit', 'hr-passord', '/hr/feeds');
+    t.check(page.url() === `${t.base}/hr/feeds`, `the HR user lands on /hr/feeds (${page.url()})`);
+    await page.getByLabel('Kalender for').selectOption('unit:skole');
+    await page.getByLabel('Grunn (for loggen)').fill('Ny rektor');
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Lag kalender' }).click(),
+    ]);
+    await page.waitForLoadState('load');
+    t.check(created.status() === 201, `"Lag kalender" for Røros skole answers 201 (got ${created.status()})`);
+    const url = (await page.locator('#feed-url').innerText()).trim();
+    const feed = await fetch(t.base + url.slice(url.indexOf('/feeds/')));
+    const ics = await feed.text();
+    t.check(feed.status === 200 && uids(ics).length > 0, `the unit's feed answers 200 at once with events (${feed.status}, ${uids(ics).length} events)`);
+
+    const list = await t.api('GET', '/occurrences?activity=amu&from=2027-09-01');
+    const meeting = list.body.occurrences.find((o) => o.status === 'scheduled');
+    await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
+    const next = new Date(`${meeting.start.slice(0, 10)}T12:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    const nextDay = next.toISOString().slice(0, 10);
+    await page.getByLabel('Ny start').fill(`${nextDay}T13:00`);
+    await page.getByLabel('Ny slutt').fill(`${nextDay}T14:30`);
+    await page.getByLabel('Grunn', { exact: true }).first().fill('Kollisjon med kommunestyret');
+    await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Flytt møtet' }).click()]);
+    const moved = await t.api('GET', `/occurrences/${encodeURIComponent(meeting.uid)}`);
+    t.check(moved.body.start.startsWith(`${nextDay}T13:00`), `the move from the page is in the API (${moved.body.start})`);
+
+    await page.goto(`${t.base}/hr/audit`);
+    const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.innerText.trim())));
+    for (const [action, reason] of [['subscription.create', 'Ny rektor'], ['occurrence.move', 'Kollisjon med kommunestyret']]) {
+      const row = rows.find((r) => r[3] === action && r[7] === reason);
+      t.check(row && row[1] === 'Marit Sundt (marit-sundt)' && row[2] === 'nettside',
+        `the audit page shows ${action} by "Marit Sundt (marit-sundt)" through the page, with the reason (${JSON.stringify(row)})`);
+    }
+    await t.axe(page, { what: 'the audit page, signed in with OpenID Connect' });
   },
 
   async function someone_outside_the_roster_gets_a_clear_page(t) {
