@@ -924,23 +924,17 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
     return 1;
   }
   const std::string token = new_token();
-  std::string base = option(a, "--base-url", "http://127.0.0.1:8080");
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  const std::string path = "/feeds/" + token + ".ics";
-  const auto scheme_end = base.find("://");
-  const std::string host_part = scheme_end == std::string::npos ? base : base.substr(scheme_end + 3);
-  SubscriptionLinks links{base + path, "webcal://" + host_part + path,
-                          filter->kind == FeedFilter::Kind::person ? base + "/me/" + token : std::string()};
+  const SubscriptionLinks links = subscription_links(option(a, "--base-url", "http://127.0.0.1:8080"), token, *filter);
   // Stored, audited and announced to the config's hooks in one transaction, as the API does.
   storage->create_subscription(
-      token_hash(token), filter->to_string(), clock.now(),
+      token_hash(token), filter->to_string(), "", clock.now(),
       cli_audit(clock, "subscription.create", "",
                 "{\"filter\":" + json_text(filter->to_string()) + ",\"name\":" + json_text(feed_name(*c, *filter)) + "}"),
       [&](long long id) { return subscription_messages(*c, id, *filter, links, "cli", clock.now()); });
   out << "subscription: " << feed_name(*c, *filter) << " (" << filter->to_string() << ")\n";
-  out << "url:    " << base << path << "\n";
-  if (filter->kind == FeedFilter::Kind::person) out << "page:   " << base << "/me/" << token << "\n";
-  out << "webcal: webcal://" << host_part << path << "\n";
+  out << "url:    " << links.feed_url << "\n";
+  if (!links.page_url.empty()) out << "page:   " << links.page_url << "\n";
+  out << "webcal: " << links.webcal_url << "\n";
   out << "token:  " << token << "  (shown once; revoke with: arshjul unsubscribe TOKEN)\n";
   return 0;
 }

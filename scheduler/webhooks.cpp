@@ -220,6 +220,14 @@ std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, 
                         json::serialize(envelope(c, m.event_type, now, std::move(data))), now);
 }
 
+SubscriptionLinks subscription_links(std::string base, std::string_view token, const FeedFilter& filter) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string path = "/feeds/" + std::string(token) + ".ics";
+  const auto scheme = base.find("://");
+  return SubscriptionLinks{base + path, "webcal://" + (scheme == std::string::npos ? base : base.substr(scheme + 3)) + path,
+                           filter.kind == FeedFilter::Kind::person ? base + "/me/" + std::string(token) : std::string()};
+}
+
 std::vector<OutboxMessage> subscription_messages(const Config& c, long long id, const FeedFilter& filter,
                                                  const SubscriptionLinks& links, std::string_view created_by,
                                                  SysSeconds now) {

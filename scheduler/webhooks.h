@@ -74,6 +74,9 @@ struct SubscriptionLinks {
   std::string webcal_url;  // webcal://HOST/feeds/TOKEN.ics
   std::string page_url;    // BASE/me/TOKEN for a person feed, else empty
 };
+// The links of the feed with `token` under `base` ("https://arshjul.example.no"; a trailing slash is dropped).
+SubscriptionLinks subscription_links(std::string base, std::string_view token, const FeedFilter& filter);
+
 std::vector<OutboxMessage> subscription_messages(const Config& config, long long id, const FeedFilter& filter,
                                                  const SubscriptionLinks& links, std::string_view created_by,
                                                  SysSeconds now);

@@ -1208,22 +1208,17 @@ class Api {
     if (!check(filter, reason)) return *refused;
     std::string base = host_.storage().setting("public_url");
     if (base.empty()) base = "http://127.0.0.1:8080";
-    while (!base.empty() && base.back() == '/') base.pop_back();
     const std::string token = new_token();
-    const std::string path = "/feeds/" + token + ".ics";
     SubscriptionLinks links;
-    links.feed_url = base + path;
-    const auto scheme = base.find("://");
-    links.webcal_url = "webcal://" + (scheme == std::string::npos ? base : base.substr(scheme + 3)) + path;
     Subscription sub;
     host_.write("subscription " + filter.to_string() + " created",
                 [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
                   snap_ = current;  // checked again where it is stored: a reload may have come between
                   if (!check(filter, reason)) return false;
-                  if (filter.kind == FeedFilter::Kind::person) links.page_url = base + "/me/" + token;
+                  links = subscription_links(base, token, filter);
                   json::object after{{"filter", filter.to_string()}, {"name", feed_name(config(), filter)}};
                   sub = storage.create_subscription(
-                      token_hash(token), filter.to_string(), now(),
+                      token_hash(token), filter.to_string(), "", now(),
                       audit("subscription.create", "", nullptr, after, reason), [&](long long id) {
                         return subscription_messages(config(), id, filter, links, caller_.name, now());
                       });

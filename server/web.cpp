@@ -6,6 +6,7 @@
 #include <set>
 #include <variant>
 
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 #include <qrencode.h>
@@ -18,9 +19,11 @@
 #include "server/hr_pages.h"
 #include "scheduler/engine.h"
 #include "scheduler/tokens.h"
+#include "scheduler/webhooks.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
 #include "workflows/events.h"
+#include "workflows/notifications.h"
 #include "workflows/vocabulary.h"
 
 namespace arshjul {
@@ -913,11 +916,10 @@ class Web {
     else body += "<p>Du har trukket tilbake din personlige lenke.</p>";
     body += "<p id=\"copied\" role=\"status\" class=\"kind\"></p>";
 
-    const auto mine = host_.storage().person_feeds(p->id);
     bool any = false;
     std::string rows;
-    for (const auto& [sub, revoked] : mine) {
-      if (revoked) continue;
+    for (const Subscription& sub : host_.storage().subscriptions_owned_by(p->id)) {
+      if (sub.revoked) continue;
       any = true;
       const std::string label = feed_label(sub.filter);
       rows += "<tr><td>" + esc(label) + "</td><td>" +
@@ -939,6 +941,7 @@ class Web {
     body += "</select> <button type=\"submit\">Lag lenke</button></p></form></section>";
 
     body += my_tasks(*p);
+    body += my_notices(*p);
     const YearView v = year_view(*snap_, *year);
     Expansion shown;
     shown.config = &c;
@@ -952,6 +955,35 @@ class Web {
     // browser send "Origin: null" with the page's own forms, and same_origin() refuses those.
     r.headers.emplace_back("Referrer-Policy", "same-origin");
     return r;
+  }
+
+  // The early notices (Hovedavtalen) of meetings not yet over that this
+  // person has been sent, or gets within a month: agenda and the deadline
+  // for documents, as the webhook carried them. From the plan, not the
+  // outbox: the page shows what is owed even when no hook is configured.
+  std::string my_notices(const Person& p) {
+    const Config& c = snap_->config;
+    const SysSeconds t = now();
+    std::string rows;
+    for (const Occurrence& o : snap_->expansion.occurrences) {
+      if (!o.activity->notice || o.end <= t) continue;
+      const auto n = notice_times(c, o);
+      if (!n || n->due > t + date::days{31} || !picks(c, o.activity->notice->to, p, o)) continue;
+      const LocalDays sent_day = date::floor<date::days>(to_local(n->due, c.organisation.zone));
+      std::string agenda;
+      for (const auto& item : o.activity->agenda) agenda += "<li>" + esc(item) + "</li>";
+      rows += "<tr><td>" + esc(o.activity->title) + (o.unit ? " – " + esc(o.unit->name) : std::string()) + "</td><td>" +
+              esc(norwegian_date(o.first_day)) + ", " + esc(time_text(o, c.organisation.zone)) + "</td><td>" +
+              (agenda.empty() ? std::string("–") : "<ol>" + agenda + "</ol>") + "</td><td>" +
+              esc(norwegian_date(n->documents_due)) + "</td><td>" + (n->due <= t ? "Sendt " : "Kommer ") +
+              esc(norwegian_date(sent_day)) + "</td></tr>";
+    }
+    if (rows.empty()) return {};
+    return "<section aria-labelledby=\"varsler\"><h3 id=\"varsler\">Varsler om møter</h3>"
+           "<p>Møter du får forhåndsvarsel om som tillitsvalgt eller verneombud, med saksliste og frist for dokumenter.</p>"
+           "<table><thead><tr><th scope=\"col\">Møte</th><th scope=\"col\">Tid</th><th scope=\"col\">Saksliste</th>"
+           "<th scope=\"col\">Dokumenter innen</th><th scope=\"col\">Varsel</th></tr></thead><tbody>" +
+           rows + "</tbody></table></section>";
   }
 
   // A leader's open tasks (appraisals, follow-ups), each with its button.
@@ -1005,12 +1037,21 @@ class Web {
     const auto choices = feed_choices(p);
     if (std::find(choices.begin(), choices.end(), filter) == choices.end())
       return refused(403, "Ikke tillatt", "Du kan ikke lage en lenke som viser «" + filter + "».");
+    const auto parsed = parse_feed_filter(snap_->config, filter);
+    if (!parsed) return refused(403, "Ikke tillatt", "Du kan ikke lage en lenke som viser «" + filter + "».");
     const std::string token = new_token();
-    host_.write("feed " + filter + " made by " + who_->actor(), [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
-      storage.add_person_feed(storage.add_subscription(token_hash(token), filter, now()), p.id);
-      return true;  // the rebuild indexes it, so it answers at once
+    const SubscriptionLinks links = subscription_links(public_base(), token, *parsed);
+    // Stored, audited and announced (subscription.created) together, as through the API.
+    host_.write("feed " + filter + " made by " + who_->actor(), [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      const Caller who = caller();
+      const std::string after = boost::json::serialize(
+          boost::json::object{{"filter", filter}, {"name", feed_name(current->config, *parsed)}});
+      storage.create_subscription(token_hash(token), filter, p.id, now(),
+                                  audit_entry(who, now(), "subscription.create", "", "null", after),
+                                  [&](long long id) { return subscription_messages(current->config, id, *parsed, links, who.name, now()); });
+      return false;  // the writer refreshes the feeds' index before it answers, so the link works at once
     });
-    const std::string https = public_base() + "/feeds/" + token + ".ics";
+    const std::string& https = links.feed_url;
     const std::string label = feed_label(filter);
     const std::string body = "<h2>Ny kalenderlenke</h2><p role=\"status\">Lenken til «" + esc(label) +
                              "» er laget. Legg den til i kalenderen din nå: av sikkerhetshensyn vises den bare denne ene gangen.</p>" +
@@ -1029,8 +1070,13 @@ class Web {
     if (id > 0)
       host_.write("feed " + std::to_string(id) + " revoked by " + who_->actor(),
                   [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
-                    revoked = storage.revoke_person_feed(id, p.id, now());
-                    return revoked;  // the rebuild drops it from the index
+                    const auto sub = storage.subscription(id);
+                    if (!sub || sub->owner != p.id) return false;  // only one's own, and nobody learns of others'
+                    revoked = storage.revoke_subscription(
+                                  id, now(), audit_entry(caller(), now(), "subscription.revoke", "",
+                                                         boost::json::serialize(boost::json::object{{"filter", sub->filter}}),
+                                                         "{\"revoked\":true}")) == Storage::Revocation::revoked;
+                    return false;  // the writer drops it from the feeds' index before it answers
                   });
     if (!revoked) return not_found(snap_->config, "Du har ingen slik kalenderlenke.");
     return redirect("/me?trukket=" + std::to_string(id));

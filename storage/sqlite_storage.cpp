@@ -199,7 +199,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 )sql",
     // 9: sign-in (issue 13): browser sessions by the hash of their cookie,
-    // sign-ins under way by the hash of their state, and who made a feed.
+    // sign-ins under way by the hash of their state, and whose own a feed is.
     R"sql(
 CREATE TABLE web_session (
   id_hash         TEXT PRIMARY KEY,
@@ -219,11 +219,9 @@ CREATE TABLE pending_sign_in (
   return_to      TEXT NOT NULL,
   expires_utc    INTEGER NOT NULL
 );
-CREATE TABLE person_feed (
-  subscription_id  INTEGER PRIMARY KEY REFERENCES subscription(id),
-  person           TEXT NOT NULL
-);
-CREATE INDEX person_feed_person ON person_feed(person);
+-- The roster person who made a feed on "Mitt årshjul" and may revoke it there.
+ALTER TABLE subscription ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX subscription_by_owner ON subscription (owner) WHERE owner <> '';
 )sql",
 };
 
@@ -599,10 +597,11 @@ class SqliteStorage final : public Storage {
 
   std::vector<std::pair<std::string, Subscription>> active_subscriptions() override {
     Call lock(this);
-    Statement q(db_, "SELECT token_hash, id, filter, created_utc, created_by FROM subscription WHERE revoked_utc IS NULL");
+    Statement q(db_, "SELECT token_hash, id, filter, created_utc, created_by, owner FROM subscription WHERE revoked_utc IS NULL");
     std::vector<std::pair<std::string, Subscription>> out;
     while (q.step())
-      out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}, q.text(4), {}});
+      out.emplace_back(q.text(0), Subscription{q.integer(1), q.text(2), SysSeconds{Seconds{q.integer(3)}}, q.text(4),
+                                               q.text(5), {}});
     return out;
   }
 
@@ -1064,28 +1063,15 @@ class SqliteStorage final : public Storage {
     return p;
   }
 
-  void add_person_feed(long long subscription_id, std::string_view person) override {
+  std::vector<Subscription> subscriptions_owned_by(std::string_view person) override {
     Call lock(this);
-    Statement ins(db_, "INSERT INTO person_feed (subscription_id, person) VALUES (?, ?)");
-    ins.bind(1, subscription_id).bind(2, person).run();
-  }
-
-  std::vector<std::pair<Subscription, bool>> person_feeds(std::string_view person) override {
-    Call lock(this);
-    Statement q(db_, "SELECT s.id, s.filter, s.created_utc, s.revoked_utc IS NOT NULL FROM person_feed p "
-                     "JOIN subscription s ON s.id = p.subscription_id WHERE p.person = ? ORDER BY s.id");
+    // "owner <> ''" also lets SQLite use the partial index.
+    Statement q(db_, (std::string("SELECT ") + kSubscriptionColumns +
+                      " FROM subscription WHERE owner = ? AND owner <> '' ORDER BY id").c_str());
     q.bind(1, person);
-    std::vector<std::pair<Subscription, bool>> out;
-    while (q.step()) out.emplace_back(Subscription{q.integer(0), q.text(1), at_secs(q.integer(2)), {}, {}}, q.integer(3) != 0);
+    std::vector<Subscription> out;
+    while (q.step()) out.push_back(subscription_row(q));
     return out;
-  }
-
-  bool revoke_person_feed(long long subscription_id, std::string_view person, SysSeconds now) override {
-    Call lock(this);
-    Statement up(db_, "UPDATE subscription SET revoked_utc = ? WHERE id = ? AND revoked_utc IS NULL AND id IN "
-                      "(SELECT subscription_id FROM person_feed WHERE person = ?)");
-    up.bind(1, secs(now)).bind(2, subscription_id).bind(3, person).run();
-    return sqlite3_changes(db_) > 0;
   }
 
   std::string setting(std::string_view key) override {
@@ -1103,15 +1089,16 @@ class SqliteStorage final : public Storage {
 
   // ---- self-service subscriptions and the audit trail ----
 
-  Subscription create_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now,
-                                   AuditEntry audit,
+  Subscription create_subscription(std::string_view token_hash, std::string_view filter, std::string_view owner,
+                                   SysSeconds now, AuditEntry audit,
                                    const std::function<std::vector<OutboxMessage>(long long)>& announce) override {
     Call lock(this);
     Subscription sub;
     transaction([&]() REQUIRES(mu_) {
-      Statement ins(db_, "INSERT INTO subscription (token_hash, filter, created_utc, created_by) VALUES (?, ?, ?, ?)");
-      ins.bind(1, token_hash).bind(2, filter).bind(3, secs(now)).bind(4, audit.actor).run();
-      sub = Subscription{sqlite3_last_insert_rowid(db_), std::string(filter), now, audit.actor, {}};
+      Statement ins(db_,
+                    "INSERT INTO subscription (token_hash, filter, created_utc, created_by, owner) VALUES (?, ?, ?, ?, ?)");
+      ins.bind(1, token_hash).bind(2, filter).bind(3, secs(now)).bind(4, audit.actor).bind(5, owner).run();
+      sub = Subscription{sqlite3_last_insert_rowid(db_), std::string(filter), now, audit.actor, std::string(owner), {}};
       audit.target = "subscription/" + std::to_string(sub.id);
       insert_audit(audit);
       if (announce) insert_outbox(announce(sub.id), now);
@@ -1139,18 +1126,18 @@ class SqliteStorage final : public Storage {
     return outcome;
   }
 
-  static constexpr const char* kSubscriptionColumns = "id, filter, created_utc, created_by, revoked_utc";
+  static constexpr const char* kSubscriptionColumns = "id, filter, created_utc, created_by, owner, revoked_utc";
   static Subscription subscription_row(const Statement& q) {
-    Subscription s{q.integer(0), q.text(1), at_secs(q.integer(2)), q.text(3), {}};
-    if (!q.text(4).empty()) s.revoked = at_secs(q.integer(4));
+    Subscription s{q.integer(0), q.text(1), at_secs(q.integer(2)), q.text(3), q.text(4), {}};
+    if (!q.text(5).empty()) s.revoked = at_secs(q.integer(5));
     return s;
   }
 
   std::vector<Subscription> subscriptions(bool include_revoked) override {
     Call lock(this);
     Statement q(db_, include_revoked
-                         ? "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription ORDER BY id"
-                         : "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription "
+                         ? "SELECT id, filter, created_utc, created_by, owner, revoked_utc FROM subscription ORDER BY id"
+                         : "SELECT id, filter, created_utc, created_by, owner, revoked_utc FROM subscription "
                            "WHERE revoked_utc IS NULL ORDER BY id");
     std::vector<Subscription> out;
     while (q.step()) out.push_back(subscription_row(q));
@@ -1159,7 +1146,7 @@ class SqliteStorage final : public Storage {
 
   std::optional<Subscription> subscription(long long id) override {
     Call lock(this);
-    Statement q(db_, "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription WHERE id = ?");
+    Statement q(db_, "SELECT id, filter, created_utc, created_by, owner, revoked_utc FROM subscription WHERE id = ?");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     return subscription_row(q);
@@ -1168,7 +1155,7 @@ class SqliteStorage final : public Storage {
   std::optional<Subscription> active_subscription(std::string_view token_hash) override {
     Call lock(this);
     Statement q(db_,
-                "SELECT id, filter, created_utc, created_by, revoked_utc FROM subscription "
+                "SELECT id, filter, created_utc, created_by, owner, revoked_utc FROM subscription "
                 "WHERE token_hash = ? AND revoked_utc IS NULL");
     q.bind(1, token_hash);
     if (!q.step()) return std::nullopt;

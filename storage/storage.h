@@ -48,6 +48,7 @@ struct Subscription {
   std::string filter;         // FeedFilter::to_string()
   SysSeconds created{};
   std::string created_by;     // who made it (an audit actor); "" for older rows
+  std::string owner;          // roster id of whoever made it on "Mitt årshjul" (and may revoke it there), or ""
   std::optional<SysSeconds> revoked;
 };
 
@@ -199,8 +200,8 @@ class Storage {
   // audit row (target "subscription/ID" once the id is known) and the
   // outbox messages that announce it (`announce` gets the new id), so a
   // subscription is never stored unannounced nor announced unstored.
-  virtual Subscription create_subscription(std::string_view token_hash, std::string_view filter, SysSeconds now,
-                                           AuditEntry audit,
+  virtual Subscription create_subscription(std::string_view token_hash, std::string_view filter,
+                                           std::string_view owner, SysSeconds now, AuditEntry audit,
                                            const std::function<std::vector<OutboxMessage>(long long id)>& announce) = 0;
   // Revokes by id with its audit row, in one transaction.
   enum class Revocation { revoked, not_found, already_revoked };
@@ -290,10 +291,8 @@ class Storage {
   virtual void delete_web_session(std::string_view id_hash) = 0;
   virtual void add_pending_sign_in(std::string_view state_hash, const PendingSignIn& pending, SysSeconds now) = 0;
   virtual std::optional<PendingSignIn> take_pending_sign_in(std::string_view state_hash, SysSeconds now) = 0;
-  // Feeds a person made themselves on "Mitt årshjul": subscription ids, oldest first.
-  virtual void add_person_feed(long long subscription_id, std::string_view person) = 0;
-  virtual std::vector<std::pair<Subscription, bool>> person_feeds(std::string_view person) = 0;  // (feed, revoked)
-  virtual bool revoke_person_feed(long long subscription_id, std::string_view person, SysSeconds now) = 0;
+  // Feeds a person made themselves on "Mitt årshjul" (owner), revoked ones too, oldest first.
+  virtual std::vector<Subscription> subscriptions_owned_by(std::string_view person) = 0;
 
   // Small settings the daemon keeps: the feed secret (in plain text: the
   // database file is its protection, docs/ARCHITECTURE.md "Secrets"), the public URL.

@@ -6,21 +6,34 @@
 
 namespace arshjul {
 
+bool picks(const Config& c, const std::vector<Selector>& selectors, const Person& p, const Occurrence& o) {
+  for (const auto& s : selectors) {
+    if (s.kind != Selector::Kind::participants) {
+      if (selects(c, s, p, o)) return true;
+      continue;
+    }
+    for (const auto& ps : o.activity->participants)
+      if (selects(c, ps, p, o)) return true;
+  }
+  return false;
+}
+
 std::vector<const Person*> recipients(const Config& c, const std::vector<Selector>& selectors, const Occurrence& o) {
   std::vector<const Person*> out;
-  for (const auto& p : c.people) {
-    bool picked = false;
-    for (const auto& s : selectors) {
-      if (s.kind == Selector::Kind::participants) {
-        for (const auto& ps : o.activity->participants) picked = picked || selects(c, ps, p, o);
-      } else {
-        picked = picked || selects(c, s, p, o);
-      }
-      if (picked) break;
-    }
-    if (picked) out.push_back(&p);
-  }
+  for (const auto& p : c.people)
+    if (picks(c, selectors, p, o)) out.push_back(&p);
   return out;
+}
+
+std::optional<NoticeTimes> notice_times(const Config& c, const Occurrence& o) {
+  if (!o.activity->notice) return std::nullopt;
+  const Notice& n = *o.activity->notice;
+  const LocalDays day = o.first_day - date::days{n.days_before};
+  // At the start of the working day, and never less than days_before ahead
+  // (a meeting before 08:00 would otherwise get its notice a little late).
+  const SysSeconds due = std::min(to_utc(LocalSeconds{day} + kNoticeSendTime, c.organisation.zone),
+                                  o.start - date::days{n.days_before});
+  return NoticeTimes{due, o.first_day - date::days{n.documents_days_before}, n.days_before};
 }
 
 std::string message_key(std::string_view event_type, std::string_view uid, int sequence, std::string_view rule,
@@ -52,17 +65,12 @@ void plan_occurrence(const Config& c, const Occurrence& o, int sequence, SysSeco
       out.push_back(std::move(m));
     }
   };
-  if (a.notice) {
-    const Notice& n = *a.notice;
-    const LocalDays day = o.first_day - date::days{n.days_before};
-    // At the start of the working day, and never less than days_before ahead
-    // (a meeting before 08:00 would otherwise get its notice a little late).
-    const SysSeconds due = std::min(to_utc(LocalSeconds{day} + kNoticeSendTime, c.organisation.zone),
-                                    o.start - date::days{n.days_before});
-    plan("notice.early", "notice:" + std::to_string(n.days_before) + "d", due, n.to, [&](PlannedMessage& m) {
-      m.notice_days = n.days_before;
-      m.documents_due = o.first_day - date::days{n.documents_days_before};
-    });
+  if (const auto n = notice_times(c, o)) {
+    plan("notice.early", "notice:" + std::to_string(n->days_before) + "d", n->due, a.notice->to,
+         [&](PlannedMessage& m) {
+           m.notice_days = n->days_before;
+           m.documents_due = n->documents_due;
+         });
   }
   for (const Reminder& r : a.reminders)
     plan("reminder.due", "reminder:" + format_duration(r.before), o.start - r.before, r.to,

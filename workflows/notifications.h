@@ -6,6 +6,7 @@
 // recipient), so planning the same thing twice enqueues it once.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,23 @@ struct PlannedMessage {
 // Local time of day at which day-based messages (notices) go out.
 inline constexpr Seconds kNoticeSendTime = std::chrono::hours{8};
 
-// Everyone a list of selectors picks for an occurrence; "participants"
+// Does one of `selectors` pick `person` for an occurrence? "participants"
 // stands for the activity's participants.
+bool picks(const Config& config, const std::vector<Selector>& selectors, const Person& person,
+           const Occurrence& occurrence);
+
+// Everyone a list of selectors picks for an occurrence.
 std::vector<const Person*> recipients(const Config& config, const std::vector<Selector>& selectors,
                                       const Occurrence& occurrence);
+
+// The early notice of an occurrence whose activity has one: when it goes
+// out (08:00 local, days_before ahead) and the deadline for documents.
+struct NoticeTimes {
+  SysSeconds due{};
+  LocalDays documents_due{};
+  int days_before = 0;
+};
+std::optional<NoticeTimes> notice_times(const Config& config, const Occurrence& occurrence);
 
 // The reminders and notices due by `until` of every occurrence in
 // `expansion` that has not lost its point by `now`: reminders of

@@ -260,13 +260,16 @@ TEST_CASE("The HR page shows a hook that answered 410 as gone, and its form repl
 namespace {
 
 // The mini fixture with [sign_in] for `idp`, and Ola with an e-mail address.
-void with_sign_in(Host& h, const test::FakeProvider& idp) {
+void with_sign_in(Host& h, const test::FakeProvider& idp, std::vector<Hook> hooks = {}) {
   ::setenv("ARSHJUL_TEST_OIDC_SECRET", "s3cret", 1);
   Config c = test::load("tests/fixtures/mini");
+  c.hooks = std::move(hooks);
   c.sign_in = idp.sign_in();
   c.sign_in->client_secret_env = "ARSHJUL_TEST_OIDC_SECRET";
-  for (Person& p : c.people)
+  for (Person& p : c.people) {
     if (p.id == "ola") p.email = "Ola@Example.no";
+    if (p.id == "kari") p.email = "kari@example.no";
+  }
   h.set_files(std::move(c));
   h.rebuild();
 }
@@ -443,14 +446,72 @@ TEST_CASE("A person makes a feed on Mitt årshjul that is indexed at once, and r
   REQUIRE(h.subscription(token_hash(token)));
   CHECK(h.subscription(token_hash(token))->filter == "unit:kommunen");
 
-  const auto feeds = h.storage().person_feeds("ola");
+  const auto feeds = h.storage().subscriptions_owned_by("ola");
   REQUIRE(feeds.size() == 1);
-  const std::string revoke = "/me/feeds/" + std::to_string(feeds[0].first.id) + "/revoke";
+  const std::string revoke = "/me/feeds/" + std::to_string(feeds[0].id) + "/revoke";
   CHECK(post(h, s, revoke, "csrf=" + csrf, cookie, "https://evil.example").status == 403);  // a cross-site post
   CHECK(h.subscription(token_hash(token)));
   CHECK(post(h, s, revoke, "csrf=" + csrf, cookie).status == 303);
   CHECK_FALSE(h.subscription(token_hash(token)));
   CHECK(post(h, s, revoke, "csrf=" + csrf, cookie).status == 404);  // once
+}
+
+TEST_CASE("A feed made and revoked on Mitt årshjul is audited under the person's name and announced like any feed") {
+  Hook hook;
+  hook.id = "epost";
+  hook.url = "https://hooks.example/h";
+  hook.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  hook.events = {"subscription.created"};
+  Host h;
+  test::FakeProvider idp;
+  with_sign_in(h, idp, {hook});
+  WebSessions s(idp.fetch());
+  const std::string cookie = cookie_of(sign_in_oidc(h, s, idp).callback);
+  const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
+  REQUIRE(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=unit%3Akommunen", cookie).status == 201);
+  const auto made = h.storage().subscriptions_owned_by("ola");
+  REQUIRE(made.size() == 1);
+  const auto announced = h.storage().outbox("", 10);
+  REQUIRE(announced.size() == 1);
+  CHECK(announced[0].event_type == "subscription.created");
+  CHECK(announced[0].payload.find("/feeds/") != std::string::npos);
+  REQUIRE(post(h, s, "/me/feeds/" + std::to_string(made[0].id) + "/revoke", "csrf=" + csrf, cookie).status == 303);
+  const auto audit = h.storage().audit({});
+  REQUIRE(audit.size() == 2);  // newest first
+  CHECK(audit[1].action == "subscription.create");
+  CHECK(audit[0].action == "subscription.revoke");
+  for (const auto& row : audit) {
+    CHECK(row.actor == made[0].created_by);
+    CHECK(row.actor.find("(ola)") != std::string::npos);
+    CHECK(row.door == "page");
+    CHECK(row.target == "subscription/" + std::to_string(made[0].id));
+  }
+}
+
+TEST_CASE("A union rep sees on Mitt årshjul the notices of meetings ahead, with agenda and the deadline for documents") {
+  Host h;  // 1 March 2027; drøfting on the third Monday, notice 14 days ahead to hovedtillitsvalgt
+  test::FakeProvider idp;
+  with_sign_in(h, idp);
+  WebSessions s(idp.fetch());
+  idp.email = "kari@example.no";
+  const WebResponse kari = get(h, s, "/me", cookie_of(sign_in_oidc(h, s, idp).callback));
+  REQUIRE(kari.status == 200);
+  const auto at = kari.body.find("Varsler om møter");
+  REQUIRE(at != std::string::npos);
+  const std::string section = kari.body.substr(at, kari.body.find("</section>", at) - at);
+  // 15 March: its notice goes out at 08:00 today; documents by 8 March.
+  CHECK_THAT(section, Catch::Contains("mandag 15. mars 2027, 09:00–11:00") &&
+                          Catch::Contains("<li>Drøfting; budsjett, bemanning</li>") &&
+                          Catch::Contains("<td>mandag 8. mars 2027</td>") && Catch::Contains("Kommer mandag 1. mars 2027"));
+  CHECK_THAT(section, !Catch::Contains("19. april 2027"));  // its notice goes out on 5 April, over a month ahead
+  CHECK_THAT(section, !Catch::Contains("februar"));         // held already
+
+  h.manual_clock().set(SysSeconds{date::sys_days{date::year{2027} / 3 / 10}});
+  const std::string later = get(h, s, "/me", cookie_of(sign_in_oidc(h, s, idp).callback)).body;
+  CHECK_THAT(later, Catch::Contains("Sendt mandag 1. mars 2027") && Catch::Contains("Kommer mandag 5. april 2027"));
+
+  idp.email = "ola@example.no";  // a leader without notices gets no such section
+  CHECK_THAT(get(h, s, "/me", cookie_of(sign_in_oidc(h, s, idp).callback)).body, !Catch::Contains("Varsler om møter"));
 }
 
 TEST_CASE("A feed form posted from another site, or without the page's token, makes no feed") {
@@ -462,7 +523,7 @@ TEST_CASE("A feed form posted from another site, or without the page's token, ma
   const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
   CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=person%3Aola", cookie, "https://evil.example").status == 403);
   CHECK(post(h, s, "/me/feeds", "filter=person%3Aola", cookie).status == 403);
-  CHECK(h.storage().person_feeds("ola").empty());
+  CHECK(h.storage().subscriptions_owned_by("ola").empty());
 }
 
 TEST_CASE("A person may make feeds only of what they may see: not the whole wheel, not another person") {
@@ -474,5 +535,5 @@ TEST_CASE("A person may make feeds only of what they may see: not the whole whee
   const std::string csrf = csrf_of(get(h, s, "/me", cookie).body);
   CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=all", cookie).status == 403);
   CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=person%3Akari", cookie).status == 403);
-  CHECK(h.storage().person_feeds("ola").empty());
+  CHECK(h.storage().subscriptions_owned_by("ola").empty());
 }

@@ -127,7 +127,7 @@ TEST_CASE("Creating a subscription stores it, its audit row and its announcement
   auto s = open(db);
   long long seen_id = 0;
   const Subscription sub = s->create_subscription(
-      "hash1", "unit:skole", kNow, entry("Hanne HR", "subscription.create", ""), [&](long long id) {
+      "hash1", "unit:skole", "", kNow, entry("Hanne HR", "subscription.create", ""), [&](long long id) {
         seen_id = id;
         OutboxMessage m;
         m.key = "subscription.created|" + std::to_string(id);
@@ -155,7 +155,7 @@ TEST_CASE("Creating a subscription stores it, its audit row and its announcement
 TEST_CASE("A subscription whose announcement cannot be built is not stored, nor audited") {
   TempDb db;
   auto s = open(db);
-  CHECK_THROWS(s->create_subscription("hash1", "all", kNow, entry("a", "subscription.create", ""),
+  CHECK_THROWS(s->create_subscription("hash1", "all", "", kNow, entry("a", "subscription.create", ""),
                                       [](long long) -> std::vector<OutboxMessage> { throw std::runtime_error("no"); }));
   CHECK(s->subscriptions(true).empty());
   CHECK(s->audit({}).empty());
@@ -164,7 +164,7 @@ TEST_CASE("A subscription whose announcement cannot be built is not stored, nor 
 TEST_CASE("Revoking a subscription by id takes it out of the active ones, once, with an audit row") {
   TempDb db;
   auto s = open(db);
-  const auto sub = s->create_subscription("hash1", "all", kNow, entry("a", "subscription.create", ""), nullptr);
+  const auto sub = s->create_subscription("hash1", "all", "", kNow, entry("a", "subscription.create", ""), nullptr);
   CHECK(s->revoke_subscription(sub.id, kNow, entry("b", "subscription.revoke", "")) == Storage::Revocation::revoked);
   CHECK(s->revoke_subscription(sub.id, kNow, entry("b", "subscription.revoke", "")) ==
         Storage::Revocation::already_revoked);

@@ -256,7 +256,8 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
                          "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
                          "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version >= 7; "
                          "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by; "  // and versions 8, 9
-                         "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP TABLE person_feed",
+                         "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP INDEX subscription_by_owner; "
+                         "ALTER TABLE subscription DROP COLUMN owner",
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
@@ -373,7 +374,8 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
         "DELETE FROM schema_migrations WHERE version >= 5;"
         "DROP TABLE audit;"  // version 8
         "ALTER TABLE subscription DROP COLUMN created_by;"
-        "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP TABLE person_feed;"  // version 9
+        "DROP TABLE web_session; DROP TABLE pending_sign_in;"  // version 9
+        "DROP INDEX subscription_by_owner; ALTER TABLE subscription DROP COLUMN owner;"
         "ALTER TABLE registration DROP COLUMN occurrence_day;"
         "ALTER TABLE person DROP COLUMN leader_end_date;"  // version 6
         "ALTER TABLE person DROP COLUMN acting;"
@@ -825,20 +827,21 @@ TEST_CASE("A pending sign-in is taken once, and not after it expires") {
   CHECK_FALSE(s->take_pending_sign_in("state-b", t0 + Seconds{600}));  // expired
 }
 
-TEST_CASE("A person lists and revokes only the feeds they made") {
+TEST_CASE("A feed made on Mitt årshjul is listed as its owner's, and nobody else's") {
   TempDb db;
   auto s = open(db);
   const SysSeconds t0{Seconds{1'800'000'000}};
-  const long long mine = s->add_subscription("h1", "unit:skole", t0);
-  const long long theirs = s->add_subscription("h2", "person:kari", t0);
-  s->add_person_feed(mine, "ola");
-  s->add_person_feed(theirs, "kari");
-  REQUIRE(s->person_feeds("ola").size() == 1);
-  CHECK(s->person_feeds("ola")[0].first.filter == "unit:skole");
-  CHECK_FALSE(s->revoke_person_feed(theirs, "ola", t0));
-  CHECK(s->subscription_revoked("h2") == false);
-  CHECK(s->revoke_person_feed(mine, "ola", t0));
-  CHECK(s->subscription_revoked("h1") == true);
-  CHECK(s->person_feeds("ola")[0].second);
-  CHECK_FALSE(s->revoke_person_feed(mine, "ola", t0));  // once
+  AuditEntry made{0, t0, "Ola (ola)", "page", "subscription.create", "", "null", "null", ""};
+  const auto mine = s->create_subscription("h1", "unit:skole", "ola", t0, made, nullptr);
+  s->create_subscription("h2", "person:kari", "kari", t0, made, nullptr);
+  s->create_subscription("h3", "unit:skole", "", t0, made, nullptr);  // HR's, through the API
+  const auto owned = s->subscriptions_owned_by("ola");
+  REQUIRE(owned.size() == 1);
+  CHECK(owned[0].id == mine.id);
+  CHECK(owned[0].owner == "ola");
+  CHECK(owned[0].created_by == "Ola (ola)");
+  CHECK(s->subscriptions_owned_by("").empty());  // "" is nobody, not everything unowned
+  s->revoke_subscription(mine.id, t0, made);
+  REQUIRE(s->subscriptions_owned_by("ola").size() == 1);
+  CHECK(s->subscriptions_owned_by("ola")[0].revoked);
 }

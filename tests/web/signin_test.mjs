@@ -4,7 +4,7 @@
 // on "Mitt årshjul", makes a feed for their unit (it answers 200 with that
 // unit's events), and revokes it (404), and marks an open task done; an HR user (by the HR group) gets
 // the HR page, makes a feed for a unit and moves a meeting there, and the
-// audit log names them; a user outside the HR group is refused there; someone not
+// audit log names them; a union rep sees the notices of meetings ahead; a user outside the HR group is refused there; someone not
 // in the roster gets a clear page; a form posted from another site makes no
 // feed. axe-core on the new pages, screenshots under SCREENSHOT_DIR.
 //
@@ -24,6 +24,7 @@ const idp = await startProvider({
   users: {
     'ole.martin': { password: 'leder-passord', claims: { email: 'Ole.Martin.Gjelsvik@roros.kommune.no', name: 'Ole Martin G.', groups: ['ansatte'] } },
     marit: { password: 'hr-passord', claims: { email: 'marit.sundt@roros.kommune.no', name: 'Marit Sundt', groups: ['ansatte', 'arshjul-hr'] } },
+    unni: { password: 'htv-passord', claims: { email: 'unni.brekken@roros.kommune.no', name: 'Unni Brekken', groups: ['ansatte'] } },
     gjest: { password: 'gjest-passord', claims: { email: 'gjest@example.no', name: 'Gjest Utenfor', groups: [] } },
   },
 });
@@ -168,6 +169,18 @@ await run([
         `the audit page shows ${action} by "Marit Sundt (marit-sundt)" through the page, with the reason (${JSON.stringify(row)})`);
     }
     await t.axe(page, { what: 'the audit page, signed in with OpenID Connect' });
+  },
+
+  async function a_union_rep_sees_the_notices_of_meetings_ahead_with_agenda_and_deadline(t) {
+    const page = await signIn(t, 'unni', 'htv-passord');
+    const section = page.locator('section', { has: page.getByRole('heading', { name: 'Varsler om møter' }) });
+    t.check(await section.isVisible(), 'a hovedtillitsvalgt has "Varsler om møter" on Mitt årshjul');
+    const rows = await section.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.innerText.trim())));
+    const withAgenda = rows.filter((r) => r[2].split('\n').length >= 2 && /\d{4}$/.test(r[3]) && /^(Sendt|Kommer) /.test(r[4]));
+    t.check(rows.length > 0 && withAgenda.length === rows.length,
+      `every notice names the meeting, its agenda, the documents' deadline and when it was sent (${JSON.stringify(rows[0])}, ${rows.length} rows)`);
+    await t.axe(page, { what: 'Mitt årshjul of a union rep' });
+    await t.screenshot(page, 'mitt-arshjul-tillitsvalgt');
   },
 
   async function someone_outside_the_roster_gets_a_clear_page(t) {
