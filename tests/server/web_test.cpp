@@ -393,6 +393,12 @@ TEST_CASE("A signed-in person outside the HR group is refused on the HR page and
   const std::string csrf = csrf_of(get(h, s, "/me", leader).body);
   CHECK(post(h, s, "/hr/outbox/" + std::to_string(id) + "/retry", "csrf=" + csrf, leader).status == 403);
   CHECK(h.storage().outbox("dead", 10).size() == 1);
+  for (const char* page : {"/hr/feeds", "/hr/tokens", "/hr/meetings", "/hr/audit"}) {
+    INFO(page);
+    CHECK(get(h, s, page, leader).status == 403);
+  }
+  CHECK(post(h, s, "/hr/feeds", "csrf=" + csrf + "&filter=all", leader).status == 403);
+  CHECK(h.storage().subscriptions(true).empty());
 
   idp.groups_json = R"(["staff","hr"])";
   const std::string hr = cookie_of(sign_in_oidc(h, s, idp).callback);
