@@ -216,8 +216,9 @@ std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, 
       const Occurrence* o = it == live.end() ? nullptr : it->second;
       const Occurrence* hr_cancelled = by_hr.count(uid) ? by_hr.at(uid) : nullptr;
       auto recipients_of = storage.told_about(uid);
-      // A meeting HR moved or cancelled by hand is news to everyone in it, told or not.
-      const Occurrence* changed_by_hr = hr_cancelled ? hr_cancelled : (o && !o->change_reason.empty() ? o : nullptr);
+      // A meeting HR moved or cancelled by hand is news to everyone in it, told or
+      // not. A new agenda is news only to those told: the notice carries it to the rest.
+      const Occurrence* changed_by_hr = hr_cancelled ? hr_cancelled : (o && o->moved_by_hr ? o : nullptr);
       if (changed_by_hr && changed_by_hr->activity->kind == ActivityKind::meeting && s->second.start > now) {
         std::vector<Selector> everyone = changed_by_hr->activity->participants;
         if (changed_by_hr->activity->notice)

@@ -31,7 +31,7 @@ json::object person_json(const Person& p) {
 
 json::object occurrence_json(const Config& c, const Occurrence& o, int sequence, bool cancelled) {
   json::array agenda;
-  for (const auto& item : o.activity->agenda) agenda.emplace_back(item);
+  for (const auto& item : agenda_of(o)) agenda.emplace_back(item);
   json::object j{{"uid", o.uid},
                  {"sequence", sequence},
                  {"status", cancelled ? "cancelled" : "scheduled"},
@@ -50,6 +50,11 @@ json::object occurrence_json(const Config& c, const Occurrence& o, int sequence,
   if (o.person) j["person"] = json::object{{"id", o.person->id}, {"name", o.person->name}};
   if (o.extra) j["extra"] = true;
   if (!o.change_reason.empty()) j["reason"] = o.change_reason;
+  if (!o.documents.empty()) {
+    json::array docs;
+    for (const auto& d : o.documents) docs.push_back(json::object{{"title", d.title}, {"url", d.url}});
+    j["documents"] = std::move(docs);
+  }
   return j;
 }
 

@@ -423,6 +423,7 @@ class Api {
     if (is("GET", {"occurrences", "*"})) return get_occurrence();
     if (is("POST", {"occurrences", "*", "move"})) return hr_only([&] { return move_or_cancel(Override::Kind::move); });
     if (is("POST", {"occurrences", "*", "cancel"})) return hr_only([&] { return move_or_cancel(Override::Kind::cancel); });
+    if (is("PUT", {"occurrences", "*", "agenda"})) return hr_only([&] { return move_or_cancel(Override::Kind::agenda); });
     if (is("GET", {"registrations"})) return list_registrations();
     if (is("GET", {"tasks"})) return list_tasks();
     if (is("POST", {"tasks", "*", "complete"})) return hr_only([&] { return complete_task(); });
@@ -846,7 +847,9 @@ class Api {
     }
     if (o->end <= now())
       return problem(409, "Conflict", "occurrence \"" + uid + "\" is over; only what is still ahead can be " +
-                                          (kind == Override::Kind::move ? "moved" : "cancelled"));
+                                          (kind == Override::Kind::move     ? "moved"
+                                           : kind == Override::Kind::agenda ? "given another agenda"
+                                                                            : "cancelled"));
     return std::nullopt;
   }
 
@@ -863,12 +866,57 @@ class Api {
       Reader r(body, problems, {"start", "end", "first_day", "last_day", "reason"});
       ov.reason = r.text("reason", true).value_or("");
       read_time(r, problems, *o->activity, ov, o->end - o->start, body);
+    } else if (kind == Override::Kind::agenda) {
+      Reader r(body, problems, {"agenda", "documents", "reason"});
+      ov.reason = r.text("reason", true).value_or("");
+      read_agenda(r, problems, body, ov);
     } else {
       Reader r(body, problems, {"reason"});
       ov.reason = r.text("reason", true).value_or("");
     }
     if (!problems.empty()) return problems.response();
     return std::nullopt;
+  }
+
+  // {agenda: ["item", ...], documents: [{title, url}, ...]}: one line each, so
+  // nothing can break the feed's text or the stored lines.
+  static void read_agenda(Reader& r, Problems& problems, const json::object& body, Override& ov) {
+    constexpr std::size_t kMaxItems = 60, kMaxText = 500;
+    auto one_line = [&](const std::string& pointer, const std::string& s, const char* what) {
+      if (s.empty()) problems.add(pointer, std::string("expected a non-empty ") + what);
+      else if (s.find_first_of("\r\n\t") != std::string::npos) problems.add(pointer, std::string("expected ") + what + " on one line, without tabs");
+      else if (s.size() > kMaxText) problems.add(pointer, std::string("expected ") + what + " of at most 500 bytes");
+      else return true;
+      return false;
+    };
+    if (!body.contains("agenda")) problems.add("/agenda", "required: expected an array of strings (the meeting's items, in order)");
+    ov.agenda = r.list("agenda");
+    if (ov.agenda.size() > kMaxItems) problems.add("/agenda", "expected at most 60 items");
+    for (std::size_t i = 0; i < ov.agenda.size(); ++i) one_line("/agenda/" + std::to_string(i), ov.agenda[i], "agenda item");
+    const json::value* docs = body.if_contains("documents");
+    if (!docs || docs->is_null()) return;
+    if (!docs->is_array()) {
+      problems.add("/documents", "expected an array of {title, url}, got " + kind_of(*docs));
+      return;
+    }
+    if (docs->as_array().size() > kMaxItems) problems.add("/documents", "expected at most 60 documents");
+    for (std::size_t i = 0; i < docs->as_array().size(); ++i) {
+      const std::string at = "/documents/" + std::to_string(i);
+      const json::value& d = docs->as_array()[i];
+      if (!d.is_object()) {
+        problems.add(at, "expected an object {title, url}, got " + kind_of(d));
+        continue;
+      }
+      Reader doc(d.as_object(), problems, {"title", "url"});
+      const std::string title = doc.text("title", true).value_or(""), url = doc.text("url", true).value_or("");
+      const bool ok_title = !title.empty() && one_line(at + "/title", title, "title");
+      bool ok_url = !url.empty() && one_line(at + "/url", url, "URL");
+      if (ok_url && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+        problems.add(at + "/url", "expected an https:// or http:// link, got \"" + url + "\"");
+        ok_url = false;
+      }
+      if (ok_title && ok_url) ov.documents.push_back({title, url});
+    }
   }
 
   ApiResponse move_or_cancel(Override::Kind kind) {
@@ -1133,7 +1181,13 @@ class Api {
     json::object j{{"kind", override_kind_name(ov.kind)}, {"uid", ov.uid}};
     if (!ov.activity.empty()) j["activity"] = ov.activity;
     if (!ov.unit.empty()) j["unit"] = ov.unit;
-    if (ov.kind != Override::Kind::cancel) {
+    if (ov.kind == Override::Kind::agenda) {
+      json::array agenda, docs;
+      for (const auto& item : ov.agenda) agenda.emplace_back(item);
+      for (const auto& d : ov.documents) docs.push_back(json::object{{"title", d.title}, {"url", d.url}});
+      j["agenda"] = std::move(agenda);
+      j["documents"] = std::move(docs);
+    } else if (ov.kind != Override::Kind::cancel) {
       if (ov.start != SysSeconds{}) {
         j["start"] = local_iso(ov.start, zone);
         j["end"] = local_iso(ov.end, zone);

@@ -9,6 +9,7 @@
 #include "server/web.h"
 #include "svg/wheel_svg.h"
 #include "workflows/audience.h"
+#include "workflows/events.h"
 #include "workflows/vocabulary.h"
 
 namespace arshjul {
@@ -279,11 +280,41 @@ HrPage edit_meeting_page(ApiHost& host, const HrPageRequest& r, const std::strin
           "<p><button type=\"submit\">Flytt møtet</button></p></form></section>"
           "<section aria-labelledby=\"avlys\"><h3 id=\"avlys\">Avlys</h3><form method=\"post\" action=\"/hr/meetings/cancel\">" +
           hidden + "<p><label for=\"cancel-reason\">Grunn</label><br><input type=\"text\" id=\"cancel-reason\" name=\"reason\" required></p>"
-          "<p><button type=\"submit\">Avlys møtet</button></p></form></section><p><a href=\"/hr/meetings\">Tilbake til møtene</a></p>";
+          "<p><button type=\"submit\">Avlys møtet</button></p></form></section>";
+  std::string agenda, documents;
+  for (const auto& item : agenda_of(*o)) agenda += item + "\n";
+  for (const auto& d : o->documents) documents += d.title + " | " + d.url + "\n";
+  body += "<section aria-labelledby=\"saksliste\"><h3 id=\"saksliste\">Saksliste for dette møtet</h3>"
+          "<p>Endringer etter at innkallingen er sendt, går til dem som fikk den.</p>"
+          "<form method=\"post\" action=\"/hr/meetings/agenda\">" + hidden +
+          "<p><label for=\"agenda\">Saker, én per linje</label><br><textarea id=\"agenda\" name=\"agenda\" rows=\"8\" cols=\"60\">" +
+          esc(agenda) + "</textarea></p><p><label for=\"documents\">Dokumenter, én per linje: tittel | https://…</label><br>"
+          "<textarea id=\"documents\" name=\"documents\" rows=\"3\" cols=\"60\">" + esc(documents) +
+          "</textarea></p><p><label for=\"agenda-reason\">Grunn</label><br><input type=\"text\" id=\"agenda-reason\" name=\"reason\" required></p>"
+          "<p><button type=\"submit\">Lagre sakslisten</button></p></form></section>"
+          "<p><a href=\"/hr/meetings\">Tilbake til møtene</a></p>";
   return {200, title, body, {}};
 }
 
 std::string path_uid(const std::string& uid) { return boost::urls::encode(uid, boost::urls::unreserved_chars); }
+
+std::string trimmed(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// The non-blank lines of a textarea, trimmed.
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from <= text.size()) {
+    const auto nl = std::min(text.find('\n', from), text.size());
+    if (std::string line = trimmed(text.substr(from, nl - from)); !line.empty()) out.push_back(std::move(line));
+    from = nl + 1;
+  }
+  return out;
+}
 
 HrPage change_meeting(ApiHost& host, const HrPageRequest& r, const std::string& action) {
   const std::string uid = form_value(r.form, "uid");
@@ -292,8 +323,22 @@ HrPage change_meeting(ApiHost& host, const HrPageRequest& r, const std::string& 
     body["start"] = form_value(r.form, "start");
     if (const std::string end = form_value(r.form, "end"); !end.empty()) body["end"] = end;
   }
+  if (action == "agenda") {
+    // One item per line; a document is "title | url" (the last bar splits).
+    json::array items, docs;
+    for (std::string& line : lines(form_value(r.form, "agenda"))) items.emplace_back(line);
+    for (std::string& line : lines(form_value(r.form, "documents"))) {
+      const auto bar = line.rfind('|');
+      std::string title = bar == std::string::npos ? line : trimmed(line.substr(0, bar));
+      std::string url = bar == std::string::npos ? std::string() : trimmed(line.substr(bar + 1));
+      docs.push_back(json::object{{"title", std::move(title)}, {"url", std::move(url)}});
+    }
+    body["agenda"] = std::move(items);
+    body["documents"] = std::move(docs);
+  }
   const json::value v = body;
-  const Answer a = call(host, r, "POST", "/api/v1/occurrences/" + path_uid(uid) + "/" + action, &v);
+  const Answer a = call(host, r, action == "agenda" ? "PUT" : "POST",
+                        "/api/v1/occurrences/" + path_uid(uid) + "/" + action, &v);
   if (a.ok()) return {303, "", "", "/hr/meetings?changed=" + url_encode(uid)};
   HrPage p = edit_meeting_page(host, r, uid, problems_html(a));
   if (p.status == 200) p.status = a.status;
@@ -394,6 +439,7 @@ std::optional<HrPage> handle_hr_page(ApiHost& host, const HrPageRequest& r) {
   if (r.path == "/hr/meetings/edit" && is_get) return edit_meeting_page(host, r, get(r.query, "uid"));
   if (r.path == "/hr/meetings/move" && is_post) return change_meeting(host, r, "move");
   if (r.path == "/hr/meetings/cancel" && is_post) return change_meeting(host, r, "cancel");
+  if (r.path == "/hr/meetings/agenda" && is_post) return change_meeting(host, r, "agenda");
   if (r.path == "/hr/meetings/extra" && is_post) return add_meeting(host, r);
   if (r.path == "/hr/audit" && is_get) return audit_page(host, r);
   return std::nullopt;

@@ -971,10 +971,15 @@ class Web {
       if (!n || n->due > t + date::days{31} || !picks(c, o.activity->notice->to, p, o)) continue;
       const LocalDays sent_day = date::floor<date::days>(to_local(n->due, c.organisation.zone));
       std::string agenda;
-      for (const auto& item : o.activity->agenda) agenda += "<li>" + esc(item) + "</li>";
+      for (const auto& item : agenda_of(o)) agenda += "<li>" + esc(item) + "</li>";
+      std::string docs;
+      for (const auto& doc : o.documents)
+        docs += "<li><a href=\"" + esc(doc.url) + "\">" + esc(doc.title) + "</a></li>";
+
       rows += "<tr><td>" + esc(o.activity->title) + (o.unit ? " – " + esc(o.unit->name) : std::string()) + "</td><td>" +
               esc(norwegian_date(o.first_day)) + ", " + esc(time_text(o, c.organisation.zone)) + "</td><td>" +
-              (agenda.empty() ? std::string("–") : "<ol>" + agenda + "</ol>") + "</td><td>" +
+              (agenda.empty() ? std::string("–") : "<ol>" + agenda + "</ol>") +
+              (docs.empty() ? std::string() : "<p>" + std::string(label::documents) + ":</p><ul>" + docs + "</ul>") + "</td><td>" +
               esc(norwegian_date(n->documents_due)) + "</td><td>" + (n->due <= t ? "Sendt " : "Kommer ") +
               esc(norwegian_date(sent_day)) + "</td></tr>";
     }

@@ -223,7 +223,46 @@ CREATE TABLE pending_sign_in (
 ALTER TABLE subscription ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 CREATE INDEX subscription_by_owner ON subscription (owner) WHERE owner <> '';
 )sql",
+    // 10: one meeting's own agenda and documents (issue 14). SQLite cannot
+    // widen a CHECK, so the table is copied; agenda items are one per line,
+    // documents "title<TAB>url" per line (the API refuses both in a text).
+    R"sql(
+CREATE TABLE override_new (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT NOT NULL CHECK (kind IN ('move', 'cancel', 'extra', 'agenda')),
+  uid          TEXT NOT NULL,
+  activity     TEXT NOT NULL DEFAULT '',
+  unit         TEXT NOT NULL DEFAULT '',
+  start_utc    INTEGER NOT NULL DEFAULT 0,
+  end_utc      INTEGER NOT NULL DEFAULT 0,
+  first_day    TEXT NOT NULL DEFAULT '',
+  last_day     TEXT NOT NULL DEFAULT '',
+  reason       TEXT NOT NULL,
+  created_utc  INTEGER NOT NULL,
+  agenda       TEXT NOT NULL DEFAULT '',
+  documents    TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO override_new (id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc)
+  SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc FROM override;
+DROP TABLE override;
+ALTER TABLE override_new RENAME TO override;
+)sql",
 };
+
+std::string join_lines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : "\n") + s;
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  std::size_t from = 0;
+  for (std::size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) out.push_back(text.substr(from, nl - from));
+  out.push_back(text.substr(from));
+  return out;
+}
 
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
@@ -809,14 +848,17 @@ class SqliteStorage final : public Storage {
   std::vector<Override> overrides() override {
     Call lock(this);
     Statement q(db_,
-                "SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc "
-                "FROM override ORDER BY id");
+                "SELECT id, kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, created_utc, "
+                "agenda, documents FROM override ORDER BY id");
     std::vector<Override> out;
     while (q.step()) {
       Override o;
       o.id = q.integer(0);
       const std::string kind = q.text(1);
-      o.kind = kind == "cancel" ? Override::Kind::cancel : kind == "extra" ? Override::Kind::extra : Override::Kind::move;
+      o.kind = kind == "cancel"   ? Override::Kind::cancel
+               : kind == "extra"  ? Override::Kind::extra
+               : kind == "agenda" ? Override::Kind::agenda
+                                  : Override::Kind::move;
       o.uid = q.text(2);
       o.activity = q.text(3);
       o.unit = q.text(4);
@@ -826,6 +868,11 @@ class SqliteStorage final : public Storage {
       if (auto d = parse_date(q.text(8))) o.last_day = *d;
       o.reason = q.text(9);
       o.created = at_secs(q.integer(10));
+      o.agenda = lines_of(q.text(11));
+      for (const std::string& line : lines_of(q.text(12))) {
+        const auto tab = line.find('\t');
+        if (tab != std::string::npos) o.documents.push_back({line.substr(0, tab), line.substr(tab + 1)});
+      }
       out.push_back(std::move(o));
     }
     return out;
@@ -836,12 +883,14 @@ class SqliteStorage final : public Storage {
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT INTO override (kind, uid, activity, unit, start_utc, end_utc, first_day, last_day, reason, "
-                    "created_utc) VALUES (?,?,?,?,?,?,?,?,?,?)");
+                    "created_utc, agenda, documents) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
       ins.bind(1, override_kind_name(o.kind)).bind(2, o.uid).bind(3, o.activity).bind(4, o.unit);
       ins.bind(5, secs(o.start)).bind(6, secs(o.end));
       ins.bind(7, o.first_day == LocalDays{} ? std::string() : format_date(o.first_day));
       ins.bind(8, o.last_day == LocalDays{} ? std::string() : format_date(o.last_day));
-      ins.bind(9, o.reason).bind(10, secs(o.created)).run();
+      std::string documents;
+      for (const Document& d : o.documents) documents += (documents.empty() ? "" : "\n") + d.title + "\t" + d.url;
+      ins.bind(9, o.reason).bind(10, secs(o.created)).bind(11, join_lines(o.agenda)).bind(12, documents).run();
       o.id = sqlite3_last_insert_rowid(db_);
       if (uid_of) {
         o.uid = uid_of(o.id);

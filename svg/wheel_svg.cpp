@@ -333,9 +333,11 @@ std::string mark_desc(const Mark& m) {
     }
     parts.push_back((m.occurrences.front()->person ? "Gjelder: " : "Enheter: ") + who + ".");
   }
-  if (!a.agenda.empty()) {
+  // A mark of one meeting shows its own agenda; of several, the activity's.
+  const auto& items = m.occurrences.size() == 1 ? agenda_of(*m.occurrences.front()) : a.agenda;
+  if (!items.empty()) {
     std::string agenda = std::string(label::agenda) + ": ";
-    for (std::size_t i = 0; i < a.agenda.size(); ++i) agenda += (i ? "; " : "") + a.agenda[i];
+    for (std::size_t i = 0; i < items.size(); ++i) agenda += (i ? "; " : "") + items[i];
     parts.push_back(agenda + ".");
   } else if (!a.description.empty()) {
     parts.push_back(a.description);

@@ -9,6 +9,10 @@ std::string occurrence_title(const Occurrence& o) {
   return o.activity->title + " – " + o.unit->name;
 }
 
+const std::vector<std::string>& agenda_of(const Occurrence& o) {
+  return o.agenda ? *o.agenda : o.activity->agenda;
+}
+
 std::string occurrence_description(const Occurrence& o) {
   const Activity& a = *o.activity;
   std::string d;
@@ -17,11 +21,16 @@ std::string occurrence_description(const Occurrence& o) {
     d += text;
   };
   if (!a.description.empty()) para(a.description);
-  if (!a.agenda.empty()) {
+  if (const auto& items = agenda_of(o); !items.empty()) {
     std::string agenda = std::string(label::agenda) + ":";
     int n = 1;
-    for (const auto& item : a.agenda) agenda += "\n" + std::to_string(n++) + ". " + item;
+    for (const auto& item : items) agenda += "\n" + std::to_string(n++) + ". " + item;
     para(agenda);
+  }
+  if (!o.documents.empty()) {
+    std::string docs = std::string(label::documents) + ":";
+    for (const auto& doc : o.documents) docs += "\n- " + doc.title + ": " + doc.url;
+    para(docs);
   }
   if (a.notice && o.all_day == false) {
     const LocalDays docs = o.first_day - date::days{a.notice->documents_days_before};

@@ -24,6 +24,9 @@ struct EventState {
 // "Informasjons- og drøftingsmøte – Helse og omsorg"
 std::string occurrence_title(const Occurrence& o);
 
+// The meeting's agenda: HR's own for it, else its activity's.
+const std::vector<std::string>& agenda_of(const Occurrence& o);
+
 // Description with the agenda, the notice rule and any move, ready for a feed.
 std::string occurrence_description(const Occurrence& o);
 

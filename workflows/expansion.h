@@ -22,6 +22,13 @@ struct Move {
   NonWorkingReason reason;   // why it could not stay there
 };
 
+// A document HR links to one meeting (saksdokumenter, a report).
+struct Document {
+  std::string title;
+  std::string url;  // https://...
+  bool operator==(const Document&) const = default;
+};
+
 // One day of a multi-day gathering (Activity::days > 1).
 struct Session {
   SysSeconds start, end;
@@ -44,9 +51,13 @@ struct Occurrence {
   std::vector<Session> sessions;
   const Person* person = nullptr; // personal series (Activity::personal): whose it is
 
-  // Set by apply_overrides: HR moved it, or added it as an extra meeting.
+  // Set by apply_overrides: HR moved it, or added it as an extra meeting,
+  // or gave it an agenda of its own (replacing the activity's) and documents.
   bool extra = false;
-  std::string change_reason;      // "" unless HR moved or added it
+  bool moved_by_hr = false;
+  std::string change_reason;      // "" unless HR changed it
+  std::optional<std::vector<std::string>> agenda;
+  std::vector<Document> documents;
 
   // Person ids registered for it (RegistrationRule), set by the scheduler
   // from storage: they take part like its participants.

@@ -38,6 +38,7 @@ std::string_view override_kind_name(Override::Kind kind) {
     case Override::Kind::move: return "move";
     case Override::Kind::cancel: return "cancel";
     case Override::Kind::extra: return "extra";
+    case Override::Kind::agenda: return "agenda";
   }
   return "move";
 }
@@ -62,6 +63,7 @@ std::vector<Occurrence> apply_overrides(Expansion& e, const std::vector<Override
         auto it = find(ov.uid);
         if (it == e.occurrences.end()) break;
         set_time(*it, ov, zone);
+        it->moved_by_hr = true;
         it->change_reason = ov.reason;
         break;
       }
@@ -71,6 +73,14 @@ std::vector<Occurrence> apply_overrides(Expansion& e, const std::vector<Override
         cancelled.push_back(std::move(*it));
         cancelled.back().change_reason = ov.reason;
         e.occurrences.erase(it);
+        break;
+      }
+      case Override::Kind::agenda: {
+        auto it = find(ov.uid);
+        if (it == e.occurrences.end()) break;
+        it->agenda = ov.agenda;
+        it->documents = ov.documents;
+        it->change_reason = ov.reason;
         break;
       }
       case Override::Kind::extra: {

@@ -1,6 +1,7 @@
 // What HR changes by hand in a year that the config describes: one
-// occurrence moved or cancelled, or an extra meeting added to a series,
-// each with the reason that goes into the change notice.
+// occurrence moved or cancelled, an extra meeting added to a series, or one
+// meeting's own agenda and documents, each with the reason that goes into
+// the change notice.
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@
 namespace arshjul {
 
 struct Override {
-  enum class Kind { move, cancel, extra };
+  enum class Kind { move, cancel, extra, agenda };
   long long id = 0;
   Kind kind = Kind::move;
   std::string uid;             // move, cancel: the occurrence; extra: its new UID
@@ -22,9 +23,11 @@ struct Override {
   LocalDays first_day{}, last_day{};  // move, extra of an all-day activity
   std::string reason;
   SysSeconds created{};
+  std::vector<std::string> agenda;    // agenda: the meeting's items, in order
+  std::vector<Document> documents;    // agenda: linked documents
 };
 
-std::string_view override_kind_name(Override::Kind kind);  // "move", "cancel", "extra"
+std::string_view override_kind_name(Override::Kind kind);  // "move", "cancel", "extra", "agenda"
 
 // The UID of an extra occurrence: "extra-7.amu.20270311@roros.arshjul".
 std::string extra_uid(std::string_view organisation, long long id, std::string_view activity, std::string_view unit,
@@ -32,7 +35,8 @@ std::string extra_uid(std::string_view organisation, long long id, std::string_v
 
 // Applies the overrides to the occurrences they name, in order: a move sets
 // the new time and the reason, a cancel removes the occurrence (storage then
-// cancels it), an extra adds one. Overrides naming an occurrence no longer
+// cancels it), an extra adds one, an agenda replaces the meeting's agenda
+// and documents (the newest wins). Overrides naming an occurrence no longer
 // in the expansion are ignored, so a config change can outdate them safely.
 // Returns the cancelled occurrences, so their people can be told.
 std::vector<Occurrence> apply_overrides(Expansion& expansion, const std::vector<Override>& overrides);

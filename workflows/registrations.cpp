@@ -91,7 +91,7 @@ struct Planner {
       if (!o) why = registration_cancelled_reason(a, r->occurrence_day);
       else if (o->start > now && o->unit && o->unit->id != p->unit) why = registration_reason::changed_unit;
       else if (o->start > now && o->first_day < earliest)
-        why = registration_too_early_reason(a, o->first_day, !o->change_reason.empty(), earliest);
+        why = registration_too_early_reason(a, o->first_day, o->moved_by_hr, earliest);
       if (why.empty()) {
         keep(*r, *o);
         ++taken[o];

@@ -43,6 +43,7 @@ std::string moved_text(LocalDays from, const NonWorkingReason& reason);
 // Labels before a colon, and nouns used with a count.
 namespace label {
 inline constexpr std::string_view agenda = "Agenda";
+inline constexpr std::string_view documents = "Dokumenter";
 inline constexpr std::string_view place = "Sted";
 inline constexpr std::string_view wheel = "Årshjul";
 inline constexpr std::string_view changed_by_hr = "Endret av HR";

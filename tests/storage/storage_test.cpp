@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 9);
+  CHECK(s->schema_version() == 10);
   s.reset();
-  CHECK(open(db)->schema_version() == 9);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 10);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -262,7 +262,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 9);
+  CHECK(s->schema_version() == 10);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -396,7 +396,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 9);
+  CHECK(s->schema_version() == 10);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -542,7 +542,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 9);
+  CHECK(done->schema_version == 10);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -561,7 +561,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 9);  // untouched
+  CHECK(storage->schema_version() == 10);  // untouched
 }
 
 namespace {
@@ -844,4 +844,21 @@ TEST_CASE("A feed made on Mitt årshjul is listed as its owner's, and nobody els
   s->revoke_subscription(mine.id, t0, made);
   REQUIRE(s->subscriptions_owned_by("ola").size() == 1);
   CHECK(s->subscriptions_owned_by("ola")[0].revoked);
+}
+
+TEST_CASE("A meeting's own agenda and documents are stored with its override and read back in order") {
+  TempDb db;
+  auto s = open(db);
+  Override ov;
+  ov.kind = Override::Kind::agenda;
+  ov.uid = "amu.20270217@roros.arshjul";
+  ov.reason = "Årsrapporten";
+  ov.agenda = {"Godkjenning", "AMUs årsrapport – 2026", "Eventuelt"};
+  ov.documents = {{"Årsrapport", "https://example.no/a.pdf"}, {"Vedlegg | bilag", "https://example.no/b.pdf?x=1&y=2"}};
+  s->add_override(ov, nullptr);
+  const auto back = s->overrides();
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].kind == Override::Kind::agenda);
+  CHECK(back[0].agenda == ov.agenda);
+  CHECK(back[0].documents == ov.documents);
 }

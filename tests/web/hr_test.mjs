@@ -396,6 +396,19 @@ async function meetings(t) {
     `the move from the page is in the API: ${moved.body.start}, sequence ${moved.body.sequence}`);
   t.check(await page.locator('[role="status"]').isVisible(), 'the meetings page confirms the change in role="status"');
   await t.screenshot(page, 'hr-meetings');
+
+  // The same meeting gets an agenda of its own, with a document.
+  await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
+  const items = ['Godkjenning av innkalling og protokoll', 'AMUs årsrapport 2026', 'Eventuelt'];
+  await page.getByLabel('Saker, én per linje').fill(items.join('\n'));
+  await page.getByLabel(/^Dokumenter, én per linje/).fill('Årsrapport 2026 | https://roros.kommune.no/amu/arsrapport-2026.pdf');
+  await page.locator('#agenda-reason').fill('Årsrapporten behandles i dette møtet');
+  await t.axe(page, { what: 'the edit page with its agenda form' });
+  await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Lagre sakslisten' }).click()]);
+  const agenda = await t.api('GET', `/occurrences/${encodeURIComponent(meeting.uid)}`);
+  t.check(JSON.stringify(agenda.body.agenda) === JSON.stringify(items) &&
+    agenda.body.documents?.[0]?.url === 'https://roros.kommune.no/amu/arsrapport-2026.pdf',
+    `the meeting's own agenda and document from the page are in the API (${JSON.stringify(agenda.body.agenda)}, ${JSON.stringify(agenda.body.documents)})`);
 }
 
 // The audit page lists the page's changes with the signed-in token's name.

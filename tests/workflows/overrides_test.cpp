@@ -50,7 +50,7 @@ TEST_CASE("A cancelled occurrence leaves the expansion, so storage cancels it") 
   Expansion e = expand_year(c, 2027);
   const std::size_t before = e.occurrences.size();
   const std::string uid = e.occurrences[3].uid;
-  const auto cancelled = apply_overrides(e, {Override{0, Override::Kind::cancel, uid, "", "", {}, {}, {}, {}, "Sykdom", {}}});
+  const auto cancelled = apply_overrides(e, {Override{0, Override::Kind::cancel, uid, "", "", {}, {}, {}, {}, "Sykdom", {}, {}, {}}});
   CHECK(e.occurrences.size() == before - 1);
   REQUIRE(cancelled.size() == 1);
   CHECK(cancelled[0].uid == uid);
@@ -89,6 +89,39 @@ TEST_CASE("An override naming an occurrence the config no longer yields is ignor
   Override ov;
   ov.kind = Override::Kind::move;
   ov.uid = "gone.20270101@mini.arshjul";
-  apply_overrides(e, {ov, Override{0, Override::Kind::cancel, "gone.2@x", "", "", {}, {}, {}, {}, "", {}}});
+  apply_overrides(e, {ov, Override{0, Override::Kind::cancel, "gone.2@x", "", "", {}, {}, {}, {}, "", {}, {}, {}}});
   CHECK(e.occurrences.size() == before);
+}
+
+TEST_CASE("A meeting's own agenda replaces the activity's for that meeting only, the newest winning, and is in its description") {
+  const Config c = test::mini();
+  Expansion e = expand_year(c, 2027);
+  const Occurrence* first = nullptr;
+  const Occurrence* next = nullptr;
+  for (const auto& o : e.occurrences) {
+    if (o.activity->id != "drofting") continue;
+    if (!first) first = &o;
+    else if (!next) next = &o;
+  }
+  REQUIRE(next);
+  const std::string uid = first->uid, other = next->uid;
+  const Occurrence before = *first;
+  Override ov;
+  ov.kind = Override::Kind::agenda;
+  ov.uid = uid;
+  ov.agenda = {"Orientering", "Budsjettrevisjon"};
+  ov.reason = "Budsjettet";
+  Override newer = ov;
+  newer.agenda = {"Orientering", "Budsjettrevisjon", "Sykefravær"};
+  newer.documents = {{"Tertialrapport", "https://example.no/t1.pdf"}};
+  apply_overrides(e, {ov, newer});
+  const Occurrence* own = by_uid(e, uid);
+  REQUIRE(own);
+  CHECK(agenda_of(*own) == newer.agenda);
+  CHECK(agenda_of(*by_uid(e, other)) == by_uid(e, other)->activity->agenda);
+  CHECK_FALSE(own->moved_by_hr);
+  CHECK(own->start == before.start);
+  CHECK_THAT(occurrence_description(*own), Catch::Contains("3. Sykefravær") &&
+                                               Catch::Contains("Dokumenter:\n- Tertialrapport: https://example.no/t1.pdf"));
+  CHECK(occurrence_fingerprint(*own) != occurrence_fingerprint(before));  // subscribers and the told see a change
 }
