@@ -111,6 +111,14 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->horizon_from = LocalDays{date::year{year} / 1 / 1};
   s->horizon_to = LocalDays{date::year{year + 1} / 12 / 31};
   s->expansion = expand(s->config, s->horizon_from, s->horizon_to);
+  {
+    // Before the overrides, which name meetings by the UIDs kept here.
+    std::vector<EarlierOccurrence> earlier;
+    const LocalDays today = date::floor<date::days>(to_local(now, zone));
+    for (auto& o : storage.occurrences(s->config.organisation.id, today - date::days{31}, s->horizon_to))
+      if (!o.cancelled) earlier.push_back({std::move(o.uid), o.start, o.end});
+    keep_identities(s->expansion, earlier, now);
+  }
   s->overrides = storage.overrides();
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 

@@ -1,5 +1,8 @@
 #include "workflows/expansion.h"
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include <algorithm>
 
 #include "calendars/recurrence.h"
@@ -243,6 +246,55 @@ Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionF
 
 Expansion expand_year(const Config& c, int year, const ExpansionFilter& filter) {
   return expand(c, LocalDays{date::year{year} / 1 / 1}, LocalDays{date::year{year} / 12 / 31}, filter);
+}
+
+namespace {
+
+// "amu.skole.20270317@roros.arshjul" -> "amu.skole": the series without the day.
+std::string_view series_of(std::string_view uid) {
+  uid = uid.substr(0, uid.find('@'));
+  const auto dot = uid.rfind('.');
+  return dot == std::string_view::npos ? uid : uid.substr(0, dot);
+}
+
+}  // namespace
+
+void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier, SysSeconds now) {
+  std::unordered_set<std::string_view> stored, live;
+  for (const auto& s : earlier) stored.insert(s.uid);
+  for (const auto& o : e.occurrences) live.insert(o.uid);
+  // Per series: the orphans (stored, ahead, no longer expanded) and the newcomers (ahead, never stored).
+  std::unordered_map<std::string_view, std::vector<const EarlierOccurrence*>> orphans;
+  for (const auto& s : earlier)
+    if (s.end > now && !live.count(s.uid) && s.uid.rfind("extra-", 0) != 0) orphans[series_of(s.uid)].push_back(&s);
+  if (orphans.empty()) return;
+  struct Pair {
+    Seconds distance;
+    Occurrence* newcomer;
+    const EarlierOccurrence* orphan;
+  };
+  std::vector<Pair> pairs;
+  for (auto& o : e.occurrences) {
+    if (o.end <= now || stored.count(o.uid)) continue;
+    auto it = orphans.find(series_of(o.uid));
+    if (it == orphans.end()) continue;
+    for (const EarlierOccurrence* s : it->second) {
+      const Seconds d = std::chrono::abs(o.start - s->start);
+      if (d <= kIdentityReach) pairs.push_back({d, &o, s});
+    }
+  }
+  // Nearest first; ties by time, so the result does not depend on the order of either list.
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    return std::tie(a.distance, a.newcomer->start, a.orphan->uid) < std::tie(b.distance, b.newcomer->start, b.orphan->uid);
+  });
+  std::unordered_set<const Occurrence*> renamed;
+  std::unordered_set<const EarlierOccurrence*> taken;
+  for (const Pair& p : pairs) {
+    if (renamed.count(p.newcomer) || taken.count(p.orphan)) continue;
+    renamed.insert(p.newcomer);
+    taken.insert(p.orphan);
+    p.newcomer->uid = p.orphan->uid;
+  }
 }
 
 }  // namespace arshjul

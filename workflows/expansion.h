@@ -106,4 +106,22 @@ std::string occurrence_uid(std::string_view organisation, std::string_view activ
 // occurrence's UID is, so each day stays one event in calendar clients.
 std::string session_uid(std::string_view uid, std::size_t index);
 
+// An occurrence as stored by an earlier build: its UID and current time.
+struct EarlierOccurrence {
+  std::string uid;
+  SysSeconds start{}, end{};
+};
+
+// Identities that survive a series change (BYDAY=3WE to 3TH): each
+// occurrence still ahead whose UID was never stored takes the UID of the
+// nearest earlier occurrence of the same series (activity and scope) still
+// ahead that the expansion no longer has, at most kIdentityReach away, so
+// subscribers see a move (SEQUENCE raised), not a cancellation beside a new
+// event. Nearest pairs first; the rest stay new or get cancelled. Stateless:
+// the next build pairs them the same way, since the kept UID is stored at
+// the new time. HR's extra occurrences ("extra-") are never paired.
+// `earlier`: every stored, not cancelled occurrence of the horizon.
+inline constexpr auto kIdentityReach = date::days{15};
+void keep_identities(Expansion& expansion, const std::vector<EarlierOccurrence>& earlier, SysSeconds now);
+
 }  // namespace arshjul

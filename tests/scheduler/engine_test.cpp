@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <boost/json.hpp>
@@ -373,4 +374,44 @@ TEST_CASE("Tasks that fall due while the wheel runs stay owed, however late the 
     return t.task.due < h.clock.now() && !t.completed;
   });
   CHECK(some_overdue);
+}
+
+TEST_CASE("Changing a series' weekday keeps each meeting ahead as itself: same UID, SEQUENCE raised, nothing cancelled",
+          "[engine]") {
+  Harness h(kJan4);
+  h.build_and_plan();
+  for (const auto& m : h.outbox()) h.storage->mark_sent(m.id, h.clock.now());
+  h.clock.set(oslo(LocalDays{2027_y / 3 / 1}, 9h));
+  auto before = h.build();
+  std::map<std::string, StoredOccurrence> ahead;  // the May-December meetings ahead, by UID
+  for (const auto& [uid, s] : before->stored)
+    if (s.activity == "drofting-htv" && s.start > h.clock.now() && !s.cancelled) ahead.emplace(uid, s);
+  REQUIRE(ahead.size() >= 8);
+  // The second Tuesday becomes the second Thursday, as an HR adviser would edit the rule.
+  for (auto& w : h.files.wheels)
+    for (auto& a : w.activities)
+      if (a.id == "drofting-htv")
+        a.rule = parse_local_rule("FREQ=MONTHLY;BYMONTH=1,2,3,4,5,6,8,9,10,11,12;BYDAY=TH;BYSETPOS=2", a.rule->since).value();
+  auto after = h.build();
+  CHECK(after->sync.cancelled == 0);
+  for (const auto& [uid, st] : after->stored) {
+    INFO(uid);
+    if (!before->stored.count(uid)) CHECK(st.start < h.clock.now());  // new only where the old rule's past was
+  }
+  for (const auto& [uid, was] : ahead) {
+    INFO(uid);
+    REQUIRE(after->stored.count(uid));
+    const StoredOccurrence& now = after->stored.at(uid);
+    CHECK_FALSE(now.cancelled);
+    CHECK(now.sequence == was.sequence + 1);
+    // The second Thursday, or where the holiday rule puts it (13 April 2028 is Skjærtorsdag: the 18th).
+    CHECK(std::chrono::abs(now.start - was.start) <= date::days{7});
+  }
+  h.plan(*after);
+  CHECK(of_type(h.outbox(), "occurrence.cancelled").empty());
+  // Stateless: the next build pairs them the same way and changes nothing.
+  auto again = h.build();
+  CHECK(again->sync.changed == 0);
+  CHECK(again->sync.inserted == 0);
+  CHECK(again->sync.cancelled == 0);
 }

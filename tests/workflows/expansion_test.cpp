@@ -228,3 +228,32 @@ TEST_CASE("People without the anchor date get no personal occurrences") {
     if (o.person) CHECK(o.person->leader_start_date);
   CHECK(count(e, "nyleder-oppstart") == 2);
 }
+
+TEST_CASE("A meeting ahead on a day never stored takes the UID of its series' nearest orphan, within reach, nearest first") {
+  const Config c = test::mini();
+  Expansion e = expand_year(c, 2027);
+  std::vector<Occurrence*> drofting;
+  for (auto& o : e.occurrences)
+    if (o.activity->id == "drofting") drofting.push_back(&o);
+  REQUIRE(drofting.size() >= 4);
+  const SysSeconds now = drofting[0]->end;  // the first one is over
+  const std::string held = drofting[0]->uid, second = drofting[1]->uid, third = drofting[2]->uid;
+  // Stored before the rule changed: each meeting a day earlier, under another day's UID.
+  auto stored_as = [](const Occurrence& o, std::string uid) {
+    return EarlierOccurrence{std::move(uid), o.start - date::days{1}, o.end - date::days{1}};
+  };
+  std::vector<EarlierOccurrence> earlier{
+      {held, drofting[0]->start, drofting[0]->end},                  // held: left alone
+      stored_as(*drofting[1], "drofting.20270101@mini.arshjul"),     // a day off: paired
+      stored_as(*drofting[2], "drofting.20270102@mini.arshjul"),
+      {"drofting.20271231@mini.arshjul", drofting[3]->start + date::days{20}, drofting[3]->end + date::days{20}},  // too far
+      {"extra-3.drofting.20270103@mini.arshjul", drofting[3]->start, drofting[3]->end},  // HR's extra: never
+  };
+  keep_identities(e, earlier, now);
+  CHECK(drofting[0]->uid == held);
+  CHECK(drofting[1]->uid == "drofting.20270101@mini.arshjul");
+  CHECK(drofting[2]->uid == "drofting.20270102@mini.arshjul");
+  CHECK(drofting[3]->uid.rfind("drofting.2027", 0) == 0);  // its own, new
+  CHECK(drofting[1]->uid != second);
+  CHECK(drofting[2]->uid != third);
+}
