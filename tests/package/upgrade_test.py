@@ -3,7 +3,9 @@ filled through the HR API and the CLI, then this build's package installed
 over it. Its preinst takes a checked backup (with the old binary, before the
 new one migrates the database); the new daemon, run as the unit would (as
 systemd's try-restart after the upgrade), answers every feed 304 to the ETag
-the old one gave, and every outbox message is still there.
+the old one gave, and every outbox message is still there. The old package
+ships the old commit's example config, which the admin has tailored, so the
+upgrade keeps it (confold) and the new daemon must read it as it is.
 
 The earlier commit, OLD_COMMIT below, is the last one before the project had
 packaging: its `arshjul` is built from `git archive` of that commit (at -O0,
@@ -62,20 +64,27 @@ def old_binary():
 
 
 def old_deb(new_deb, binary, version):
-    """This build's package with the old binary and a lower version."""
+    """This build's package with the old binary, the old commit's example
+    config in /etc/arshjul (an old binary cannot read keys added since, and
+    an admin upgrading has the old files) and a lower version."""
     root = os.path.join(WORK, "old-deb")
     shutil.rmtree(root, ignore_errors=True)
     sh("dpkg-deb", "-R", new_deb, root)
     target = os.path.join(root, "usr", "bin", "arshjul")
     shutil.copy(binary, target)
     sh("strip", target)
+    etc = os.path.join(root, "etc", "arshjul")
+    shutil.rmtree(etc)
+    shutil.copytree(os.path.join(os.path.dirname(os.path.dirname(binary)), "src", "config", "roros"), etc)
     control = os.path.join(root, "DEBIAN", "control")
     text = re.sub(r"^Version: .*$", f"Version: {version}", open(control).read(), flags=re.M)
     open(control, "w").write(text)
-    md5 = sh("md5sum", "usr/bin/arshjul", cwd=root).stdout
-    sums = os.path.join(root, "DEBIAN", "md5sums")
-    lines = [l for l in open(sums).read().splitlines() if not l.endswith(" usr/bin/arshjul")]
-    open(sums, "w").write("\n".join(lines + [md5.strip()]) + "\n")
+    files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
+                   if not os.path.relpath(d, root).startswith("DEBIAN"))
+    with open(os.path.join(root, "DEBIAN", "conffiles"), "w") as f:
+        f.write("".join(f"/{p}\n" for p in files if p.startswith("etc/")))
+    with open(os.path.join(root, "DEBIAN", "md5sums"), "w") as f:
+        f.write(sh("md5sum", *files, cwd=root).stdout)
     out = os.path.join(WORK, f"arshjul_{version}_amd64.deb")
     sh("dpkg-deb", "--root-owner-group", "-b", root, out)
     return out
@@ -131,7 +140,8 @@ try:
     hr = as_user("token", "create", "--role", "hr", "--name", "upgrade-test", "--db", DB).stdout.strip()
     check(len(hr) == 22, "an HR token, from the old arshjul")
     unit = debpkg.UnitProcess(run_dir)
-    check(unit.ready(notify=False), "the old daemon serves, run as the unit runs it")
+    ready = unit.ready(notify=False)
+    check(ready, "the old daemon serves, run as the unit runs it" + ("" if ready else f": {unit.said()[-800:]}"))
     subs = {}
     for what in (["--all"], ["--person", "hanne-moen"], ["--wheel", "partssamarbeid"], ["--unit", "sykehjem"]):
         out = as_user("subscribe", "--config", "/etc/arshjul", "--db", DB, *what).stdout
@@ -157,7 +167,16 @@ try:
     check(len(before) > 0, f"the outbox holds {len(before)} messages for the hook")
 
     # ---- the upgrade, with the old daemon serving -------------------------------------------------
-    r = sh("dpkg", "-i", new_deb, check=False)
+    # The admin has made the wheels their own (a line in every file), so the
+    # upgrade keeps them, as apt does unattended (confdef, then confold):
+    # the new daemon must read the old config and render the same feeds.
+    tailored = []
+    for d, _, fs in os.walk("/etc/arshjul"):
+        for f in fs:
+            tailored.append(os.path.join(d, f))
+            with open(tailored[-1], "a", encoding="utf-8") as out:
+                out.write("# Tilpasset av kommunen\n")
+    r = sh("dpkg", "-i", "--force-confdef", "--force-confold", new_deb, check=False)
     check(r.returncode == 0 and "backed up the database before the upgrade" in r.stdout,
           f"dpkg -i of {new_version} over it: preinst backs up the database ({r.stdout.strip()[-200:]})")
     backups = os.listdir("/var/lib/arshjul/backups")
@@ -165,6 +184,8 @@ try:
           f"the backup is named by both versions: {backups}")
     check(unit.stop() == 0, "the old daemon stops (systemd's try-restart)")
     unit = debpkg.UnitProcess(run_dir)
+    kept = [f for f in tailored if open(f, encoding="utf-8").read().endswith("# Tilpasset av kommunen\n")]
+    check(len(kept) == len(tailored), f"the admin's {len(tailored)} config files are kept ({len(kept)} kept)")
     check(unit.ready(), "the new daemon opens (and migrates) the database and tells READY=1")
     for name, token in subs.items():
         status, _, _ = debpkg.get_feed(unit.url(f"/feeds/{token}.ics"), etag=etags[name])
