@@ -296,7 +296,7 @@ struct YearView {
   std::vector<Occurrence> cancelled_by_hr;
 };
 
-std::optional<YearView> view_year(const Args& a, YearRequest& request, std::ostream& err) {
+std::optional<YearView> view_year(const Args& a, YearRequest& request, SysSeconds now, std::ostream& err) {
   YearView view;
   auto db = a.options.find("--db");
   if (db == a.options.end()) {
@@ -311,6 +311,11 @@ std::optional<YearView> view_year(const Args& a, YearRequest& request, std::ostr
   if (!view.storage) return std::nullopt;
   request.config = with_stored_people(std::move(request.config), view.storage->people());
   view.expansion = expand_year(request.config, request.year, request.filter);
+  // The UIDs the daemon's feeds carry, so an export does not duplicate a meeting a rule change kept.
+  keep_identities(view.expansion,
+                  earlier_occurrences(*view.storage, request.config.organisation.id,
+                                      LocalDays{date::year{request.year} / 1 / 1}, LocalDays{date::year{request.year} / 12 / 31}),
+                  now);
   view.cancelled_by_hr = apply_overrides(view.expansion, view.storage->overrides());
   // An extra meeting HR added to another wheel, or outside the year, is not this view's.
   auto outside = [&](const Occurrence& o) {
@@ -326,7 +331,7 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
   int code = 0;
   auto request = year_request(a, clock, err, code);
   if (!request) return code;
-  auto stored = view_year(a, *request, err);
+  auto stored = view_year(a, *request, clock.now(), err);
   if (!stored) return 1;
   const Config* c = &request->config;
   const int* year = &request->year;
@@ -409,7 +414,7 @@ int cmd_export(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   int code = 0;
   auto request = year_request(a, clock, err, code);
   if (!request) return code;
-  auto view = view_year(a, *request, err);
+  auto view = view_year(a, *request, clock.now(), err);
   if (!view) return 1;
   const Config* c = &request->config;
   const int* year = &request->year;

@@ -95,6 +95,14 @@ Config with_stored_people(Config files, const std::vector<StoredPerson>& stored)
   return files;
 }
 
+std::vector<EarlierOccurrence> earlier_occurrences(Storage& storage, std::string_view organisation, LocalDays from,
+                                                   LocalDays to) {
+  std::vector<EarlierOccurrence> out;
+  for (auto& o : storage.occurrences(organisation, from, to))
+    out.push_back({std::move(o.uid), o.original_day, o.start, o.end, o.cancelled});
+  return out;
+}
+
 std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, const Clock& clock,
                                                long long generation) {
   auto s = std::make_shared<Snapshot>();
@@ -111,14 +119,9 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->horizon_from = LocalDays{date::year{year} / 1 / 1};
   s->horizon_to = LocalDays{date::year{year + 1} / 12 / 31};
   s->expansion = expand(s->config, s->horizon_from, s->horizon_to);
-  {
-    // Before the overrides, which name meetings by the UIDs kept here.
-    std::vector<EarlierOccurrence> earlier;
-    const LocalDays today = date::floor<date::days>(to_local(now, zone));
-    for (auto& o : storage.occurrences(s->config.organisation.id, today - date::days{31}, s->horizon_to))
-      if (!o.cancelled) earlier.push_back({std::move(o.uid), o.start, o.end});
-    keep_identities(s->expansion, earlier, now);
-  }
+  // Before the overrides, which name meetings by the UIDs kept here.
+  keep_identities(s->expansion, earlier_occurrences(storage, s->config.organisation.id, s->horizon_from, s->horizon_to),
+                  now);
   s->overrides = storage.overrides();
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 

@@ -38,6 +38,10 @@ struct Snapshot {
 // are dropped rather than left dangling.
 Config with_stored_people(Config files, const std::vector<StoredPerson>& stored);
 
+// The stored occurrences of [from, to], cancelled ones too, for keep_identities.
+std::vector<EarlierOccurrence> earlier_occurrences(Storage& storage, std::string_view organisation, LocalDays from,
+                                                   LocalDays to);
+
 // Expands the config (with the stored roster and overrides) over this year
 // and next (by `clock`), registers new hires, stores occurrences and tasks,
 // and returns the snapshot of the result.

@@ -504,7 +504,7 @@ class SqliteStorage final : public Storage {
       Statement update(db_,
                        "UPDATE occurrence SET all_day=?, start_utc=?, end_utc=?, title=?, location=?, fingerprint=?, "
                        "sequence=sequence+1, status='scheduled', moved_from=?, move_reason=?, updated_utc=?, audience=?, "
-                       "description=?, wheel_name=?, cancel_reason='' WHERE uid=?");
+                       "description=?, wheel_name=?, cancel_reason='', original_day=? WHERE uid=?");
       // Who it concerns follows the roster; that alone is no change a subscriber sees.
       Statement set_audience(db_, "UPDATE occurrence SET audience=? WHERE uid=?");
       // A row stored before there was a description column: the same fingerprint
@@ -559,7 +559,9 @@ class SqliteStorage final : public Storage {
         update.bind(3, static_cast<long long>(o.end.time_since_epoch().count()));
         update.bind(4, occurrence_title(o)).bind(5, o.activity->location).bind(6, fp);
         bind_move(update, 7);
-        update.bind(9, t).bind(10, audience).bind(11, description).bind(12, o.wheel->name).bind(13, o.uid).run();
+        // original_day follows the rule's day: a UID kept across a rule change (keep_identities) remembers its pairing.
+        update.bind(9, t).bind(10, audience).bind(11, description).bind(12, o.wheel->name);
+        update.bind(13, format_date(o.original_day)).bind(14, o.uid).run();
         if (row.cancelled) ++stats.restored;
         else ++stats.changed;
         stats.changed_uids.push_back(o.uid);

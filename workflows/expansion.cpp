@@ -1,5 +1,6 @@
 #include "workflows/expansion.h"
 
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -260,13 +261,32 @@ std::string_view series_of(std::string_view uid) {
 }  // namespace
 
 void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier, SysSeconds now) {
-  std::unordered_set<std::string_view> stored, live;
-  for (const auto& s : earlier) stored.insert(s.uid);
-  for (const auto& o : e.occurrences) live.insert(o.uid);
-  // Per series: the orphans (stored, ahead, no longer expanded) and the newcomers (ahead, never stored).
-  std::unordered_map<std::string_view, std::vector<const EarlierOccurrence*>> orphans;
+  std::unordered_set<std::string> stored, taken;
+  std::map<std::pair<std::string, LocalDays>, const EarlierOccurrence*> by_day;  // (series, original_day)
+  for (const auto& s : earlier) {
+    stored.insert(s.uid);
+    if (s.uid.rfind("extra-", 0) == 0) continue;
+    auto& slot = by_day[{std::string(series_of(s.uid)), s.original_day}];
+    if (!slot || (slot->cancelled && !s.cancelled)) slot = &s;
+  }
+  for (const auto& o : e.occurrences) taken.insert(o.uid);
+  // 1. Pairings made before, remembered in storage.
+  std::vector<Occurrence*> newcomers;
+  for (auto& o : e.occurrences) {
+    if (stored.count(o.uid)) continue;
+    auto it = by_day.find({std::string(series_of(o.uid)), o.original_day});
+    if (it != by_day.end() && !taken.count(it->second->uid)) {
+      o.uid = it->second->uid;
+      taken.insert(o.uid);
+    } else if (o.end > now) {
+      newcomers.push_back(&o);
+    }
+  }
+  // 2. New pairings of what is ahead: the orphans are stored, ahead and unclaimed.
+  std::unordered_map<std::string, std::vector<const EarlierOccurrence*>> orphans;
   for (const auto& s : earlier)
-    if (s.end > now && !live.count(s.uid) && s.uid.rfind("extra-", 0) != 0) orphans[series_of(s.uid)].push_back(&s);
+    if (s.end > now && !taken.count(s.uid) && s.uid.rfind("extra-", 0) != 0)
+      orphans[std::string(series_of(s.uid))].push_back(&s);
   if (orphans.empty()) return;
   struct Pair {
     Seconds distance;
@@ -274,27 +294,29 @@ void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier
     const EarlierOccurrence* orphan;
   };
   std::vector<Pair> pairs;
-  for (auto& o : e.occurrences) {
-    if (o.end <= now || stored.count(o.uid)) continue;
-    auto it = orphans.find(series_of(o.uid));
+  for (Occurrence* o : newcomers) {
+    auto it = orphans.find(std::string(series_of(o->uid)));
     if (it == orphans.end()) continue;
     for (const EarlierOccurrence* s : it->second) {
-      const Seconds d = std::chrono::abs(o.start - s->start);
-      if (d <= kIdentityReach) pairs.push_back({d, &o, s});
+      const Seconds d = std::chrono::abs(o->start - s->start);
+      if (d <= kIdentityReach) pairs.push_back({d, o, s});
     }
   }
-  // Nearest first; ties by time, so the result does not depend on the order of either list.
+  // Nearest first; ties by time and UID, so the result does not depend on the order of either list.
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    return std::tie(a.distance, a.newcomer->start, a.orphan->uid) < std::tie(b.distance, b.newcomer->start, b.orphan->uid);
+    return std::tie(a.distance, a.newcomer->start, a.newcomer->uid, a.orphan->uid) <
+           std::tie(b.distance, b.newcomer->start, b.newcomer->uid, b.orphan->uid);
   });
-  std::unordered_set<const Occurrence*> renamed;
-  std::unordered_set<const EarlierOccurrence*> taken;
-  for (const Pair& p : pairs) {
-    if (renamed.count(p.newcomer) || taken.count(p.orphan)) continue;
-    renamed.insert(p.newcomer);
-    taken.insert(p.orphan);
-    p.newcomer->uid = p.orphan->uid;
-  }
+  std::vector<std::pair<Occurrence*, const EarlierOccurrence*>> chosen;
+  std::unordered_set<const Occurrence*> paired;
+  std::unordered_set<const EarlierOccurrence*> used;
+  for (const Pair& p : pairs)
+    if (!paired.count(p.newcomer) && !used.count(p.orphan)) {
+      paired.insert(p.newcomer);
+      used.insert(p.orphan);
+      chosen.emplace_back(p.newcomer, p.orphan);
+    }
+  for (auto& [o, s] : chosen) o->uid = s->uid;  // after the sort, which reads the UIDs
 }
 
 }  // namespace arshjul

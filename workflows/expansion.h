@@ -106,21 +106,27 @@ std::string occurrence_uid(std::string_view organisation, std::string_view activ
 // occurrence's UID is, so each day stays one event in calendar clients.
 std::string session_uid(std::string_view uid, std::size_t index);
 
-// An occurrence as stored by an earlier build: its UID and current time.
+// An occurrence as stored by an earlier build. `original_day` is the day
+// of the rule that gave it last, which differs from its UID's day once
+// keep_identities has paired it (storage's sync keeps it up to date).
 struct EarlierOccurrence {
   std::string uid;
+  LocalDays original_day;
   SysSeconds start{}, end{};
+  bool cancelled = false;
 };
 
-// Identities that survive a series change (BYDAY=3WE to 3TH): each
-// occurrence still ahead whose UID was never stored takes the UID of the
-// nearest earlier occurrence of the same series (activity and scope) still
-// ahead that the expansion no longer has, at most kIdentityReach away, so
-// subscribers see a move (SEQUENCE raised), not a cancellation beside a new
-// event. Nearest pairs first; the rest stay new or get cancelled. Stateless:
-// the next build pairs them the same way, since the kept UID is stored at
-// the new time. HR's extra occurrences ("extra-") are never paired.
-// `earlier`: every stored, not cancelled occurrence of the horizon.
+// Identities that survive a series change (BYDAY=3WE to 3TH). An
+// occurrence whose UID was never stored takes the UID of
+//   1. the stored occurrence of its series (activity and scope) already
+//      paired with its day (`original_day`), whenever it is, held or ahead;
+//   2. else, while both are ahead, the nearest stored occurrence of its
+//      series the expansion no longer has, at most kIdentityReach away
+//      (nearest pairs first; HR's extras never; a cancelled one too, so a
+//      meeting HR cancelled stays cancelled on its new day),
+// so subscribers see a move (SEQUENCE raised), not a cancellation beside a
+// new event, and registrations, tasks and HR's overrides stay attached.
+// `earlier`: every stored occurrence of the horizon, cancelled ones too.
 inline constexpr auto kIdentityReach = date::days{15};
 void keep_identities(Expansion& expansion, const std::vector<EarlierOccurrence>& earlier, SysSeconds now);
 

@@ -414,4 +414,30 @@ TEST_CASE("Changing a series' weekday keeps each meeting ahead as itself: same U
   CHECK(again->sync.changed == 0);
   CHECK(again->sync.inserted == 0);
   CHECK(again->sync.cancelled == 0);
+  // Once a kept meeting is over (11 March), it stays under its UID: no second event on its day.
+  h.clock.set(oslo(LocalDays{2027_y / 3 / 20}, 9h));
+  auto later = h.build();
+  CHECK(later->sync.inserted == 0);
+  CHECK(later->stored.count(occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 3 / 9})));
+  CHECK_FALSE(later->stored.count(occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 3 / 11})));
+}
+
+TEST_CASE("A meeting HR cancelled stays cancelled when its series moves to another weekday", "[engine]") {
+  Harness h(oslo(LocalDays{2027_y / 3 / 1}, 9h));
+  h.build();
+  const std::string june = occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 6 / 8});
+  Override cancel;
+  cancel.kind = Override::Kind::cancel;
+  cancel.uid = june;
+  cancel.reason = "Sommeravslutning";
+  h.storage->add_override(cancel, nullptr);
+  REQUIRE(h.build()->stored.at(june).cancelled);
+  for (auto& w : h.files.wheels)
+    for (auto& a : w.activities)
+      if (a.id == "drofting-htv")
+        a.rule = parse_local_rule("FREQ=MONTHLY;BYMONTH=1,2,3,4,5,6,8,9,10,11,12;BYDAY=TH;BYSETPOS=2", a.rule->since).value();
+  auto after = h.build();
+  CHECK(after->stored.at(june).cancelled);
+  CHECK_FALSE(after->stored.count(occurrence_uid("roros", "drofting-htv", "", LocalDays{2027_y / 6 / 10})));
+  for (const auto& o : after->expansion.occurrences) CHECK(o.uid != june);
 }

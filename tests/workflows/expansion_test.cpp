@@ -232,28 +232,48 @@ TEST_CASE("People without the anchor date get no personal occurrences") {
 TEST_CASE("A meeting ahead on a day never stored takes the UID of its series' nearest orphan, within reach, nearest first") {
   const Config c = test::mini();
   Expansion e = expand_year(c, 2027);
+  // The first four of the series only, so nothing else is within reach of the ones placed here.
+  std::erase_if(e.occurrences, [](const Occurrence& o) {
+    return o.activity->id == "drofting" && o.original_day > LocalDays{date::year{2027} / 4 / 30};
+  });
   std::vector<Occurrence*> drofting;
   for (auto& o : e.occurrences)
     if (o.activity->id == "drofting") drofting.push_back(&o);
-  REQUIRE(drofting.size() >= 4);
+  REQUIRE(drofting.size() == 4);
   const SysSeconds now = drofting[0]->end;  // the first one is over
-  const std::string held = drofting[0]->uid, second = drofting[1]->uid, third = drofting[2]->uid;
+  const std::string held = drofting[0]->uid;
   // Stored before the rule changed: each meeting a day earlier, under another day's UID.
-  auto stored_as = [](const Occurrence& o, std::string uid) {
-    return EarlierOccurrence{std::move(uid), o.start - date::days{1}, o.end - date::days{1}};
+  auto stored_as = [](const Occurrence& o, std::string uid, LocalDays day) {
+    return EarlierOccurrence{std::move(uid), day, o.start - date::days{1}, o.end - date::days{1}, false};
   };
+  const LocalDays jan1{date::year{2027} / 1 / 1};
   std::vector<EarlierOccurrence> earlier{
-      {held, drofting[0]->start, drofting[0]->end},                  // held: left alone
-      stored_as(*drofting[1], "drofting.20270101@mini.arshjul"),     // a day off: paired
-      stored_as(*drofting[2], "drofting.20270102@mini.arshjul"),
-      {"drofting.20271231@mini.arshjul", drofting[3]->start + date::days{20}, drofting[3]->end + date::days{20}},  // too far
-      {"extra-3.drofting.20270103@mini.arshjul", drofting[3]->start, drofting[3]->end},  // HR's extra: never
+      {held, drofting[0]->original_day, drofting[0]->start, drofting[0]->end, false},  // held: left alone
+      stored_as(*drofting[1], "drofting.20270101@mini.arshjul", jan1),                  // a day off: paired
+      stored_as(*drofting[2], "drofting.20270102@mini.arshjul", jan1 + date::days{1}),
+      {"drofting.20271231@mini.arshjul", jan1 + date::days{364}, drofting[3]->start + date::days{20},
+       drofting[3]->end + date::days{20}, false},                                        // too far
+      {"extra-3.drofting.20270103@mini.arshjul", jan1, drofting[3]->start, drofting[3]->end, false},  // HR's extra: never
+      // Cancelled (by HR, say): paired too, so its cancel override keeps it cancelled on the new day.
+      {"drofting.20270104@mini.arshjul", jan1 + date::days{3}, drofting[3]->start + date::days{1},
+       drofting[3]->end + date::days{1}, true},
   };
   keep_identities(e, earlier, now);
   CHECK(drofting[0]->uid == held);
   CHECK(drofting[1]->uid == "drofting.20270101@mini.arshjul");
   CHECK(drofting[2]->uid == "drofting.20270102@mini.arshjul");
-  CHECK(drofting[3]->uid.rfind("drofting.2027", 0) == 0);  // its own, new
-  CHECK(drofting[1]->uid != second);
-  CHECK(drofting[2]->uid != third);
+  CHECK(drofting[3]->uid == "drofting.20270104@mini.arshjul");  // not the extra at the same time, nor the one too far
+}
+
+TEST_CASE("A pairing stored as the kept row's original day holds after the meeting is over") {
+  const Config c = test::mini();
+  Expansion e = expand_year(c, 2027);
+  Occurrence* second = nullptr;
+  for (auto& o : e.occurrences)
+    if (o.activity->id == "drofting" && !second && o.original_day > LocalDays{date::year{2027} / 1 / 31}) second = &o;
+  REQUIRE(second);
+  const std::vector<EarlierOccurrence> earlier{
+      {"drofting.20270215@mini.arshjul", second->original_day, second->start, second->end, false}};
+  keep_identities(e, earlier, second->end + date::days{30});  // long over: no pairing by time any more
+  CHECK(second->uid == "drofting.20270215@mini.arshjul");
 }
