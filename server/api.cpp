@@ -889,7 +889,8 @@ class Api {
       else return true;
       return false;
     };
-    if (!body.contains("agenda")) problems.add("/agenda", "required: expected an array of strings (the meeting's items, in order)");
+    if (!body.contains("agenda") || body.at("agenda").is_null())
+      problems.add("/agenda", "required: expected an array of strings (the meeting's items, in order)");
     ov.agenda = r.list("agenda");
     if (ov.agenda.size() > kMaxItems) problems.add("/agenda", "expected at most 60 items");
     for (std::size_t i = 0; i < ov.agenda.size(); ++i) one_line("/agenda/" + std::to_string(i), ov.agenda[i], "agenda item");
@@ -907,15 +908,23 @@ class Api {
         problems.add(at, "expected an object {title, url}, got " + kind_of(d));
         continue;
       }
-      Reader doc(d.as_object(), problems, {"title", "url"});
-      const std::string title = doc.text("title", true).value_or(""), url = doc.text("url", true).value_or("");
-      const bool ok_title = !title.empty() && one_line(at + "/title", title, "title");
-      bool ok_url = !url.empty() && one_line(at + "/url", url, "URL");
-      if (ok_url && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-        problems.add(at + "/url", "expected an https:// or http:// link, got \"" + url + "\"");
+      auto member = [&](const char* key) -> std::optional<std::string> {
+        const json::value* v = d.as_object().if_contains(key);
+        if (v && v->is_string()) return std::string(v->as_string());
+        problems.add(at + "/" + key, v ? "expected a string, got " + kind_of(*v) : std::string("required: expected a string"));
+        return std::nullopt;
+      };
+      for (const auto& kv : d.as_object())
+        if (kv.key() != "title" && kv.key() != "url")
+          problems.add(at + "/" + std::string(kv.key()), "unknown member (expected title and url)");
+      const auto title = member("title"), url = member("url");
+      const bool ok_title = title && one_line(at + "/title", *title, "title");
+      bool ok_url = url && one_line(at + "/url", *url, "URL");
+      if (ok_url && url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
+        problems.add(at + "/url", "expected an https:// or http:// link, got \"" + *url + "\"");
         ok_url = false;
       }
-      if (ok_title && ok_url) ov.documents.push_back({title, url});
+      if (ok_title && ok_url) ov.documents.push_back({*title, *url});
     }
   }
 

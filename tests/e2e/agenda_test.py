@@ -94,6 +94,11 @@ check(status == 422 and pointers == ["/agenda/1", "/agenda/2", "/documents/0/url
       f"a bad agenda is refused (422) with a pointer per problem ({status} {pointers})")
 status, same = api("GET", f"/occurrences/{MAY}")
 check(same["agenda"] == before["agenda"] and same["sequence"] == before["sequence"], "and nothing is stored")
+status, body = api("PUT", f"/occurrences/{MAY}/agenda",
+                   {"agenda": None, "documents": [{"url": "https://x.no/a.pdf", "side": 2}], "reason": "Test"})
+pointers = sorted(p["pointer"] for p in (body or {}).get("errors", []))
+check(status == 422 and pointers == ["/agenda", "/documents/0/side", "/documents/0/title"],
+      f"a null agenda and a document without a title or with an unknown member are named by their pointers ({pointers})")
 status, body = api("PUT", f"/occurrences/{MAY}/agenda", {"agenda": OWN, "documents": DOCS, "reason": "Tertialrapporten"})
 check(status == 200 and body["agenda"] == OWN and body["documents"] == DOCS and body["sequence"] > before["sequence"],
       f"PUT /occurrences/{MAY}/agenda answers 200 with the meeting's own agenda and documents ({status})")
