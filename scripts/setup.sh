@@ -54,6 +54,9 @@ fi
 if (( tests )) && [[ ! -d tests/oidc/node_modules ]]; then
   (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if (( tests )) && [[ ! -d tests/apidoc/node_modules ]]; then
+  (cd tests/apidoc && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 build_type=RelWithDebInfo
 dir=build
