@@ -50,6 +50,12 @@ json::object occurrence_json(const Config& c, const Occurrence& o, int sequence,
   if (o.person) j["person"] = json::object{{"id", o.person->id}, {"name", o.person->name}};
   if (o.extra) j["extra"] = true;
   if (!o.change_reason.empty()) j["reason"] = o.change_reason;
+  if (!o.sessions.empty()) {  // a gathering: each day's own times (`start`/`end` span them all)
+    json::array days;
+    for (const auto& d : o.sessions)
+      days.push_back(json::object{{"start", local_iso(d.start, c.organisation.zone)}, {"end", local_iso(d.end, c.organisation.zone)}});
+    j["days"] = std::move(days);
+  }
   if (!o.documents.empty()) {
     json::array docs;
     for (const auto& d : o.documents) docs.push_back(json::object{{"title", d.title}, {"url", d.url}});

@@ -170,8 +170,13 @@ std::string time_text(const Occurrence& o, const date::time_zone* zone) {
     if (o.first_day == o.last_day) return "hele dagen";
     return "til " + norwegian_date(o.last_day);
   }
-  return date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(o.start, zone))) + "–" +
-         date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(o.end, zone)));
+  // A gathering: each day's times (the first day's), and the days it runs; each day is an event of its own in the feeds.
+  const SysSeconds from = o.sessions.empty() ? o.start : o.sessions.front().start;
+  const SysSeconds to = o.sessions.empty() ? o.end : o.sessions.front().end;
+  std::string text = date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(from, zone))) + "–" +
+                     date::format("%H:%M", date::floor<std::chrono::minutes>(to_local(to, zone)));
+  if (!o.sessions.empty()) text += ", " + std::to_string(o.sessions.size()) + " dager til " + norwegian_date(o.last_day);
+  return text;
 }
 
 // The month list: unit series of one activity on one day become one line

@@ -834,3 +834,22 @@ TEST_CASE("POST /outbox/retry refuses an unknown hook, a bad day and a period th
   CHECK(d.h.storage().outbox("dead", 10).size() == 3);
   CHECK(d.h.writes.empty());
 }
+
+TEST_CASE("a gathering over two days lists each day's own times beside the span") {
+  Host h(test::load("config/roros"));
+  const std::string hr = add_token(h, "hr");
+  const ApiResponse r = call(h, "GET", "/api/v1/occurrences/ledersamling.20271020@roros.arshjul", hr);
+  REQUIRE(r.status == 200);
+  const json::object o = body_of(r);
+  CHECK(str(o.at("start")) == "2027-10-20T09:00:00+02:00");
+  CHECK(str(o.at("end")) == "2027-10-21T15:00:00+02:00");
+  REQUIRE(o.contains("days"));
+  const json::array& days = o.at("days").as_array();
+  REQUIRE(days.size() == 2);
+  CHECK(str(days[0].at("start")) == "2027-10-20T09:00:00+02:00");
+  CHECK(str(days[0].at("end")) == "2027-10-20T15:00:00+02:00");
+  CHECK(str(days[1].at("start")) == "2027-10-21T09:00:00+02:00");
+  CHECK(str(days[1].at("end")) == "2027-10-21T15:00:00+02:00");
+  // A meeting on one day has no such list.
+  CHECK_FALSE(body_of(call(h, "GET", "/api/v1/occurrences/amu.20270915@roros.arshjul", hr)).contains("days"));
+}

@@ -543,3 +543,13 @@ TEST_CASE("A person may make feeds only of what they may see: not the whole whee
   CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=person%3Akari", cookie).status == 403);
   CHECK(h.storage().subscriptions_owned_by("ola").empty());
 }
+
+TEST_CASE("The year's list shows a gathering's daily times and the days it runs, not one long span") {
+  Host h("config/roros");
+  WebSessions s;
+  const WebResponse page = get(h, s, "/?year=2027");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("Ledersamling for alle ledere") &&
+                            Catch::Contains("09:00–15:00, 2 dager til torsdag 21. oktober 2027"));
+  CHECK_THAT(page.body, !Catch::Contains("09:00–15:00, 2 dager til onsdag"));
+}
