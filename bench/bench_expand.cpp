@@ -55,10 +55,10 @@ int main(int argc, char** argv) {
   ConfigSources s = *sources;
   s.organisation = {"generated.toml", org};
   // The wheels name people (a course's teacher, HR): keep the roster, every
-  // person moved into the generated top unit.
+  // person (and every acting leadership) moved into the generated top unit.
   if (s.people) {
-    static const std::regex unit_line(R"(^unit = "[^"]*")", std::regex::multiline);
-    s.people->text = std::regex_replace(s.people->text, unit_line, "unit = \"top\"");
+    static const std::regex unit_key(R"(\bunit = "[^"]*")");
+    s.people->text = std::regex_replace(s.people->text, unit_key, "unit = \"top\"");
   }
   LoadResult r = load_config(s);
   if (!r.ok()) {
