@@ -865,7 +865,9 @@ class Api {
     if (kind == Override::Kind::move) {
       Reader r(body, problems, {"start", "end", "first_day", "last_day", "reason"});
       ov.reason = r.text("reason", true).value_or("");
-      read_time(r, problems, *o->activity, ov, o->end - o->start, body);
+      // A gathering moves as a block of days; without an end it keeps each day's length.
+      const Seconds length = o->sessions.empty() ? o->end - o->start : o->sessions.front().end - o->sessions.front().start;
+      read_time(r, problems, *o->activity, ov, length, body);
     } else if (kind == Override::Kind::agenda) {
       Reader r(body, problems, {"agenda", "documents", "reason"});
       ov.reason = r.text("reason", true).value_or("");

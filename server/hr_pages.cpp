@@ -275,7 +275,8 @@ HrPage edit_meeting_page(ApiHost& host, const HrPageRequest& r, const std::strin
   body += "<section aria-labelledby=\"flytt\"><h3 id=\"flytt\">Flytt</h3><form method=\"post\" action=\"/hr/meetings/move\">" +
           hidden + "<p><label for=\"start\">Ny start</label><br><input type=\"datetime-local\" id=\"start\" name=\"start\" value=\"" +
           esc(local_input(o->start, c)) + "\" required></p><p><label for=\"end\">Ny slutt</label><br>"
-          "<input type=\"datetime-local\" id=\"end\" name=\"end\" value=\"" + esc(local_input(o->end, c)) +
+          "<input type=\"datetime-local\" id=\"end\" name=\"end\" value=\"" +
+          esc(local_input(o->sessions.empty() ? o->end : o->sessions.front().end, c)) +  // a gathering: its first day's end
           "\" required></p><p><label for=\"move-reason\">Grunn</label><br><input type=\"text\" id=\"move-reason\" name=\"reason\" required></p>"
           "<p><button type=\"submit\">Flytt møtet</button></p></form></section>"
           "<section aria-labelledby=\"avlys\"><h3 id=\"avlys\">Avlys</h3><form method=\"post\" action=\"/hr/meetings/cancel\">" +

@@ -853,3 +853,19 @@ TEST_CASE("a gathering over two days lists each day's own times beside the span"
   // A meeting on one day has no such list.
   CHECK_FALSE(body_of(call(h, "GET", "/api/v1/occurrences/amu.20270915@roros.arshjul", hr)).contains("days"));
 }
+
+TEST_CASE("a gathering moved by its start moves as a block, each day keeping its length") {
+  Host h(test::load("config/roros"));
+  const std::string hr = add_token(h, "hr");
+  const ApiResponse r = call(h, "POST", "/api/v1/occurrences/ledersamling.20271020@roros.arshjul/move", hr,
+                             R"({"start": "2027-10-20T10:00", "reason": "Flyet går senere"})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const json::object o = body_of(r);
+  const json::array& days = o.at("days").as_array();
+  REQUIRE(days.size() == 2);
+  CHECK(str(days[0].at("start")) == "2027-10-20T10:00:00+02:00");
+  CHECK(str(days[0].at("end")) == "2027-10-20T16:00:00+02:00");
+  CHECK(str(days[1].at("start")) == "2027-10-21T10:00:00+02:00");
+  CHECK(str(days[1].at("end")) == "2027-10-21T16:00:00+02:00");
+}
