@@ -66,7 +66,10 @@ std::optional<Subscription> WheelRunner::subscription(const std::string& token_h
 void WheelRunner::write(const std::string& why, const Change& change) {
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id())
     throw std::logic_error("WheelRunner::write called on the runner's own thread");
-  std::promise<void> done;
+  // The owner's error comes back as its message, thrown anew on this thread:
+  // an exception object shared by two threads is freed by whichever drops it
+  // last, through libstdc++'s reference count, which TSan cannot see.
+  std::promise<std::optional<std::string>> done;
   auto finished = done.get_future();
   {
     // Posted while the runner still accepts work, so the runner's thread
@@ -92,13 +95,15 @@ void WheelRunner::write(const std::string& why, const Change& change) {
           // still owed its rebuild.
           rebuild_owed_ = true;
         }
-        done.set_value();
+        done.set_value(std::nullopt);
+      } catch (const std::exception& e) {
+        done.set_value(std::string(e.what()));
       } catch (...) {
-        done.set_exception(std::current_exception());
+        done.set_value(std::string("an unknown error"));
       }
     });
   }
-  finished.get();
+  if (auto error = finished.get()) throw std::runtime_error(*error);
 }
 
 void WheelRunner::reload() {
