@@ -15,12 +15,9 @@ checks every signature.
 Run: /usr/bin/python3 tests/e2e/agenda_test.py BINARY CONFIG_DIR WORKDIR
 """
 import base64
-import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Checks, Daemon, run_cli, workspace  # noqa: E402
@@ -33,24 +30,12 @@ secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 rx = Receiver(secret)
 HR = run_cli(BINARY, "token", "create", "--role", "hr", "--name", "e2e", "--db", db).stdout.strip()
 daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--hook", rx.url(), "--hook-secret", secret)
-base = None
 MAY = "drofting-htv.20270511@roros.arshjul"  # second Tuesday of May; notice 14 days ahead, documents 7
 HTV = {"unni-brekken", "ingrid-kjelsberg"}    # two of the hovedtillitsvalgte the notice goes to
 
 
 def start(clock):
-    global base
-    if daemon.start("--clock", clock, "--clock-speed", "1") is not None:
-        base = daemon.url()
-        end = time.time() + 10
-        while daemon.running() and time.time() < end:
-            try:
-                if daemon.request("GET", "/healthz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-    check(False, f"the daemon started at {clock}")
+    check(daemon.start_ready("--clock", clock, "--clock-speed", "1"), f"the daemon started at {clock}")
 
 
 def stop():
@@ -58,19 +43,7 @@ def stop():
 
 
 def api(method, path, body=None):
-    headers = {"Authorization": "Bearer " + HR}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + "/api/v1" + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, (json.loads(raw) if raw else None)
+    return daemon.api(method, path, HR, body)
 
 
 def about_may(event, settle=2.0):

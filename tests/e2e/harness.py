@@ -5,6 +5,7 @@ a free port with its output in a log, stopped with SIGTERM, and never left
 running when the script exits, however it exits."""
 import atexit
 import http.client
+import json
 import os
 import re
 import shutil
@@ -123,6 +124,31 @@ class Daemon:
                 if exited or time.time() >= end:
                     return None
                 time.sleep(0.02)
+
+    def start_ready(self, *extra):
+        """Start, then wait until /healthz answers 200 (the first build done);
+        False if it exits or never does."""
+        if self.start(*extra) is None:
+            return False
+        end = time.time() + (60 if SANITIZED else 10)
+        while self.running() and time.time() < end:
+            try:
+                if self.request("GET", "/healthz", timeout=2)[0] == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def api(self, method, path, token, body=None, content_type="application/json"):
+        """One call under /api/v1 with a bearer token: (status, the JSON body
+        or None). A str body is sent as is, anything else as JSON."""
+        headers = {"Authorization": "Bearer " + token}
+        if body is not None:
+            body = body if isinstance(body, str) else json.dumps(body)
+            headers["Content-Type"] = content_type
+        status, _, raw = self.request(method, "/api/v1" + path, body=body, headers=headers, timeout=60)
+        return status, (json.loads(raw) if raw else None)
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

@@ -15,12 +15,9 @@ Run: /usr/bin/python3 tests/e2e/org_test.py BINARY CONFIG_DIR WORKDIR
 import base64
 import datetime
 import sqlite3
-import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Checks, Daemon, run_cli, workspace  # noqa: E402
@@ -38,22 +35,10 @@ with sqlite3.connect(db) as conn:
     conn.execute("INSERT INTO setting (key, value) VALUES ('tasks_since', ?)",
                  (str(int(datetime.datetime(2027, 1, 1, tzinfo=datetime.timezone.utc).timestamp())),))
 daemon = Daemon(check, BINARY, "--config", cfg, "--db", db, "--hook", rx.url(), "--hook-secret", secret)
-base = None
 
 
 def start(clock):
-    global base
-    if daemon.start("--clock", clock, "--clock-speed", "1") is not None:
-        base = daemon.url()
-        end = time.time() + 10
-        while daemon.running() and time.time() < end:
-            try:
-                if daemon.request("GET", "/healthz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-    check(False, f"the daemon started at {clock}")
+    check(daemon.start_ready("--clock", clock, "--clock-speed", "1"), f"the daemon started at {clock}")
 
 
 def stop():
@@ -61,19 +46,7 @@ def stop():
 
 
 def api(method, path, body=None, content_type="application/json"):
-    headers = {"Authorization": "Bearer " + HR}
-    data = None
-    if body is not None:
-        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        headers["Content-Type"] = content_type
-    req = urllib.request.Request(base + "/api/v1" + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, (json.loads(raw) if raw else None)
+    return daemon.api(method, path, HR, body, content_type)
 
 
 def messages(event, settle=2.0):

@@ -66,17 +66,8 @@ base = None
 
 def start(clock, speed=1):
     global base
-    if daemon.start("--clock", clock, "--clock-speed", str(speed)) is not None:
-        base = daemon.url()
-        end = time.time() + 10
-        while daemon.running() and time.time() < end:
-            try:
-                if daemon.request("GET", "/healthz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-    check(False, f"the daemon started at {clock}")
+    check(daemon.start_ready("--clock", clock, "--clock-speed", str(speed)), f"the daemon started at {clock}")
+    base = daemon.url()
 
 
 def stop():
