@@ -297,6 +297,38 @@ function describe(err) {
 //   options.clock      the daemon's --clock (default 2027-03-01T09:00:00+01:00)
 //   options.serveArgs  more arguments for `arshjul serve`
 //   options.prepare    (configDir) => ..., changes the config's copy before the daemon starts
+// HR's pages, the same whichever way HR signed in.
+
+// "Lag kalender" on /hr/feeds (where `page` is) for `filter`, with `reason`:
+// the POST's status and the path of the link the page shows ('' if none).
+export async function makeFeedOnPage(t, page, filter, reason) {
+  await page.getByLabel('Kalender for').selectOption(filter);
+  await page.getByLabel('Grunn (for loggen)').fill(reason);
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Lag kalender' }).click(),
+  ]);
+  await page.waitForLoadState('load');
+  const shown = page.locator('#feed-url');
+  const url = (await shown.count()) ? (await shown.innerText()).trim() : '';
+  return { status: answer.status(), feedPath: url ? url.slice(url.indexOf('/feeds/')) : '' };
+}
+
+// "Flytt møtet" for `meeting` (as the API lists it) to 13:00-14:30 the next
+// day, with `reason`; `beforeSubmit` runs on the filled form. Returns that day.
+export async function moveMeetingOnPage(t, page, meeting, reason, beforeSubmit = async () => {}) {
+  await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
+  const next = new Date(`${meeting.start.slice(0, 10)}T12:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const nextDay = next.toISOString().slice(0, 10);
+  await page.getByLabel('Ny start').fill(`${nextDay}T13:00`);
+  await page.getByLabel('Ny slutt').fill(`${nextDay}T14:30`);
+  await page.getByLabel('Grunn', { exact: true }).first().fill(reason);
+  await beforeSubmit();
+  await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Flytt møtet' }).click()]);
+  return nextDay;
+}
+
 export async function run(tests, { clock = '2027-03-01T09:00:00+01:00', serveArgs = [], prepare } = {}) {
   const [binary, config, work, screenshots] = process.argv.slice(2);
   if (!screenshots) {

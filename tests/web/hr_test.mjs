@@ -17,7 +17,7 @@
 // SPEED x the run time, a week or so): the checks compare the pages with the
 // API at the same moment and use days months ahead, so that does not matter.
 
-import { run, SLOW } from './harness.mjs';
+import { makeFeedOnPage, moveMeetingOnPage, run, SLOW } from './harness.mjs';
 
 const SPEED = 20000;
 const HOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -328,17 +328,10 @@ async function feeds(t) {
   await t.axe(page, { what: 'the feeds page with a refusal' });
 
   await page.getByLabel('… eller for én person').fill('');
-  await page.getByLabel('Kalender for').selectOption('unit:skole');
-  await page.getByLabel('Grunn (for loggen)').fill('Ny rektor');
-  const [created] = await Promise.all([
-    page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
-    page.getByRole('button', { name: 'Lag kalender' }).click(),
-  ]);
-  await page.waitForLoadState('load');
-  t.check(created.status() === 201 && await page.getByRole('heading', { name: 'Kalenderen er laget' }).isVisible(),
-    `"Lag kalender" for Røros skole answers 201 "Kalenderen er laget" (got ${created.status()})`);
-  const url = (await page.locator('#feed-url').innerText()).trim();
-  const feedPath = url.slice(url.indexOf('/feeds/'));
+  const made = await makeFeedOnPage(t, page, 'unit:skole', 'Ny rektor');
+  t.check(made.status === 201 && await page.getByRole('heading', { name: 'Kalenderen er laget' }).isVisible(),
+    `"Lag kalender" for Røros skole answers 201 "Kalenderen er laget" (got ${made.status})`);
+  const { feedPath } = made;
   const feed = await page.request.get(t.base + feedPath);
   const ics = await feed.text();
   t.check(feed.status() === 200 && ics.includes('BEGIN:VEVENT'), `the link shown answers 200 at once with events (got ${feed.status()})`);
@@ -381,16 +374,8 @@ async function meetings(t) {
   await Promise.all([page.waitForURL(`${t.base}/hr/meetings`), page.getByRole('link', { name: 'Møter' }).click()]);
   t.check(await page.getByRole('heading', { name: 'Legg til et møte' }).isVisible(), '/hr/meetings has the form "Legg til et møte"');
   await t.axe(page, { what: 'the meetings page /hr/meetings' });
-  await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
-  const day = meeting.start.slice(0, 10);
-  const next = new Date(`${day}T12:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  const nextDay = next.toISOString().slice(0, 10);
-  await page.getByLabel('Ny start').fill(`${nextDay}T13:00`);
-  await page.getByLabel('Ny slutt').fill(`${nextDay}T14:30`);
-  await page.getByLabel('Grunn', { exact: true }).first().fill('Kollisjon med budsjettmøtet');
-  await t.axe(page, { what: 'the edit page of a meeting' });
-  await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Flytt møtet' }).click()]);
+  const nextDay = await moveMeetingOnPage(t, page, meeting, 'Kollisjon med budsjettmøtet',
+    () => t.axe(page, { what: 'the edit page of a meeting' }));
   const moved = await t.api('GET', `/occurrences/${encodeURIComponent(meeting.uid)}`);
   t.check(moved.body.start.startsWith(`${nextDay}T13:00`) && moved.body.sequence > meeting.sequence,
     `the move from the page is in the API: ${moved.body.start}, sequence ${moved.body.sequence}`);

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { run } from './harness.mjs';
+import { makeFeedOnPage, moveMeetingOnPage, run } from './harness.mjs';
 import { startProvider } from '../oidc/provider.mjs';
 
 const SECRET = 'test-client-secret-9f8e7d';
@@ -135,29 +135,15 @@ await run([
   async function an_hr_user_makes_a_unit_feed_and_moves_a_meeting_and_the_audit_names_them(t) {
     const page = await signIn(t, 'marit', 'hr-passord', '/hr/feeds');
     t.check(page.url() === `${t.base}/hr/feeds`, `the HR user lands on /hr/feeds (${page.url()})`);
-    await page.getByLabel('Kalender for').selectOption('unit:skole');
-    await page.getByLabel('Grunn (for loggen)').fill('Ny rektor');
-    const [created] = await Promise.all([
-      page.waitForResponse((r) => r.url() === `${t.base}/hr/feeds` && r.request().method() === 'POST'),
-      page.getByRole('button', { name: 'Lag kalender' }).click(),
-    ]);
-    await page.waitForLoadState('load');
-    t.check(created.status() === 201, `"Lag kalender" for Røros skole answers 201 (got ${created.status()})`);
-    const url = (await page.locator('#feed-url').innerText()).trim();
-    const feed = await fetch(t.base + url.slice(url.indexOf('/feeds/')));
+    const made = await makeFeedOnPage(t, page, 'unit:skole', 'Ny rektor');
+    t.check(made.status === 201, `"Lag kalender" for Røros skole answers 201 (got ${made.status})`);
+    const feed = await fetch(t.base + made.feedPath);
     const ics = await feed.text();
     t.check(feed.status === 200 && uids(ics).length > 0, `the unit's feed answers 200 at once with events (${feed.status}, ${uids(ics).length} events)`);
 
     const list = await t.api('GET', '/occurrences?activity=amu&from=2027-09-01');
     const meeting = list.body.occurrences.find((o) => o.status === 'scheduled');
-    await page.goto(`${t.base}/hr/meetings/edit?uid=${encodeURIComponent(meeting.uid)}`);
-    const next = new Date(`${meeting.start.slice(0, 10)}T12:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    const nextDay = next.toISOString().slice(0, 10);
-    await page.getByLabel('Ny start').fill(`${nextDay}T13:00`);
-    await page.getByLabel('Ny slutt').fill(`${nextDay}T14:30`);
-    await page.getByLabel('Grunn', { exact: true }).first().fill('Kollisjon med kommunestyret');
-    await Promise.all([page.waitForURL(/\/hr\/meetings\?changed=/), page.getByRole('button', { name: 'Flytt møtet' }).click()]);
+    const nextDay = await moveMeetingOnPage(t, page, meeting, 'Kollisjon med kommunestyret');
     const moved = await t.api('GET', `/occurrences/${encodeURIComponent(meeting.uid)}`);
     t.check(moved.body.start.startsWith(`${nextDay}T13:00`), `the move from the page is in the API (${moved.body.start})`);
 
