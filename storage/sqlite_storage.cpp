@@ -249,35 +249,22 @@ ALTER TABLE override_new RENAME TO override;
 )sql",
 };
 
-std::string join_lines(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : "\n") + s;
-  return out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  if (text.empty()) return out;
-  std::size_t from = 0;
-  for (std::size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) out.push_back(text.substr(from, nl - from));
-  out.push_back(text.substr(from));
-  return out;
-}
-
-std::string join_list(const std::vector<std::string>& items) {
+// Lists kept in one column: "a;b;c" (roles, committees), or one item a line
+// (an agenda's items, which may hold ';'). Empty items are not kept.
+std::string join_list(const std::vector<std::string>& items, char separator = ';') {
   std::string out;
   for (const auto& s : items) {
-    if (!out.empty()) out += ';';
+    if (!out.empty()) out += separator;
     out += s;
   }
   return out;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
+std::vector<std::string> split_list(const std::string& text, char separator = ';') {
   std::vector<std::string> out;
   std::size_t at = 0;
   while (at < text.size()) {
-    const std::size_t semi = std::min(text.find(';', at), text.size());
+    const std::size_t semi = std::min(text.find(separator, at), text.size());
     if (semi > at) out.push_back(text.substr(at, semi - at));
     at = semi + 1;
   }
@@ -870,8 +857,8 @@ class SqliteStorage final : public Storage {
       if (auto d = parse_date(q.text(8))) o.last_day = *d;
       o.reason = q.text(9);
       o.created = at_secs(q.integer(10));
-      o.agenda = lines_of(q.text(11));
-      for (const std::string& line : lines_of(q.text(12))) {
+      o.agenda = split_list(q.text(11), '\n');
+      for (const std::string& line : split_list(q.text(12), '\n')) {
         const auto tab = line.find('\t');
         if (tab != std::string::npos) o.documents.push_back({line.substr(0, tab), line.substr(tab + 1)});
       }
@@ -890,9 +877,10 @@ class SqliteStorage final : public Storage {
       ins.bind(5, secs(o.start)).bind(6, secs(o.end));
       ins.bind(7, o.first_day == LocalDays{} ? std::string() : format_date(o.first_day));
       ins.bind(8, o.last_day == LocalDays{} ? std::string() : format_date(o.last_day));
-      std::string documents;
-      for (const Document& d : o.documents) documents += (documents.empty() ? "" : "\n") + d.title + "\t" + d.url;
-      ins.bind(9, o.reason).bind(10, secs(o.created)).bind(11, join_lines(o.agenda)).bind(12, documents).run();
+      std::vector<std::string> documents;
+      for (const Document& d : o.documents) documents.push_back(d.title + "\t" + d.url);
+      ins.bind(9, o.reason).bind(10, secs(o.created)).bind(11, join_list(o.agenda, '\n'));
+      ins.bind(12, join_list(documents, '\n')).run();
       o.id = sqlite3_last_insert_rowid(db_);
       if (uid_of) {
         o.uid = uid_of(o.id);
