@@ -261,12 +261,13 @@ std::string_view series_of(std::string_view uid) {
 }  // namespace
 
 void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier, SysSeconds now) {
-  std::unordered_set<std::string> stored, taken;
-  std::map<std::pair<std::string, LocalDays>, const EarlierOccurrence*> by_day;  // (series, original_day)
+  std::unordered_set<std::string_view> stored;  // views into `earlier`, which outlives them
+  std::unordered_set<std::string> taken;        // copies: renaming changes the expansion's UIDs
+  std::map<std::pair<std::string_view, LocalDays>, const EarlierOccurrence*> by_day;  // (series, original_day)
   for (const auto& s : earlier) {
     stored.insert(s.uid);
     if (s.uid.rfind("extra-", 0) == 0) continue;
-    auto& slot = by_day[{std::string(series_of(s.uid)), s.original_day}];
+    auto& slot = by_day[{series_of(s.uid), s.original_day}];
     if (!slot || (slot->cancelled && !s.cancelled)) slot = &s;
   }
   for (const auto& o : e.occurrences) taken.insert(o.uid);
@@ -274,7 +275,7 @@ void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier
   std::vector<Occurrence*> newcomers;
   for (auto& o : e.occurrences) {
     if (stored.count(o.uid)) continue;
-    auto it = by_day.find({std::string(series_of(o.uid)), o.original_day});
+    auto it = by_day.find({series_of(o.uid), o.original_day});
     if (it != by_day.end() && !taken.count(it->second->uid)) {
       o.uid = it->second->uid;
       taken.insert(o.uid);
@@ -283,10 +284,10 @@ void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier
     }
   }
   // 2. New pairings of what is ahead: the orphans are stored, ahead and unclaimed.
-  std::unordered_map<std::string, std::vector<const EarlierOccurrence*>> orphans;
+  std::unordered_map<std::string_view, std::vector<const EarlierOccurrence*>> orphans;
   for (const auto& s : earlier)
     if (s.end > now && !taken.count(s.uid) && s.uid.rfind("extra-", 0) != 0)
-      orphans[std::string(series_of(s.uid))].push_back(&s);
+      orphans[series_of(s.uid)].push_back(&s);
   if (orphans.empty()) return;
   struct Pair {
     Seconds distance;
@@ -295,7 +296,7 @@ void keep_identities(Expansion& e, const std::vector<EarlierOccurrence>& earlier
   };
   std::vector<Pair> pairs;
   for (Occurrence* o : newcomers) {
-    auto it = orphans.find(std::string(series_of(o->uid)));
+    auto it = orphans.find(series_of(o->uid));
     if (it == orphans.end()) continue;
     for (const EarlierOccurrence* s : it->second) {
       const Seconds d = std::chrono::abs(o->start - s->start);
