@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class Receiver:
         self.bad = []            # reasons for rejected requests
         self.attempts = {}       # webhook_id -> attempts seen
         self.mode, self.count = "ok", 0
+        self.connections = set()  # open sockets, severed by stop()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,6 +32,16 @@ class Receiver:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with receiver.lock:
+                    receiver.connections.add(self.connection)
+
+            def finish(self):
+                with receiver.lock:
+                    receiver.connections.discard(self.connection)
+                super().finish()
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -77,5 +89,15 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     def stop(self):
+        # A receiver that goes away takes its kept-alive connections with it:
+        # shutting the listener alone leaves their handler threads answering
+        # the sender's pooled connections.
         self.server.shutdown()
         self.server.server_close()
+        with self.lock:
+            open_now = list(self.connections)
+        for c in open_now:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
