@@ -729,7 +729,7 @@ TEST_CASE("DELETE /tokens/{id} revokes through one write, and that token is refu
   CHECK(call(h, "GET", "/api/v1/people", hr).status == 200);
 }
 
-TEST_CASE("a token may revoke itself; its next request is a 401") {
+TEST_CASE("a token may revoke itself, and its next request is a 401") {
   Host h;
   const auto hr = add_token(h, "hr");
   REQUIRE(call(h, "DELETE", "/api/v1/tokens/1", hr).status == 200);

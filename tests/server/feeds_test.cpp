@@ -80,7 +80,7 @@ Config changed(Config c) {
 }
 }  // namespace
 
-TEST_CASE("A removed activity stays in feeds as CANCELLED for 60 days, then leaves; what took place stays") {
+TEST_CASE("A removed activity stays in feeds as CANCELLED for 60 days, then leaves, and what took place stays") {
   Fixture f;
   build_snapshot(f.mini(), *f.storage, f.clock, 1);
   Config without = f.mini();

@@ -157,7 +157,7 @@ TEST_CASE("Replaying a dead letter needs the page's CSRF token and the hr role")
   CHECK(post(h, s, target, "csrf=" + reader_csrf, reader).status == 403);
 }
 
-TEST_CASE("A personal link shows that person's year and both subscribe links; an unknown one is a 404") {
+TEST_CASE("A personal link shows that person's year and both subscribe links, and an unknown one is a 404") {
   Host h;
   WebSessions s;
   const std::string token = new_token();
@@ -380,7 +380,7 @@ TEST_CASE("Someone the provider vouches for who is not in the roster gets a clea
   CHECK(post(h, s, "/me/feeds", "csrf=" + csrf + "&filter=all", cookie_of(f.callback)).status == 403);
 }
 
-TEST_CASE("A signed-in person outside the HR group is refused on the HR page and its forms; one in it is HR") {
+TEST_CASE("A signed-in person outside the HR group is refused on the HR page and its forms, and one in it is HR") {
   Host h;
   test::FakeProvider idp;
   with_sign_in(h, idp);
@@ -397,15 +397,17 @@ TEST_CASE("A signed-in person outside the HR group is refused on the HR page and
     INFO(page);
     CHECK(get(h, s, page, leader).status == 403);
   }
+  const auto before = h.storage().subscriptions(true).size();  // /me made the leader's own link
   CHECK(post(h, s, "/hr/feeds", "csrf=" + csrf + "&filter=all", leader).status == 403);
-  CHECK(h.storage().subscriptions(true).empty());
+  CHECK(h.storage().subscriptions(true).size() == before);
+  for (const auto& sub : h.storage().subscriptions(true)) CHECK(sub.filter != "all");
 
   idp.groups_json = R"(["staff","hr"])";
   const std::string hr = cookie_of(sign_in_oidc(h, s, idp).callback);
   CHECK(get(h, s, "/hr", hr).status == 200);
 }
 
-TEST_CASE("Sessions are kept in the database, so a restart signs nobody out; logging out ends the session") {
+TEST_CASE("Sessions are kept in the database, so a restart signs nobody out, and logging out ends the session") {
   Host h;
   test::FakeProvider idp;
   with_sign_in(h, idp);

@@ -153,7 +153,7 @@ TEST_CASE("A tree selector in an organisation-wide activity without a unit is re
 
 // ---- dated leadership and acting leaders -------------------------------------------
 
-TEST_CASE("A leader who starts in August owns no task due before then; the acting leader does") {
+TEST_CASE("A leader who starts in August owns no task due before then, and the acting leader does") {
   const Config c = roros();
   const auto tasks = expected_tasks(c, expand_year(c, 2027));
   // 10-faktor follow-up for the barnehager, due in February and March 2027.

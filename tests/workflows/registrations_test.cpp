@@ -172,7 +172,7 @@ TEST_CASE("A waiting hire is registered once a day with room appears", "[registr
   CHECK(plan.changes[0].from_uid.empty());
 }
 
-TEST_CASE("Existing registrations stay put even past capacity; newcomers go to the next day", "[registrations]") {
+TEST_CASE("Existing registrations stay put even past capacity, and newcomers go to the next day", "[registrations]") {
   Config c = org({.capacity = 2, .lead_days = 0, .max_wait_days = 120});
   c.people = {hire("a", LocalDays{2027_y / 3 / 1}), hire("b", LocalDays{2027_y / 3 / 1}),
               hire("c", LocalDays{2027_y / 3 / 1}), hire("d", LocalDays{2027_y / 2 / 20})};
@@ -226,7 +226,7 @@ TEST_CASE("A hire whose cancelled day has no replacement in time waits, with bot
         "Ansattdag onsdag 10. mars 2027 er avlyst. Ingen ansattdag med ledig plass innen 20 dager etter tiltredelse");
 }
 
-TEST_CASE("A day moved before a hire's start is given up for the next one; others on it stay", "[registrations]") {
+TEST_CASE("A day moved before a hire's start is given up for the next one, and others on it stay", "[registrations]") {
   Config c = org();
   c.people = {hire("ny", LocalDays{2027_y / 3 / 9}), hire("tidlig", LocalDays{2027_y / 3 / 1})};
   Expansion e = spring(c);
@@ -236,6 +236,7 @@ TEST_CASE("A day moved before a hire's start is given up for the next one; other
       o.start = oslo(o.first_day, 9h);
       o.end = o.start + 6h;
       o.change_reason = "Flyttet på grunn av budsjettseminar";
+      o.moved_by_hr = true;
     }
   const std::vector<Registration> current{registered("ny", kMar10), registered("tidlig", kMar10)};
   const auto plan = plan_registrations(c, e, current, kFeb1);
