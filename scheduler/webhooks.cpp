@@ -202,7 +202,8 @@ std::vector<OutboxMessage> task_messages(const Config& c, const TaskMessage& m, 
   json::array tasks;
   for (const TaskState* t : m.tasks) {
     json::object task{{"id", t->id}, {"key", t->task.key}, {"activity", t->task.activity}, {"unit", t->task.unit},
-                      {"assignee", t->task.assignee}, {"due", iso_utc(t->task.due)}};
+                      {"assignee", t->task.assignee}, {"due", iso_utc(t->task.due)},
+                      {"kind", task_kind_name(t->task.kind)}};
     if (!t->task.subject.empty()) {
       const Person* subject = c.find_person(t->task.subject);
       task["subject"] = subject ? json::value(person_json(*subject)) : json::value(json::object{{"id", t->task.subject}});

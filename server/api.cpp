@@ -228,6 +228,7 @@ json::object task_view(const Config& c, const TaskState& t, SysSeconds now) {
                  {"unit", t.task.unit},
                  {"assignee", t.task.assignee},
                  {"subject", t.task.subject.empty() ? json::value(nullptr) : json::value(t.task.subject)},
+                 {"kind", task_kind_name(t.task.kind)},
                  {"due", local_iso(t.task.due, c.organisation.zone)},
                  {"status", task_status(t, now)}};
   return j;

@@ -344,10 +344,11 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   };
   // activity -> deadline -> unit -> counts: a unit series' occurrences with
   // one deadline are one table, not one heading per unit.
-  std::map<std::string, std::map<SysSeconds, std::map<std::string, Count>>> counts;
+  // A meeting's documents and minutes are apart, by kind.
+  std::map<std::string, std::map<std::pair<SysSeconds, TaskKind>, std::map<std::string, Count>>> counts;
   for (const auto& t : tasks) {
     if (t.task.due < to_utc(LocalSeconds{s.horizon_from}, s.config.organisation.zone)) continue;
-    Count& c = counts[t.task.activity][t.task.due][t.task.unit];
+    Count& c = counts[t.task.activity][{t.task.due, t.task.kind}][t.task.unit];
     ++c.total;
     if (t.completed) ++c.done;
     else if (t.task.due <= now) ++c.overdue;
@@ -356,8 +357,10 @@ std::string tasks_section(const Snapshot& s, const std::vector<TaskState>& tasks
   for (const auto& [activity_id, occurrences] : counts) {
     const Wheel* wheel = nullptr;
     const Activity* activity = s.config.find_activity(activity_id, &wheel);
-    for (const auto& [due, units] : occurrences) {
+    for (const auto& [due_kind, units] : occurrences) {
+      const auto& [due, kind] = due_kind;
       std::string heading = activity ? activity->title : activity_id;
+      if (kind != TaskKind::follow_up) heading = std::string(task_kind_word(kind)) + ": " + heading;
       heading += " – frist " + norwegian_date(date::floor<date::days>(to_local(due, s.config.organisation.zone)) - date::days{1});
       out += "<h3>" + esc(heading) + (wheel ? " <span class=\"kind\">(" + esc(wheel->name) + ")</span>" : "") +
              "</h3><table><thead><tr><th scope=\"col\">Enhet</th><th scope=\"col\">Gjennomført</th><th scope=\"col\">Framdrift</th><th scope=\"col\">Forfalt</th></tr></thead><tbody>";
@@ -1005,7 +1008,13 @@ class Web {
       const Activity* a = c.find_activity(t.task.activity);
       const Person* subject = t.task.subject.empty() ? nullptr : c.find_person(t.task.subject);
       const Unit* unit = c.find_unit(t.task.unit);
-      const std::string what = (a ? a->title : t.task.activity) + " – " + (subject ? subject->name : unit ? unit->name : t.task.unit);
+      std::string what = (a ? a->title : t.task.activity) + " – " + (subject ? subject->name : unit ? unit->name : t.task.unit);
+      if (t.task.kind != TaskKind::follow_up) {
+        // A meeting's paperwork: which meeting, by its day.
+        what = std::string(task_kind_word(t.task.kind)) + ": " + (a ? a->title : t.task.activity);
+        if (auto it = snap_->stored.find(t.task.occurrence_uid); it != snap_->stored.end())
+          what += ", " + norwegian_date(date::floor<date::days>(to_local(it->second.start, c.organisation.zone)));
+      }
       const bool overdue = t.task.due <= now();
       rows += "<tr><td>" + esc(what) + "</td><td>" +
               (overdue ? "<span class=\"overdue\">" : "<span>") +

@@ -247,6 +247,11 @@ INSERT INTO override_new (id, kind, uid, activity, unit, start_utc, end_utc, fir
 DROP TABLE override;
 ALTER TABLE override_new RENAME TO override;
 )sql",
+    // 11: a meeting owner's paperwork (issue 14): documents out and minutes
+    // written are tasks beside the leaders' follow-ups.
+    R"sql(
+ALTER TABLE task ADD COLUMN kind TEXT NOT NULL DEFAULT 'follow_up' CHECK (kind IN ('follow_up', 'documents', 'minutes'));
+)sql",
 };
 
 // Lists kept in one column: "a;b;c" (roles, committees), or one item a line
@@ -940,8 +945,8 @@ class SqliteStorage final : public Storage {
     }
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
-                    "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc) "
-                    "VALUES (?,?,?,?,?,?,?,?)");
+                    "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc, kind) "
+                    "VALUES (?,?,?,?,?,?,?,?,?)");
       Statement up(db_,
                    "UPDATE task SET assignee=?, due_utc=?, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END "
                    "WHERE key=?");
@@ -950,7 +955,7 @@ class SqliteStorage final : public Storage {
         auto it = rows.find(t.key);
         if (it == rows.end()) {
           ins.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
-          ins.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).run();
+          ins.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).bind(9, task_kind_name(t.kind)).run();
           continue;
         }
         Row& r = it->second;
@@ -967,13 +972,14 @@ class SqliteStorage final : public Storage {
   std::vector<TaskState> tasks() override {
     Call lock(this);
     Statement q(db_,
-                "SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status FROM task "
+                "SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status, kind FROM task "
                 "WHERE status <> 'cancelled' ORDER BY due_utc, key");
     std::vector<TaskState> out;
     while (q.step()) {
       TaskState t;
       t.id = q.integer(0);
-      t.task = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), at_secs(q.integer(7))};
+      t.task = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), at_secs(q.integer(7)),
+                parse_task_kind(q.text(9)).value_or(TaskKind::follow_up)};
       t.completed = q.text(8) == "done";
       out.push_back(std::move(t));
     }

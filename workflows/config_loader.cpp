@@ -1036,30 +1036,41 @@ class Loader {
       return;
     }
     const toml::table& tt = *n.as_table();
-    check_keys(tt, file, f, {"per", "levels", "reminders"});
-    if (a.kind == ActivityKind::meeting)
-      error(file, pos_of(n.source()), f,
-            "tasks are due at the end of a window or on a deadline; use kind = \"window\" or \"deadline\"");
-    else if (a.personal)
-      error(file, pos_of(n.source()), f, "a personal series cannot create tasks");
+    check_keys(tt, file, f, {"per", "levels", "reminders", "documents", "minutes_days_after", "owner"});
     TaskRule rule;
     std::optional<TaskRule::Per> per;
     if (!tt.get("per")) {
       if (!misspelt_in(tt, "per"))
-        error(file, pos_of(tt.source()), f + ".per", "missing required key \"per\" (\"employee\" or \"unit\")");
+        error(file, pos_of(tt.source()), f + ".per",
+              "missing required key \"per\" (\"employee\" or \"unit\"; for a meeting \"meeting\")");
     } else {
-      per = enum_value<TaskRule::Per>(tt, "per", file, f,
-                                      {{"employee", TaskRule::Per::employee}, {"unit", TaskRule::Per::unit}});
+      per = enum_value<TaskRule::Per>(
+          tt, "per", file, f,
+          {{"employee", TaskRule::Per::employee}, {"unit", TaskRule::Per::unit}, {"meeting", TaskRule::Per::meeting}});
       if (per) rule.per = *per;
     }
+    if (a.personal)
+      error(file, pos_of(n.source()), f, "a personal series cannot create tasks");
+    else if (a.kind == ActivityKind::meeting && per && per != TaskRule::Per::meeting)
+      error(file, pos_in(tt, "per"), f + ".per",
+            "a meeting's tasks are its owner's paperwork: per = \"meeting\" with documents = true and/or "
+            "minutes_days_after = 7; follow-up per employee or unit is due at the end of a window or on a deadline "
+            "(kind = \"window\" or \"deadline\")");
+    else if (a.kind != ActivityKind::meeting && per == TaskRule::Per::meeting)
+      error(file, pos_in(tt, "per"), f + ".per",
+            "per = \"meeting\" is for meetings (documents and minutes); a " + std::string(kind_name(a.kind)) +
+                " takes per = \"employee\" or \"unit\"");
+    read_meeting_tasks(tt, file, f, per, rule);
     for_strings(tt, "levels", file, f, [&](const std::string& level, Pos lp, const std::string& lf) {
       rule.levels.push_back(level);
       refs_.push_back({Reference::To::level, level, file, lp, lf});
     });
     if (!rule.levels.empty()) {
-      if (per == TaskRule::Per::employee)
+      if (per == TaskRule::Per::employee || per == TaskRule::Per::meeting)
         error(file, pos_in(tt, "levels"), f + ".levels",
-              "levels go with per = \"unit\"; per = \"employee\" makes a task for each employee in scope");
+              per == TaskRule::Per::employee
+                  ? "levels go with per = \"unit\"; per = \"employee\" makes a task for each employee in scope"
+                  : "levels go with per = \"unit\"; per = \"meeting\" makes the meeting owner's paperwork");
       else if (a.scope.kind != Scope::Kind::organisation)
         error(file, pos_in(tt, "levels"), f + ".levels",
               "a unit-scoped activity makes one task per series unit; levels are for an organisation-wide activity");
@@ -1068,6 +1079,39 @@ class Loader {
       if (auto d = parsed(parse_duration(text), file, rp, rf)) rule.reminders.push_back(*d);
     });
     a.tasks = rule;
+  }
+
+  // documents, minutes_days_after and owner: a meeting owner's paperwork.
+  void read_meeting_tasks(const toml::table& tt, const std::string& file, const std::string& f,
+                          std::optional<TaskRule::Per> per, TaskRule& rule) {
+    const bool for_meeting = per == TaskRule::Per::meeting;
+    for (std::string_view key : {"documents", "minutes_days_after", "owner"})
+      if (tt.get(key) && per && !for_meeting)
+        error(file, pos_in(tt, key), f + "." + std::string(key),
+              std::string(key) + " goes with per = \"meeting\" (a meeting owner's documents and minutes)");
+    if (!for_meeting) return;
+    if (auto v = get_bool(tt, "documents", file, f)) rule.documents = *v;
+    if (auto v = get_int(tt, "minutes_days_after", file, f, 1, 90)) rule.minutes_days_after = static_cast<int>(*v);
+    if (!rule.documents && !rule.minutes_days_after && !tt.get("minutes_days_after"))
+      error(file, pos_of(tt.source()), f,
+            "per = \"meeting\" makes the owner's paperwork: say documents = true (out by the notice's "
+            "documents_days_before) and/or minutes_days_after = 7 (the referat within 7 days)");
+    if (auto owner = get_string(tt, "owner", file, f, false)) {
+      const std::string field = f + ".owner";
+      const Pos op = pos_in(tt, "owner");
+      if (*owner == "leader") {
+      } else if (owner->rfind("leader@", 0) == 0 && owner->size() > 7) {
+        rule.owner_level = owner->substr(7);
+        refs_.push_back({Reference::To::level, rule.owner_level, file, op, field});
+      } else if (owner->rfind("person:", 0) == 0 && owner->size() > 7) {
+        rule.owner_person = owner->substr(7);
+        refs_.push_back({Reference::To::person, rule.owner_person, file, op, field});
+      } else {
+        error(file, op, field,
+              "expected \"leader\" (the series unit's leader, the default), \"leader@LEVEL\" (the leader at that "
+              "level above the series' unit) or \"person:ID\", got " + quoted(*owner));
+      }
+    }
   }
 
   void read_activity(const toml::table& t, const std::string& file, const std::string& p, const std::string& wheel_id,

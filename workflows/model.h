@@ -143,11 +143,23 @@ struct RegistrationRule {
 // leader-employee pair (appraisals), or one per unit for its leader
 // (10-faktor follow-up). An organisation-wide activity with per = unit
 // makes one per unit at `levels` (empty: every unit with a leader).
+// Meetings (per = meeting) make the owner's paperwork instead: the
+// documents out by the notice's documents deadline, the minutes (referat)
+// written within minutes_days_after of the meeting.
 struct TaskRule {
-  enum class Per { employee, unit };
+  enum class Per { employee, unit, meeting };
   Per per = Per::employee;
   std::vector<std::string> levels;
   std::vector<Seconds> reminders;  // task.due to the assignee this long before the deadline
+
+  // per = meeting only.
+  bool documents = false;
+  std::optional<int> minutes_days_after{};
+  // Who owns the meeting: the series unit's leader (or, organisation-wide,
+  // the top unit's), the leader at `owner_level` above the series' unit, or
+  // one person.
+  std::string owner_level{};  // "{}" lets aggregate initializers leave it out under -Wextra
+  std::string owner_person{};
 };
 
 // A personal series: one occurrence per person who has the date, placed

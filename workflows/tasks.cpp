@@ -141,6 +141,60 @@ const Person* leader_of(const Config& config, const Person& person, std::optiona
       [&](std::string_view unit) { return config.find_unit(unit); });
 }
 
+std::string_view task_kind_name(TaskKind kind) {
+  switch (kind) {
+    case TaskKind::documents: return "documents";
+    case TaskKind::minutes: return "minutes";
+    case TaskKind::follow_up: break;
+  }
+  return "follow_up";
+}
+
+std::optional<TaskKind> parse_task_kind(std::string_view name) {
+  for (TaskKind k : {TaskKind::follow_up, TaskKind::documents, TaskKind::minutes})
+    if (task_kind_name(k) == name) return k;
+  return std::nullopt;
+}
+
+namespace {
+
+// The unit a meeting belongs to: its series' unit, or for an
+// organisation-wide series the top of the tree.
+const Unit* meeting_unit(const Config& config, const Occurrence& o) {
+  if (o.unit) return o.unit;
+  for (const Unit& u : config.units)
+    if (u.parent.empty()) return &u;
+  return nullptr;
+}
+
+// Who owns a meeting on `day` (TaskRule): a named person, or the leader of
+// the meeting's unit (or of the unit at owner_level above it), or of the
+// nearest unit above when that one is vacant.
+const Person* meeting_owner(const Config& config, const Roster& roster, const TaskRule& rule, const Unit* unit,
+                            LocalDays day) {
+  if (!rule.owner_person.empty()) return roster.person(rule.owner_person);
+  if (!unit) return nullptr;
+  if (!rule.owner_level.empty()) {
+    const Unit* at = unit;
+    for (std::size_t step = 0; at && at->level != rule.owner_level && step <= config.units.size(); ++step)
+      at = at->parent.empty() ? nullptr : roster.unit(at->parent);
+    if (!at) {
+      // An organisation-wide meeting (or one beside the level): the first unit at it.
+      const auto units = config.units_at_level(rule.owner_level);
+      at = units.empty() ? nullptr : units.front();
+    }
+    if (!at) return nullptr;
+    unit = at;
+  }
+  if (const Person* l = roster.unit_leader(unit->id, day)) return l;
+  if (unit->parent.empty()) return nullptr;
+  Person vacant;
+  vacant.unit = unit->id;
+  return roster.leader_of(vacant, day);
+}
+
+}  // namespace
+
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion) {
   std::vector<Task> out;
   std::optional<Roster> roster;
@@ -148,6 +202,22 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
     if (!o.activity || !o.activity->tasks) continue;
     if (!roster) roster.emplace(config);
     const TaskRule& rule = *o.activity->tasks;
+    if (rule.per == TaskRule::Per::meeting) {
+      const Unit* unit = meeting_unit(config, o);
+      const Person* owner = meeting_owner(config, *roster, rule, unit, o.first_day);
+      if (!owner) continue;  // nobody leads it: nothing to chase (check warns of leaderless units)
+      const std::string unit_id = unit ? unit->id : owner->unit;
+      const auto end_of = [&](LocalDays d) { return to_utc(LocalSeconds{d + date::days{1}}, config.organisation.zone); };
+      if (rule.documents) {
+        const int before = o.activity->notice ? o.activity->notice->documents_days_before : Notice{}.documents_days_before;
+        out.push_back({o.uid + '|' + unit_id + "|#documents", o.activity->id, o.uid, unit_id, owner->id, "",
+                       end_of(o.first_day - date::days{before}), TaskKind::documents});
+      }
+      if (rule.minutes_days_after)
+        out.push_back({o.uid + '|' + unit_id + "|#minutes", o.activity->id, o.uid, unit_id, owner->id, "",
+                       end_of(o.last_day + date::days{*rule.minutes_days_after}), TaskKind::minutes});
+      continue;
+    }
     const SysSeconds due = deadline(config, o);
     const LocalDays due_day = date::floor<date::days>(to_local(due - Seconds{1}, config.organisation.zone));
     const std::size_t first = out.size();
@@ -224,6 +294,7 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     const Task& b = y->task;
     if (a.occurrence_uid != b.occurrence_uid) return a.occurrence_uid < b.occurrence_uid;
     if (a.assignee != b.assignee) return a.assignee < b.assignee;
+    if (a.kind != b.kind) return a.kind < b.kind;
     if (a.subject != b.subject) return a.subject < b.subject;
     return x->id < y->id;
   });
@@ -234,7 +305,8 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     const Task& head = (*b)->task;
     auto e = b;
     SysSeconds due = head.due;
-    while (e != open.end() && (*e)->task.occurrence_uid == head.occurrence_uid && (*e)->task.assignee == head.assignee) {
+    while (e != open.end() && (*e)->task.occurrence_uid == head.occurrence_uid && (*e)->task.assignee == head.assignee &&
+           (*e)->task.kind == head.kind) {
       due = std::max(due, (*e)->task.due);  // a stale deadline must not make the rest overdue early
       ++e;
     }
@@ -257,7 +329,10 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
       m.tasks.assign(b, e);
       out.push_back(std::move(m));
     };
-    const std::string& uid = head.occurrence_uid;
+    // A meeting's documents and minutes are chased apart from each other.
+    const std::string uid = head.kind == TaskKind::follow_up
+                                ? head.occurrence_uid
+                                : head.occurrence_uid + '#' + std::string(task_kind_name(head.kind));
     // Only the latest reminder whose time has come: a daemon that was down
     // for the 14-day one and wakes at the 3-day one sends one, not two.
     std::optional<Seconds> latest;

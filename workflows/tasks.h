@@ -11,14 +11,22 @@
 
 namespace arshjul {
 
+// What a task asks for: a leader's follow-up (an appraisal, a unit's
+// 10-faktor follow-up), or a meeting owner's documents or minutes.
+enum class TaskKind { follow_up, documents, minutes };
+std::string_view task_kind_name(TaskKind kind);  // "follow_up", "documents", "minutes"
+std::optional<TaskKind> parse_task_kind(std::string_view name);
+
 struct Task {
-  std::string key;             // "occurrence_uid|unit|subject": stable across reloads
+  std::string key;             // "occurrence_uid|unit|subject" ("|#documents", "|#minutes"): stable across reloads
   std::string activity;
   std::string occurrence_uid;
   std::string unit;            // the unit it is for
   std::string assignee;        // the leader who does it
   std::string subject;         // per employee: the employee; per unit: empty
-  SysSeconds due{};            // the end of the occurrence (end of a window's last day)
+  SysSeconds due{};            // the end of the occurrence (end of a window's last day); paperwork: the
+                               // end of the documents deadline's day, or of the minutes' last day
+  TaskKind kind = TaskKind::follow_up;
 };
 
 // Every task the occurrences in `expansion` create from the roster, by
@@ -28,7 +36,10 @@ struct Task {
 // its leader on the deadline's day (or the leader above a vacant unit). In a
 // wheel whose round has a min_group, a unit with fewer employees (with the
 // small units under it) is reported with its parent: one task for the
-// parent's leader covers both.
+// parent's leader covers both. Per meeting: the owner on the meeting's day
+// (TaskRule) gets a documents task due at the end of the notice's
+// documents deadline day and a minutes task due minutes_days_after the
+// meeting's last day; a vacant owner's unit passes to the leader above.
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion);
 
 // A person's own leader: `manager` when set; else the leader of their unit;

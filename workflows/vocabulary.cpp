@@ -32,6 +32,15 @@ std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
   return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
 }
 
+std::string_view task_kind_word(TaskKind kind) {
+  switch (kind) {
+    case TaskKind::documents: return "Sakspapirer";
+    case TaskKind::minutes: return "Referat";
+    case TaskKind::follow_up: break;
+  }
+  return {};
+}
+
 std::string cancelled_text(std::string_view hr_reason) {
   if (hr_reason.empty()) return std::string(label::cancelled) + ": tatt ut av årshjulet";
   return std::string(label::cancelled_by_hr) + ": " + std::string(hr_reason);

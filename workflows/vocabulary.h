@@ -20,6 +20,7 @@
 
 #include "calendars/bokmal.h"
 #include "workflows/model.h"
+#include "workflows/tasks.h"
 
 namespace arshjul {
 
@@ -39,6 +40,11 @@ std::string non_working_text(const NonWorkingReason& reason);
 // Why an occurrence is not on its rule's day, as a sentence without the full
 // stop: "Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)".
 std::string moved_text(LocalDays from, const NonWorkingReason& reason);
+
+// What a meeting owner's task is, as a noun before a colon: "Sakspapirer"
+// (sent out by the documents deadline), "Referat" (written after the
+// meeting); empty for a leader's follow-up, which the activity's title names.
+std::string_view task_kind_word(TaskKind kind);
 
 // Labels before a colon, and nouns used with a count.
 namespace label {

@@ -92,6 +92,9 @@ await run([
 
     const tasks = await me.getByRole('button', { name: /Merk som gjort/ }).count();
     t.check(tasks > 0, `the leader's open tasks are listed (${tasks})`);
+    t.check(await me.getByRole('cell', { name: /^Sakspapirer: Medbestemmelsesmøte \(MBM\) i virksomheten, \w+dag \d+\. \w+ \d{4}$/ }).first().isVisible()
+      && await me.getByRole('cell', { name: /^Referat: Medbestemmelsesmøte \(MBM\) i virksomheten, / }).first().isVisible(),
+      'so are the MBM\'s documents and minutes he owns, each with its meeting\'s day');
     await Promise.all([me.waitForURL(/\/me\?gjort=/), me.getByRole('button', { name: /Merk som gjort/ }).first().click()]);
     t.check(await me.getByText('Oppgaven er merket som gjort').isVisible(), 'marking a task done says so');
     const left = await me.getByRole('button', { name: /Merk som gjort/ }).count();

@@ -458,7 +458,7 @@ personal = { after = "start_date", days = 3, weeks = 1 }
   CHECK_THAT(e, Catch::Contains("activity[1].personal: a personal series is a meeting or a deadline, not a window"));
 }
 
-TEST_CASE("A registration may name its days for messages and headings; without a name it has none of its own") {
+TEST_CASE("A registration may name its days for messages and headings, and without a name it has none of its own") {
   const std::string meeting = "rule = \"FREQ=MONTHLY;INTERVAL=2\"\nstart = \"09:00\"\nduration = \"6h\"\n";
   auto r = load_wheel(kWheelHead + "[[activity]]\nid = \"a\"\ntitle = \"Ansattdag: Velkommen\"\n" + meeting +
                       "registration = { name = \"ansattdag\" }\n\n[[activity]]\nid = \"b\"\ntitle = \"Introduksjonsdag\"\n" +
@@ -548,7 +548,7 @@ title = "Møte"
 rule = "FREQ=YEARLY"
 start = "09:00"
 duration = "1h"
-tasks = { per = "unti" }
+tasks = { per = "unit" }
 
 [[activity]]
 id = "handlingsplan"
@@ -564,16 +564,89 @@ kind = "window"
 from = "02-01"
 to = "04-30"
 tasks = { per = "employee", levels = ["virksomhet"] }
+
+[[activity]]
+id = "frist"
+title = "Frist"
+kind = "deadline"
+dates = ["03-15"]
+tasks = { per = "unti" }
 )");
   REQUIRE_FALSE(bad.ok());
   const auto e = all_errors(bad);
-  CHECK_THAT(e, Catch::Contains("wheels/w.toml:12:9: activity[0].tasks: tasks are due at the end of a window or on a "
-                                "deadline; use kind = \"window\" or \"deadline\""));
-  CHECK_THAT(e, Catch::Contains("activity[0].tasks.per: expected one of employee, unit; got \"unti\" (did you mean \"unit\"?)"));
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:12:17: activity[0].tasks.per: a meeting's tasks are its owner's "
+                                "paperwork: per = \"meeting\""));
+  CHECK_THAT(e, Catch::Contains("follow-up per employee or unit is due at the end of a window or on a deadline"));
+  CHECK_THAT(e, Catch::Contains("activity[3].tasks.per: expected one of employee, unit, meeting; got \"unti\" (did you "
+                                "mean \"unit\"?)"));
   CHECK_THAT(e, Catch::Contains("wheels/w.toml:19:35: activity[1].tasks.levels[0]: unknown level \"virksomhett\" "
                                 "(did you mean \"virksomhet\"?)"));
   CHECK_THAT(e, Catch::Contains("activity[1].tasks.reminders[0]: expected a duration such as"));
   CHECK_THAT(e, Catch::Contains("activity[2].tasks.levels: levels go with per = \"unit\""));
+  CHECK(bad.errors.size() == 5);
+}
+
+TEST_CASE("A meeting's tasks are its owner's documents and minutes, with a known owner") {
+  auto ok = load_wheel(kWheelHead + R"([[activity]]
+id = "amu"
+title = "AMU"
+rule = "FREQ=MONTHLY;BYMONTH=2,5;BYDAY=TU;BYSETPOS=2"
+start = "09:00"
+duration = "2h"
+notice = { to = ["hovedtillitsvalgt"], days_before = 14, documents_days_before = 10 }
+tasks = { per = "meeting", documents = true, minutes_days_after = 7, owner = "leader@virksomhet", reminders = ["2d"] }
+)");
+  INFO(all_errors(ok));
+  REQUIRE(ok.ok());
+  const auto& rule = ok.config->wheels[0].activities[0].tasks;
+  REQUIRE(rule);
+  CHECK(rule->per == TaskRule::Per::meeting);
+  CHECK(rule->documents);
+  CHECK(rule->minutes_days_after == 7);
+  CHECK(rule->owner_level == "virksomhet");
+  CHECK(rule->reminders == std::vector<Seconds>{std::chrono::hours{48}});
+
+  auto bad = load_wheel(kWheelHead + R"([[activity]]
+id = "amu"
+title = "AMU"
+rule = "FREQ=YEARLY"
+start = "09:00"
+duration = "2h"
+tasks = { per = "meeting" }
+
+[[activity]]
+id = "mbm"
+title = "MBM"
+rule = "FREQ=YEARLY"
+start = "09:00"
+duration = "2h"
+tasks = { per = "meeting", minutes_days_after = 0, owner = "hr" }
+
+[[activity]]
+id = "frist"
+title = "Frist"
+kind = "deadline"
+dates = ["03-15"]
+tasks = { per = "meeting", documents = true }
+
+[[activity]]
+id = "samtaler"
+title = "Samtaler"
+kind = "window"
+from = "02-01"
+to = "04-30"
+tasks = { per = "employee", owner = "person:nobody" }
+)");
+  REQUIRE_FALSE(bad.ok());
+  const auto e = all_errors(bad);
+  CHECK_THAT(e, Catch::Contains("wheels/w.toml:12:9: activity[0].tasks: per = \"meeting\" makes the owner's paperwork: "
+                                "say documents = true"));
+  CHECK_THAT(e, Catch::Contains("activity[1].tasks.minutes_days_after: expected an integer from 1 to 90, got 0"));
+  CHECK_THAT(e, Catch::Contains("activity[1].tasks.owner: expected \"leader\" (the series unit's leader, the default), "
+                                "\"leader@LEVEL\""));
+  CHECK_THAT(e, Catch::Contains("activity[2].tasks.per: per = \"meeting\" is for meetings (documents and minutes); a "
+                                "deadline takes per = \"employee\" or \"unit\""));
+  CHECK_THAT(e, Catch::Contains("activity[3].tasks.owner: owner goes with per = \"meeting\""));
   CHECK(bad.errors.size() == 5);
 }
 

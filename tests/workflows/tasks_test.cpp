@@ -192,7 +192,7 @@ TEST_CASE("A timed meeting's tasks are due when it ends", "[tasks]") {
   CHECK(tasks[0].due == SysSeconds{date::sys_days{2027_y / 2 / 15}} + 14h);  // 15:00 CET
 }
 
-TEST_CASE("A hire starting after the deadline gets no appraisal; one starting on the last day does", "[tasks]") {
+TEST_CASE("A hire starting after the deadline gets no appraisal, and one starting on the last day does", "[tasks]") {
   Config c = with(appraisals());
   c.people.push_back(person("sen", "skole", {Role::employee}));
   c.people.back().start_date = LocalDays{2027_y / 5 / 1};
@@ -298,4 +298,95 @@ TEST_CASE("Fifty thousand employees get their tasks and one reminder per leader"
   CHECK(due.size() == 500);
   const auto late = due_task_messages(c, tasks, kAppraisalsDue + 1h);
   CHECK(late.size() == 1000);  // each leader and, for each, the chief
+}
+
+// ---- a meeting owner's paperwork ----------------------------------------------------
+
+namespace {
+
+// The school's MBM: Tuesday 9 March 2027 09:00–11:00, documents 7 days
+// ahead, minutes within 5 days after; reminded 2 days before each.
+Activity mbm(Scope scope = {Scope::Kind::unit, "skole"}) {
+  Activity a;
+  a.id = "mbm";
+  a.wheel = "lederutvikling";
+  a.title = "MBM";
+  a.kind = ActivityKind::meeting;
+  a.scope = std::move(scope);
+  a.dates = {LocalDays{2027_y / 3 / 9}};
+  a.start = 9h;
+  a.duration = 2h;
+  a.notice = Notice{{}, 14, 7};
+  TaskRule rule;
+  rule.per = TaskRule::Per::meeting;
+  rule.documents = true;
+  rule.minutes_days_after = 5;
+  rule.reminders = {48h};
+  a.tasks = rule;
+  return a;
+}
+
+const SysSeconds kDocumentsDue{date::sys_days{2027_y / 3 / 2} + 23h};  // end of Tuesday 2 March, CET
+const SysSeconds kMinutesDue{date::sys_days{2027_y / 3 / 14} + 23h};   // end of Sunday 14 March, CET
+
+}  // namespace
+
+TEST_CASE("A meeting's owner owes its documents by the notice's deadline and its minutes days after", "[tasks]") {
+  const auto tasks = tasks_of(with(mbm()));
+  REQUIRE(tasks.size() == 2);
+  const std::string uid = tasks[0].occurrence_uid;
+  CHECK(tasks[0].kind == TaskKind::documents);
+  CHECK(tasks[0].key == uid + "|skole|#documents");
+  CHECK(tasks[0].due == kDocumentsDue);
+  CHECK(tasks[1].kind == TaskKind::minutes);
+  CHECK(tasks[1].key == uid + "|skole|#minutes");
+  CHECK(tasks[1].due == kMinutesDue);
+  for (const auto& t : tasks) {
+    CHECK(t.assignee == "siri");  // the school's first leader
+    CHECK(t.unit == "skole");
+    CHECK(t.subject.empty());
+  }
+}
+
+TEST_CASE("A meeting's owner is the leader of the unit above when its own is vacant, or the one named", "[tasks]") {
+  CHECK(assignees(tasks_of(with(mbm({Scope::Kind::unit, "helse"})))) == std::map<std::string, std::string>{{"helse", "ola"}});
+  CHECK(assignees(tasks_of(with(mbm({})))) == std::map<std::string, std::string>{{"kommunen", "ola"}});
+
+  Activity named = mbm();
+  named.tasks->owner_person = "hr";
+  CHECK(assignees(tasks_of(with(named))) == std::map<std::string, std::string>{{"skole", "hr"}});
+
+  Activity above = mbm({Scope::Kind::unit, "skole-a"});
+  above.tasks->owner_level = "virksomhet";
+  CHECK(assignees(tasks_of(with(above))) == std::map<std::string, std::string>{{"skole-a", "siri"}});
+}
+
+TEST_CASE("A meeting's owner is whoever leads the unit on the meeting's day", "[tasks]") {
+  Config c = with(mbm());
+  for (Person& p : c.people)
+    if (p.id == "siri") p.leader_start_date = LocalDays{2027_y / 8 / 16};
+  CHECK(assignees(tasks_of(c)) == std::map<std::string, std::string>{{"skole", "kari"}});
+}
+
+TEST_CASE("A meeting's documents and minutes are reminded apart, each before its own deadline", "[tasks]") {
+  const Config c = with(mbm());
+  const auto tasks = stored(tasks_of(c));
+  const std::string uid = tasks[0].task.occurrence_uid;
+  const auto documents = due_task_messages(c, tasks, kDocumentsDue - 24h);
+  CHECK(keys(documents) == std::vector<std::string>{"task.due|" + uid + "#documents|172800s|siri"});
+  REQUIRE(documents.size() == 1);
+  CHECK(documents[0].deadline == kDocumentsDue);
+  CHECK(documents[0].occurrence_uid == uid);
+  REQUIRE(documents[0].tasks.size() == 1);
+  CHECK(documents[0].tasks[0]->task.kind == TaskKind::documents);
+
+  // After the documents deadline and before the minutes': the documents are
+  // overdue (to siri and her leader), the minutes not yet reminded.
+  const auto later = due_task_messages(c, tasks, kDocumentsDue + 24h);
+  CHECK(keys(later) == std::vector<std::string>{"task.overdue|" + uid + "#documents|siri|siri",
+                                                "task.overdue|" + uid + "#documents|siri|ola"});
+  CHECK(keys(due_task_messages(c, tasks, kMinutesDue - 1h)) ==
+        std::vector<std::string>{"task.overdue|" + uid + "#documents|siri|siri",
+                                 "task.overdue|" + uid + "#documents|siri|ola",
+                                 "task.due|" + uid + "#minutes|172800s|siri"});
 }
