@@ -209,6 +209,27 @@ try:
     o = occurrence()
     check(o.get("start", "").startswith("2027-03-11") and "Formannskapet" in o.get("move_reason", ""),
           "the stored copy stays: the meeting is still on 11 March")
+
+    write_raw("BEGIN:VCALENDAR\r\n" + "X-FILL:" + "x" * (3 << 20) + "\r\nEND:VCALENDAR\r\n", now + 120)
+    daemon.signal(signal.SIGHUP)
+    check(wait_for(lambda: metric("failed") == 1)
+          and re.search(r"political calendar \S+: not fetched: reading the answer: the body is larger than 2 MB; "
+                        r"keeping the last good copy", log_text()),
+          "a body over 2 MB is not taken: counted as failed, logged with the limit")
+
+    # Without ca_file the test CA is not trusted: the certificate is verified, not just the channel encrypted.
+    open(toml, "w", encoding="utf-8").write(re.sub(r', ca_file = "[^"]*"', "", text, count=1))
+    reloads = log_text().count("reload: ok")
+    daemon.signal(signal.SIGHUP)
+    check(wait_for(lambda: log_text().count("reload: ok") > reloads), "the config without ca_file is reloaded")
+    failed = metric("failed")
+    daemon.signal(signal.SIGHUP)
+    check(wait_for(lambda: metric("failed") == failed + 1)
+          and re.search(r"political calendar \S+: not fetched: TLS handshake with localhost: certificate verify failed",
+                        log_text()),
+          "without ca_file the test CA's certificate is refused (certificate verify failed)")
+    o = occurrence()
+    check(o.get("start", "").startswith("2027-03-11"), "and the stored copy still holds the meeting on 11 March")
     check(daemon.stop() == 0, "SIGTERM stops the daemon")
 
     stop_nginx()
