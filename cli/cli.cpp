@@ -222,7 +222,7 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
     err << read.error() << "\n";
     return 1;
   }
-  std::optional<ConfigSources> sources = std::move(read).value();
+  ConfigSources sources = std::move(read).value();
   // The political calendar's URL is not fetched here, so a check never
   // hangs on the network: with --db, the copy the daemon stored is read.
   if (auto db = a.options.find("--db"); db != a.options.end()) {
@@ -236,9 +236,9 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
       err << store.error() << "\n";
       return 1;
     }
-    sources->fetched_political_calendar = stored_political_calendar(**store);
+    sources.fetched_political_calendar = stored_political_calendar(**store);
   }
-  LoadResult r = load_config(*sources);
+  LoadResult r = load_config(sources);
   if (!r.ok()) {
     for (const auto& e : r.errors) err << e.to_string() << "\n";
     err << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << a.dir << "\n";
@@ -251,7 +251,7 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
       << " activities, " << c.levels.size() << " leader levels, " << c.units.size() << " units, " << c.people.size()
       << " people\n";
   if (const auto& pc = c.organisation.political_calendar; !pc.url.empty()) {
-    const auto& f = sources->fetched_political_calendar;
+    const auto& f = sources.fetched_political_calendar;
     if (f && f->url == pc.url)
       err << "note: the political calendar " << pc.url << " as the daemon last stored it is checked\n";
     else
