@@ -1,5 +1,6 @@
 #include "scheduler/political_fetch.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <boost/asio/as_tuple.hpp>
@@ -33,6 +34,11 @@ constexpr std::string_view kFetchedAt = "political_calendar/fetched_at";
 
 // How often the fetcher looks whether a fetch is due or the URL changed.
 constexpr std::chrono::seconds kLook{5};
+// A fetch that did not reach the body is tried again this soon (at most
+// `refresh`): a daemon started while the network was down should not wait
+// hours for the møteplan. A rejected body waits for `refresh`: asking again
+// soon would get the same body.
+constexpr std::chrono::minutes kRetryFailed{5};
 
 struct Target {
   bool tls = false;
@@ -237,6 +243,7 @@ void PoliticalCalendarFetcher::fetch() {
                                                      "are not avoided";
                    if (!problem.empty()) {
                      failed_++;
+                     next_ = std::min(next_, std::chrono::steady_clock::now() + kRetryFailed);
                      log_("political calendar " + url + ": not fetched: " + problem + "; " + keeping);
                    } else if (got.status == 304) {
                      not_modified_++;

@@ -1,6 +1,7 @@
 // The political calendar from a URL (organisation.political_calendar): the
 // municipality's published møteplan, fetched over HTTPS at start, every
-// `refresh` and on fetch_now() (SIGHUP), and kept in the database.
+// `refresh` and on fetch_now() (SIGHUP), and kept in the database. A fetch
+// that got no usable answer is tried again after 5 minutes (or `refresh`).
 //
 // Only a body that read_political_calendar accepts replaces the stored
 // copy; a failed fetch or a rejected body keeps the last good one, logs a
