@@ -20,6 +20,7 @@
 #include "scheduler/import.h"
 #include "scheduler/runner.h"
 #include "scheduler/config_files.h"
+#include "scheduler/political_fetch.h"
 #include "server/api.h"
 #include "server/feeds.h"
 #include "server/log.h"
@@ -39,7 +40,8 @@ namespace {
 constexpr const char* kUsage = R"(usage: arshjul COMMAND [ARGS]
 
 commands:
-  check DIR [--year Y]                        validate a configuration folder; warn about the horizon Y, Y+1
+  check DIR [--year Y] [--db FILE]            validate a configuration folder; warn about the horizon Y, Y+1;
+                                              with --db, the political calendar as the daemon stored it
   preview DIR [--year YYYY] [--wheel ID] [--db FILE]
                                               the year as a table; with --db, as the daemon keeps it
                                               (stored roster, HR's changes); reads only
@@ -215,12 +217,28 @@ std::string scope_text(const Unit* u) {
 }
 
 int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
-  auto sources = read_config_dir(a.dir);
-  if (!sources) {
-    err << sources.error() << "\n";
+  auto read = read_config_dir(a.dir);
+  if (!read) {
+    err << read.error() << "\n";
     return 1;
   }
-  LoadResult r = load_config(*sources);
+  ConfigSources sources = std::move(read).value();
+  // The political calendar's URL is not fetched here, so a check never
+  // hangs on the network: with --db, the copy the daemon stored is read.
+  if (auto db = a.options.find("--db"); db != a.options.end()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(db->second, ec)) {
+      err << "arshjul check: --db: " << db->second << " does not exist\n";
+      return 1;
+    }
+    auto store = open_sqlite_storage(db->second);
+    if (!store) {
+      err << store.error() << "\n";
+      return 1;
+    }
+    sources.fetched_political_calendar = stored_political_calendar(**store);
+  }
+  LoadResult r = load_config(sources);
   if (!r.ok()) {
     for (const auto& e : r.errors) err << e.to_string() << "\n";
     err << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << a.dir << "\n";
@@ -232,6 +250,14 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
   out << a.dir << ": ok: " << c.organisation.name << ", " << c.wheels.size() << " wheels, " << c.activity_count()
       << " activities, " << c.levels.size() << " leader levels, " << c.units.size() << " units, " << c.people.size()
       << " people\n";
+  if (const auto& pc = c.organisation.political_calendar; !pc.url.empty()) {
+    const auto& f = sources.fetched_political_calendar;
+    if (f && f->url == pc.url)
+      err << "note: the political calendar " << pc.url << " as the daemon last stored it is checked\n";
+    else
+      err << "note: the political calendar " << pc.url
+          << " is fetched by the daemon (arshjul serve), not by check; give --db FILE to check the copy it stored\n";
+  }
   // Warnings do not fail the check: the config works, it will just surprise someone.
   const auto warnings = config_warnings(c, *year, *year + 1);
   for (const auto& w : warnings) err << "warning: " << w.to_string() << "\n";
@@ -991,7 +1017,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
     return 0;
   }
   std::vector<std::string> allowed;
-  if (cmd == "check") allowed = {"--year"};
+  if (cmd == "check") allowed = {"--year", "--db"};
   else if (cmd == "preview") allowed = {"--year", "--wheel", "--db"};
   else if (cmd == "export") allowed = {"--year", "--wheel", "--output", "--db"};
   else if (cmd == "render") allowed = {"--year", "--wheel", "--output"};

@@ -53,10 +53,12 @@ Expected<ConfigSources> read_config_dir(const std::string& dir) {
   return s;
 }
 
-Expected<Config> load_config_dir(const std::string& dir) {
-  auto sources = read_config_dir(dir);
-  if (!sources) return Error{sources.error()};
-  LoadResult r = load_config(*sources);
+Expected<Config> load_config_dir(const std::string& dir, std::optional<ConfigSources::Fetched> fetched) {
+  auto read = read_config_dir(dir);
+  if (!read) return Error{read.error()};
+  ConfigSources sources = std::move(read).value();
+  sources.fetched_political_calendar = std::move(fetched);
+  LoadResult r = load_config(sources);
   if (r.ok()) return std::move(*r.config);
   std::string msg;
   for (const auto& e : r.errors) msg += e.to_string() + "\n";

@@ -3,6 +3,7 @@
 // in name order.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "calendars/expected.h"
@@ -13,6 +14,9 @@ namespace arshjul {
 Expected<ConfigSources> read_config_dir(const std::string& dir);
 
 // Reads and validates; the error text lists every problem, one per line.
-Expected<Config> load_config_dir(const std::string& dir);
+// `fetched` is the political calendar as last fetched from its URL (the
+// daemon's stored copy), read when the config names that URL.
+Expected<Config> load_config_dir(const std::string& dir,
+                                 std::optional<ConfigSources::Fetched> fetched = std::nullopt);
 
 }  // namespace arshjul

@@ -60,6 +60,8 @@ const char* level_name(LogLevel level) {
 }
 
 LogLevel level_of(std::string_view m) {
+  // The daemon carries on with what it had; its reason may well say "cannot".
+  if (contains(m, "keeping the last good copy")) return LogLevel::warning;
   if (contains(m, "internal error") || contains(m, "failed") || contains(m, "cannot") || contains(m, "has errors") ||
       contains(m, "have errors") || contains(m, "not starting"))
     return LogLevel::error;

@@ -38,6 +38,7 @@
 #include "server/feeds.h"
 #include "server/log.h"
 #include "storage/storage.h"
+#include "scheduler/political_fetch.h"
 #include "scheduler/runner.h"
 #include "scheduler/tokens.h"
 #include "threads/mutex.h"
@@ -117,9 +118,10 @@ std::optional<SysSeconds> parse_http_date(std::string_view s) {
 
 // ---- the daemon's shared state ---------------------------------------------------
 
-// The config, with the command line's quick-start hook added.
-Expected<Config> load_with_hooks(const ServerOptions& o) {
-  auto c = load_config_dir(o.config_dir);
+// The config, with the command line's quick-start hook added and the
+// political calendar as last fetched from its URL (stored in `cache`).
+Expected<Config> load_with_hooks(const ServerOptions& o, Storage* cache) {
+  auto c = load_config_dir(o.config_dir, cache ? stored_political_calendar(*cache) : std::nullopt);
   if (!c || o.hook_url.empty()) return c;
   Hook h;
   h.id = "cli";
@@ -232,6 +234,7 @@ class Daemon final : public ApiHost {
   Metrics metrics;
   std::atomic<bool> stopping{false};
   std::atomic<Dispatcher*> dispatcher{nullptr};
+  std::atomic<PoliticalCalendarFetcher*> political{nullptr};
   WebSessions sessions;
   FeedCache feeds;
 
@@ -489,7 +492,7 @@ class Session : public std::enable_shared_from_this<Session> {
           return res;
         });
       case Route::metrics: {
-        auto res = text_response(http::status::ok, d_.metrics.text() + d_.feeds.metrics_text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : ""));
+        auto res = text_response(http::status::ok, d_.metrics.text() + d_.feeds.metrics_text() + d_.runner.metrics_text() + (d_.dispatcher ? d_.dispatcher.load()->metrics_text() : "") + (d_.political ? d_.political.load()->metrics_text() : ""));
         res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         return send(route, std::move(res));
       }
@@ -786,7 +789,8 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
       return 1;
     }
   }
-  auto config = load_with_hooks(o);
+  // Read again once the database is open, with the political calendar's stored copy.
+  auto config = load_with_hooks(o, nullptr);
   if (!config) {
     error()->text << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
     return 1;
@@ -855,8 +859,14 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
   // It logs only from start() on, when the Daemon below exists.
   Daemon* daemon = nullptr;
   auto log_line = [&daemon](const std::string& line) { daemon->log(line); };
-  WheelRunner runner(*store, clock, [&o]() -> Expected<Config> {
-    auto c = load_with_hooks(o);
+  Storage* cache = store.get();
+  config = load_with_hooks(o, cache);
+  if (!config) {
+    error()->text << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
+    return 1;
+  }
+  WheelRunner runner(*store, clock, [&o, cache]() -> Expected<Config> {
+    auto c = load_with_hooks(o, cache);
     if (!c) return Error{o.config_dir + ":\n" + c.error()};
     return c;
   }, log_line);
@@ -887,6 +897,12 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
     return 1;
   }
   dispatcher.start();
+  // The møteplan from its URL, on a thread of its own: a slow server holds
+  // neither the runner nor a feed. A new one is applied as a reload.
+  PoliticalCalendarFetcher political(*store, [&runner] { return runner.snapshot(); }, [&runner] { runner.reload(); },
+                                     [&d](const std::string& line) { d.log(line); });
+  d.political = &political;
+  political.start();
   std::thread delivery_thread([&delivery_io] { delivery_io.run(); });
   auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), d, connection_limit(o.max_connections));
   listener->accept();
@@ -923,6 +939,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
       d.log(LogLevel::notice, "SIGHUP: reloading " + o.config_dir);
       notify("RELOADING=1");
       runner.reload();
+      political.fetch_now();  // a new møteplan applies as a reload of its own
       // The reload runs on the runner's thread; a no-op write queued behind it
       // returns when it is done (ok or not), and the service is ready again.
       // It waits on a worker, never on this strand.
@@ -944,6 +961,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
     listener->stop();
     d.close_idle_sessions();
     dispatcher.stop();
+    political.stop();
     flush_timer.cancel();
     watchdog_timer.cancel();
     signals.cancel();

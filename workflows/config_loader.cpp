@@ -383,6 +383,52 @@ class Loader {
     if (name && email) o.organizer = {*name, *email};
   }
 
+  // political_calendar = { url = "https://...", refresh = "6h", ca_file = "..." }
+  void read_political_calendar_url(const toml::node& n, const std::string& file, const std::string& f, Organisation& o) {
+    if (!n.is_table()) {
+      error(file, pos_of(n.source()), f,
+            "expected { url = \"https://...\", refresh = \"6h\" } (the møteplan's iCalendar address), got " +
+                type_name(n));
+      return;
+    }
+    const toml::table& t = *n.as_table();
+    check_keys(t, file, f, {"url", "refresh", "ca_file"});
+    PoliticalCalendarUrl pc;
+    auto url = get_string(t, "url", file, f, true);
+    if (url) {
+      // The hooks' rules: https, or plain http to a loopback address only.
+      if (auto problem = check_hook_url(*url, false)) {
+        if (const auto cut = problem->find("; use https:// or set insecure"); cut != std::string::npos)
+          *problem = problem->substr(0, cut) + "; use https://";
+        error(file, pos_in(t, "url"), f + ".url", *problem);
+        url.reset();
+      }
+    }
+    if (auto text = get_string(t, "refresh", file, f, false)) {
+      if (auto d = parsed(parse_duration(*text), file, pos_in(t, "refresh"), f + ".refresh")) {
+        // Under 5 minutes hammers the municipality's server; over a week
+        // misses a meeting added at short notice.
+        if (*d < Seconds{300} || *d > Seconds{7 * 86400})
+          error(file, pos_in(t, "refresh"), f + ".refresh", "expected from \"5m\" to \"7d\", got " + quoted(*text));
+        else pc.refresh = *d;
+      }
+    }
+    if (auto v = get_string(t, "ca_file", file, f, false)) pc.ca_file = *v;
+    if (url) {
+      pc.url = *url;
+      o.political_calendar = std::move(pc);
+      political_url_at_ = {file, pos_in(t, "url"), f + ".url"};
+    }
+  }
+
+  // Where organisation.political_calendar.url was read, for errors about it found later.
+  struct Where {
+    std::string file;
+    Pos pos;
+    std::string field;
+  };
+  std::optional<Where> political_url_at_;
+
   void read_organisation(const toml::table& root, const std::string& file, Config& c) {
     check_keys(root, file, "", {"organisation", "level", "unit", "committee", "hook", "outbox", "sign_in"});
     read_sign_in(root, file, c);
@@ -394,7 +440,8 @@ class Loader {
     } else {
       const toml::table& t = *on->as_table();
       const std::string p = "organisation";
-      check_keys(t, file, p, {"id", "name", "timezone", "holidays", "half_days", "blackouts", "organizer"});
+      check_keys(t, file, p,
+                 {"id", "name", "timezone", "holidays", "half_days", "blackouts", "organizer", "political_calendar"});
       auto& o = c.organisation;
       if (auto v = get_id(t, "id", file, p)) o.id = *v;
       if (auto v = get_string(t, "name", file, p, true)) o.name = *v;
@@ -407,6 +454,7 @@ class Loader {
       }
       if (auto v = get_bool(t, "half_days", file, p)) o.working_days.half_days = *v;
       if (const toml::node* n = t.get("organizer")) read_organizer(*n, file, p + ".organizer", o);
+      if (const toml::node* n = t.get("political_calendar")) read_political_calendar_url(*n, file, p + ".political_calendar", o);
       if (const toml::node* b = t.get("blackouts")) {
         if (!b->is_array()) {
           error(file, pos_of(b->source()), p + ".blackouts", "expected an array of { name, from, to } tables");
@@ -1596,12 +1644,27 @@ LoadResult load_config(const ConfigSources& sources) {
     if (auto t = parse_file(*sources.people, loader)) loader.read_people(*t, sources.people->path, config);
   for (const auto& w : sources.wheels)
     if (auto t = parse_file(w, loader)) loader.read_wheel(*t, w.path, config);
-  if (sources.political_calendar && config.organisation.zone) {
+  const std::string& url = config.organisation.political_calendar.url;
+  if (sources.political_calendar && loader.political_url_at_) {
+    // Two møteplaner would leave it to chance which one HR maintains.
+    const auto& at = *loader.political_url_at_;
+    loader.error(at.file, at.pos, at.field,
+                 "the political calendar is given twice: remove " + sources.political_calendar->path +
+                     " or this url (organisation.political_calendar), keep one");
+  } else if (sources.political_calendar && config.organisation.zone) {
     auto meetings = read_political_calendar(sources.political_calendar->text, config.organisation.zone);
     if (meetings)
       for (auto& b : *meetings) config.organisation.working_days.blackouts.push_back(std::move(b));
     else
       loader.errors.push_back({sources.political_calendar->path, 1, 1, "", meetings.error()});
+  } else if (!url.empty() && sources.fetched_political_calendar && sources.fetched_political_calendar->url == url &&
+             config.organisation.zone) {
+    // The daemon keeps only bodies that read; this fails only if the zone changed under them.
+    auto meetings = read_political_calendar(sources.fetched_political_calendar->body, config.organisation.zone);
+    if (meetings)
+      for (auto& b : *meetings) config.organisation.working_days.blackouts.push_back(std::move(b));
+    else
+      loader.errors.push_back({url, 1, 1, "", meetings.error()});
   }
   loader.check_references(config);
   loader.check_people(config);
@@ -1613,6 +1676,7 @@ LoadResult load_config(const ConfigSources& sources) {
   if (sources.people) order.push_back(sources.people->path);
   for (const auto& w : sources.wheels) order.push_back(w.path);
   if (sources.political_calendar) order.push_back(sources.political_calendar->path);
+  order.push_back(url);
   auto rank = [&](const std::string& f) { return std::find(order.begin(), order.end(), f) - order.begin(); };
   std::stable_sort(result.errors.begin(), result.errors.end(), [&](const ConfigError& a, const ConfigError& b) {
     const auto ra = rank(a.file), rb = rank(b.file);

@@ -26,6 +26,14 @@ struct ConfigSources {
   // politisk-kalender.ics: the political meeting calendar (iCalendar); its
   // meetings become political blackouts that meetings avoid.
   std::optional<SourceFile> political_calendar;
+  // The last good body fetched from a URL (the daemon keeps it in its
+  // database): read when organisation.political_calendar.url is `url`, and
+  // ignored otherwise, so a changed URL never shows another URL's meetings.
+  struct Fetched {
+    std::string url;
+    std::string body;
+  };
+  std::optional<Fetched> fetched_political_calendar;
 };
 
 struct ConfigError {

@@ -241,6 +241,14 @@ struct Wheel {
   std::vector<Activity> activities;
 };
 
+// The municipality's published møteplan, fetched over HTTPS by the daemon
+// (organisation.political_calendar; docs/config.md "The political calendar").
+struct PoliticalCalendarUrl {
+  std::string url;                           // empty: none configured
+  Seconds refresh{6 * 3600};                 // how often it is fetched again, 5 min to 7 days
+  std::string ca_file;                       // extra CA certificates (PEM); the system's are always trusted
+};
+
 struct Organisation {
   std::string id;
   std::string name;
@@ -248,6 +256,7 @@ struct Organisation {
   const date::time_zone* zone = nullptr;
   WorkingDayRules working_days;
   CalendarOrganizer organizer;  // HR's mailbox, ORGANIZER of every feed's events; empty email: not configured
+  PoliticalCalendarUrl political_calendar;
 };
 
 // The event types arshjul delivers by webhook (docs/webhooks.md).

@@ -118,6 +118,75 @@ struct ImportDb {
 
 }  // namespace
 
+namespace {
+
+// Røros' folder copied, with a political calendar URL under [organisation]; removed afterwards.
+struct UrlConfig {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("arshjul-cli-polcal-" + std::to_string(::getpid()) + "-" +
+                               std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  explicit UrlConfig(const std::string& url) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::copy(path("config/roros"), dir, std::filesystem::copy_options::recursive);
+    std::ifstream in(dir / "arshjul.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string toml = text.str();
+    toml.replace(toml.find("[organisation]\n"), 15, "[organisation]\npolitical_calendar = { url = \"" + url + "\" }\n");
+    std::ofstream(dir / "arshjul.toml") << toml;
+  }
+  ~UrlConfig() { std::filesystem::remove_all(dir); }
+};
+
+// What the daemon's fetcher stores (scheduler/political_fetch.cpp), for a test database.
+void store_fetched(const std::string& db, const std::string& url, const std::string& body) {
+  auto s = open_sqlite_storage(db);
+  REQUIRE(s);
+  (*s)->set_setting("political_calendar/url", url);
+  (*s)->set_setting("political_calendar/body", body);
+}
+
+}  // namespace
+
+TEST_CASE("check does not fetch a political calendar URL and says the daemon does") {
+  // TEST-NET-1 answers nobody: a check that tried would hang, not pass.
+  const UrlConfig cfg("https://192.0.2.1/moteplan.ics");
+  const Run r = run({"check", cfg.dir.string()});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.err, Catch::Contains("note: the political calendar https://192.0.2.1/moteplan.ics is fetched by the "
+                                    "daemon (arshjul serve), not by check; give --db FILE to check the copy it stored"));
+}
+
+TEST_CASE("check --db checks the møteplan the daemon stored, and refuses one it could not use") {
+  const UrlConfig cfg("https://192.0.2.1/moteplan.ics");
+  ImportDb db;
+  store_fetched(db.path, "https://192.0.2.1/moteplan.ics",
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//NB\r\nBEGIN:VEVENT\r\nUID:ks@t\r\n"
+                "DTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270309\r\nSUMMARY:Kommunestyret\r\n"
+                "END:VEVENT\r\nEND:VCALENDAR\r\n");
+  const Run ok = run({"check", cfg.dir.string(), "--db", db.path});
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.err, Catch::Contains("the political calendar https://192.0.2.1/moteplan.ics as the daemon last stored it is checked"));
+  // A recurring meeting: read_political_calendar refuses it.
+  store_fetched(db.path, "https://192.0.2.1/moteplan.ics",
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//NB\r\nBEGIN:VEVENT\r\nUID:ks@t\r\n"
+                "DTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20270309\r\nRRULE:FREQ=MONTHLY\r\n"
+                "SUMMARY:Kommunestyret\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+  const Run bad = run({"check", cfg.dir.string(), "--db", db.path});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Catch::StartsWith("https://192.0.2.1/moteplan.ics:1:1: ") && Catch::Contains("RRULE"));
+}
+
+TEST_CASE("check --db with a database that does not exist says so and creates none") {
+  const std::string missing = (std::filesystem::temp_directory_path() / "arshjul-no-such-check.db").string();
+  const Run r = run({"check", path("config/roros"), "--db", missing});
+  CHECK(r.code == 1);
+  CHECK(r.err == "arshjul check: --db: " + missing + " does not exist\n");
+  CHECK_FALSE(std::filesystem::exists(missing));
+}
+
 TEST_CASE("import people --dry-run lists what would change and stores nothing") {
   ImportDb db;
   const Run r = run({"import", "people", path("tests/fixtures/people/hires.csv"), "--config", path("config/roros"),

@@ -2,6 +2,7 @@
 // blackouts, the political calendar, and the warnings `check` gives.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "scheduler/config_files.h"
@@ -38,6 +39,29 @@ Config roros_ok(const std::string& wheel, const std::optional<std::string>& ics 
   for (const auto& e : r.errors) INFO(e.to_string());
   REQUIRE(r.ok());
   return std::move(*r.config);
+}
+
+// The shipped Røros folder with `line` as line 12 of arshjul.toml, just
+// under [organisation], the daemon's stored copy of a fetched møteplan and
+// maybe a politisk-kalender.ics beside it.
+LoadResult roros_url(const std::string& line, const std::optional<ConfigSources::Fetched>& fetched = std::nullopt,
+                     const std::optional<std::string>& ics = std::nullopt) {
+  auto s = read_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
+  REQUIRE(s);
+  ConfigSources sources = std::move(s).value();
+  const auto at = sources.organisation.text.find("[organisation]\n");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(std::count(sources.organisation.text.begin(), sources.organisation.text.begin() + static_cast<long>(at), '\n') == 10);
+  sources.organisation.text.insert(at + std::string("[organisation]\n").size(), line + "\n");
+  sources.organisation.path = "test/arshjul.toml";
+  sources.fetched_political_calendar = fetched;
+  if (ics) sources.political_calendar = SourceFile{"test/politisk-kalender.ics", *ics};
+  return load_config(sources);
+}
+
+std::string first_error(const LoadResult& r) {
+  REQUIRE_FALSE(r.ok());
+  return r.errors.front().to_string();
 }
 
 const Occurrence* find(const Expansion& e, const std::string& uid) {
@@ -184,6 +208,81 @@ TEST_CASE("A political calendar with a recurring meeting is refused, naming the 
   CHECK_THAT(r.errors.front().to_string(),
              Catch::StartsWith("test/politisk-kalender.ics:") && Catch::Contains("ks-2027-03-09@roros.kommune.no") &&
                  Catch::Contains("RRULE"));
+}
+
+// ---- the political calendar from a URL ------------------------------------------------------
+
+TEST_CASE("A møteplan fetched from the configured URL moves a meeting off a council date, naming the council meeting") {
+  const std::string url = "https://www.roros.kommune.no/moteplan.ics";
+  const LoadResult r = roros_url(R"(political_calendar = { url = "https://www.roros.kommune.no/moteplan.ics" })",
+                                 ConfigSources::Fetched{url, kCouncil});
+  for (const auto& e : r.errors) INFO(e.to_string());
+  REQUIRE(r.ok());
+  CHECK(r.config->organisation.political_calendar.url == url);
+  CHECK(r.config->organisation.political_calendar.refresh == 6h);
+  const Expansion e = expand_year(*r.config, 2027);
+  const Occurrence* o = find(e, "drofting-htv.20270309@roros.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 3 / 10});
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.name == "Kommunestyret");
+}
+
+TEST_CASE("A stored møteplan of another URL is not read, so a changed URL never shows the old one's meetings") {
+  const LoadResult r = roros_url(R"(political_calendar = { url = "https://ny.example.no/moteplan.ics" })",
+                                 ConfigSources::Fetched{"https://www.roros.kommune.no/moteplan.ics", kCouncil});
+  REQUIRE(r.ok());
+  const Expansion e = expand_year(*r.config, 2027);
+  const Occurrence* o = find(e, "drofting-htv.20270309@roros.arshjul");
+  REQUIRE(o);
+  CHECK_FALSE(o->moved);
+}
+
+TEST_CASE("A political calendar URL over plain http to another machine is refused at its file and line, asking for https") {
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = { url = "http://www.roros.kommune.no/moteplan.ics" })")),
+             Catch::StartsWith("test/arshjul.toml:12:") && Catch::Contains("organisation.political_calendar.url: ") &&
+                 Catch::EndsWith("; use https://"));
+}
+
+TEST_CASE("A political calendar URL over plain http to this machine is accepted, as for hooks") {
+  const LoadResult r = roros_url(R"(political_calendar = { url = "http://127.0.0.1:8443/moteplan.ics" })");
+  for (const auto& e : r.errors) INFO(e.to_string());
+  CHECK(r.ok());
+}
+
+TEST_CASE("A political calendar refresh under 5 minutes or over 7 days is refused with the range expected") {
+  CHECK(first_error(roros_url(R"(political_calendar = { url = "https://a.no/m.ics", refresh = "1m" })")) ==
+        "test/arshjul.toml:12:62: organisation.political_calendar.refresh: expected from \"5m\" to \"7d\", got \"1m\"");
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = { url = "https://a.no/m.ics", refresh = "8d" })")),
+             Catch::EndsWith("expected from \"5m\" to \"7d\", got \"8d\""));
+  const LoadResult ok = roros_url(R"(political_calendar = { url = "https://a.no/m.ics", refresh = "30m", ca_file = "/etc/ca.pem" })");
+  REQUIRE(ok.ok());
+  CHECK(ok.config->organisation.political_calendar.refresh == 30min);
+  CHECK(ok.config->organisation.political_calendar.ca_file == "/etc/ca.pem");
+}
+
+TEST_CASE("A political calendar refresh that is not a duration is refused at its line") {
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = { url = "https://a.no/m.ics", refresh = "often" })")),
+             Catch::StartsWith("test/arshjul.toml:12:62: organisation.political_calendar.refresh: "));
+}
+
+TEST_CASE("A political calendar without a url, or not a table, is refused saying what is expected") {
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = { refresh = "6h" })")),
+             Catch::StartsWith("test/arshjul.toml:12:") &&
+                 Catch::EndsWith("organisation.political_calendar.url: missing required key \"url\""));
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = "https://a.no/m.ics")")),
+             Catch::StartsWith("test/arshjul.toml:12:22: organisation.political_calendar: expected { url = "));
+}
+
+TEST_CASE("A misspelt key in the political calendar gets a did-you-mean") {
+  CHECK_THAT(first_error(roros_url(R"(political_calendar = { url = "https://a.no/m.ics", refesh = "6h" })")),
+             Catch::Contains("organisation.political_calendar.refesh: unknown key \"refesh\" (did you mean \"refresh\"?)"));
+}
+
+TEST_CASE("A politisk-kalender.ics beside a political calendar URL is refused, saying to remove one of them") {
+  CHECK(first_error(roros_url(R"(political_calendar = { url = "https://a.no/m.ics" })", std::nullopt, kCouncil)) ==
+        "test/arshjul.toml:12:30: organisation.political_calendar.url: the political calendar is given twice: remove "
+        "test/politisk-kalender.ics or this url (organisation.political_calendar), keep one");
 }
 
 TEST_CASE("A one-off blackout in config moves a meeting off its date and names the reason") {
