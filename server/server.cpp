@@ -939,19 +939,20 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
       d.log(LogLevel::notice, "SIGHUP: reloading " + o.config_dir);
       notify("RELOADING=1");
       runner.reload();
-      political.fetch_now();  // a new møteplan applies as a reload of its own
       // The reload runs on the runner's thread; a no-op write queued behind it
       // returns when it is done (ok or not), and the service is ready again.
-      // It waits on a worker, never on this strand.
-      if (o.notify)
-        asio::post(workers, [&runner, &notify] {
-          try {
-            runner.write("reload done", [](Storage&, const std::shared_ptr<const Snapshot>&) { return false; });
-          } catch (const std::exception&) {
-            return;  // stopping
-          }
-          notify("READY=1");
-        });
+      // Only then is the møteplan fetched, so a new URL is the one fetched (a
+      // new møteplan applies as a reload of its own). It waits on a worker,
+      // never on this strand.
+      asio::post(workers, [&runner, &notify, &political, tell = o.notify] {
+        try {
+          runner.write("reload done", [](Storage&, const std::shared_ptr<const Snapshot>&) { return false; });
+        } catch (const std::exception&) {
+          return;  // stopping
+        }
+        political.fetch_now();
+        if (tell) notify("READY=1");
+      });
       signals.async_wait(on_signal);
       return;
     }
