@@ -1060,7 +1060,7 @@ class Api {
   }
 
   ApiResponse list_tasks() {
-    if (auto e = check_params(query_, {"activity", "unit", "assignee", "status", "occurrence", "limit"})) return *e;
+    if (auto e = check_params(query_, {"activity", "unit", "assignee", "status", "occurrence", "kind", "limit"})) return *e;
     std::optional<ApiResponse> error;
     const auto limit = number(query_, "limit", 10000, 1000000, error);
     if (error) return *error;
@@ -1068,6 +1068,9 @@ class Api {
     const std::string status = query_.get("status");
     if (!status.empty() && status != "open" && status != "done" && status != "overdue")
       return bad_parameter("status", "expected open, done or overdue, got \"" + status + "\"");
+    std::optional<TaskKind> kind;
+    if (query_.has("kind") && !(kind = parse_task_kind(query_.get("kind"))))
+      return bad_parameter("kind", "expected follow_up, documents or minutes, got \"" + query_.get("kind") + "\"");
     const SysSeconds t = now();
     json::array out;
     std::size_t total = 0;
@@ -1076,6 +1079,7 @@ class Api {
       if (query_.has("unit") && s.task.unit != query_.get("unit")) continue;
       if (query_.has("assignee") && s.task.assignee != query_.get("assignee")) continue;
       if (query_.has("occurrence") && s.task.occurrence_uid != query_.get("occurrence")) continue;
+      if (kind && s.task.kind != *kind) continue;
       if (!status.empty() && status != task_status(s, t)) continue;
       ++total;
       if (static_cast<int>(out.size()) < *limit) out.push_back(task_view(config(), s, t));

@@ -936,12 +936,16 @@ class SqliteStorage final : public Storage {
       std::string assignee;
       long long due = 0;
       std::string status;
+      long long since = 0;  // the occurrence's start (a cancelled one: never before), or the task's due time
       bool seen = false;
     };
     std::unordered_map<std::string, Row> rows;
     {
-      Statement q(db_, "SELECT key, assignee, due_utc, status FROM task");
-      while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3)});
+      Statement q(db_,
+                  "SELECT t.key, t.assignee, t.due_utc, t.status, CASE WHEN o.status = 'cancelled' THEN 9223372036854775807 "
+                  "ELSE COALESCE(o.start_utc, t.due_utc) END FROM task t "
+                  "LEFT JOIN occurrence o ON o.uid = t.occurrence_uid");
+      while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
     }
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
@@ -954,6 +958,7 @@ class SqliteStorage final : public Storage {
       for (const Task& t : expected) {
         auto it = rows.find(t.key);
         if (it == rows.end()) {
+          if (t.kind != TaskKind::follow_up && t.due <= now) continue;
           ins.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
           ins.bind(6, t.subject).bind(7, secs(t.due)).bind(8, secs(now)).bind(9, task_kind_name(t.kind)).run();
           continue;
@@ -965,7 +970,7 @@ class SqliteStorage final : public Storage {
           up.bind(1, t.assignee).bind(2, secs(t.due)).bind(3, t.key).run();
       }
       for (const auto& [key, r] : rows)
-        if (!r.seen && r.status == "open" && r.due >= secs(from)) cancel.bind(1, key).run();
+        if (!r.seen && r.status == "open" && r.since >= secs(from)) cancel.bind(1, key).run();
     });
   }
 

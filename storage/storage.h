@@ -269,8 +269,12 @@ class Storage {
   virtual void save_registrations(const std::vector<Registration>& registrations, SysSeconds now) = 0;
 
   // Tasks: sync inserts new ones open, updates assignee and due, and cancels
-  // open ones no longer expected whose due time is at or after `from`;
-  // completed ones are kept as they are.
+  // open ones no longer expected whose occurrence is cancelled or starts at
+  // or after `from` (their due time, when it is not stored): a December
+  // meeting's minutes due in January stay owed when the horizon moves on.
+  // A meeting's paperwork new to storage whose due time has passed at `now`
+  // is not stored: it was never owed in time (a rule added in November does
+  // not make the year's documents overdue). Completed ones are kept as they are.
   virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) = 0;
   virtual std::vector<TaskState> tasks() = 0;  // open and completed, by due then key
   // false if there is no open or completed task with that id.

@@ -169,22 +169,24 @@ const Unit* meeting_unit(const Config& config, const Occurrence& o) {
 
 // Who owns a meeting on `day` (TaskRule): a named person, or the leader of
 // the meeting's unit (or of the unit at owner_level above it), or of the
-// nearest unit above when that one is vacant.
+// nearest unit above when that one is vacant. A named person who has left
+// the roster passes it to the unit's leader, so the paperwork is still owed.
 const Person* meeting_owner(const Config& config, const Roster& roster, const TaskRule& rule, const Unit* unit,
                             LocalDays day) {
-  if (!rule.owner_person.empty()) return roster.person(rule.owner_person);
+  if (!rule.owner_person.empty())
+    if (const Person* p = roster.person(rule.owner_person)) return p;
   if (!unit) return nullptr;
   if (!rule.owner_level.empty()) {
     const Unit* at = unit;
     for (std::size_t step = 0; at && at->level != rule.owner_level && step <= config.units.size(); ++step)
       at = at->parent.empty() ? nullptr : roster.unit(at->parent);
     if (!at) {
-      // An organisation-wide meeting (or one beside the level): the first unit at it.
+      // Not above the meeting's unit (an organisation-wide meeting): only a
+      // level with one unit names one leader; otherwise the unit's own leads.
       const auto units = config.units_at_level(rule.owner_level);
-      at = units.empty() ? nullptr : units.front();
+      if (units.size() == 1) at = units.front();
     }
-    if (!at) return nullptr;
-    unit = at;
+    if (at) unit = at;
   }
   if (const Person* l = roster.unit_leader(unit->id, day)) return l;
   if (unit->parent.empty()) return nullptr;
@@ -204,18 +206,23 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
     const TaskRule& rule = *o.activity->tasks;
     if (rule.per == TaskRule::Per::meeting) {
       const Unit* unit = meeting_unit(config, o);
-      const Person* owner = meeting_owner(config, *roster, rule, unit, o.first_day);
-      if (!owner) continue;  // nobody leads it: nothing to chase (check warns of leaderless units)
-      const std::string unit_id = unit ? unit->id : owner->unit;
       const auto end_of = [&](LocalDays d) { return to_utc(LocalSeconds{d + date::days{1}}, config.organisation.zone); };
+      // Each is owed by whoever owns the meeting on its own deadline's day:
+      // a leader who starts between the documents and the meeting owes only the minutes.
+      auto add_paperwork = [&](TaskKind kind, LocalDays last_day, LocalDays owner_day) {
+        const Person* owner = meeting_owner(config, *roster, rule, unit, owner_day);
+        if (!owner) return;  // nobody leads it: nothing to chase
+        const std::string unit_id = unit ? unit->id : owner->unit;
+        out.push_back({o.uid + '|' + unit_id + "|#" + std::string(task_kind_name(kind)), o.activity->id, o.uid, unit_id,
+                       owner->id, "", end_of(last_day), kind});
+      };
       if (rule.documents) {
         const int before = o.activity->notice ? o.activity->notice->documents_days_before : Notice{}.documents_days_before;
-        out.push_back({o.uid + '|' + unit_id + "|#documents", o.activity->id, o.uid, unit_id, owner->id, "",
-                       end_of(o.first_day - date::days{before}), TaskKind::documents});
+        const LocalDays day = o.first_day - date::days{before};
+        add_paperwork(TaskKind::documents, day, day);
       }
       if (rule.minutes_days_after)
-        out.push_back({o.uid + '|' + unit_id + "|#minutes", o.activity->id, o.uid, unit_id, owner->id, "",
-                       end_of(o.last_day + date::days{*rule.minutes_days_after}), TaskKind::minutes});
+        add_paperwork(TaskKind::minutes, o.last_day + date::days{*rule.minutes_days_after}, o.first_day);
       continue;
     }
     const SysSeconds due = deadline(config, o);

@@ -36,9 +36,9 @@ struct Task {
 // its leader on the deadline's day (or the leader above a vacant unit). In a
 // wheel whose round has a min_group, a unit with fewer employees (with the
 // small units under it) is reported with its parent: one task for the
-// parent's leader covers both. Per meeting: the owner on the meeting's day
-// (TaskRule) gets a documents task due at the end of the notice's
-// documents deadline day and a minutes task due minutes_days_after the
+// parent's leader covers both. Per meeting: the owner (TaskRule) on the
+// notice's documents deadline day gets a documents task due at its end, the
+// owner on the meeting's day a minutes task due minutes_days_after the
 // meeting's last day; a vacant owner's unit passes to the leader above.
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion);
 

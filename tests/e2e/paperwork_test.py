@@ -14,6 +14,7 @@ signature.
 Run: /usr/bin/python3 tests/e2e/paperwork_test.py BINARY CONFIG_DIR WORKDIR
 """
 import base64
+import json
 import os
 import sys
 import time
@@ -86,6 +87,11 @@ check(status == 200 and moved["start"].startswith("2027-02-24"), f"HR moves the 
 feb = tasks("occurrence=" + AMU_FEB)
 check(feb["documents"]["due"] == "2027-02-18T00:00:00+01:00" and feb["minutes"]["due"] == "2027-03-04T00:00:00+01:00",
       f"its documents are now due by 17 February and its minutes by 3 March ({feb['documents']['due']}, {feb['minutes']['due']})")
+
+status, only = api("GET", f"/tasks?occurrence={AMU_FEB}&kind=minutes")
+check(status == 200 and [t["kind"] for t in only["tasks"]] == ["minutes"], "GET /tasks?kind=minutes lists the minutes alone")
+status, bad = api("GET", "/tasks?kind=referat")
+check(status == 400 and "follow_up, documents or minutes" in json.dumps(bad), f"an unknown kind is a 400 that names the kinds ({status})")
 
 status, done = api("POST", f"/tasks/{feb['documents']['id']}/complete")
 check(status == 200 and done["status"] == "done" and done["kind"] == "documents", "completing the documents task marks it done")

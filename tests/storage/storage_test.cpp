@@ -247,6 +247,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     s->add_override(ov, nullptr);
     apply_overrides(e, s->overrides());
     s->sync("mini", e, kFrom, kTo, kNow + 1h);
+    s->sync_tasks({Task{"o|u|a", "samtaler", "o", "u", "leder", "a", kNow + 24h}}, kNow, kNow);
   }
   {
     // Back to version 5, as a database written before this version was.
@@ -266,6 +267,9 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
+  const auto tasks = s->tasks();
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].task.kind == TaskKind::follow_up);  // stored before tasks had kinds (version 11)
 }
 
 TEST_CASE("A sync touches only its own period") {
@@ -425,6 +429,42 @@ TEST_CASE("A task sync keeps completed tasks, cancels open ones no longer expect
   CHECK(tasks[0].completed);
   s->sync_tasks({a, b}, kNow, kNow);
   CHECK(s->tasks().size() == 2);
+}
+
+TEST_CASE("A meeting's minutes stay owed when the horizon moves past the meeting, and go when it is cancelled") {
+  TempDb db;
+  auto s = open(db);
+  const Config c = mini();
+  Expansion e = expand(c, kFrom, kTo);
+  s->sync("mini", e, kFrom, kTo, kNow);
+  const Occurrence& o = e.occurrences.front();
+  const Task minutes{o.uid + "|u|#minutes", o.activity->id, o.uid, "u", "leder", "", o.end + 24h * 7, TaskKind::minutes};
+  s->sync_tasks({minutes}, kNow, kNow);
+  REQUIRE(s->tasks().size() == 1);
+  // New Year: the horizon starts after the meeting, which is no longer expanded.
+  s->sync_tasks({}, o.end, kNow);
+  CHECK(s->tasks().size() == 1);
+
+  Override ov;
+  ov.kind = Override::Kind::cancel;
+  ov.uid = o.uid;
+  ov.reason = "Ingen saker";
+  s->add_override(ov, nullptr);
+  apply_overrides(e, s->overrides());
+  s->sync("mini", e, kFrom, kTo, kNow + 1h);
+  s->sync_tasks({}, o.end, kNow);
+  CHECK(s->tasks().empty());
+}
+
+TEST_CASE("A meeting's paperwork already past due when first expected is not stored; a follow-up is") {
+  TempDb db;
+  auto s = open(db);
+  const Task documents{"o|u|#documents", "amu", "o", "u", "leder", "", kNow - 1h, TaskKind::documents};
+  const Task appraisal{"o|u|a", "samtaler", "o", "u", "leder", "a", kNow - 1h};
+  s->sync_tasks({documents, appraisal}, kNow - 24h * 365, kNow);
+  const auto tasks = s->tasks();
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].task.key == "o|u|a");
 }
 
 TEST_CASE("API tokens are found by their hash, with their role") {

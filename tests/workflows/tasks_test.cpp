@@ -390,3 +390,27 @@ TEST_CASE("A meeting's documents and minutes are reminded apart, each before its
                                  "task.overdue|" + uid + "#documents|siri|ola",
                                  "task.due|" + uid + "#minutes|172800s|siri"});
 }
+
+TEST_CASE("A named owner who has left the roster passes the paperwork to the unit's leader", "[tasks]") {
+  Activity named = mbm();
+  named.tasks->owner_person = "sluttet";
+  Config c = with(named);
+  CHECK(assignees(tasks_of(c)) == std::map<std::string, std::string>{{"skole", "siri"}});
+}
+
+TEST_CASE("A leader who starts between the documents deadline and the meeting owes only the minutes", "[tasks]") {
+  Config c = with(mbm());
+  for (Person& p : c.people)
+    if (p.id == "siri") p.leader_start_date = LocalDays{2027_y / 3 / 5};  // documents 2 March, meeting 9 March
+  std::map<TaskKind, std::string> by_kind;
+  for (const auto& t : tasks_of(c)) by_kind[t.kind] = t.assignee;
+  CHECK(by_kind == std::map<TaskKind, std::string>{{TaskKind::documents, "kari"}, {TaskKind::minutes, "siri"}});
+}
+
+TEST_CASE("An organisation-wide meeting owned by a level of several units falls to the top leader", "[tasks]") {
+  Activity a = mbm({});
+  a.tasks->owner_level = "virksomhet";  // skole and helse: no one unit to name
+  CHECK(assignees(tasks_of(with(a))) == std::map<std::string, std::string>{{"kommunen", "ola"}});
+  a.tasks->owner_level = "avdeling";  // skole-a alone
+  CHECK(assignees(tasks_of(with(a))) == std::map<std::string, std::string>{{"kommunen", "per"}});
+}
