@@ -456,7 +456,7 @@ TEST_CASE("A meeting's minutes stay owed when the horizon moves past the meeting
   CHECK(s->tasks().empty());
 }
 
-TEST_CASE("A meeting's paperwork already past due when first expected is not stored; a follow-up is") {
+TEST_CASE("A meeting's paperwork already past due when first expected is not stored, but a follow-up is") {
   TempDb db;
   auto s = open(db);
   const Task documents{"o|u|#documents", "amu", "o", "u", "leder", "", kNow - 1h, TaskKind::documents};
