@@ -199,8 +199,12 @@ std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out)
 json::object person_view(const Config& c, const Person& p, std::optional<LocalDays> today) {
   json::object j = person_json(p);
   j["union"] = p.union_name;
-  json::array committees;
-  for (const auto& id : p.committees) committees.emplace_back(id);
+  json::array committees;  // an id, or {id, from, to} for a dated seat
+  for (const auto& m : p.committees) {
+    if (!m.from && !m.to) committees.emplace_back(m.committee);
+    else
+      committees.push_back(json::object{{"id", m.committee}, {"from", date_or_null(m.from)}, {"to", date_or_null(m.to)}});
+  }
   j["committees"] = std::move(committees);
   j["start_date"] = date_or_null(p.start_date);
   j["leader_start_date"] = date_or_null(p.leader_start_date);
@@ -316,10 +320,11 @@ std::optional<int> number(const Query& q, const std::string& name, int fallback,
 std::vector<std::pair<std::string, std::string>> person_problems(const Config& c, const Person& p) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& pr : check_person(c, p)) {
-    std::string pointer = "/" + pr.field;
-    std::replace(pointer.begin(), pointer.end(), '.', '/');  // "acting.unit" → "/acting/unit"
-    if (auto b = pointer.find('['); b != std::string::npos)
-      pointer = pointer.substr(0, b) + "/" + pointer.substr(b + 1, pointer.size() - b - 2);
+    // "acting.unit" → "/acting/unit", "committees[1].to" → "/committees/1/to"
+    std::string pointer = "/";
+    for (char ch : pr.field)
+      if (ch == '.' || ch == '[') pointer += '/';
+      else if (ch != ']') pointer += ch;
     out.emplace_back(std::move(pointer), pr.message);
   }
   return out;
@@ -556,6 +561,57 @@ class Api {
     return ok ? std::optional(a) : std::nullopt;
   }
 
+  // "committees": ["amu", {"id": "ia-utvalg", "from": "2027-01-01", "to": null}]
+  static std::vector<Membership> committees(const json::object& body, Problems& problems) {
+    std::vector<Membership> out;
+    const json::value* v = body.if_contains("committees");
+    if (!v || v->is_null()) return out;
+    if (!v->is_array()) {
+      problems.add("/committees", "expected an array of committee ids or {\"id\", \"from\", \"to\"} objects, got " + kind_of(*v));
+      return out;
+    }
+    const auto& items = v->as_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string at = "/committees/" + std::to_string(i);
+      if (items[i].is_string()) {
+        out.push_back({std::string(items[i].as_string())});
+        continue;
+      }
+      if (!items[i].is_object()) {
+        problems.add(at, "expected a committee id or {\"id\": ID, \"from\": YYYY-MM-DD or null, \"to\": YYYY-MM-DD or "
+                         "null}, got " + kind_of(items[i]));
+        continue;
+      }
+      Membership seat;
+      bool ok = true;
+      for (const auto& kv : items[i].as_object())
+        if (kv.key() != "id" && kv.key() != "from" && kv.key() != "to") {
+          problems.add(at + "/" + std::string(kv.key()), "unknown member (expected id, from, to)");
+          ok = false;
+        }
+      const json::value* id = items[i].as_object().if_contains("id");
+      if (!id || !id->is_string()) {
+        problems.add(at + "/id", "required: expected a committee id" + (id ? ", got " + kind_of(*id) : std::string()));
+        ok = false;
+      } else {
+        seat.committee = std::string(id->as_string());
+      }
+      for (auto [key, date] : {std::pair{"from", &seat.from}, std::pair{"to", &seat.to}}) {
+        const json::value* m = items[i].as_object().if_contains(key);
+        if (!m || m->is_null()) continue;
+        auto d = m->is_string() ? parse_date(std::string(m->as_string()))
+                                : Expected<LocalDays>(Error{"expected a date YYYY-MM-DD or null, got " + kind_of(*m)});
+        if (d) *date = *d;
+        else {
+          problems.add(at + "/" + key, d.error());
+          ok = false;
+        }
+      }
+      if (ok) out.push_back(std::move(seat));
+    }
+    return out;
+  }
+
   ApiResponse put_person() {
     json::value body;
     if (auto e = parse_object(req_, body)) return *e;
@@ -582,7 +638,7 @@ class Api {
       }
     }
     p.union_name = r.text("union", false).value_or("");
-    p.committees = r.list("committees");
+    p.committees = committees(body.as_object(), problems);
     p.start_date = r.date("start_date");
     p.leader_start_date = r.date("leader_start_date");
     p.leader_end_date = r.date("leader_end_date");

@@ -788,7 +788,10 @@ class SqliteStorage final : public Storage {
       for (const auto& r : split_list(q.text(4)))
         if (auto role = role_from_name(r)) p.roles.push_back(*role);
       p.union_name = q.text(5);
-      p.committees = split_list(q.text(6));
+      for (const auto& text : split_list(q.text(6))) {  // "amu" or "amu:2027-01-01..2028-12-31"
+        auto seat = parse_membership(text);
+        p.committees.push_back(seat ? std::move(seat).value() : Membership{text});
+      }
       if (auto d = parse_date(q.text(7))) p.start_date = *d;
       if (auto d = parse_date(q.text(8))) p.leader_start_date = *d;
       p.manager = q.text(9);
@@ -821,8 +824,10 @@ class SqliteStorage final : public Storage {
       for (const Person& p : people) {
         std::vector<std::string> roles;
         for (Role r : p.roles) roles.emplace_back(role_name(r));
+        std::vector<std::string> seats;
+        for (const auto& m : p.committees) seats.push_back(membership_text(m));
         up.bind(1, p.id).bind(2, p.name).bind(3, p.email).bind(4, p.unit).bind(5, join_list(roles));
-        up.bind(6, p.union_name).bind(7, join_list(p.committees)).bind(8, date_or_empty(p.start_date));
+        up.bind(6, p.union_name).bind(7, join_list(seats)).bind(8, date_or_empty(p.start_date));
         up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(now));
         up.bind(12, date_or_empty(p.leader_end_date));
         up.bind(13, p.acting ? join_list({p.acting->unit, format_date(p.acting->from), format_date(p.acting->to)})

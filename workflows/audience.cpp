@@ -42,8 +42,7 @@ bool selects_on(const Config& c, const Selector& s, const Person& p, const Unit*
   switch (s.kind) {
     case Selector::Kind::participants: return false;
     case Selector::Kind::person: return p.id == s.ref;
-    case Selector::Kind::committee:
-      return std::find(p.committees.begin(), p.committees.end(), s.ref) != p.committees.end();
+    case Selector::Kind::committee: return is_member(p, s.ref, day);
     case Selector::Kind::role:
       for (std::string_view u : role_units(p, s.role, day))
         // In a unit's series, unit-bound roles mean that unit's people.
@@ -254,7 +253,8 @@ std::vector<std::string> person_tokens(const Config& c, const Person& p) {
       u = up->parent;
     }
   }
-  for (const auto& committee : p.committees) out.push_back("c:" + committee);
+  // Stored audiences are matched without dates: any seat, past or coming.
+  for (const auto& m : p.committees) out.push_back("c:" + m.committee);
   if (has_role(p, Role::leader)) {
     out.push_back("n:leader");
     if (!p.unit.empty()) out.push_back("n:leader@u:" + p.unit);

@@ -610,6 +610,66 @@ class Loader {
     if (unit && d_from && d_to) person.acting = Person::Acting{*unit, *d_from, *d_to};
   }
 
+  struct PersonSource {
+    std::string file;
+    std::string path;  // "person[3]"
+    Pos table;
+    std::map<std::string, Pos> fields;
+    // The TOML index of each committee seat read, where a bad one was skipped.
+    std::vector<std::size_t> committee_at;
+  };
+
+  // committees = ["amu", { id = "ia-utvalg", from = "2027-01-01", to = "2028-12-31" }]
+  void read_committees(const toml::table& t, const std::string& file, const std::string& p, Person& person,
+                       PersonSource& where) {
+    auto& fields = where.fields;
+    const toml::node* n = find(t, "committees");
+    if (!n) return;
+    if (!n->is_array()) {
+      error(file, pos_of(n->source()), p + ".committees",
+            "expected an array of committee ids or { id, from, to } tables, got " + type_name(*n));
+      return;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *n->as_array()) {
+      const std::string f = p + ".committees[" + std::to_string(i++) + "]";
+      const std::string key = "committees[" + std::to_string(person.committees.size()) + "]";
+      if (e.is_string()) {
+        fields.emplace(key, pos_of(e.source()));
+        person.committees.push_back({e.as_string()->get()});
+        where.committee_at.push_back(i - 1);
+        continue;
+      }
+      const toml::table* m = e.as_table();
+      if (!m) {
+        error(file, pos_of(e.source()), f,
+              "expected a committee id or { id = \"ID\", from = \"YYYY-MM-DD\", to = \"YYYY-MM-DD\" } (from and to "
+              "optional), got " + type_name(e));
+        continue;
+      }
+      check_keys(*m, file, f, {"id", "from", "to"});
+      auto id = get_id(*m, "id", file, f);
+      Membership seat;
+      bool ok = id.has_value();
+      for (auto [name, date] : {std::pair{"from", &seat.from}, std::pair{"to", &seat.to}}) {
+        auto v = get_string(*m, name, file, f, false);
+        if (!v) continue;
+        auto d = parse_date(*v);
+        if (d) *date = *d;
+        else {
+          error(file, pos_in(*m, name), f + "." + name, d.error());
+          ok = false;
+        }
+        fields.emplace(key + "." + name, pos_in(*m, name));
+      }
+      if (!ok) continue;
+      seat.committee = *id;
+      fields.emplace(key, pos_in(*m, "id"));
+      person.committees.push_back(std::move(seat));
+      where.committee_at.push_back(i - 1);
+    }
+  }
+
   // people.toml is read here (keys, types, dates, role names); what makes a
   // person acceptable is check_person's, as for the CSV import and the API,
   // and is checked in check_people once every unit, committee and person is
@@ -622,7 +682,7 @@ class Loader {
                  {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date",
                   "leader_end_date", "acting", "manager"});
       Person person;
-      PersonSource where{file, p, pos_of(t.source()), {}};
+      PersonSource where{file, p, pos_of(t.source()), {}, {}};
       for (const char* key : {"id", "name", "email", "unit", "roles", "union", "start_date", "leader_start_date",
                               "leader_end_date", "acting", "manager"})
         if (t.get(key)) where.fields.emplace(key, pos_in(t, key));
@@ -645,10 +705,7 @@ class Loader {
         }
       });
       if (auto v = get_string(t, "union", file, p, false)) person.union_name = *v;
-      for_strings(t, "committees", file, p, [&](const std::string& cid, Pos cp, const std::string&) {
-        where.fields.emplace("committees[" + std::to_string(person.committees.size()) + "]", cp);
-        person.committees.push_back(cid);
-      });
+      read_committees(t, file, p, person, where);
       if (auto v = get_string(t, "start_date", file, p, false))
         person.start_date = parsed(parse_date(*v), file, pos_in(t, "start_date"), p + ".start_date");
       if (auto v = get_string(t, "leader_start_date", file, p, false))
@@ -666,6 +723,16 @@ class Loader {
     });
   }
 
+  // "committees[1].to" as in the file, where seat 1 may be the file's third.
+  static std::string as_written(const PersonSource& where, const std::string& field) {
+    constexpr std::string_view prefix = "committees[";
+    if (field.rfind(prefix, 0) != 0) return field;
+    const auto close = field.find(']');
+    const std::size_t i = std::stoul(field.substr(prefix.size(), close - prefix.size()));
+    if (i >= where.committee_at.size()) return field;
+    return std::string(prefix) + std::to_string(where.committee_at[i]) + field.substr(close);
+  }
+
   // Every person of people.toml by check_person's rules, each problem at its
   // key (a missing unit or union at the roles that need it).
   void check_people(const Config& c) {
@@ -673,8 +740,8 @@ class Loader {
       const PersonSource& where = person_sources_.at(index);
       auto at = where.fields.find(problem.field);
       if (at == where.fields.end()) at = where.fields.find("roles");
-      error(where.file, at == where.fields.end() ? where.table : at->second, where.path + "." + problem.field,
-            std::move(problem.message));
+      error(where.file, at == where.fields.end() ? where.table : at->second,
+            where.path + "." + as_written(where, problem.field), std::move(problem.message));
     }
   }
 
@@ -1400,12 +1467,6 @@ class Loader {
   };
   // Where a person of people.toml was written: check_person's fields
   // ("email", "roles[1]", "committees[0]") by position.
-  struct PersonSource {
-    std::string file;
-    std::string path;  // "person[3]"
-    Pos table;
-    std::map<std::string, Pos> fields;
-  };
   std::vector<Reference> refs_;
   const Activity* parsing_ = nullptr;  // the activity whose selectors are being read (their context)
   std::vector<UnitPos> unit_pos_;

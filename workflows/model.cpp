@@ -5,6 +5,8 @@
 #include <functional>
 #include <utility>
 
+#include "workflows/text.h"
+
 namespace arshjul {
 namespace {
 
@@ -63,6 +65,36 @@ bool holds_role(const Person& p, Role role, std::string_view unit, std::optional
   for (std::string_view u : role_units(p, role, day))
     if (u == unit) return true;
   return false;
+}
+
+bool is_member(const Person& p, std::string_view committee, std::optional<LocalDays> day) {
+  for (const auto& m : p.committees)
+    if (m.committee == committee && (!day || m.held_on(*day))) return true;
+  return false;
+}
+
+std::string membership_text(const Membership& m) {
+  if (!m.from && !m.to) return m.committee;
+  return m.committee + ":" + (m.from ? format_date(*m.from) : "") + ".." + (m.to ? format_date(*m.to) : "");
+}
+
+Expected<Membership> parse_membership(std::string_view text) {
+  Membership m;
+  const auto colon = text.find(':');
+  m.committee = std::string(text.substr(0, colon));
+  if (colon == std::string_view::npos) return m;
+  const std::string_view span = text.substr(colon + 1);
+  const auto dots = span.find("..");
+  if (dots == std::string_view::npos || (dots == 0 && span.size() == 2))
+    return Error{"expected a committee id, or one with its dates as ID:FROM..TO (\"amu:2027-01-01..2028-12-31\", "
+                 "either date may be left out), got \"" + printable(text) + "\""};
+  for (auto [part, date] : {std::pair{span.substr(0, dots), &m.from}, std::pair{span.substr(dots + 2), &m.to}}) {
+    if (part.empty()) continue;
+    auto d = parse_date(part);
+    if (!d) return Error{"in \"" + printable(text) + "\": " + d.error()};
+    *date = *d;
+  }
+  return m;
 }
 
 std::string_view kind_name(ActivityKind kind) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "calendars/expected.h"
 #include "calendars/icalendar.h"
 #include "calendars/recurrence.h"
 #include "calendars/time.h"
@@ -50,6 +51,21 @@ struct Committee {
   std::string name;
 };
 
+// A seat on a committee, dated like leadership: from..to, both inclusive and
+// both optional (AMU's members are chosen for a term; the next term's members
+// are known before it starts). Written "amu" or "amu:2027-01-01..2028-12-31"
+// (either end may be left out) in the CSV import and in storage.
+struct Membership {
+  std::string committee;
+  std::optional<LocalDays> from{};
+  std::optional<LocalDays> to{};
+  bool operator==(const Membership&) const = default;
+  bool held_on(LocalDays day) const { return (!from || *from <= day) && (!to || day <= *to); }
+};
+std::string membership_text(const Membership& m);
+// The text form back; a message naming what was expected when it is not one.
+Expected<Membership> parse_membership(std::string_view text);
+
 struct Person {
   std::string id;
   std::string name;
@@ -57,7 +73,7 @@ struct Person {
   std::string unit;
   std::vector<Role> roles;
   std::string union_name;
-  std::vector<std::string> committees;
+  std::vector<Membership> committees;
   std::optional<LocalDays> start_date;
   // Leadership is dated: a person with the role leader leads their unit from
   // leader_start_date (also the anchor of the new-leader course path) to
@@ -89,6 +105,8 @@ struct RoleUnits {
   const std::string_view* end() const { return units + count; }
 };
 RoleUnits role_units(const Person& p, Role role, std::optional<LocalDays> day);
+// Does `p` sit on `committee` on `day`? Without a day, any seat counts.
+bool is_member(const Person& p, std::string_view committee, std::optional<LocalDays> day);
 
 // Who takes part: a role (relative to the series' unit where the role is
 // unit-bound), a role at a level, a committee, one person, or (in reminders)

@@ -147,11 +147,16 @@ void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& ou
     problem("union", "role " + join(without_union, ", ") +
                          " needs the union the person represents (e.g. \"Fagforbundet\"), got none");
 
-  for (std::size_t i = 0; i < p.committees.size(); ++i)
-    if (const std::string field = "committees[" + std::to_string(i) + "]";
-        text(field, p.committees[i]) && !roster.has_committee(p.committees[i]))
+  for (std::size_t i = 0; i < p.committees.size(); ++i) {
+    const Membership& seat = p.committees[i];
+    const std::string field = "committees[" + std::to_string(i) + "]";
+    if (text(field, seat.committee) && !roster.has_committee(seat.committee))
       problem(field,
-              "unknown committee " + quoted(p.committees[i]) + suggestion(p.committees[i], roster.committee_ids(), true));
+              "unknown committee " + quoted(seat.committee) + suggestion(seat.committee, roster.committee_ids(), true));
+    if (seat.from && seat.to && *seat.to < *seat.from)
+      problem(field + ".to", "expected the last day on the committee on or after from (" + format_date(*seat.from) +
+                                 "), got " + format_date(*seat.to));
+  }
 
   if (p.leader_start_date && std::find(p.roles.begin(), p.roles.end(), Role::leader) == p.roles.end())
     problem("leader_start_date", "a leader_start_date needs the role \"leader\", got roles [" +
@@ -445,7 +450,11 @@ class CsvImport {
     p.unit = take(c_unit);
     p.union_name = take(c_union);
     p.manager = take(c_manager);
-    p.committees = split_list(take(c_committees));
+    const auto seats = split_list(take(c_committees));
+    for (std::size_t i = 0; i < seats.size(); ++i) {
+      if (auto seat = parse_membership(seats[i])) p.committees.push_back(std::move(seat).value());
+      else field_error(c_committees, "committees[" + std::to_string(i) + "]", seat.error());
+    }
     const auto roles = split_list(take(c_roles));
     for (std::size_t i = 0; i < roles.size(); ++i) {
       if (auto role = role_from_name(roles[i])) {
@@ -544,7 +553,9 @@ std::vector<Role> sorted(std::vector<Role> v) {
   return v;
 }
 
-std::vector<std::string> sorted(std::vector<std::string> v) {
+std::vector<std::string> sorted(const std::vector<Membership>& seats) {
+  std::vector<std::string> v;
+  for (const auto& m : seats) v.push_back(membership_text(m));
   std::sort(v.begin(), v.end());
   return v;
 }

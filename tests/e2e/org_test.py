@@ -8,7 +8,9 @@ that checks every signature.
   before then, the acting leader does; a leadership ended and an acting
   leader posted through the API (PUT /people) take the unit's tasks, the
   overdue notice and the people's `leader` from the day they begin;
-- the CSV import reads the new columns and old exports stay valid.
+- the CSV import reads the new columns and old exports stay valid;
+- a dated committee seat from the CSV import invites its member to the
+  meetings on or after its first day only.
 
 Run: /usr/bin/python3 tests/e2e/org_test.py BINARY CONFIG_DIR WORKDIR
 """
@@ -140,6 +142,22 @@ status, body = api("POST", "/people/import", new_csv, "text/csv")
 check(status == 200 and body["added"] == ["e2e-ny"], f"an export with the acting columns imports ({status} {body})")
 status, ny = api("GET", "/people/e2e-ny")
 check(ny["acting"] == {"unit": "sykehjem", "from": "2027-06-01", "to": "2027-06-30"}, "the acting period is stored")
+# A dated committee seat, from the CSV's committees column: AMU's May meeting is before it, September's after.
+seat_csv = "id,name,unit,roles,committees\ne2e-amu,Ny i AMU,sykehjem,employee,ia;amu:2027-06-01..\n"
+status, body = api("POST", "/people/import", seat_csv, "text/csv")
+check(status == 200 and body["added"] == ["e2e-amu"], f"an export with a dated AMU seat imports ({status} {body})")
+status, seat = api("GET", "/people/e2e-amu")
+check(status == 200 and seat["committees"] == ["ia", {"id": "amu", "from": "2027-06-01", "to": None}],
+      f"the seat is stored with its first day ({seat.get('committees') if seat else status})")
+for uid, member in (("amu.20270519@roros.arshjul", False), ("amu.20270915@roros.arshjul", True)):
+    status, occ = api("GET", f"/occurrences/{uid}")
+    check(status == 200 and ("e2e-amu" in occ.get("participants", [])) == member,
+          f"{uid} {'invites' if member else 'does not invite'} the member whose seat starts 1 June ({status})")
+status, body = api("POST", "/people/import", "id,name,unit,committees\ne2e-feil,Feil,sykehjem,amu:2027-06-31..\n",
+                   "text/csv")
+check(status == 422 and any(e.get("field") == "committees[0]" and e.get("line") == 2
+                            for e in (body or {}).get("errors", [])),
+      f"a seat with a date that does not exist is refused at its line and field ({status} {body})")
 half = "id,name,unit,roles,acting_unit\ne2e-halv,Halv,sykehjem,employee,sykehjem\n"
 status, body = api("POST", "/people/import", half, "text/csv")
 check(status == 422 and any("acting_from" in e.get("field", "") for e in (body or {}).get("errors", [])),

@@ -447,6 +447,45 @@ TEST_CASE("PUT of a person already on the roster replaces them and answers 200")
   CHECK(h.writes.size() == 3);
 }
 
+TEST_CASE("a dated committee seat is stored through PUT and comes back as it was sent") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                      R"({"name": "Eli Hagen", "unit": "skole", "roles": ["employee"],
+                          "committees": ["amu", {"id": "amu", "from": "2028-01-01", "to": null}]})");
+  REQUIRE(r.status == 201);
+  const json::value expected = json::parse(R"(["amu", {"id": "amu", "from": "2028-01-01", "to": null}])");
+  CHECK(body_of(r).at("committees") == expected);
+  CHECK(body_of(call(h, "GET", "/api/v1/people/eli-hagen", hr)).at("committees") == expected);
+  const auto& seats = h.snapshot()->config.find_person("eli-hagen")->committees;
+  REQUIRE(seats.size() == 2);
+  CHECK(seats[1].from == LocalDays{date::year{2028} / 1 / 1});
+  CHECK_FALSE(seats[1].to);
+}
+
+TEST_CASE("a committee seat with a bad date, an unknown member or its end before its start is refused at its pointer") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                           R"({"name": "Eli Hagen", "unit": "skole",
+                               "committees": [{"id": "amu", "from": "2027-02-30"}, {"id": "amu", "until": "x"}, 7, {"from": null}]})"),
+                      422);
+  INFO(join(errors_of(p)));
+  CHECK(has_error_at(p, "/committees/0/from"));
+  CHECK(has_error_at(p, "/committees/1/until"));
+  CHECK(has_error_at(p, "/committees/2"));
+  CHECK(has_error_at(p, "/committees/3/id"));
+  CHECK(errors_of(p).size() == 4);
+  p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                      R"({"name": "Eli Hagen", "unit": "skole",
+                          "committees": ["amu", {"id": "amu", "from": "2028-01-01", "to": "2027-12-31"}]})"),
+                 422);
+  INFO(join(errors_of(p)));
+  CHECK(has_error_at(p, "/committees/1/to"));
+  CHECK(errors_of(p).size() == 1);
+  CHECK(h.storage().people().empty());
+}
+
 TEST_CASE("DELETE of a person answers 204 with no body, and they are gone") {
   Host h;
   const auto hr = add_token(h, "hr");

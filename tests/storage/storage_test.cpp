@@ -304,7 +304,7 @@ TEST_CASE("Stored people keep every field, and a removal hides even a person the
   p.unit = "skole";
   p.roles = {Role::plasstillitsvalgt, Role::employee};
   p.union_name = "Utdanningsforbundet";
-  p.committees = {"amu"};
+  p.committees = {{"amu"}, {"ia-utvalg", LocalDays{2027_y / 1 / 1}, LocalDays{2028_y / 12 / 31}}};
   p.start_date = LocalDays{2027_y / 3 / 1};
   p.manager = "ola";
   s->store_people({p}, {}, kNow);

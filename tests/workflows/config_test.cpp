@@ -184,6 +184,47 @@ leader_start_date = "2027-03-01"
                          "\"leader\", got roles [employee]\n");
 }
 
+TEST_CASE("A dated committee seat in people.toml is read with its dates") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", std::string(kOrg) + "\n[[committee]]\nid = \"amu\"\nname = \"AMU\"\n"};
+  s.people = SourceFile{"people.toml", R"([[person]]
+id = "per"
+name = "Per"
+unit = "skole"
+roles = ["employee"]
+committees = [{ id = "amu", from = "2027-01-01", to = "2028-12-31" }, { id = "amu", from = "2030-01-01" }]
+)"};
+  auto r = load_config(s);
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  const auto& seats = r.config->find_person("per")->committees;
+  REQUIRE(seats.size() == 2);
+  CHECK(seats[0] == Membership{"amu", LocalDays{date::year{2027} / 1 / 1}, LocalDays{date::year{2028} / 12 / 31}});
+  CHECK(seats[1] == Membership{"amu", LocalDays{date::year{2030} / 1 / 1}, std::nullopt});
+}
+
+TEST_CASE("A committee seat in people.toml with a bad date, an unknown key or its end before its start is refused at its place") {
+  ConfigSources s;
+  s.organisation = {"arshjul.toml", std::string(kOrg) + "\n[[committee]]\nid = \"amu\"\nname = \"AMU\"\n"};
+  s.people = SourceFile{"people.toml", R"([[person]]
+id = "per"
+name = "Per"
+unit = "skole"
+roles = ["employee"]
+committees = [{ id = "amu", from = "2027-13-01" }, { id = "amu", until = "2028-01-01" }, 7,
+              { id = "amu", from = "2028-01-01", to = "2027-12-31" }, { id = "amy" }]
+)"};
+  auto r = load_config(s);
+  REQUIRE_FALSE(r.ok());
+  const std::string e = all_errors(r);
+  CHECK_THAT(e, Catch::Contains("people.toml:6:36: person[0].committees[0].from: \"2027-13-01\" is not a calendar date"));
+  CHECK_THAT(e, Catch::Contains("people.toml:6:66: person[0].committees[1].until: unknown key"));
+  CHECK_THAT(e, Catch::Contains("people.toml:6:90: person[0].committees[2]: expected a committee id or { id = \"ID\""));
+  CHECK_THAT(e, Catch::Contains("people.toml:7:55: person[0].committees[3].to: expected the last day on the committee on "
+                                "or after from (2028-01-01), got 2027-12-31"));
+  CHECK_THAT(e, Catch::Contains("people.toml:7:78: person[0].committees[4]: unknown committee \"amy\" (did you mean \"amu\"?)"));
+}
+
 TEST_CASE("A name with a control character in people.toml is refused at its line and field, as in the CSV import") {
   ConfigSources s;
   s.organisation = {"arshjul.toml", kOrg};

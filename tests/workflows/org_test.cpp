@@ -308,3 +308,31 @@ TEST_CASE("A small unit grows to min_group with another person, and gets its own
   REQUIRE(task_for(tasks, "tf-mote-1", "teknisk"));
   CHECK(task_for(tasks, "tf-mote-1", "teknisk")->assignee == "arne-vintervold");
 }
+
+TEST_CASE("A committee seat counts from its first day to its last: AMU's new term invites its new member") {
+  const Config c = roros();
+  std::set<std::string> y2027, y2028;
+  for (int year : {2027, 2028})
+    for (const auto& o : expand_year(c, year).occurrences)
+      if (o.activity->id == "amu") {
+        const auto who = ids(participants(c, o));
+        (year == 2027 ? y2027 : y2028).insert(who.begin(), who.end());
+      }
+  CHECK(y2027.count("lars-gullikstad"));
+  CHECK_FALSE(y2027.count("ingrid-kjelsberg"));
+  CHECK(y2028.count("ingrid-kjelsberg"));
+  CHECK_FALSE(y2028.count("lars-gullikstad"));
+  CHECK(y2028.count("unni-brekken"));  // an undated seat holds every year
+}
+
+TEST_CASE("The early notice of an AMU meeting goes to the members on the meeting's day") {
+  const Config c = roros();
+  for (int year : {2027, 2028})
+    for (const auto& o : expand_year(c, year).occurrences)
+      if (o.activity->id == "amu") {
+        std::set<std::string> told;
+        for (const Person* p : recipients(c, o.activity->notice->to, o)) told.insert(p->id);
+        CHECK(told.count("lars-gullikstad") == (year == 2027 ? 1u : 0u));
+        CHECK(told.count("ingrid-kjelsberg") == (year == 2028 ? 1u : 0u));
+      }
+}

@@ -132,7 +132,7 @@ TEST_CASE("check_person wants a union for hovedtillitsvalgte and plasstillitsval
 
 TEST_CASE("check_person names each unknown committee by its index", "[people]") {
   auto p = person("ola-nordmann", "skole", {Role::employee});
-  p.committees = {"amu", "ia-utvalg", "ledergrupe"};
+  p.committees = {{"amu"}, {"ia-utvalg"}, {"ledergrupe"}};
   const auto problems = check_person(roros(), p);
   REQUIRE(fields(problems) == std::vector<std::string>{"committees[1]", "committees[2]"});
   CHECK(problems[1].message == "unknown committee \"ledergrupe\" (did you mean \"ledergruppe\"?)");
@@ -179,7 +179,7 @@ TEST_CASE("check_person reports every problem of one person at once", "[people]"
   auto p = person("Ola", "skolen", {Role::plasstillitsvalgt});
   p.name.clear();
   p.email = "ola";
-  p.committees = {"amu", "xyz"};
+  p.committees = {{"amu"}, {"xyz"}};
   p.manager = "nobody-here";
   CHECK(fields(check_person(roros(), p)) ==
         std::vector<std::string>{"id", "name", "email", "unit", "union", "committees[1]", "manager"});
@@ -202,7 +202,7 @@ TEST_CASE("Six new hires in Røros's units import as six people in file order", 
   CHECK(ida.union_name == "Utdanningsforbundet");
   const Person& jonas = csv.people[3];
   CHECK(jonas.roles == std::vector<Role>{Role::leader});
-  CHECK(jonas.committees == std::vector<std::string>{"amu"});
+  CHECK(jonas.committees == std::vector<Membership>{{"amu"}});
   CHECK(jonas.leader_start_date == day(2027, 3, 1));
   CHECK(csv.people[5].id == "nora-sorli");
   CHECK(csv.people[5].email == "nora.sorli@roros.kommune.no");
@@ -239,7 +239,28 @@ TEST_CASE("Roles and committees are split at semicolons and trimmed", "[people]"
   INFO(all_errors(csv));
   REQUIRE(csv.ok());
   CHECK(csv.people[0].roles == std::vector<Role>{Role::hr, Role::employee});
-  CHECK(csv.people[0].committees == std::vector<std::string>{"amu", "ia"});
+  CHECK(csv.people[0].committees == std::vector<Membership>{{"amu"}, {"ia"}});
+}
+
+TEST_CASE("A committee seat in the CSV may carry its dates as ID:FROM..TO with either end open", "[people]") {
+  const auto csv = parse(kHeader + "kari-lien,Kari Lien,,stab,hr,,amu:2027-01-01..2028-12-31; ia:2028-01-01.. ;ledergruppe:..2027-06-30,,,\n");
+  INFO(all_errors(csv));
+  REQUIRE(csv.ok());
+  CHECK(csv.people[0].committees ==
+        std::vector<Membership>{{"amu", day(2027, 1, 1), day(2028, 12, 31)}, {"ia", day(2028, 1, 1), std::nullopt},
+                                {"ledergruppe", std::nullopt, day(2027, 6, 30)}});
+}
+
+TEST_CASE("A committee seat in the CSV with a bad date, no dates or its end before its start is refused at its column", "[people]") {
+  const auto csv = parse(kHeader +
+                         "kari-lien,Kari Lien,,stab,hr,,amu:2027-02-30..,,,\n"
+                         "per-stai,Per Stai,,stab,hr,,amu:..,,,\n"
+                         "ola-nes,Ola Nes,,stab,hr,,ia;amu:2028-01-01..2027-12-31,,,\n");
+  REQUIRE(csv.errors.size() == 3);
+  CHECK(where(csv) == std::vector<std::string>{"2:7:committees[0]", "3:7:committees[0]", "4:7:committees[1].to"});
+  CHECK(csv.errors[0].message == "in \"amu:2027-02-30..\": \"2027-02-30\" is not a calendar date between 1900 and 2200");
+  CHECK_THAT(csv.errors[1].message, Catch::StartsWith("expected a committee id, or one with its dates as ID:FROM..TO"));
+  CHECK(csv.errors[2].message == "expected the last day on the committee on or after from (2028-01-01), got 2027-12-31");
 }
 
 TEST_CASE("A quoted field keeps its commas, doubled quotes and line breaks", "[people]") {
@@ -336,7 +357,7 @@ TEST_CASE("check_person refuses text that is not UTF-8 or holds control characte
     p.unit = "skole" + bad;  // a text problem, not also an unknown unit
     CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"unit"});
     p.unit = "skole";
-    p.committees = {"amu", "amu" + bad};
+    p.committees = {{"amu"}, {"amu" + bad}};
     CHECK(fields(check_person(roros(), p)) == std::vector<std::string>{"committees[1]"});
     p.committees.clear();
     p.manager = "kari" + bad;
