@@ -14,8 +14,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
+#include "scheduler/http_target.h"
 #include "scheduler/webhooks.h"
 
 namespace arshjul {
@@ -29,26 +29,6 @@ using tcp = asio::ip::tcp;
 
 constexpr int kMaxInFlightPerHook = 16;
 constexpr int kBatch = 512;
-
-struct Target {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string path;
-};
-
-std::optional<Target> parse_target(const std::string& url) {
-  auto u = boost::urls::parse_uri(url);
-  if (!u) return std::nullopt;
-  Target t;
-  t.tls = u->scheme() == "https";
-  t.host = std::string(u->host());
-  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
-  t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
-  t.path = std::string(u->encoded_target());
-  if (t.path.empty()) t.path = "/";
-  return t;
-}
 
 // An open connection to a hook, kept for the next delivery while the
 // receiver allows keep-alive.
@@ -67,7 +47,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   using Done = std::function<void(unsigned status, std::string error, std::shared_ptr<Connection> keep,
                                   std::string retry_after)>;
 
-  Delivery(asio::io_context& ioc, std::shared_ptr<ssl::context> tls, Target target, Seconds timeout,
+  Delivery(asio::io_context& ioc, std::shared_ptr<ssl::context> tls, HttpTarget target, Seconds timeout,
            http::request<http::string_body> req, std::shared_ptr<Connection> pooled, Done done)
       : ioc_(ioc), tls_ctx_(std::move(tls)), resolver_(asio::make_strand(ioc)), target_(std::move(target)),
         timeout_(timeout), req_(std::move(req)), conn_(std::move(pooled)), done_(std::move(done)) {}
@@ -186,7 +166,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   asio::io_context& ioc_;
   std::shared_ptr<ssl::context> tls_ctx_;
   tcp::resolver resolver_;
-  Target target_;
+  HttpTarget target_;
   Seconds timeout_;
   http::request<http::string_body> req_;
   std::shared_ptr<Connection> conn_;
@@ -383,7 +363,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   }
 
   void deliver(OutboxMessage m, const Hook& hook) {
-    auto target = parse_target(hook.url);
+    auto target = parse_http_target(hook.url);
     if (!target) {
       storage.mark_failed(m.id, m.attempts + 1, clock.now(), "hook URL cannot be parsed: " + hook.url, true);
       dead++;
@@ -397,7 +377,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       return;
     }
     http::request<http::string_body> req{http::verb::post, target->path, 11};
-    req.set(http::field::host, target->host);
+    req.set(http::field::host, target->host_header);
     req.set(http::field::user_agent, "arshjul");
     req.set(http::field::content_type, "application/json");
     req.set("webhook-id", m.webhook_id);

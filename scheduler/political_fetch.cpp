@@ -11,9 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include "calendars/political.h"
+#include "scheduler/http_target.h"
 
 namespace arshjul {
 namespace {
@@ -39,29 +39,6 @@ constexpr std::chrono::seconds kLook{5};
 // soon would get the same body.
 constexpr std::chrono::minutes kRetryFailed{5};
 
-struct Target {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string path;
-  std::string host_header;
-};
-
-std::optional<Target> parse_target(const std::string& url) {
-  auto u = boost::urls::parse_uri(url);
-  if (!u) return std::nullopt;
-  Target t;
-  t.tls = u->scheme() == "https";
-  t.host = std::string(u->host());
-  t.host_header = t.host;
-  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
-  t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
-  if (u->has_port()) t.host_header += ":" + t.port;
-  t.path = std::string(u->encoded_target());
-  if (t.path.empty()) t.path = "/";
-  return t;
-}
-
 struct Got {
   int status = 0;
   std::string body, etag, last_modified;
@@ -75,7 +52,7 @@ class Get : public std::enable_shared_from_this<Get> {
  public:
   using Done = std::function<void(std::string error, Got got)>;
 
-  Get(asio::io_context& io, Target t, std::string ca_file, const std::string& etag, const std::string& last_modified,
+  Get(asio::io_context& io, HttpTarget t, std::string ca_file, const std::string& etag, const std::string& last_modified,
       Done done)
       : io_(io), t_(std::move(t)), ca_file_(std::move(ca_file)), resolver_(io), done_(std::move(done)) {
     req_ = {http::verb::get, t_.path, 11};
@@ -176,7 +153,7 @@ class Get : public std::enable_shared_from_this<Get> {
   }
 
   asio::io_context& io_;
-  Target t_;
+  HttpTarget t_;
   std::string ca_file_;
   tcp::resolver resolver_;
   std::optional<ssl::context> ctx_;
@@ -249,7 +226,7 @@ void PoliticalCalendarFetcher::fetch() {
   again_ = false;
   last_url_ = pc.url;
   next_ = now + pc.refresh;
-  const auto target = parse_target(pc.url);
+  const auto target = parse_http_target(pc.url);
   if (!target) {
     failed_++;
     log_("political calendar " + pc.url + ": not a URL; keeping the last good copy");
