@@ -32,6 +32,7 @@ Expected<std::shared_ptr<const Snapshot>> WheelRunner::start(Config files) {
     } catch (const std::exception& e) {
       return Error{std::string("cannot build the wheel in the database: ") + e.what()};
     }
+    log_warnings("start");
   }
   thread_ = std::thread([this] { io_.run(); });
   boost::asio::post(io_, [this] { schedule_tick(); });
@@ -151,15 +152,19 @@ void WheelRunner::reload_now() {
     });
     adopt(std::move(*built), "reload");
     reloads_ok_++;
-    // What `arshjul check` warns about, for the horizon the daemon keeps.
-    const int year = static_cast<int>(
-        date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
-    for (const auto& w : config_warnings(files_, year, year + 1)) log_("reload: warning: " + w.to_string());
+    log_warnings("reload");
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;
     log_(std::string("reload: storage failed, still serving the previous config: ") + e.what());
   }
+}
+
+// What `arshjul check` warns about, for the horizon the daemon keeps.
+void WheelRunner::log_warnings(const std::string& when) {
+  const int year = static_cast<int>(
+      date::year_month_day{date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))}.year());
+  for (const auto& w : config_warnings(files_, year, year + 1)) log_(when + ": warning: " + w.to_string());
 }
 
 void WheelRunner::rebuild(const std::string& why) {

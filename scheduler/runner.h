@@ -97,6 +97,7 @@ class WheelRunner {
     SysSeconds now{};
   };
   void rebuild(const std::string& why) REQUIRES(owner_mu_);
+  void log_warnings(const std::string& when) REQUIRES(owner_mu_);
   Built build() REQUIRES(owner_mu_);
   void adopt(Built built, const std::string& why) REQUIRES(owner_mu_);
   void reload_now() REQUIRES(owner_mu_);

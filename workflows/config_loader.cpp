@@ -1725,7 +1725,7 @@ LoadResult load_config(const ConfigSources& sources) {
     if (meetings)
       for (auto& b : *meetings) config.organisation.working_days.blackouts.push_back(std::move(b));
     else
-      loader.errors.push_back({url, 1, 1, "", meetings.error()});
+      config.organisation.political_calendar.stored_copy_problem = meetings.error();
   }
   loader.check_references(config);
   loader.check_people(config);

@@ -265,6 +265,11 @@ struct PoliticalCalendarUrl {
   std::string url;                           // empty: none configured
   Seconds refresh{6 * 3600};                 // how often it is fetched again, 5 min to 7 days
   std::string ca_file;                       // extra CA certificates (PEM); the system's are always trusted
+  // Why the copy stored from the last good fetch no longer reads (say the
+  // time zone changed under it); meanwhile meetings are placed without the
+  // council's dates. A warning, not an error: an old copy must not keep
+  // the daemon from starting.
+  std::string stored_copy_problem;
 };
 
 struct Organisation {

@@ -17,6 +17,11 @@ std::vector<ConfigWarning> config_warnings(const Config& c, int first_year, int 
     out.push_back({"", 0, "organisation.organizer",
                    "not set: the feeds carry no ORGANIZER, which RFC 5546 requires for a published calendar; add "
                    "organizer = { name = \"HR\", email = \"hr@...\" }"});
+  if (const auto& pc = c.organisation.political_calendar; !pc.stored_copy_problem.empty())
+    out.push_back({"", 0, "organisation.political_calendar",
+                   "the copy of " + pc.url + " stored at the last good fetch no longer reads (" +
+                       pc.stored_copy_problem +
+                       "): meetings are placed without the council's dates until the next good fetch"});
   for (const Wheel& w : c.wheels) {
     // A round's dates and a personal series' days come from elsewhere; only fixed dates run out.
     if (w.round) continue;

@@ -6,6 +6,8 @@
 //   activities do not roll over, so the year goes by without them.
 // - No `organisation.organizer`: the feeds then carry no ORGANIZER, which
 //   RFC 5546 requires under METHOD:PUBLISH.
+// - The political calendar's stored copy no longer reads: the council's
+//   dates are not kept clear until the next good fetch.
 // Pure; thread-safe on a Config nobody is changing.
 #pragma once
 

@@ -238,6 +238,24 @@ TEST_CASE("A stored møteplan of another URL is not read, so a changed URL never
   CHECK_FALSE(o->moved);
 }
 
+TEST_CASE("A stored møteplan that no longer reads is a warning, not an error, so the daemon still starts") {
+  const std::string url = "https://www.roros.kommune.no/moteplan.ics";
+  std::string recurring = kCouncil;
+  recurring.insert(recurring.find("SUMMARY:Kommunestyret"), "RRULE:FREQ=MONTHLY\r\n");
+  const LoadResult r = roros_url(R"(political_calendar = { url = "https://www.roros.kommune.no/moteplan.ics" })",
+                                 ConfigSources::Fetched{url, recurring});
+  for (const auto& e : r.errors) INFO(e.to_string());
+  REQUIRE(r.ok());
+  const Occurrence* o = find(expand_year(*r.config, 2027), "drofting-htv.20270309@roros.arshjul");
+  REQUIRE(o);
+  CHECK_FALSE(o->moved);
+  std::string warned;
+  for (const auto& w : config_warnings(*r.config, 2027, 2028))
+    if (w.field == "organisation.political_calendar") warned = w.to_string();
+  CHECK_THAT(warned, Catch::Contains("the copy of " + url + " stored at the last good fetch no longer reads ("));
+  CHECK_THAT(warned, Catch::Contains("meetings are placed without the council's dates until the next good fetch"));
+}
+
 TEST_CASE("A political calendar URL over plain http to another machine is refused at its file and line, asking for https") {
   CHECK_THAT(first_error(roros_url(R"(political_calendar = { url = "http://www.roros.kommune.no/moteplan.ics" })")),
              Catch::StartsWith("test/arshjul.toml:12:") && Catch::Contains("organisation.political_calendar.url: ") &&
