@@ -15,6 +15,7 @@
 #include "scheduler/json_views.h"
 #include "scheduler/tokens.h"
 #include "scheduler/webhooks.h"
+#include "workflows/text.h"
 #include "workflows/audience.h"
 #include "workflows/events.h"
 #include "workflows/people.h"
@@ -171,9 +172,43 @@ class Reader {
   std::vector<std::string> allowed_;
 };
 
+// A Content-Type taken apart: the media type and its charset, both lower
+// case (RFC 9110 § 8.3.1: neither is case-sensitive); quotes around the
+// charset dropped.
+struct MediaType {
+  std::string type;
+  std::string charset;
+};
+
+MediaType media_type(std::string_view header) {
+  const auto lower = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    std::string out(v);
+    for (char& ch : out)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    return out;
+  };
+  MediaType m;
+  const auto semi = header.find(';');
+  m.type = lower(header.substr(0, semi));
+  for (std::string_view rest = semi == std::string_view::npos ? "" : header.substr(semi + 1); !rest.empty();) {
+    const auto next = rest.find(';');
+    const std::string_view param = rest.substr(0, next);
+    if (const auto eq = param.find('='); eq != std::string_view::npos && lower(param.substr(0, eq)) == "charset") {
+      m.charset = lower(param.substr(eq + 1));
+      if (m.charset.size() >= 2 && m.charset.front() == '"' && m.charset.back() == '"')
+        m.charset = m.charset.substr(1, m.charset.size() - 2);
+    }
+    if (next == std::string_view::npos) break;
+    rest.remove_prefix(next + 1);
+  }
+  return m;
+}
+
 // Parses a JSON object body; the error names the line and column.
 std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out) {
-  if (!req.content_type.empty() && req.content_type.find("application/json") == std::string::npos)
+  if (!req.content_type.empty() && media_type(req.content_type).type != "application/json")
     return problem(415, "Unsupported media type", "expected Content-Type: application/json, got " + req.content_type);
   json::stream_parser parser;
   boost::system::error_code ec;
@@ -706,15 +741,22 @@ class Api {
     const auto dry_run = flag(query_, "dry_run", error);
     const auto replace = flag(query_, "replace", error);
     if (error) return *error;
-    if (req_.content_type.find("text/csv") == std::string::npos)
+    const MediaType type = media_type(req_.content_type);
+    if (type.type != "text/csv")
       return problem(415, "Unsupported media type", "expected Content-Type: text/csv, got \"" + req_.content_type + "\"");
+    // An export in the Windows code page is read as what it says it is,
+    // never stored as bytes that are not UTF-8.
+    const auto csv = to_utf8(req_.body, type.charset);
+    if (!csv)
+      return problem(415, "Unsupported media type",
+                     "expected charset utf-8, windows-1252 or iso-8859-1, got \"" + type.charset + "\"");
     ImportResult result;
     if (*dry_run) {
       // Reads only: no need to wait for the writer.
-      result = import_people(host_.storage(), config(), "request body", req_.body, true, *replace, now());
+      result = import_people(host_.storage(), config(), "request body", *csv, true, *replace, now());
     } else {
       host_.write("people imported", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
-        result = import_people(storage, current->config, "request body", req_.body, false, *replace, now());
+        result = import_people(storage, current->config, "request body", *csv, false, *replace, now());
         if (!result.errors.empty()) return false;
         auto ids = [](const std::vector<std::string>& v) {
           json::array a;

@@ -210,13 +210,28 @@ struct Record {
   std::vector<CsvProblem> problems;
 };
 
-// RFC 4180 records, one at a time. Blank lines are skipped; a final line
-// break is optional; CRLF, LF and lone CR all end a line.
+// The field separator of an export, from its header line: ',' as RFC 4180
+// has it, or ';' (Excel's default where the decimal mark is a comma, as in
+// Norway) or a tab ("Unicode text") when the header holds that and no comma.
+char detect_separator(std::string_view text) {
+  const std::string_view header = text.substr(0, text.find_first_of("\r\n"));
+  if (header.find(',') != std::string_view::npos) return ',';
+  if (header.find(';') != std::string_view::npos) return ';';
+  if (header.find('\t') != std::string_view::npos) return '\t';
+  return ',';
+}
+
+// RFC 4180 records, one at a time, with `separator` between fields. Blank
+// lines are skipped; a final line break is optional; CRLF, LF and lone CR all
+// end a line.
 class CsvReader {
  public:
   explicit CsvReader(std::string_view text) : text_(text) {
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
+    sep_ = detect_separator(text_);
   }
+
+  char separator() const { return sep_; }
 
   // Reads the next record that is not blank; false when the text is used up.
   bool next(Record& r) {
@@ -230,6 +245,8 @@ class CsvReader {
 
  private:
   static bool line_break(char c) { return c == '\n' || c == '\r'; }
+  bool blank(char c) const { return c == ' ' || (c == '\t' && sep_ != '\t'); }
+  std::string separator_name() const { return sep_ == '\t' ? "a tab" : std::string("'") + sep_ + "'"; }
 
   void skip_line_break() {
     if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') ++pos_;
@@ -248,7 +265,7 @@ class CsvReader {
       const std::size_t index = r.fields.size() - 1;
       // Spaces before an opening quote are tolerated: `a, "b, c"` is common by hand.
       std::size_t start = pos_;
-      while (start < text_.size() && (text_[start] == ' ' || text_[start] == '\t')) ++start;
+      while (start < text_.size() && blank(text_[start])) ++start;
       if (start < text_.size() && text_[start] == '"') {
         quoted_ = true;
         pos_ = start + 1;
@@ -257,16 +274,16 @@ class CsvReader {
           return;
         }
         std::size_t after = pos_;
-        while (after < text_.size() && (text_[after] == ' ' || text_[after] == '\t')) ++after;
-        if (after < text_.size() && text_[after] != ',' && !line_break(text_[after])) {
-          r.problems.push_back({index, std::string("expected ',' or the end of the line after a closing quote, got '") +
+        while (after < text_.size() && blank(text_[after])) ++after;
+        if (after < text_.size() && text_[after] != sep_ && !line_break(text_[after])) {
+          r.problems.push_back({index, "expected " + separator_name() + " or the end of the line after a closing quote, got '" +
                                            text_[after] + "'"});
-          while (after < text_.size() && text_[after] != ',' && !line_break(text_[after])) ++after;
+          while (after < text_.size() && text_[after] != sep_ && !line_break(text_[after])) ++after;
         }
         pos_ = after;
       } else {
         std::size_t end = pos_;
-        while (end < text_.size() && text_[end] != ',' && !line_break(text_[end])) ++end;
+        while (end < text_.size() && text_[end] != sep_ && !line_break(text_[end])) ++end;
         const std::string_view raw = text_.substr(pos_, end - pos_);
         if (raw.find('"') != std::string_view::npos)
           r.problems.push_back({index, "a '\"' inside an unquoted field; expected the whole field in quotes with the "
@@ -275,7 +292,7 @@ class CsvReader {
         pos_ = end;
       }
       if (pos_ >= text_.size()) return;
-      if (text_[pos_] == ',') {
+      if (text_[pos_] == sep_) {
         ++pos_;
         continue;
       }
@@ -311,15 +328,18 @@ class CsvReader {
   }
 
   std::string_view text_;
+  char sep_ = ',';
   std::size_t pos_ = 0;
   int line_ = 1;
   bool quoted_ = false;  // the last record had a quoted field, so it is not blank
 };
 
+// Lists are separated by ';', or by ',' inside a quoted field or in a file
+// whose fields are separated by ';' (ids hold neither).
 std::vector<std::string> split_list(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
-    const auto semi = s.find(';');
+    const auto semi = s.find_first_of(";,");
     const auto item = trim(s.substr(0, semi));
     if (!item.empty()) out.emplace_back(item);  // "a;b;" is a list of two
     if (semi == std::string_view::npos) break;

@@ -74,4 +74,50 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+namespace {
+
+void append_code_point(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// windows-1252 at 0x80-0x9F; 0 where it has no character (those bytes then
+// read as in ISO-8859-1: C1 controls, which check_text refuses).
+constexpr char32_t kWindows1252[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> to_utf8(std::string_view text, std::string_view charset) {
+  const std::string name = lower(charset);
+  if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii") return std::string(text);
+  const bool latin1 = name == "iso-8859-1" || name == "latin1" || name == "iso_8859-1" || name == "l1";
+  const bool cp1252 = name == "windows-1252" || name == "cp1252";
+  if (!latin1 && !cp1252) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (unsigned char b : text) {
+    char32_t c = b;
+    if (cp1252 && b >= 0x80 && b < 0xA0 && kWindows1252[b - 0x80]) c = kWindows1252[b - 0x80];
+    append_code_point(out, c);
+  }
+  return out;
+}
+
 }  // namespace arshjul

@@ -512,6 +512,39 @@ TEST_CASE("an import of 200,000 bad rows lists the first 100 problems and counts
   CHECK(h.storage().people().empty());
 }
 
+TEST_CASE("an import in windows-1252 is read as its charset says and stored as UTF-8") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  // "Bjørg Ødegård" with ø, Ø, å as single bytes, and a curly apostrophe (0x92) in "O’Neill".
+  const std::string csv = "id;name;unit\r\nbjorg-odegard;Bj\xF8rg \xD8" "deg\xE5rd;skole\r\n"
+                          "kim-oneill;Kim O\x92Neill;skole\r\n";
+  const auto r = call(h, "POST", "/api/v1/people/import", hr, csv, "Text/CSV; Charset=\"Windows-1252\"");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(h.snapshot()->config.find_person("bjorg-odegard")->name == "Bjørg Ødegård");
+  CHECK(h.snapshot()->config.find_person("kim-oneill")->name == "Kim O\u2019Neill");
+}
+
+TEST_CASE("an import in ISO-8859-1 is converted, and an unknown charset is refused with the ones accepted") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string csv = "id,name,unit\nbjorg-odegard,Bj\xF8rg,skole\n";
+  REQUIRE(call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv;charset=iso-8859-1").status == 200);
+  CHECK(h.snapshot()->config.find_person("bjorg-odegard")->name == "Bjørg");
+  const auto p = problem_of(call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv; charset=ebcdic"), 415);
+  CHECK(str(p.at("detail")) == "expected charset utf-8, windows-1252 or iso-8859-1, got \"ebcdic\"");
+}
+
+TEST_CASE("media types are matched without regard to case, as RFC 9110 says") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  CHECK(call(h, "POST", "/api/v1/people/import?dry_run=true", hr, "id,name,unit\n", "TEXT/CSV").status == 200);
+  CHECK(call(h, "PUT", "/api/v1/people/eli-hagen", hr, R"({"name": "Eli Hagen", "unit": "skole"})",
+             "Application/JSON; charset=UTF-8")
+            .status == 201);
+  problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr, R"({"name": "Eli Hagen"})", "application/jsonx"), 415);
+}
+
 TEST_CASE("an import with dry_run=true says what would change, stores nothing and makes no write") {
   Host h;
   const auto hr = add_token(h, "hr");

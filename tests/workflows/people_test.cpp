@@ -263,6 +263,27 @@ TEST_CASE("A committee seat in the CSV with a bad date, no dates or its end befo
   CHECK(csv.errors[2].message == "expected the last day on the committee on or after from (2028-01-01), got 2027-12-31");
 }
 
+TEST_CASE("A semicolon-separated export, as Excel writes it in Norway, imports like a comma-separated one", "[people]") {
+  const auto csv = parse("id;name;email;unit;roles;union;committees;start_date\r\n"
+                         "kari-lien;\"Lien, Kari\";;skole;employee,verneombud;;\"amu;ia\";2027-02-01\r\n"
+                         "per-stai;Per Stai;;skole;plasstillitsvalgt;Utdanningsforbundet;;\r\n");
+  INFO(all_errors(csv));
+  REQUIRE(csv.ok());
+  REQUIRE(csv.people.size() == 2);
+  CHECK(csv.people[0].name == "Lien, Kari");
+  CHECK(csv.people[0].roles == std::vector<Role>{Role::employee, Role::verneombud});
+  CHECK(csv.people[0].committees == std::vector<Membership>{{"amu"}, {"ia"}});
+  CHECK(csv.people[0].start_date == day(2027, 2, 1));
+  CHECK(csv.people[1].union_name == "Utdanningsforbundet");
+}
+
+TEST_CASE("A tab-separated export imports, and its errors name the right column", "[people]") {
+  const auto csv = parse("id\tname\tunit\troles\nkari-lien\tKari Lien\tskule\temployee\n");
+  REQUIRE(csv.errors.size() == 1);
+  CHECK(where(csv) == std::vector<std::string>{"2:3:unit"});
+  CHECK(csv.errors[0].message == "unknown unit \"skule\" (did you mean \"skole\"?)");
+}
+
 TEST_CASE("A quoted field keeps its commas, doubled quotes and line breaks", "[people]") {
   const auto csv = parse(kHeader +
                          "kari-lien,\"Lien, Kari \"\"Kari-Mor\"\"\",,skole,employee,,,,,\n"
