@@ -679,6 +679,7 @@ class Api {
     p.leader_end_date = r.date("leader_end_date");
     p.acting = acting(body.as_object(), problems);
     p.manager = r.text("manager", false).value_or("");
+    drop_repeats(p);
     // The roster's checks too, except where the JSON itself was already wrong.
     std::set<std::string> reported;
     for (const auto& item : problems.items) {

@@ -510,6 +510,7 @@ class CsvImport {
         }
     }
 
+    drop_repeats(p);
     people_.push_back(std::move(p));
     lines_.push_back(r.line);
   }
@@ -606,6 +607,16 @@ PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const C
 
 // Roles and committees are sets: an export that lists them in another order
 // has not changed the person.
+void drop_repeats(Person& p) {
+  const auto once = [](auto& items) {
+    for (std::size_t i = 0; i < items.size(); ++i)
+      for (std::size_t j = items.size(); j-- > i + 1;)
+        if (items[j] == items[i]) items.erase(items.begin() + static_cast<std::ptrdiff_t>(j));
+  };
+  once(p.roles);
+  once(p.committees);
+}
+
 bool same_person(const Person& a, const Person& b) {
   return a.id == b.id && a.name == b.name && a.email == b.email && a.unit == b.unit &&
          a.union_name == b.union_name && a.start_date == b.start_date && a.leader_start_date == b.leader_start_date &&

@@ -77,4 +77,9 @@ RosterChange diff_roster(const std::vector<Person>& before, const std::vector<Pe
 
 bool same_person(const Person& a, const Person& b);
 
+// Roles and committee seats are sets: a role or an identical seat given
+// twice (HR exports repeat them) is kept once, in first-given order. The CSV
+// import and the API store people so.
+void drop_repeats(Person& p);
+
 }  // namespace arshjul

@@ -535,6 +535,17 @@ TEST_CASE("an import in ISO-8859-1 is converted, and an unknown charset is refus
   CHECK(str(p.at("detail")) == "expected charset utf-8, windows-1252 or iso-8859-1, got \"ebcdic\"");
 }
 
+TEST_CASE("a role or committee sent twice through PUT is stored once") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto r = call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                      R"({"name": "Eli Hagen", "unit": "skole", "roles": ["employee", "employee"],
+                          "committees": ["amu", "amu"]})");
+  REQUIRE(r.status == 201);
+  CHECK(json::serialize(body_of(r).at("roles")) == R"(["employee"])");
+  CHECK(json::serialize(body_of(r).at("committees")) == R"(["amu"])");
+}
+
 TEST_CASE("media types are matched without regard to case, as RFC 9110 says") {
   Host h;
   const auto hr = add_token(h, "hr");

@@ -284,6 +284,16 @@ TEST_CASE("A tab-separated export imports, and its errors name the right column"
   CHECK(csv.errors[0].message == "unknown unit \"skule\" (did you mean \"skole\"?)");
 }
 
+TEST_CASE("A role or committee seat an export repeats is kept once", "[people]") {
+  const auto csv = parse(kHeader + "kari-lien,Kari Lien,,skole,\"employee;verneombud;employee\",,"
+                                   "\"amu;ia;amu;amu:2028-01-01..\",,,\n");
+  INFO(all_errors(csv));
+  REQUIRE(csv.ok());
+  CHECK(csv.people[0].roles == std::vector<Role>{Role::employee, Role::verneombud});
+  CHECK(csv.people[0].committees ==
+        std::vector<Membership>{{"amu"}, {"ia"}, {"amu", day(2028, 1, 1), std::nullopt}});
+}
+
 TEST_CASE("A quoted field keeps its commas, doubled quotes and line breaks", "[people]") {
   const auto csv = parse(kHeader +
                          "kari-lien,\"Lien, Kari \"\"Kari-Mor\"\"\",,skole,employee,,,,,\n"
