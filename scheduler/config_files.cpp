@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "scheduler/political_fetch.h"
+
 namespace arshjul {
 namespace fs = std::filesystem;
 namespace {
@@ -58,12 +60,31 @@ Expected<Config> load_config_dir(const std::string& dir, std::optional<ConfigSou
   if (!read) return Error{read.error()};
   ConfigSources sources = std::move(read).value();
   sources.fetched_political_calendar = std::move(fetched);
+  return load_config_sources(sources);
+}
+
+Expected<Config> load_config_sources(const ConfigSources& sources) {
   LoadResult r = load_config(sources);
   if (r.ok()) return std::move(*r.config);
   std::string msg;
   for (const auto& e : r.errors) msg += e.to_string() + "\n";
   msg += std::to_string(r.errors.size()) + (r.errors.size() == 1 ? " error" : " errors");
   return Error{msg};
+}
+
+Expected<Config> ConfigFolder::load(bool reread_folder) {
+  MutexLock lock(&mu_);
+  std::optional<ConfigSources> read;
+  if (reread_folder || !loaded_) {
+    auto r = read_config_dir(dir_);
+    if (!r) return Error{r.error()};
+    read = std::move(r).value();
+  }
+  ConfigSources sources = read ? *read : *loaded_;
+  if (cache_) sources.fetched_political_calendar = stored_political_calendar(*cache_);
+  auto c = load_config_sources(sources);
+  if (c && read) loaded_ = std::move(read);
+  return c;
 }
 
 }  // namespace arshjul

@@ -107,13 +107,13 @@ void WheelRunner::write(const std::string& why, const Change& change) {
   if (auto error = finished.get()) throw std::runtime_error(*error);
 }
 
-void WheelRunner::reload() {
+void WheelRunner::reload(bool reread_folder) {
   MutexLock lock(&accepting_mu_);
   if (!accepting_) return;
-  boost::asio::post(io_, [this] {
+  boost::asio::post(io_, [this, reread_folder] {
     MutexLock owner(&owner_mu_);
     try {
-      reload_now();
+      reload_now(reread_folder);
     } catch (...) {
       reloads_failed_++;
       log_("reload: failed with an unexpected error; still serving the previous config");
@@ -121,8 +121,8 @@ void WheelRunner::reload() {
   });
 }
 
-void WheelRunner::reload_now() {
-  auto config = load_files_();
+void WheelRunner::reload_now(bool reread_folder) {
+  auto config = load_files_(reread_folder);
   if (!config) {
     reloads_failed_++;
     log_("reload: the config has errors; still serving the previous config:\n" + config.error());

@@ -53,7 +53,10 @@ class WheelRunner {
  public:
   using Log = std::function<void(const std::string&)>;
   // Reads and validates the config files again (SIGHUP); the error lists every problem.
-  using LoadFiles = std::function<Expected<Config>()>;
+  // Loads the config: the folder read again when `reread_folder`, else the
+  // folder as last loaded well with only what is kept in storage (the
+  // political calendar's stored copy) read again.
+  using LoadFiles = std::function<Expected<Config>(bool reread_folder)>;
   using SnapshotListener = std::function<void(const std::shared_ptr<const Snapshot>&)>;
   // A change to storage, run on the runner's thread with the snapshot current
   // there; returns whether the wheel must be rebuilt.
@@ -80,8 +83,10 @@ class WheelRunner {
   // way the subscription index is current when write returns, so a feed
   // created by the change answers at once.
   void write(const std::string& why, const Change& change);
-  // Reads the files again and rebuilds if they are valid (SIGHUP); returns at once.
-  void reload();
+  // Reads the files again and rebuilds if they are valid (SIGHUP); returns at
+  // once. Without `reread_folder` only a new political calendar is applied
+  // (a fetch), so an unsignalled half-edit in the folder is not.
+  void reload(bool reread_folder = true);
 
   Storage& storage() const { return storage_; }
   const Clock& clock() const { return clock_; }
@@ -100,7 +105,7 @@ class WheelRunner {
   void log_warnings(const std::string& when) REQUIRES(owner_mu_);
   Built build() REQUIRES(owner_mu_);
   void adopt(Built built, const std::string& why) REQUIRES(owner_mu_);
-  void reload_now() REQUIRES(owner_mu_);
+  void reload_now(bool reread_folder) REQUIRES(owner_mu_);
   void tick() EXCLUDES(owner_mu_);
   void tick_steps() EXCLUDES(owner_mu_);
   void schedule_tick();

@@ -118,10 +118,9 @@ std::optional<SysSeconds> parse_http_date(std::string_view s) {
 
 // ---- the daemon's shared state ---------------------------------------------------
 
-// The config, with the command line's quick-start hook added and the
-// political calendar as last fetched from its URL (stored in `cache`).
-Expected<Config> load_with_hooks(const ServerOptions& o, Storage* cache) {
-  auto c = load_config_dir(o.config_dir, cache ? stored_political_calendar(*cache) : std::nullopt);
+// The config as the daemon loads it: the folder (the political calendar's
+// stored copy in `cache`) and the command line's quick-start hook.
+Expected<Config> with_cli_hook(const ServerOptions& o, Expected<Config> c) {
   if (!c || o.hook_url.empty()) return c;
   Hook h;
   h.id = "cli";
@@ -790,7 +789,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
     }
   }
   // Read again once the database is open, with the political calendar's stored copy.
-  auto config = load_with_hooks(o, nullptr);
+  auto config = with_cli_hook(o, ConfigFolder(o.config_dir, nullptr).load(true));
   if (!config) {
     error()->text << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
     return 1;
@@ -860,13 +859,14 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
   Daemon* daemon = nullptr;
   auto log_line = [&daemon](const std::string& line) { daemon->log(line); };
   Storage* cache = store.get();
-  config = load_with_hooks(o, cache);
+  ConfigFolder folder(o.config_dir, cache);
+  config = with_cli_hook(o, folder.load(true));
   if (!config) {
     error()->text << config.error() << "\n" << o.config_dir << ": not starting with a bad config\n";
     return 1;
   }
-  WheelRunner runner(*store, clock, [&o, cache]() -> Expected<Config> {
-    auto c = load_with_hooks(o, cache);
+  WheelRunner runner(*store, clock, [&o, &folder](bool reread_folder) -> Expected<Config> {
+    auto c = with_cli_hook(o, folder.load(reread_folder));
     if (!c) return Error{o.config_dir + ":\n" + c.error()};
     return c;
   }, log_line);
@@ -899,7 +899,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
   dispatcher.start();
   // The møteplan from its URL, on a thread of its own: a slow server holds
   // neither the runner nor a feed. A new one is applied as a reload.
-  PoliticalCalendarFetcher political(*store, [&runner] { return runner.snapshot(); }, [&runner] { runner.reload(); },
+  PoliticalCalendarFetcher political(*store, [&runner] { return runner.snapshot(); }, [&runner] { runner.reload(/*reread_folder=*/false); },
                                      [&d](const std::string& line) { d.log(line); });
   d.political = &political;
   political.start();
