@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "calendars/recurrence.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 namespace {
@@ -153,6 +154,8 @@ class Expander {
       o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone_);
     }
     if (p.placement.reason) o.moved = Move{p.day.first, *p.placement.reason};
+    if (!a.agenda_in.empty())
+      if (auto added = agenda_additions(a, p.day.first); !added.empty()) o.config_agenda = with_additions(a.agenda, added);
     out_.occurrences.push_back(std::move(o));
   }
 
@@ -205,6 +208,23 @@ std::string session_uid(std::string_view uid, std::size_t index) {
   if (index == 0) return out;
   const auto at = out.find('@');
   out.insert(at == std::string::npos ? out.size() : at, "-" + std::to_string(index + 1));
+  return out;
+}
+
+std::vector<std::string> agenda_additions(const Activity& a, LocalDays original_day) {
+  std::vector<std::string> items;
+  for (const AgendaAddition& add : a.agenda_in)
+    if (add.applies_to(original_day)) items.insert(items.end(), add.items.begin(), add.items.end());
+  return items;
+}
+
+std::vector<std::string> with_additions(const std::vector<std::string>& agenda,
+                                        const std::vector<std::string>& additions) {
+  auto closing = agenda.end();
+  if (!agenda.empty() && is_any_other_business(agenda.back())) --closing;
+  std::vector<std::string> out(agenda.begin(), closing);
+  out.insert(out.end(), additions.begin(), additions.end());
+  out.insert(out.end(), closing, agenda.end());
   return out;
 }
 
