@@ -235,6 +235,7 @@ Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionF
   for (const Wheel& w : c.wheels) {
     if (!filter.wheel.empty() && w.id != filter.wheel) continue;
     for (const Activity& a : w.activities) {
+      if (!filter.activity.empty() && a.id != filter.activity) continue;
       if (a.personal) {
         for (const Person& person : c.people) {
           const auto date = anchor_date(person, a.personal->date);

@@ -89,7 +89,8 @@ struct Expansion {
 };
 
 struct ExpansionFilter {
-  std::string wheel;  // empty: every wheel
+  std::string wheel{};     // empty: every wheel
+  std::string activity{};  // empty: every activity
 };
 
 // Occurrences whose original day lies in [from, to].

@@ -1,12 +1,13 @@
 // agenda_in: items the config adds to some of a series' meetings (issue 14:
 // "the February meeting handles AMU's annual report"), from the loader to
-// the meeting's agenda.
+// the meeting's agenda and check's warnings.
 #include <catch2/catch.hpp>
 
 #include "tests/fixtures.h"
 #include "workflows/config_loader.h"
 #include "workflows/events.h"
 #include "workflows/overrides.h"
+#include "workflows/warnings.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -228,4 +229,36 @@ TEST_CASE("An extra meeting HR adds has its activity's standing agenda, not the 
     if (o.uid == ov.uid) extra = &o;
   REQUIRE(extra);
   CHECK(agenda_of(*extra) == extra->activity->agenda);
+}
+
+// ---- check's warnings --------------------------------------------------------------------
+
+TEST_CASE("agenda_in for a month without a meeting, or a day the rule does not give, is a check warning") {
+  auto r = load_wheel(kWheelHead + kAmu + R"(agenda_in = [
+  { months = [2, 3], items = ["Årsrapport"] },
+  { date = "2027-05-20", items = ["Revisjon"] },
+  { date = "2027-05-19", items = ["Valg"] },
+  { date = "2026-05-20", items = ["Før horisonten"] },
+]
+)");
+  INFO(all_errors(r));
+  REQUIRE(r.ok());
+  std::vector<std::string> warnings;
+  for (const auto& w : config_warnings(*r.config, 2027, 2028))
+    if (w.field.find("agenda_in") != std::string::npos) warnings.push_back(w.to_string());
+  CHECK(warnings == std::vector<std::string>{
+                        "wheels/w.toml:14: activity amu.agenda_in[0].months: no meeting in month 3 in 2027-2028 (the "
+                        "rule puts none there, or on_holiday skips it): its items are on no agenda",
+                        "wheels/w.toml:15: activity amu.agenda_in[1].date: the rule puts no meeting on 2027-05-20 (the "
+                        "nearest is 2027-05-19): its items are on no agenda; give the day the rule gives the meeting"});
+}
+
+TEST_CASE("The shipped configurations' agenda_in matches meetings, so check warns of none") {
+  for (const char* dir : {"config/roros", "config/midt-telemark"}) {
+    const Config c = test::load(dir);
+    for (const auto& w : config_warnings(c, 2027, 2028)) {
+      INFO(dir << ": " << w.to_string());
+      CHECK(w.field.find("agenda_in") == std::string::npos);
+    }
+  }
 }
