@@ -386,6 +386,16 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
       notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
                o.moved->reason.describe();
     }
+    // What sets this meeting's agenda apart from its series', so a reader of the year can check agenda_in.
+    if (o.agenda) {
+      if (!notes.empty()) notes += "; ";
+      notes += "HR's own agenda";
+    } else if (o.config_agenda) {
+      std::string added;
+      for (const auto& item : agenda_additions(*o.activity, o.original_day)) added += (added.empty() ? "" : " | ") + item;
+      if (!notes.empty()) notes += "; ";
+      notes += "agenda adds: " + added;
+    }
     if (o.sessions.empty()) {
       rows.push_back({o.start,
                       {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,

@@ -333,8 +333,10 @@ std::string mark_desc(const Mark& m) {
     }
     parts.push_back((m.occurrences.front()->person ? "Gjelder: " : "Enheter: ") + who + ".");
   }
-  // A mark of one meeting shows its own agenda; of several, the activity's.
-  const auto& items = m.occurrences.size() == 1 ? agenda_of(*m.occurrences.front()) : a.agenda;
+  // A mark of one meeting shows its own agenda; of several (a unit each, on
+  // one day), the config's for that day: HR may have given one of them its own.
+  const auto& items =
+      m.occurrences.size() == 1 ? agenda_of(*m.occurrences.front()) : config_agenda_of(*m.occurrences.front());
   if (!items.empty()) {
     std::string agenda = std::string(label::agenda) + ": ";
     for (std::size_t i = 0; i < items.size(); ++i) agenda += (i ? "; " : "") + items[i];

@@ -1229,12 +1229,85 @@ class Loader {
     }
   }
 
+  // agenda_in = [{ months = [2], items = ["..."] }, { date = "2027-06-15", items = ["..."] }]
+  void read_agenda_in(const toml::node& n, const std::string& file, const std::string& f, Activity& a) {
+    static constexpr std::string_view kShape =
+        "{ months = [2], items = [\"...\"] } or { date = \"YYYY-MM-DD\", items = [\"...\"] }";
+    if (!n.is_array()) {
+      error(file, pos_of(n.source()), f, "expected an array of " + std::string(kShape) + ", got " + type_name(n));
+      return;
+    }
+    std::size_t i = 0;
+    for (const toml::node& e : *n.as_array()) {
+      const std::string ef = f + "[" + std::to_string(i++) + "]";
+      if (!e.is_table()) {
+        error(file, pos_of(e.source()), ef, "expected " + std::string(kShape) + ", got " + type_name(e));
+        continue;
+      }
+      const toml::table& et = *e.as_table();
+      check_keys(et, file, ef, {"months", "date", "items"});
+      AgendaAddition add;
+      add.line = pos_of(et.source()).line;
+      const std::size_t errors_before = errors.size();
+      const toml::node* months = et.get("months");
+      const toml::node* day = et.get("date");
+      if (months && day) {
+        error(file, pos_in(et, "date"), ef, "give months or date, not both: one entry per set of meetings");
+      } else if (!months && !day) {
+        if (!misspelt_in(et, "months") && !misspelt_in(et, "date"))
+          error(file, pos_of(et.source()), ef,
+                "say which meetings: months = [2] (every meeting the rule puts in February) or date = \"YYYY-MM-DD\" "
+                "(the meeting the rule puts on that day)");
+      } else if (months) {
+        if (!months->is_array() || months->as_array()->empty()) {
+          error(file, pos_of(months->source()), ef + ".months",
+                "expected an array of months from 1 to 12, such as [2], got " +
+                    (months->is_array() ? std::string("an empty array") : type_name(*months)));
+        } else {
+          std::size_t k = 0;
+          for (const toml::node& m : *months->as_array()) {
+            const std::string mf = ef + ".months[" + std::to_string(k++) + "]";
+            const auto v = m.value<long long>();
+            if (!m.is_integer() || !v || *v < 1 || *v > 12) {
+              error(file, pos_of(m.source()), mf,
+                    "expected a month from 1 to 12, got " + (m.is_integer() ? std::to_string(*v) : type_name(m)));
+            } else if (std::find(add.months.begin(), add.months.end(), *v) == add.months.end()) {
+              add.months.push_back(static_cast<int>(*v));
+            }
+          }
+        }
+      } else if (auto text = get_string(et, "date", file, ef, true)) {
+        if (auto d = parsed(parse_date(*text), file, pos_in(et, "date"), ef + ".date")) add.date = *d;
+      }
+      const toml::node* items = et.get("items");
+      if (!items) {
+        if (!misspelt_in(et, "items"))
+          error(file, pos_of(et.source()), ef + ".items", "missing required key \"items\" (what these meetings add to the agenda)");
+      } else if (items->is_array() && items->as_array()->empty()) {
+        error(file, pos_of(items->source()), ef + ".items", "expected at least one agenda item");
+      }
+      for_strings(et, "items", file, ef, [&](const std::string& item, Pos ip, const std::string& itf) {
+        // As HR's agenda through the API: one line each, so a feed's numbered list stays one.
+        if (item.empty()) {
+          error(file, ip, itf, "expected a non-empty agenda item");
+        } else if (auto why = check_text(item)) {
+          error(file, ip, itf, *why);
+        } else if (item.size() > 500) {
+          error(file, ip, itf, "expected an agenda item of at most 500 bytes, got " + std::to_string(item.size()));
+        } else {
+          add.items.push_back(item);
+        }
+      });
+      if (errors.size() == errors_before) a.agenda_in.push_back(std::move(add));
+    }
+  }
+
   void read_activity(const toml::table& t, const std::string& file, const std::string& p, const std::string& wheel_id,
                      const Round* round, std::vector<Activity>& out) {
     check_keys(t, file, p,
                {"id", "title", "kind", "scope", "rule", "since", "dates", "from", "to", "personal", "start",
-                "duration", "days", "on_holiday", "location", "description", "agenda", "participants", "notice", "reminders",
-                "registration", "tasks"});
+                "duration", "days", "on_holiday", "location", "description", "agenda", "agenda_in", "participants", "notice",
+                "reminders", "registration", "tasks"});
     Activity a;
     a.wheel = wheel_id;
     a.defined_at = {file, pos_of(t.source()).line};
@@ -1296,6 +1369,7 @@ class Loader {
     if (auto v = get_string(t, "location", file, p, false)) a.location = *v;
     if (auto v = get_string(t, "description", file, p, false)) a.description = *v;
     for_strings(t, "agenda", file, p, [&](const std::string& item, Pos, const std::string&) { a.agenda.push_back(item); });
+    if (const toml::node* n = t.get("agenda_in")) read_agenda_in(*n, file, p + ".agenda_in", a);
     parsing_ = &a;
     a.participants = selectors(t, "participants", file, p, false);
 

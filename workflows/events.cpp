@@ -10,7 +10,11 @@ std::string occurrence_title(const Occurrence& o) {
 }
 
 const std::vector<std::string>& agenda_of(const Occurrence& o) {
-  return o.agenda ? *o.agenda : o.activity->agenda;
+  return o.agenda ? *o.agenda : config_agenda_of(o);
+}
+
+const std::vector<std::string>& config_agenda_of(const Occurrence& o) {
+  return o.config_agenda ? *o.config_agenda : o.activity->agenda;
 }
 
 std::string occurrence_description(const Occurrence& o) {

@@ -24,8 +24,12 @@ struct EventState {
 // "Informasjons- og drøftingsmøte – Helse og omsorg"
 std::string occurrence_title(const Occurrence& o);
 
-// The meeting's agenda: HR's own for it, else its activity's.
+// The meeting's agenda: HR's own for it, else the config's.
 const std::vector<std::string>& agenda_of(const Occurrence& o);
+
+// The config's agenda for the meeting: its activity's, with the items
+// agenda_in adds on its day (set when it was expanded).
+const std::vector<std::string>& config_agenda_of(const Occurrence& o);
 
 // Description with the agenda, the notice rule and any move, ready for a feed.
 std::string occurrence_description(const Occurrence& o);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "calendars/recurrence.h"
+#include "workflows/vocabulary.h"
 
 namespace arshjul {
 namespace {
@@ -153,6 +154,8 @@ class Expander {
       o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone_);
     }
     if (p.placement.reason) o.moved = Move{p.day.first, *p.placement.reason};
+    if (!a.agenda_in.empty())
+      if (auto added = agenda_additions(a, p.day.first); !added.empty()) o.config_agenda = with_additions(a.agenda, added);
     out_.occurrences.push_back(std::move(o));
   }
 
@@ -208,6 +211,23 @@ std::string session_uid(std::string_view uid, std::size_t index) {
   return out;
 }
 
+std::vector<std::string> agenda_additions(const Activity& a, LocalDays original_day) {
+  std::vector<std::string> items;
+  for (const AgendaAddition& add : a.agenda_in)
+    if (add.applies_to(original_day)) items.insert(items.end(), add.items.begin(), add.items.end());
+  return items;
+}
+
+std::vector<std::string> with_additions(const std::vector<std::string>& agenda,
+                                        const std::vector<std::string>& additions) {
+  auto closing = agenda.end();
+  if (!agenda.empty() && is_any_other_business(agenda.back())) --closing;
+  std::vector<std::string> out(agenda.begin(), closing);
+  out.insert(out.end(), additions.begin(), additions.end());
+  out.insert(out.end(), closing, agenda.end());
+  return out;
+}
+
 Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionFilter& filter) {
   Expansion out;
   out.config = &c;
@@ -215,6 +235,7 @@ Expansion expand(const Config& c, LocalDays from, LocalDays to, const ExpansionF
   for (const Wheel& w : c.wheels) {
     if (!filter.wheel.empty() && w.id != filter.wheel) continue;
     for (const Activity& a : w.activities) {
+      if (!filter.activity.empty() && a.id != filter.activity) continue;
       if (a.personal) {
         for (const Person& person : c.people) {
           const auto date = anchor_date(person, a.personal->date);

@@ -50,6 +50,10 @@ struct Occurrence {
   // day's end. Empty for an occurrence on one day.
   std::vector<Session> sessions;
   const Person* person = nullptr; // personal series (Activity::personal): whose it is
+  // The config's agenda for this meeting when agenda_in adds items on its
+  // day: the activity's with them. Unset (the activity's agenda stands)
+  // for the rest, so only the few meetings that differ carry a copy.
+  std::optional<std::vector<std::string>> config_agenda{};
 
   // Set by apply_overrides: HR moved it, or added it as an extra meeting,
   // or gave it an agenda of its own (replacing the activity's) and documents.
@@ -85,7 +89,8 @@ struct Expansion {
 };
 
 struct ExpansionFilter {
-  std::string wheel;  // empty: every wheel
+  std::string wheel{};     // empty: every wheel
+  std::string activity{};  // empty: every activity
 };
 
 // Occurrences whose original day lies in [from, to].
@@ -93,6 +98,15 @@ Expansion expand(const Config& config, LocalDays from, LocalDays to, const Expan
 
 // Convenience: one calendar year.
 Expansion expand_year(const Config& config, int year, const ExpansionFilter& filter = {});
+
+// The items agenda_in adds to the meeting the rule puts on `original_day`,
+// entry by entry in the order the config gives them.
+std::vector<std::string> agenda_additions(const Activity& a, LocalDays original_day);
+
+// `agenda` with `additions` before its closing "Eventuelt" (any other
+// business ends a Norwegian agenda), or after its last item without one.
+std::vector<std::string> with_additions(const std::vector<std::string>& agenda,
+                                        const std::vector<std::string>& additions);
 
 // "drofting-htv.20270302@roros.arshjul"; unit series insert the unit id.
 // An activity fires at most once a day, so the original day identifies the

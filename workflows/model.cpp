@@ -106,6 +106,12 @@ std::string_view kind_name(ActivityKind kind) {
   return "?";
 }
 
+bool AgendaAddition::applies_to(LocalDays original_day) const {
+  if (date) return *date == original_day;
+  const int month = static_cast<int>(static_cast<unsigned>(date::year_month_day{original_day}.month()));
+  return std::find(months.begin(), months.end(), month) != months.end();
+}
+
 bool Hook::wants(std::string_view event_type) const {
   if (events.empty()) return true;
   for (const auto& e : events)

@@ -136,6 +136,19 @@ struct Notice {
   int documents_days_before = 7;
 };
 
+// Items some of a series' meetings add to its agenda (agenda_in), so the
+// config can say that the February meeting handles the annual report
+// without HR giving that one meeting an agenda of its own. A meeting is
+// matched by the day its rule gives it (Occurrence::original_day), so a
+// holiday or HR moving it does not take the items away.
+struct AgendaAddition {
+  std::vector<int> months{};          // 1-12: every meeting the rule puts in one of them
+  std::optional<LocalDays> date{};    // or the one meeting the rule puts on this day
+  std::vector<std::string> items{};   // in order, each one line
+  int line = 0;                       // where it is written, for check's warnings
+  bool applies_to(LocalDays original_day) const;
+};
+
 struct Reminder {
   Seconds before{};
   std::vector<Selector> to;
@@ -241,6 +254,7 @@ struct Activity {
   HolidayPolicy on_holiday = HolidayPolicy::next_working_day;
 
   std::vector<std::string> agenda;
+  std::vector<AgendaAddition> agenda_in;
   std::vector<Selector> participants;
   std::optional<Notice> notice;
   std::vector<Reminder> reminders;

@@ -1,5 +1,8 @@
 #include "workflows/vocabulary.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace arshjul {
 
 std::string_view kind_word(ActivityKind kind) {
@@ -64,6 +67,17 @@ std::string capitalized(std::string_view text) {
     if (second >= 0xA0 && second <= 0xBE && second != 0xB7) out[1] = static_cast<char>(second - 0x20);
   }
   return out;
+}
+
+bool is_any_other_business(std::string_view item) {
+  while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+  while (!item.empty() && (item.back() == ' ' || item.back() == '\t' || item.back() == '.')) item.remove_suffix(1);
+  auto is = [&](std::string_view word) {
+    return item.size() == word.size() && std::equal(item.begin(), item.end(), word.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
+  };
+  return is("eventuelt") || is("evt");
 }
 
 std::string registration_name(const Activity& activity) {

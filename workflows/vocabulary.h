@@ -75,6 +75,11 @@ std::string wheel_heading(int year);
 // "Øvingsdag"); ASCII and the Latin-1 letters (æ, ø, å, é, ...).
 std::string capitalized(std::string_view text);
 
+// Whether an agenda item is "Eventuelt" (any other business), which closes
+// every Norwegian agenda, so what the config adds to a meeting's agenda
+// goes before it. Case, a full stop, spaces around and "Evt." do not matter.
+bool is_any_other_business(std::string_view item);
+
 // ---- registration (registrations.h, the HR page) -----------------------------
 
 // What one day of a registration activity is called in running text and

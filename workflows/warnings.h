@@ -4,6 +4,9 @@
 // - An activity with fixed dates (`dates = ["2027-02-10"]`) whose dates
 //   leave a year of the horizon empty once it has started: dated
 //   activities do not roll over, so the year goes by without them.
+// - An `agenda_in` entry no meeting of the horizon matches (a month the
+//   rule has no meeting in, or a date that is not a day the rule gives):
+//   its items would reach no agenda.
 // - No `organisation.organizer`: the feeds then carry no ORGANIZER, which
 //   RFC 5546 requires under METHOD:PUBLISH.
 // - The political calendar's stored copy no longer reads: the council's

@@ -77,6 +77,16 @@ TEST_CASE("preview shows the year with moves explained") {
   CHECK_THAT(r.out, Catch::Contains("skipped: public holiday (Grunnlovsdag)"));
 }
 
+TEST_CASE("preview names the items agenda_in adds to a meeting, on that meeting's row only") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "partssamarbeid"});
+  CHECK(r.code == 0);
+  const auto at = r.out.find("agenda adds: AMUs årsrapport for fjoråret");
+  REQUIRE(at != std::string::npos);
+  CHECK(r.out.find("agenda adds:", at + 1) == std::string::npos);
+  const std::string row = r.out.substr(r.out.rfind('\n', at) + 1, at - r.out.rfind('\n', at) - 1);
+  CHECK_THAT(row, Catch::StartsWith("2027-02-17") && Catch::Contains("Møte i arbeidsmiljøutvalget (AMU)"));
+}
+
 TEST_CASE("preview defaults to the clock's year and filters by wheel") {
   const Run r = run({"preview", path("tests/fixtures/mini"), "--wheel", "partssamarbeid"});
   CHECK(r.code == 0);

@@ -222,6 +222,72 @@ TEST_CASE("A rebuild after HR moves a meeting raises its SEQUENCE and tells ever
   }
 }
 
+// ---- agenda_in: the config's items for some of a series' meetings ---------------------
+
+namespace {
+const std::string kAmuFebruary = occurrence_uid("roros", "amu", "", LocalDays{2027_y / 2 / 17});
+const std::string kAmuMay = occurrence_uid("roros", "amu", "", LocalDays{2027_y / 5 / 19});
+
+std::vector<std::string> agenda_in(const OutboxMessage& m) {
+  std::vector<std::string> items;
+  const json::object data = data_of(m);  // the loop below would outlive a temporary
+  for (const auto& item : data.at("occurrence").at("agenda").as_array())
+    items.emplace_back(item.as_string());
+  return items;
+}
+
+Activity& amu(Config& c) {
+  Activity* found = nullptr;
+  for (auto& w : c.wheels)
+    for (auto& a : w.activities)
+      if (a.id == "amu") found = &a;
+  REQUIRE(found);
+  return *found;
+}
+}  // namespace
+
+TEST_CASE("The early notice of Røros' February AMU meeting carries its annual report item and May's notice does not",
+          "[engine]") {
+  Harness h(kJan4);
+  h.build_and_plan();  // plans to 4 February: February's notice goes on the 3rd
+  const auto february = of_type(h.outbox(), "notice.early", kAmuFebruary);
+  REQUIRE_FALSE(february.empty());
+  for (const auto& m : february) {
+    const auto items = agenda_in(m);
+    REQUIRE(items.size() == 8);
+    CHECK(items[6] == "AMUs årsrapport for fjoråret");
+    CHECK(items[7] == "Eventuelt");
+  }
+  h.clock.set(oslo(LocalDays{2027_y / 5 / 1}, 9h));
+  h.build_and_plan();
+  const auto may = of_type(h.outbox(), "notice.early", kAmuMay);
+  REQUIRE_FALSE(may.empty());
+  for (const auto& m : may) CHECK(agenda_in(m) == amu(h.files).agenda);
+}
+
+TEST_CASE("New agenda_in items for a meeting whose notice went out reach those told as occurrence.changed", "[engine]") {
+  Harness h(kJan4);
+  h.build_and_plan();
+  for (const auto& m : h.outbox()) h.storage->mark_sent(m.id, h.clock.now());
+  const auto noticed = recipients(of_type(h.outbox(), "notice.early", kAmuFebruary));
+  REQUIRE_FALSE(noticed.empty());
+  h.clock.set(oslo(LocalDays{2027_y / 2 / 5}, 9h));  // the notice went out on the 3rd
+  amu(h.files).agenda_in.front().items = {"AMUs årsrapport for fjoråret", "Valg av leder"};
+  auto s = h.build();
+  CHECK(s->stored.at(kAmuFebruary).sequence == 1);
+  CHECK(s->stored.at(kAmuMay).sequence == 0);  // its agenda did not change
+  h.plan(*s);
+  const auto changed = of_type(h.outbox(), "occurrence.changed", kAmuFebruary);
+  CHECK(recipients(changed) == noticed);
+  for (const auto& m : changed) {
+    CHECK(m.sequence == 1);
+    const auto items = agenda_in(m);
+    REQUIRE(items.size() == 9);
+    CHECK(items[7] == "Valg av leder");
+  }
+  CHECK(of_type(h.outbox(), "occurrence.changed", kAmuMay).empty());
+}
+
 // ---- the roster ------------------------------------------------------------------------
 
 TEST_CASE("Stored people replace the config's by id, and new ones join the roster", "[engine]") {

@@ -117,6 +117,19 @@ TEST_CASE("A meeting that took place keeps its event, byte for byte, after the c
   CHECK_THAT(line(march, "DESCRIPTION"), Catch::Contains("Ny sak"));
 }
 
+TEST_CASE("The feed DESCRIPTION of Røros' February AMU meeting lists the annual report before Eventuelt, May's does not") {
+  Fixture f;
+  auto c = load_config_dir(std::string(ARSHJUL_SOURCE_DIR) + "/config/roros");
+  REQUIRE(c);
+  const auto feed = render_feed(*build_snapshot(std::move(c).value(), *f.storage, f.clock, 1), {}, f.clock.now());
+  const std::string february = line(vevent(feed.body, "amu.20280216@roros.arshjul"), "DESCRIPTION");
+  const std::string may = line(vevent(feed.body, "amu.20280517@roros.arshjul"), "DESCRIPTION");
+  REQUIRE_FALSE(february.empty());
+  REQUIRE_FALSE(may.empty());
+  CHECK_THAT(february, Catch::Contains("6. Saker fra hovedverneombudet\\n7. AMUs årsrapport for fjoråret\\n8. Eventuelt"));
+  CHECK_THAT(may, Catch::Contains("6. Saker fra hovedverneombudet\\n7. Eventuelt") && !Catch::Contains("årsrapport"));
+}
+
 TEST_CASE("A cancelled event keeps its description and says why: taken out of the wheel, or HR's reason") {
   Fixture f;
   auto before = render_feed(*build_snapshot(f.mini(), *f.storage, f.clock, 1), {}, f.clock.now());

@@ -89,6 +89,19 @@ TEST_CASE("every mark has a title and a description") {
   }
 }
 
+TEST_CASE("the mark of Røros' February AMU meeting shows the annual report in its agenda, May's does not") {
+  const std::string svg = render(test::load("config/roros"), 2027);
+  std::string february, may;
+  for (const auto& m : marks(svg)) {
+    if (m.find("arbeidsmiljøutvalget (AMU), onsdag 17. februar 2027") != std::string::npos) february = m;
+    if (m.find("arbeidsmiljøutvalget (AMU), onsdag 19. mai 2027") != std::string::npos) may = m;
+  }
+  REQUIRE_FALSE(february.empty());
+  REQUIRE_FALSE(may.empty());
+  CHECK_THAT(february, Catch::Contains("Saker fra hovedverneombudet; AMUs årsrapport for fjoråret; Eventuelt."));
+  CHECK_THAT(may, Catch::Contains("Saker fra hovedverneombudet; Eventuelt.") && !Catch::Contains("årsrapport"));
+}
+
 TEST_CASE("public holidays and blackouts are shaded with their names") {
   const std::string svg = render(test::load("config/roros"), 2027);
   CHECK(count(svg, "class=\"holiday\"") == 12);
