@@ -1548,11 +1548,31 @@ class Loader {
   std::map<std::string, std::string> activity_ids_;
 };
 
+// toml++'s words for what a new user most often does wrong, in theirs: a
+// string left open ends at the line break, which toml++ reports as an
+// "unescaped control character".
+std::string toml_syntax_message(std::string_view text, Pos at, std::string_view description) {
+  std::string_view line = text;
+  for (int n = 1; n < at.line && !line.empty(); ++n) {
+    const auto nl = line.find('\n');
+    line = nl == std::string_view::npos ? std::string_view() : line.substr(nl + 1);
+  }
+  line = line.substr(0, line.find('\n'));
+  const auto column = static_cast<std::size_t>(std::max(at.column, 1));
+  const bool at_line_end = column > line.size() || line[column - 1] == '\r';
+  if (description.find("unescaped control characters") != std::string_view::npos && at_line_end)
+    return "TOML syntax: a string is not closed: expected a closing '\"' before the end of line " +
+           std::to_string(at.line) + " (a \"...\" string ends on its own line; use \"\"\"...\"\"\" for text over "
+           "several lines)";
+  return "TOML syntax: " + std::string(description);
+}
+
 std::optional<toml::table> parse_file(const SourceFile& f, Loader& loader) {
   try {
     return toml::parse(f.text, f.path);
   } catch (const toml::parse_error& e) {
-    loader.error(f.path, pos_of(e.source()), "", "TOML syntax: " + std::string(e.description()));
+    const Pos at = pos_of(e.source());
+    loader.error(f.path, at, "", toml_syntax_message(f.text, at, e.description()));
     return std::nullopt;
   }
 }

@@ -236,6 +236,16 @@ TEST_CASE("A name with a control character in people.toml is refused at its line
                          "allowed), got U+0007 at character 4\n");
 }
 
+TEST_CASE("A string left open is reported as a missing closing quote at its line, not as a control character") {
+  for (const std::string eol : {"\n", "\r\n"}) {
+    const auto r = load_wheel("[wheel]" + eol + "id = \"w\"" + eol + "name = \"Wheel" + eol + "color = \"#123456\"" + eol);
+    REQUIRE_FALSE(r.ok());
+    CHECK(all_errors(r) == "wheels/w.toml:3:14: TOML syntax: a string is not closed: expected a closing '\"' before the "
+                           "end of line 3 (a \"...\" string ends on its own line; use \"\"\"...\"\"\" for text over several "
+                           "lines)\n");
+  }
+}
+
 TEST_CASE("A people.toml that is not UTF-8 is refused by the TOML parser at its line") {
   ConfigSources s;
   s.organisation = {"arshjul.toml", kOrg};
