@@ -124,7 +124,8 @@ constexpr const char* kScript = R"js(
 
 std::string frame(const Config& c, const std::string& title, const std::string& body, bool hr_nav = false) {
   std::string nav = "<nav aria-label=\"Hovedmeny\"><a href=\"/\">Årshjulet</a><a href=\"/me\">Mitt årshjul</a>";
-  if (hr_nav) nav += "<a href=\"/hr\">HR-oversikt</a>";
+  // HR's way in from every page: /hr asks a visitor who is not signed in to do so.
+  nav += hr_nav ? "<a href=\"/hr\">HR-oversikt</a>" : "<a href=\"/hr\">For HR</a>";
   nav += "</nav>";
   return "<!doctype html>\n<html lang=\"nb\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -514,7 +515,7 @@ class Web {
       if (!o.person) shown.occurrences.push_back(o);
     const std::string body = "<h2>" + esc(wheel_heading(*year)) + "</h2>" + year_links(*year, "/") +
                              wheel_and_list(*snap_, shown, *year, now(), "Årshjulet " + std::to_string(*year));
-    return html(200, frame(snap_->config, wheel_heading(*year), body));
+    return html(200, frame(snap_->config, wheel_heading(*year), body, who_ && who_->hr()));
   }
 
   WebResponse person_page(std::string token) {

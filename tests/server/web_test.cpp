@@ -98,6 +98,16 @@ TEST_CASE("The front page draws the year's wheel and the month list in bokmål")
   CHECK(get(h, s, "/?year=abc").status == 400);
 }
 
+TEST_CASE("Every visitor finds the way to the HR pages from the front page, and HR by its name") {
+  Host h;
+  WebSessions s;
+  CHECK_THAT(get(h, s, "/").body, Catch::Contains("<a href=\"/hr\">For HR</a>"));
+  const std::string hr = sign_in(h, s, "hr");
+  CHECK_THAT(get(h, s, "/", hr).body, Catch::Contains("<a href=\"/hr\">HR-oversikt</a>"));
+  const std::string reader = sign_in(h, s, "read");
+  CHECK_THAT(get(h, s, "/", reader).body, Catch::Contains("<a href=\"/hr\">For HR</a>"));
+}
+
 TEST_CASE("HR pages need a session, and the session cookie is HttpOnly and SameSite=Lax for the whole site") {
   Host h;
   WebSessions s;
