@@ -15,7 +15,8 @@ std::optional<HttpTarget> parse_http_target(std::string_view url) {
   t.port = u->has_port() ? std::string(u->port()) : std::string(t.tls ? "443" : "80");
   t.host_header = std::string(u->encoded_host_and_port());
   const auto target = u->encoded_target();
-  t.path = target.empty() ? std::string(1, '/') : std::string(target);
+  // "https://host?x=1" has a query but no path: the request target still starts with '/'.
+  t.path = !target.empty() && target.front() == '/' ? std::string(target) : "/" + std::string(target);
   return t;
 }
 

@@ -122,10 +122,13 @@ void WheelRunner::reload(bool reread_folder) {
 }
 
 void WheelRunner::reload_now(bool reread_folder) {
+  // A fetched møteplan is not the operator's reload: its own name in the log
+  // and the audit trail, so a failed SIGHUP does not look applied after it.
+  const std::string what = reread_folder ? "reload" : "political calendar";
   auto config = load_files_(reread_folder);
   if (!config) {
     reloads_failed_++;
-    log_("reload: the config has errors; still serving the previous config:\n" + config.error());
+    log_(what + ": the config has errors; still serving the previous config:\n" + config.error());
     return;
   }
   Config previous = std::exchange(files_, std::move(config).value());
@@ -139,9 +142,9 @@ void WheelRunner::reload_now(bool reread_folder) {
     };
     AuditEntry entry;
     entry.at = clock_.now();
-    entry.actor = "reload";
+    entry.actor = reread_folder ? "reload" : "political-calendar";
     entry.door = "reload";
-    entry.action = "config.reload";
+    entry.action = reread_folder ? "config.reload" : "political_calendar.apply";
     entry.target = "config";
     entry.before = summary(previous);
     entry.after = summary(files_);
@@ -150,13 +153,13 @@ void WheelRunner::reload_now(bool reread_folder) {
       built = build();
       storage_.append_audit(entry);
     });
-    adopt(std::move(*built), "reload");
+    adopt(std::move(*built), what);
     reloads_ok_++;
-    log_warnings("reload");
+    log_warnings(what);
   } catch (const std::exception& e) {
     files_ = std::move(previous);
     reloads_failed_++;
-    log_(std::string("reload: storage failed, still serving the previous config: ") + e.what());
+    log_(what + ": storage failed, still serving the previous config: " + e.what());
   }
 }
 

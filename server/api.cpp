@@ -209,7 +209,7 @@ MediaType media_type(std::string_view header) {
 // Parses a JSON object body; the error names the line and column.
 std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out) {
   if (!req.content_type.empty() && media_type(req.content_type).type != "application/json")
-    return problem(415, "Unsupported media type", "expected Content-Type: application/json, got " + req.content_type);
+    return problem(415, "Unsupported media type", "expected Content-Type: application/json, got \"" + printable(req.content_type) + "\"");
   json::stream_parser parser;
   boost::system::error_code ec;
   const std::size_t used = parser.write(req.body.data(), req.body.size(), ec);
@@ -571,7 +571,7 @@ class Api {
     bool ok = true;
     for (const auto& kv : v->as_object())
       if (kv.key() != "unit" && kv.key() != "from" && kv.key() != "to") {
-        problems.add("/acting/" + std::string(kv.key()), "unknown member (expected unit, from, to)");
+        problems.add("/acting" + pointer_to(kv.key()), "unknown member (expected unit, from, to)");
         ok = false;
       }
     for (const char* key : {"unit", "from", "to"}) {
@@ -621,7 +621,7 @@ class Api {
       bool ok = true;
       for (const auto& kv : items[i].as_object())
         if (kv.key() != "id" && kv.key() != "from" && kv.key() != "to") {
-          problems.add(at + "/" + std::string(kv.key()), "unknown member (expected id, from, to)");
+          problems.add(at + pointer_to(kv.key()), "unknown member (expected id, from, to)");
           ok = false;
         }
       const json::value* id = items[i].as_object().if_contains("id");
@@ -679,7 +679,6 @@ class Api {
     p.leader_end_date = r.date("leader_end_date");
     p.acting = acting(body.as_object(), problems);
     p.manager = r.text("manager", false).value_or("");
-    drop_repeats(p);
     // The roster's checks too, except where the JSON itself was already wrong.
     std::set<std::string> reported;
     for (const auto& item : problems.items) {
@@ -689,6 +688,7 @@ class Api {
     for (auto& [pointer, message] : person_problems(config(), p))
       if (!reported.count(pointer.substr(0, pointer.find('/', 1)))) problems.add(pointer, message);
     if (!problems.empty()) return problems.response();
+    drop_repeats(p);  // only now, so each problem names the item as sent
     bool existed = false;
     std::optional<ApiResponse> refused;
     // The roster's checks run on the writer, against the organisation as it is there.
@@ -744,13 +744,13 @@ class Api {
     if (error) return *error;
     const MediaType type = media_type(req_.content_type);
     if (type.type != "text/csv")
-      return problem(415, "Unsupported media type", "expected Content-Type: text/csv, got \"" + req_.content_type + "\"");
+      return problem(415, "Unsupported media type", "expected Content-Type: text/csv, got \"" + printable(req_.content_type) + "\"");
     // An export in the Windows code page is read as what it says it is,
     // never stored as bytes that are not UTF-8.
     const auto csv = to_utf8(req_.body, type.charset);
     if (!csv)
       return problem(415, "Unsupported media type",
-                     "expected charset utf-8, windows-1252 or iso-8859-1, got \"" + type.charset + "\"");
+                     "expected charset utf-8, windows-1252 or iso-8859-1, got \"" + printable(type.charset) + "\"");
     ImportResult result;
     if (*dry_run) {
       // Reads only: no need to wait for the writer.
@@ -1018,7 +1018,7 @@ class Api {
       };
       for (const auto& kv : d.as_object())
         if (kv.key() != "title" && kv.key() != "url")
-          problems.add(at + "/" + std::string(kv.key()), "unknown member (expected title and url)");
+          problems.add(at + pointer_to(kv.key()), "unknown member (expected title and url)");
       const auto title = member("title"), url = member("url");
       const bool ok_title = title && one_line(at + "/title", *title, "title");
       bool ok_url = url && one_line(at + "/url", *url, "URL");

@@ -660,10 +660,11 @@ class Loader {
           error(file, pos_in(*m, name), f + "." + name, d.error());
           ok = false;
         }
-        fields.emplace(key + "." + name, pos_in(*m, name));
       }
-      if (!ok) continue;
+      if (!ok) continue;  // and its places are not recorded: `key` is the next good seat's
       seat.committee = *id;
+      for (const char* name : {"from", "to"})
+        if (m->get(name)) fields.emplace(key + "." + name, pos_in(*m, name));
       fields.emplace(key, pos_in(*m, "id"));
       person.committees.push_back(std::move(seat));
       where.committee_at.push_back(i - 1);
@@ -1558,8 +1559,13 @@ std::string toml_syntax_message(std::string_view text, Pos at, std::string_view 
     line = nl == std::string_view::npos ? std::string_view() : line.substr(nl + 1);
   }
   line = line.substr(0, line.find('\n'));
-  const auto column = static_cast<std::size_t>(std::max(at.column, 1));
-  const bool at_line_end = column > line.size() || line[column - 1] == '\r';
+  // toml++ counts columns in characters; "Møte" is five bytes.
+  std::size_t byte = 0;
+  for (int chars = 1; chars < at.column && byte < line.size(); ++chars) {
+    ++byte;
+    while (byte < line.size() && (static_cast<unsigned char>(line[byte]) & 0xC0) == 0x80) ++byte;
+  }
+  const bool at_line_end = byte >= line.size() || line[byte] == '\r';
   if (description.find("unescaped control characters") != std::string_view::npos && at_line_end)
     return "TOML syntax: a string is not closed: expected a closing '\"' before the end of line " +
            std::to_string(at.line) + " (a \"...\" string ends on its own line; use \"\"\"...\"\"\" for text over "

@@ -358,6 +358,7 @@ class CsvImport {
     const auto breaks = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     people_.reserve(breaks + 1);
     lines_.reserve(breaks + 1);
+    bad_seats_.reserve(breaks + 1);
     Record r;
     if (!reader.next(r)) {
       error(1, 1, "", "expected a header row naming the columns (id, name, unit, ...), got an empty file");
@@ -471,9 +472,13 @@ class CsvImport {
     p.union_name = take(c_union);
     p.manager = take(c_manager);
     const auto seats = split_list(take(c_committees));
+    bool seat_errors = false;
     for (std::size_t i = 0; i < seats.size(); ++i) {
       if (auto seat = parse_membership(seats[i])) p.committees.push_back(std::move(seat).value());
-      else field_error(c_committees, "committees[" + std::to_string(i) + "]", seat.error());
+      else {
+        field_error(c_committees, "committees[" + std::to_string(i) + "]", seat.error());
+        seat_errors = true;
+      }
     }
     const auto roles = split_list(take(c_roles));
     for (std::size_t i = 0; i < roles.size(); ++i) {
@@ -510,9 +515,9 @@ class CsvImport {
         }
     }
 
-    drop_repeats(p);
     people_.push_back(std::move(p));
     lines_.push_back(r.line);
+    bad_seats_.push_back(seat_errors);
   }
 
   // Once every row is read, so a manager may be a later row.
@@ -531,6 +536,8 @@ class CsvImport {
       problems.clear();
       check(roster, people_[i], problems);
       for (auto& pr : problems) {
+        // A seat that did not read is left out, so the indices after it would be off.
+        if (bad_seats_[i] && pr.field.rfind("committees[", 0) == 0) continue;
         const std::size_t column = column_of(pr.field);
         error(lines_[i], column, std::move(pr.field), std::move(pr.message));
       }
@@ -539,6 +546,8 @@ class CsvImport {
 
   PeopleCsv finish() {
     if (result_.error_count == 0) {
+      // Only now: errors name each role and seat where the file has it.
+      for (Person& p : people_) drop_repeats(p);
       result_.people = std::move(people_);
     } else {
       std::sort_heap(found_.begin(), found_.end(), earlier);
@@ -566,6 +575,7 @@ class CsvImport {
   std::array<int, kColumns> at_{};  // field index of each Column in a record, -1 when absent
   std::vector<Person> people_;  // the rows read, in file order
   std::vector<int> lines_;      // where each of people_ starts
+  std::vector<bool> bad_seats_;  // a committee seat of that row did not read
   PeopleCsv result_;
 };
 
@@ -608,13 +618,16 @@ PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const C
 // Roles and committees are sets: an export that lists them in another order
 // has not changed the person.
 void drop_repeats(Person& p) {
-  const auto once = [](auto& items) {
-    for (std::size_t i = 0; i < items.size(); ++i)
-      for (std::size_t j = items.size(); j-- > i + 1;)
-        if (items[j] == items[i]) items.erase(items.begin() + static_cast<std::ptrdiff_t>(j));
-  };
-  once(p.roles);
-  once(p.committees);
+  // Linear: a cell of a million items must not cost a million squared.
+  std::vector<bool> seen_role(role_names().size(), false);
+  std::erase_if(p.roles, [&](Role r) {
+    const auto i = static_cast<std::size_t>(r);
+    const bool repeat = seen_role[i];
+    seen_role[i] = true;
+    return repeat;
+  });
+  std::unordered_set<std::string> seen_seat;
+  std::erase_if(p.committees, [&](const Membership& m) { return !seen_seat.insert(membership_text(m)).second; });
 }
 
 bool same_person(const Person& a, const Person& b) {

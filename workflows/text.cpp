@@ -110,6 +110,17 @@ std::optional<std::string> to_utf8(std::string_view text, std::string_view chars
   const bool latin1 = name == "iso-8859-1" || name == "latin1" || name == "iso_8859-1" || name == "l1";
   const bool cp1252 = name == "windows-1252" || name == "cp1252";
   if (!latin1 && !cp1252) return std::nullopt;
+  // A UTF-8 body labelled latin1 (some clients' default for text) is UTF-8
+  // after all: "Ø" as two bytes would be two Latin-1 letters, never a name.
+  bool ascii = true, utf8 = true;
+  char32_t cp = 0;
+  for (std::size_t i = 0; i < text.size() && utf8;) {
+    const std::size_t n = decode(text, i, cp);
+    utf8 = n != 0;
+    ascii = ascii && n == 1;
+    i += n;
+  }
+  if (utf8 && !ascii) return std::string(text);
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (unsigned char b : text) {

@@ -25,7 +25,9 @@ std::string printable(std::string_view text);
 // `text` in `charset` (an HTTP charset parameter, any case) as UTF-8: utf-8
 // and us-ascii as they are, iso-8859-1 (latin1) and windows-1252 (the
 // Norwegian Windows default, with its € and curly quotes at 0x80-0x9F)
-// converted. Nothing for a charset it does not know.
+// converted, unless the text is already UTF-8 beyond ASCII (a client that
+// labels everything latin1): then it is taken as it is. Nothing for a
+// charset it does not know.
 std::optional<std::string> to_utf8(std::string_view text, std::string_view charset);
 
 }  // namespace arshjul

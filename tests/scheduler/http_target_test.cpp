@@ -39,3 +39,10 @@ TEST_CASE("Text that is not a URI is refused") {
   CHECK_FALSE(parse_http_target("not a url"));
   CHECK_FALSE(parse_http_target(""));
 }
+
+TEST_CASE("A URL with a query and no path still sends a request target that starts with a slash") {
+  const auto t = parse_http_target("https://hooks.example?token=abc");
+  REQUIRE(t);
+  CHECK(t->path == "/?token=abc");
+  CHECK(t->host_header == "hooks.example");
+}

@@ -11,6 +11,7 @@
 #include "server/api.h"
 #include "tests/fixtures.h"
 #include "tests/server/fake_host.h"
+#include "workflows/text.h"
 
 using namespace arshjul;
 namespace json = boost::json;
@@ -544,6 +545,28 @@ TEST_CASE("a role or committee sent twice through PUT is stored once") {
   REQUIRE(r.status == 201);
   CHECK(json::serialize(body_of(r).at("roles")) == R"(["employee"])");
   CHECK(json::serialize(body_of(r).at("committees")) == R"(["amu"])");
+}
+
+TEST_CASE("a problem after a repeated committee names the item as sent, not as stored") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto p = problem_of(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+                                 R"({"name": "Eli Hagen", "unit": "skole", "committees": ["amu", "amu", "nope"]})"),
+                            422);
+  INFO(join(errors_of(p)));
+  CHECK(has_error_at(p, "/committees/2"));
+  CHECK(errors_of(p).size() == 1);
+}
+
+TEST_CASE("a UTF-8 body labelled latin1 is taken as the UTF-8 it is, and a charset that is not text is echoed printably") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "POST", "/api/v1/people/import", hr, "id,name,unit\nbjorn,Bjørn Ås,skole\n",
+               "text/csv; charset=ISO-8859-1").status == 200);
+  CHECK(h.snapshot()->config.find_person("bjorn")->name == "Bjørn Ås");
+  const auto r = call(h, "POST", "/api/v1/people/import", hr, "id,name,unit\n", "text/csv; charset=\"\xff\xfe\"");
+  problem_of(r, 415);
+  CHECK_FALSE(check_text(r.body, true));
 }
 
 TEST_CASE("media types are matched without regard to case, as RFC 9110 says") {

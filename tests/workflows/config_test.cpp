@@ -244,6 +244,10 @@ TEST_CASE("A string left open is reported as a missing closing quote at its line
                            "end of line 3 (a \"...\" string ends on its own line; use \"\"\"...\"\"\" for text over several "
                            "lines)\n");
   }
+  // toml++ counts characters: the line's "ø" and "å" are two bytes each.
+  const auto r = load_wheel("[wheel]\nid = \"w\"\nname = \"Møte på\ncolor = \"#123456\"\n");
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(all_errors(r), Catch::Contains("a string is not closed"));
 }
 
 TEST_CASE("A people.toml that is not UTF-8 is refused by the TOML parser at its line") {

@@ -294,6 +294,12 @@ TEST_CASE("A role or committee seat an export repeats is kept once", "[people]")
         std::vector<Membership>{{"amu"}, {"ia"}, {"amu", day(2028, 1, 1), std::nullopt}});
 }
 
+TEST_CASE("An unknown committee after a repeated one is reported at its place in the file", "[people]") {
+  const auto csv = parse(kHeader + "kari-lien,Kari Lien,,skole,employee,,\"amu;amu;nope\",,,\n");
+  REQUIRE(csv.errors.size() == 1);
+  CHECK(where(csv) == std::vector<std::string>{"2:7:committees[2]"});
+}
+
 TEST_CASE("A quoted field keeps its commas, doubled quotes and line breaks", "[people]") {
   const auto csv = parse(kHeader +
                          "kari-lien,\"Lien, Kari \"\"Kari-Mor\"\"\",,skole,employee,,,,,\n"
