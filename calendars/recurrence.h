@@ -6,6 +6,7 @@
 // anchors INTERVAL and COUNT.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,11 @@ struct LocalRule {
 
 // Parses and checks a rule; the error says which part is wrong and why.
 Expected<LocalRule> parse_local_rule(std::string_view rrule, LocalDays since);
+
+// The RRULE for a rule written in words, English or bokmål ("every first
+// Monday", "siste fredag i måneden", "annenhver uke"), for the message when
+// such text is given as a rule; nothing when the words are not understood.
+std::optional<std::string> rule_for_words(std::string_view text);
 
 // The days in [from, to] on which the rule fires, in order.
 std::vector<LocalDays> expand(const LocalRule& rule, LocalDays from, LocalDays to);
