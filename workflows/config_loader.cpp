@@ -470,6 +470,28 @@ class Loader {
             }
             const toml::table& bt = *e.as_table();
             auto name = get_string(bt, "name", file, f, true);
+            if (const toml::node* ws = bt.get("weeks")) {  // { name = "Fellesferie", weeks = [28, 29, 30] }
+              check_keys(bt, file, f, {"name", "weeks"});
+              const toml::array* list = ws->as_array();
+              if (!list || list->empty()) {
+                error(file, pos_of(ws->source()), f + ".weeks",
+                      "expected ISO week numbers 1-53 (weeks = [28, 29, 30]), got " +
+                          (list ? std::string("an empty array") : type_name(*ws)));
+                continue;
+              }
+              std::size_t k = 0;
+              for (const toml::node& wn : *list) {
+                const std::string wf = f + ".weeks[" + std::to_string(k++) + "]";
+                const auto* w = wn.as_integer();
+                if (!w || w->get() < 1 || w->get() > 53) {
+                  error(file, pos_of(wn.source()), wf, "expected an ISO week number 1-53, got " +
+                                                           (w ? std::to_string(w->get()) : type_name(wn)));
+                  continue;
+                }
+                if (name) o.working_days.blackouts.push_back({*name, {}, {}, static_cast<unsigned>(w->get())});
+              }
+              continue;
+            }
             if (bt.get("week")) {
               check_keys(bt, file, f, {"name", "week"});
               if (auto w = get_int(bt, "week", file, f, 1, 53); w && name)
@@ -484,7 +506,7 @@ class Loader {
               if (name && day) o.working_days.blackouts.push_back({*name, {}, {}, 0, day, day});
               continue;
             }
-            check_keys(bt, file, f, {"name", "from", "to", "week", "date"});
+            check_keys(bt, file, f, {"name", "from", "to", "week", "weeks", "date"});
             auto from = get_string(bt, "from", file, f, true);
             auto to = get_string(bt, "to", file, f, true);
             // A full date ("2027-06-14") makes a one-off period; "MM-DD" one that recurs every year.

@@ -319,6 +319,23 @@ TEST_CASE("A one-off blackout in config moves a meeting off its date and names t
   CHECK_FALSE(next->moved);
 }
 
+TEST_CASE("A blackout over several ISO weeks keeps each of them clear, and a bad week is refused at its place") {
+  const Config c = roros_ok("", std::nullopt, R"(  { name = "Opplæringsuker", weeks = [2, 3] },)");
+  const WorkingCalendar cal(c.organisation.working_days);
+  for (const LocalDays day : {LocalDays{2027_y / 1 / 11}, LocalDays{2027_y / 1 / 20}}) {
+    const auto why = cal.why_not_working(day);
+    REQUIRE(why);
+    CHECK(why->name == "Opplæringsuker");
+  }
+  CHECK_FALSE(cal.why_not_working(LocalDays{2027_y / 1 / 25}));  // week 4
+  const LoadResult bad = roros_with("", std::nullopt, R"(  { name = "Stengt", weeks = [2, 54, "3"] },)");
+  REQUIRE_FALSE(bad.ok());
+  std::string all;
+  for (const auto& e : bad.errors) all += e.to_string() + "\n";
+  CHECK_THAT(all, Catch::Contains("organisation.blackouts[0].weeks[1]: expected an ISO week number 1-53, got 54"));
+  CHECK_THAT(all, Catch::Contains("organisation.blackouts[0].weeks[2]: expected an ISO week number 1-53, got string"));
+}
+
 TEST_CASE("A one-off blackout range is inclusive and refuses an end before its start") {
   const Config c = roros_ok("", std::nullopt, R"(  { name = "Budsjettseminar", from = "2027-06-07", to = "2027-06-08" },)");
   const Expansion e = expand_year(c, 2027);
