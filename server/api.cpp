@@ -1080,9 +1080,8 @@ class Api {
         problems.add("/unit", "\"" + ov.activity + "\" is held for the whole organisation: expected no unit");
       if (!org && !activity->personal) {
         bool ok = false;
-        for (const Unit& u : config().units)
-          if (u.id == ov.unit && (activity->scope.kind == Scope::Kind::unit ? u.id == activity->scope.ref : u.level == activity->scope.ref))
-            ok = true;
+        for (const Unit* u : series_units(config(), *activity))
+          if (u && u->id == ov.unit) ok = true;
         if (!ok) problems.add("/unit", "expected a unit the series \"" + ov.activity + "\" is held in, got \"" + ov.unit + "\"");
       }
       read_time(r, problems, *activity, ov, std::nullopt, body);

@@ -1366,19 +1366,37 @@ class Loader {
     if (const toml::node* s = t.get("scope")) {
       const std::string f = p + ".scope";
       if (s->is_string() && s->as_string()->get() == "organisation") {
-        a.scope = {Scope::Kind::organisation, ""};
+        a.scope = {Scope::Kind::organisation, "", {}};
+      } else if (s->is_table() && s->as_table()->size() == 1 && s->as_table()->get("units")) {
+        // { units = ["helse", "skole"] }: a series in each, where a level would take too many.
+        Scope scope{Scope::Kind::unit, "", {}};
+        for_strings(*s->as_table(), "units", file, f, [&](const std::string& unit, Pos up, const std::string& uf) {
+          if (std::find(scope.units.begin(), scope.units.end(), unit) != scope.units.end()) {
+            error(file, up, uf, "unit " + quoted(unit) + " is named twice; expected each unit once");
+            return;
+          }
+          scope.units.push_back(unit);
+          refs_.push_back({Reference::To::unit, unit, file, up, uf});
+        });
+        if (scope.units.empty())
+          error(file, pos_of(s->source()), f + ".units", "expected one or more unit ids (units = [\"helse\", \"skole\"])");
+        else {
+          scope.ref = scope.units.front();
+          a.scope = std::move(scope);
+        }
       } else if (s->is_table() && s->as_table()->size() == 1 &&
                  (s->as_table()->get("level") || s->as_table()->get("unit"))) {
         const toml::table& st = *s->as_table();
         const bool level = st.get("level") != nullptr;
         if (auto ref = get_id(st, level ? "level" : "unit", file, f)) {
-          a.scope = {level ? Scope::Kind::level : Scope::Kind::unit, *ref};
+          a.scope = {level ? Scope::Kind::level : Scope::Kind::unit, *ref, {}};
+          if (!level) a.scope.units = {*ref};
           refs_.push_back({level ? Reference::To::level : Reference::To::unit, *ref, file, pos_of(s->source()),
                            f + (level ? ".level" : ".unit")});
         }
       } else {
         error(file, pos_of(s->source()), f,
-              "expected \"organisation\", { level = \"LEVEL\" } or { unit = \"UNIT\" }");
+              "expected \"organisation\", { level = \"LEVEL\" }, { unit = \"UNIT\" } or { units = [\"UNIT\", ...] }");
       }
     }
 

@@ -80,14 +80,6 @@ std::vector<Day> planned_days(const Wheel& w, const Activity& a, LocalDays from,
   return days;
 }
 
-std::vector<const Unit*> series_units(const Config& c, const Activity& a) {
-  switch (a.scope.kind) {
-    case Scope::Kind::organisation: return {nullptr};
-    case Scope::Kind::unit: return {c.find_unit(a.scope.ref)};
-    case Scope::Kind::level: return c.units_at_level(a.scope.ref);
-  }
-  return {};
-}
 
 // Where one planned day ends up; independent of the unit, so computed once a series.
 struct Planned {
@@ -178,6 +170,20 @@ std::optional<LocalDays> anchor_date(const Person& person, PersonalAnchor::Date 
 }
 
 }  // namespace
+
+std::vector<const Unit*> series_units(const Config& c, const Activity& a) {
+  switch (a.scope.kind) {
+    case Scope::Kind::organisation: return {nullptr};
+    case Scope::Kind::unit: {
+      if (a.scope.units.empty()) return {c.find_unit(a.scope.ref)};
+      std::vector<const Unit*> out;
+      for (const auto& id : a.scope.units) out.push_back(c.find_unit(id));
+      return out;
+    }
+    case Scope::Kind::level: return c.units_at_level(a.scope.ref);
+  }
+  return {};
+}
 
 std::string Occurrence::scope_id() const {
   if (person) return "person." + person->id;

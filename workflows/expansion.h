@@ -99,6 +99,9 @@ Expansion expand(const Config& config, LocalDays from, LocalDays to, const Expan
 // Convenience: one calendar year.
 Expansion expand_year(const Config& config, int year, const ExpansionFilter& filter = {});
 
+// The units an activity has a series in: {nullptr} for the organisation's.
+std::vector<const Unit*> series_units(const Config& c, const Activity& a);
+
 // The items agenda_in adds to the meeting the rule puts on `original_day`,
 // entry by entry in the order the config gives them.
 std::vector<std::string> agenda_additions(const Activity& a, LocalDays original_day);

@@ -124,10 +124,13 @@ struct Selector {
   bool below = false;  // role_in_tree: the units under it too
 };
 
+// Whose series an activity is: the organisation's (one), one per unit at a
+// level, or one per named unit (`units`, one or more).
 struct Scope {
   enum class Kind { organisation, level, unit };
   Kind kind = Kind::organisation;
-  std::string ref;  // level or unit id
+  std::string ref;                  // level id, or the first unit id
+  std::vector<std::string> units{};  // Kind::unit: every unit named, ref first (empty: ref alone)
 };
 
 struct Notice {

@@ -2,6 +2,8 @@
 // blackouts, the political calendar, and the warnings `check` gives.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <algorithm>
 #include <optional>
 
@@ -317,6 +319,49 @@ TEST_CASE("A one-off blackout in config moves a meeting off its date and names t
   const Occurrence* next = find(later, "drofting-htv.20280912@roros.arshjul");
   REQUIRE(next);
   CHECK_FALSE(next->moved);
+}
+
+TEST_CASE("scope with several units holds one series in each named unit and none elsewhere") {
+  const Config c = roros_ok(R"([wheel]
+id = "kurs"
+name = "Kurs"
+color = "#123456"
+
+[[activity]]
+id = "hms-runde"
+title = "HMS-runde"
+scope = { units = ["skole", "barnehage"] }
+rule = "FREQ=MONTHLY;BYMONTH=3;BYDAY=1TU"
+start = "09:00"
+duration = "1h"
+participants = ["leader", "verneombud"]
+)");
+  std::set<std::string> units;
+  for (const auto& o : expand_year(c, 2027).occurrences)
+    if (o.activity->id == "hms-runde") units.insert(o.unit ? o.unit->id : "");
+  CHECK(units == std::set<std::string>{"skole", "barnehage"});
+}
+
+TEST_CASE("scope with an unknown or repeated unit is refused at its place") {
+  const LoadResult r = roros_with(R"([wheel]
+id = "kurs"
+name = "Kurs"
+color = "#123456"
+
+[[activity]]
+id = "hms-runde"
+title = "HMS-runde"
+scope = { units = ["skole", "skole", "skule"] }
+rule = "FREQ=MONTHLY;BYMONTH=3;BYDAY=1TU"
+start = "09:00"
+duration = "1h"
+participants = ["leader"]
+)");
+  REQUIRE_FALSE(r.ok());
+  std::string all;
+  for (const auto& e : r.errors) all += e.to_string() + "\n";
+  CHECK_THAT(all, Catch::Contains("test/kurs.toml:9:29: activity[0].scope.units[1]: unit \"skole\" is named twice"));
+  CHECK_THAT(all, Catch::Contains("test/kurs.toml:9:38: activity[0].scope.units[2]: unknown unit \"skule\""));
 }
 
 TEST_CASE("A blackout over several ISO weeks keeps each of them clear, and a bad week is refused at its place") {
