@@ -184,10 +184,7 @@ MediaType media_type(std::string_view header) {
   const auto lower = [](std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    std::string out(v);
-    for (char& ch : out)
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    return out;
+    return ascii_lower(v);
   };
   MediaType m;
   const auto semi = header.find(';');

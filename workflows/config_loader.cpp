@@ -673,16 +673,11 @@ class Loader {
       auto id = get_id(*m, "id", file, f);
       Membership seat;
       bool ok = id.has_value();
-      for (auto [name, date] : {std::pair{"from", &seat.from}, std::pair{"to", &seat.to}}) {
-        auto v = get_string(*m, name, file, f, false);
-        if (!v) continue;
-        auto d = parse_date(*v);
-        if (d) *date = *d;
-        else {
-          error(file, pos_in(*m, name), f + "." + name, d.error());
-          ok = false;
+      for (auto [name, date] : {std::pair{"from", &seat.from}, std::pair{"to", &seat.to}})
+        if (auto v = get_string(*m, name, file, f, false)) {
+          *date = parsed(parse_date(*v), file, pos_in(*m, name), f + "." + name);
+          ok = ok && date->has_value();
         }
-      }
       if (!ok) continue;  // and its places are not recorded: `key` is the next good seat's
       seat.committee = *id;
       for (const char* name : {"from", "to"})

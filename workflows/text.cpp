@@ -95,17 +95,17 @@ constexpr char32_t kWindows1252[32] = {
     0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
     0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
 
-std::string lower(std::string_view s) {
+}  // namespace
+
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& ch : out)
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   return out;
 }
 
-}  // namespace
-
 std::optional<std::string> to_utf8(std::string_view text, std::string_view charset) {
-  const std::string name = lower(charset);
+  const std::string name = ascii_lower(charset);
   if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii") return std::string(text);
   const bool latin1 = name == "iso-8859-1" || name == "latin1" || name == "iso_8859-1" || name == "l1";
   const bool cp1252 = name == "windows-1252" || name == "cp1252";

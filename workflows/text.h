@@ -22,6 +22,10 @@ std::optional<std::string> check_text(std::string_view text, bool line_breaks = 
 // (without line breaks) comes back unchanged.
 std::string printable(std::string_view text);
 
+// `s` with A-Z made a-z, nothing else touched: for names that are
+// case-insensitive by their RFC (media types, charsets).
+std::string ascii_lower(std::string_view s);
+
 // `text` in `charset` (an HTTP charset parameter, any case) as UTF-8: utf-8
 // and us-ascii as they are, iso-8859-1 (latin1) and windows-1252 (the
 // Norwegian Windows default, with its € and curly quotes at 0x80-0x9F)

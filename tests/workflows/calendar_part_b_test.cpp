@@ -322,21 +322,19 @@ TEST_CASE("A one-off blackout in config moves a meeting off its date and names t
   CHECK_FALSE(next->moved);
 }
 
-TEST_CASE("scope with several units holds one series in each named unit and none elsewhere") {
-  const Config c = roros_ok(R"([wheel]
-id = "kurs"
-name = "Kurs"
-color = "#123456"
+namespace {
 
-[[activity]]
-id = "hms-runde"
-title = "HMS-runde"
-scope = { units = ["skole", "barnehage"] }
-rule = "FREQ=MONTHLY;BYMONTH=3;BYDAY=1TU"
-start = "09:00"
-duration = "1h"
-participants = ["leader", "verneombud"]
-)");
+// A wheel whose one activity has `scope = { units = UNITS }` on line 9.
+std::string hms_runde(const std::string& units) {
+  return "[wheel]\nid = \"kurs\"\nname = \"Kurs\"\ncolor = \"#123456\"\n\n[[activity]]\nid = \"hms-runde\"\n"
+         "title = \"HMS-runde\"\nscope = { units = " + units + " }\nrule = \"FREQ=MONTHLY;BYMONTH=3;BYDAY=1TU\"\n"
+         "start = \"09:00\"\nduration = \"1h\"\nparticipants = [\"leader\", \"verneombud\"]\n";
+}
+
+}  // namespace
+
+TEST_CASE("scope with several units holds one series in each named unit and none elsewhere") {
+  const Config c = roros_ok(hms_runde(R"(["skole", "barnehage"])"));
   std::set<std::string> units;
   for (const auto& o : expand_year(c, 2027).occurrences)
     if (o.activity->id == "hms-runde") units.insert(o.unit ? o.unit->id : "");
@@ -344,20 +342,7 @@ participants = ["leader", "verneombud"]
 }
 
 TEST_CASE("scope with an unknown or repeated unit is refused at its place") {
-  const LoadResult r = roros_with(R"([wheel]
-id = "kurs"
-name = "Kurs"
-color = "#123456"
-
-[[activity]]
-id = "hms-runde"
-title = "HMS-runde"
-scope = { units = ["skole", "skole", "skule"] }
-rule = "FREQ=MONTHLY;BYMONTH=3;BYDAY=1TU"
-start = "09:00"
-duration = "1h"
-participants = ["leader"]
-)");
+  const LoadResult r = roros_with(hms_runde(R"(["skole", "skole", "skule"])"));
   REQUIRE_FALSE(r.ok());
   std::string all;
   for (const auto& e : r.errors) all += e.to_string() + "\n";

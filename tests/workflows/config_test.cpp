@@ -184,17 +184,22 @@ leader_start_date = "2027-03-01"
                          "\"leader\", got roles [employee]\n");
 }
 
-TEST_CASE("A dated committee seat in people.toml is read with its dates") {
+namespace {
+
+// Per, an employee of skole, in an organisation with AMU; `committees` is line 6 of people.toml.
+LoadResult per_with_seats(const std::string& committees) {
   ConfigSources s;
   s.organisation = {"arshjul.toml", std::string(kOrg) + "\n[[committee]]\nid = \"amu\"\nname = \"AMU\"\n"};
-  s.people = SourceFile{"people.toml", R"([[person]]
-id = "per"
-name = "Per"
-unit = "skole"
-roles = ["employee"]
-committees = [{ id = "amu", from = "2027-01-01", to = "2028-12-31" }, { id = "amu", from = "2030-01-01" }]
-)"};
-  auto r = load_config(s);
+  s.people = SourceFile{"people.toml", "[[person]]\nid = \"per\"\nname = \"Per\"\nunit = \"skole\"\n"
+                                       "roles = [\"employee\"]\n" + committees + "\n"};
+  return load_config(s);
+}
+
+}  // namespace
+
+TEST_CASE("A dated committee seat in people.toml is read with its dates") {
+  auto r = per_with_seats(
+      R"(committees = [{ id = "amu", from = "2027-01-01", to = "2028-12-31" }, { id = "amu", from = "2030-01-01" }])");
   INFO(all_errors(r));
   REQUIRE(r.ok());
   const auto& seats = r.config->find_person("per")->committees;
@@ -204,17 +209,8 @@ committees = [{ id = "amu", from = "2027-01-01", to = "2028-12-31" }, { id = "am
 }
 
 TEST_CASE("A committee seat in people.toml with a bad date, an unknown key or its end before its start is refused at its place") {
-  ConfigSources s;
-  s.organisation = {"arshjul.toml", std::string(kOrg) + "\n[[committee]]\nid = \"amu\"\nname = \"AMU\"\n"};
-  s.people = SourceFile{"people.toml", R"([[person]]
-id = "per"
-name = "Per"
-unit = "skole"
-roles = ["employee"]
-committees = [{ id = "amu", from = "2027-13-01" }, { id = "amu", until = "2028-01-01" }, 7,
-              { id = "amu", from = "2028-01-01", to = "2027-12-31" }, { id = "amy" }]
-)"};
-  auto r = load_config(s);
+  auto r = per_with_seats(R"(committees = [{ id = "amu", from = "2027-13-01" }, { id = "amu", until = "2028-01-01" }, 7,
+              { id = "amu", from = "2028-01-01", to = "2027-12-31" }, { id = "amy" }])");
   REQUIRE_FALSE(r.ok());
   const std::string e = all_errors(r);
   CHECK_THAT(e, Catch::Contains("people.toml:6:36: person[0].committees[0].from: \"2027-13-01\" is not a calendar date"));
