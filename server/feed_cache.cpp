@@ -16,7 +16,19 @@ FeedCache::Hit FeedCache::find(const std::string& key, long long generation, lon
   return {it->second->feed, want_gzip ? it->second->gzip : nullptr};
 }
 
-void FeedCache::put(const std::string& key, long long generation, long long day,
+FeedCache::Hit FeedCache::carry_over(const std::string& key, const std::string& inputs, long long generation,
+                                     long long day, bool want_gzip) {
+  MutexLock lock(&mu_);
+  auto it = index_.find(key);
+  if (it == index_.end() || inputs.empty() || it->second->inputs != inputs) return {};
+  it->second->generation = generation;
+  it->second->day = day;
+  ++carried_over_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return {it->second->feed, want_gzip ? it->second->gzip : nullptr};
+}
+
+void FeedCache::put(const std::string& key, long long generation, long long day, std::string inputs,
                     std::shared_ptr<const RenderedFeed> feed) {
   MutexLock lock(&mu_);
   if (auto it = index_.find(key); it != index_.end()) {
@@ -24,7 +36,7 @@ void FeedCache::put(const std::string& key, long long generation, long long day,
     lru_.erase(it->second);
     index_.erase(it);
   }
-  lru_.push_front(Entry{key, generation, day, std::move(feed), nullptr});
+  lru_.push_front(Entry{key, generation, day, std::move(inputs), std::move(feed), nullptr});
   index_.emplace(key, lru_.begin());
   bytes_ += lru_.front().bytes();
   evict_past_bound();
@@ -75,7 +87,7 @@ void FeedCache::evict_past_bound() {
 
 FeedCache::Stats FeedCache::stats() const {
   MutexLock lock(&mu_);
-  return Stats{index_.size(), bytes_, max_bytes_, evictions_};
+  return Stats{index_.size(), bytes_, max_bytes_, evictions_, carried_over_};
 }
 
 std::string FeedCache::metrics_text() const {
@@ -96,8 +108,28 @@ std::string FeedCache::metrics_text() const {
     << "# HELP arshjul_feed_cache_evictions_total Feeds dropped from the cache to keep within its bound.\n"
        "# TYPE arshjul_feed_cache_evictions_total counter\n"
        "arshjul_feed_cache_evictions_total "
-    << s.evictions << "\n";
+    << s.evictions << "\n"
+    << "# HELP arshjul_feed_cache_carried_over_total Cached feeds a newer snapshot left as they were (same inputs, not rendered again).\n"
+       "# TYPE arshjul_feed_cache_carried_over_total counter\n"
+       "arshjul_feed_cache_carried_over_total "
+    << s.carried_over << "\n";
   return o.str();
+}
+
+FeedCache::Hit cached_feed(FeedCache& cache, const FeedInputs* inputs, const std::string& key, const Snapshot& snap,
+                           const FeedFilter& filter, SysSeconds now, bool want_gzip, bool* rendered) {
+  if (rendered) *rendered = false;
+  const long long day = date::floor<date::days>(now).time_since_epoch().count();
+  if (auto hit = cache.find(key, snap.generation, day, want_gzip); hit.feed) return hit;
+  std::string digest;
+  if (inputs && inputs->snapshot().generation == snap.generation) {
+    digest = inputs->digest(filter, now);
+    if (auto kept = cache.carry_over(key, digest, snap.generation, day, want_gzip); kept.feed) return kept;
+  }
+  auto feed = std::make_shared<const RenderedFeed>(render_feed(snap, filter, now));
+  cache.put(key, snap.generation, day, std::move(digest), feed);
+  if (rendered) *rendered = true;
+  return {feed, nullptr};
 }
 
 std::optional<std::string> large_feed_warning(const RenderedFeed& feed, std::string_view subscription) {

@@ -1,10 +1,12 @@
 // Rendered feeds kept in memory, bounded by bytes, least recently used out
 // first; and their gzip, made on first request and kept beside them.
 //
-// A feed is rendered once per snapshot generation, subscription and day
-// (cancelled events age out by the day); an entry of another generation or
-// day is a miss. The bound counts bodies and their gzip; one feed larger
-// than the bound is still served, just not kept.
+// An entry is current for one snapshot generation and day. A newer snapshot
+// does not drop it: the entry keeps the digest of its inputs (FeedInputs),
+// and when the new snapshot gives the same digest the entry is carried over,
+// bytes, gzip and ETag untouched, without rendering. The bound counts bodies
+// and their gzip; one feed larger than the bound is still served, just not
+// kept.
 //
 // Thread-safety: every member may be called from any thread (one short lock;
 // compression runs outside it). Throws only std::bad_alloc.
@@ -39,9 +41,15 @@ class FeedCache {
     std::shared_ptr<const std::string> gzip;
   };
   Hit find(const std::string& key, long long generation, long long day, bool want_gzip = false) EXCLUDES(mu_);
-  // Keeps `feed` for `key`, evicting the least recently used past the bound.
-  void put(const std::string& key, long long generation, long long day, std::shared_ptr<const RenderedFeed> feed)
-      EXCLUDES(mu_);
+  // The entry for `key` made at another generation or day, if its inputs
+  // were `inputs`: then it is current for `generation` and `day` from now on.
+  // Null if there is none or its inputs differ (an empty `inputs` never matches).
+  Hit carry_over(const std::string& key, const std::string& inputs, long long generation, long long day,
+                 bool want_gzip = false) EXCLUDES(mu_);
+  // Keeps `feed` for `key` with the digest of its inputs (may be empty:
+  // then it is never carried over), evicting the least recently used past the bound.
+  void put(const std::string& key, long long generation, long long day, std::string inputs,
+           std::shared_ptr<const RenderedFeed> feed) EXCLUDES(mu_);
   // `feed`'s body gzip-compressed: the kept copy if `key` still holds this
   // feed, else compressed now (and kept if it does).
   std::shared_ptr<const std::string> gzip(const std::string& key, const std::shared_ptr<const RenderedFeed>& feed)
@@ -51,6 +59,7 @@ class FeedCache {
   struct Stats {
     std::size_t entries = 0, bytes = 0, max_bytes = 0;
     unsigned long long evictions = 0;
+    unsigned long long carried_over = 0;  // entries a newer snapshot left as they were
   };
   Stats stats() const EXCLUDES(mu_);
   // The Prometheus lines for stats().
@@ -60,6 +69,7 @@ class FeedCache {
   struct Entry {
     std::string key;
     long long generation = 0, day = 0;
+    std::string inputs;  // FeedInputs::digest of what it was rendered from
     std::shared_ptr<const RenderedFeed> feed;
     std::shared_ptr<const std::string> gzip;
     std::size_t bytes() const { return feed->body.size() + (gzip ? gzip->size() : 0); }
@@ -72,7 +82,16 @@ class FeedCache {
   std::unordered_map<std::string, std::list<Entry>::iterator> index_ GUARDED_BY(mu_);
   std::size_t bytes_ GUARDED_BY(mu_) = 0;
   unsigned long long evictions_ GUARDED_BY(mu_) = 0;
+  unsigned long long carried_over_ GUARDED_BY(mu_) = 0;
 };
+
+// `key`'s feed for `snapshot` at `now`: the cached one when current, else
+// the cached one carried over when `inputs` (made from this snapshot; null
+// when not made yet) show its inputs unchanged, else rendered and kept.
+// `rendered` is set when it had to be rendered.
+FeedCache::Hit cached_feed(FeedCache& cache, const FeedInputs* inputs, const std::string& key,
+                           const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now, bool want_gzip,
+                           bool* rendered = nullptr);
 
 // The log's warning for a feed past kLargeFeedBytes, naming its subscription
 // (never its token); nullopt for a smaller one.

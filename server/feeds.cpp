@@ -1,6 +1,8 @@
 #include "server/feeds.h"
 
 #include <algorithm>
+#include <span>
+#include <unordered_set>
 
 #include "scheduler/tokens.h"
 #include "workflows/events.h"
@@ -36,63 +38,138 @@ CalendarEvent stored_event(const StoredOccurrence& s, const date::time_zone* zon
   return ev;
 }
 
-RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeconds now) {
+namespace {
+
+// The event of a live occurrence, with what storing it gave it (SEQUENCE, stamps).
+CalendarEvent live_event(const Occurrence& o, const StoredOccurrence* stored) {
+  EventState state;
+  if (stored) state = {stored->sequence, false, stored->updated, stored->updated};
+  return to_calendar_event(o, state);
+}
+
+// A stored row as subscribers last saw it. A gathering held when and as long
+// as the config (`same`) still has it keeps its event a day (the stored row
+// holds the whole span).
+CalendarEvent held_event(const StoredOccurrence& s, const Occurrence* same, const date::time_zone* zone) {
+  CalendarEvent ev = stored_event(s, zone);
+  if (same && same->sessions.size() > 1 && same->start == s.start && same->end == s.end) {
+    ev.days = to_calendar_event(*same, {}).days;
+    for (std::size_t k = 0; k < ev.days.size(); ++k)
+      ev.days[k].summary = s.title + " (" + gathering_day(k + 1, ev.days.size()) + ")";
+  }
+  return ev;
+}
+
+// Which events a feed holds, and in which form: `live(o, stored)` for an
+// occurrence shown as the config has it, `held(s, same)` for a stored row
+// shown as it was (held, or cancelled and not yet aged out). render_feed and
+// FeedInputs::digest both choose through here, so they cannot disagree.
+template <class Live, class Held>
+void choose_events(const Snapshot& snap, const FeedFilter& filter, SysSeconds now, Live live, Held held) {
   const Config& c = snap.config;
-  std::vector<CalendarEvent> events;
-  SysSeconds newest{};
-  auto add_stored = [&](const StoredOccurrence& s, const Occurrence* same) {
-    if (s.cancelled && s.updated + kCancelledRetention < now) return;
-    newest = std::max(newest, s.updated);
-    events.push_back(stored_event(s, c.organisation.zone));
-    // A gathering held when and as long as the config still has it keeps
-    // its event a day (the stored row holds the whole span).
-    if (same && same->sessions.size() > 1 && same->start == s.start && same->end == s.end) {
-      const CalendarEvent days = to_calendar_event(*same, {});
-      events.back().days = days.days;
-      for (std::size_t k = 0; k < events.back().days.size(); ++k)
-        events.back().days[k].summary = s.title + " (" + gathering_day(k + 1, events.back().days.size()) + ")";
-    }
-  };
-  std::unordered_map<std::string_view, bool> live;
+  auto keep = [&](const StoredOccurrence& s) { return !(s.cancelled && s.updated + kCancelledRetention < now); };
+  std::unordered_set<std::string_view> live_uids;
+  live_uids.reserve(snap.expansion.occurrences.size());
   for (const Occurrence& o : snap.expansion.occurrences) {
-    live.emplace(o.uid, true);
+    live_uids.insert(o.uid);
     if (!feed_includes(c, filter, o)) continue;
-    EventState state;
-    if (auto it = snap.stored.find(o.uid); it != snap.stored.end()) {
-      // A meeting that took place reads as it was held, whatever the config says now.
-      if (held(it->second, now)) {
-        add_stored(it->second, &o);
-        continue;
-      }
-      state = {it->second.sequence, false, it->second.updated, it->second.updated};
+    auto it = snap.stored.find(o.uid);
+    const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
+    // A meeting that took place reads as it was held, whatever the config says now.
+    if (stored && arshjul::held(*stored, now)) {
+      if (keep(*stored)) held(*stored, &o);
+    } else {
+      live(o, stored);
     }
-    newest = std::max(newest, state.stamp);
-    events.push_back(to_calendar_event(o, state));
   }
   // What the config no longer has: cancelled ones, so clients remove them,
   // and those that took place before the config dropped them, as history.
   for (const auto& [uid, s] : snap.stored) {
-    if (live.count(uid) || !(s.cancelled || held(s, now))) continue;
+    if (!(s.cancelled || arshjul::held(s, now)) || live_uids.count(uid)) continue;
     if (!feed_includes_stored(c, filter, s.audience, s.wheel, s.unit)) continue;
-    add_stored(s, nullptr);
+    if (keep(s)) held(s, nullptr);
   }
-  // Cancelled ones come from a hash map: order by start and UID for stable bytes.
-  std::sort(events.begin(), events.end(), [](const CalendarEvent& a, const CalendarEvent& b) {
-    if (a.start != b.start) return a.start < b.start;
-    return a.uid < b.uid;
-  });
+}
+
+CalendarHeader feed_header(const Config& c, const FeedFilter& filter) {
   CalendarHeader h;
   h.name = feed_name(c, filter);
   h.description = "Årshjul for " + c.organisation.name + " (arshjul)";
   h.refresh_interval = std::chrono::hours{1};
   h.organizer = c.organisation.organizer;
+  return h;
+}
+
+}  // namespace
+
+RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeconds now) {
+  const Config& c = snap.config;
+  std::vector<CalendarEvent> events;
+  SysSeconds newest{};
+  choose_events(
+      snap, filter, now,
+      [&](const Occurrence& o, const StoredOccurrence* stored) {
+        events.push_back(live_event(o, stored));
+        newest = std::max(newest, events.back().stamp);
+      },
+      [&](const StoredOccurrence& s, const Occurrence* same) {
+        events.push_back(held_event(s, same, c.organisation.zone));
+        newest = std::max(newest, s.updated);
+      });
+  // Cancelled ones come from a hash map: order by start and UID for stable bytes.
+  std::sort(events.begin(), events.end(), [](const CalendarEvent& a, const CalendarEvent& b) {
+    if (a.start != b.start) return a.start < b.start;
+    return a.uid < b.uid;
+  });
   RenderedFeed f;
   f.events = events.size();
-  f.body = render_calendar(h, c.organisation.zone, events);
+  f.body = render_calendar(feed_header(c, filter), c.organisation.zone, events);
   f.etag = "\"" + sha256_hex(f.body).substr(0, 32) + "\"";
   f.last_modified = newest;
   if (newest.time_since_epoch().count() > 0) f.last_modified_http = http_date(newest);
   return f;
+}
+
+namespace {
+
+// One event alone in a calendar: its bytes decide its part of any feed.
+std::string event_digest(const CalendarEvent& ev, const date::time_zone* zone) {
+  return sha256_hex(render_calendar(CalendarHeader{}, zone, std::span<const CalendarEvent>(&ev, 1))).substr(0, 32);
+}
+
+}  // namespace
+
+FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
+  const Snapshot& snap = *snapshot_;
+  const date::time_zone* zone = snap.config.organisation.zone;
+  by_uid_.reserve(snap.expansion.occurrences.size() + snap.stored.size());
+  for (const Occurrence& o : snap.expansion.occurrences) {
+    auto it = snap.stored.find(o.uid);
+    const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
+    Digests& d = by_uid_[o.uid];
+    d.live = event_digest(live_event(o, stored), zone);
+    if (stored) d.held = event_digest(held_event(*stored, &o, zone), zone);
+  }
+  for (const auto& [uid, s] : snap.stored)
+    if (!by_uid_.count(uid)) by_uid_[uid].held = event_digest(held_event(s, nullptr, zone), zone);
+}
+
+std::string FeedInputs::digest(const FeedFilter& filter, SysSeconds now) const {
+  const Snapshot& snap = *snapshot_;
+  // Which events and in which form, then the header: render_feed sorts the
+  // events by what they hold, so their set (sorted here by UID) decides the bytes.
+  std::vector<std::pair<std::string_view, const std::string*>> chosen;
+  choose_events(
+      snap, filter, now,
+      [&](const Occurrence& o, const StoredOccurrence*) { chosen.emplace_back(o.uid, &by_uid_.at(o.uid).live); },
+      [&](const StoredOccurrence& s, const Occurrence*) { chosen.emplace_back(s.uid, &by_uid_.at(s.uid).held); });
+  std::sort(chosen.begin(), chosen.end());
+  const CalendarHeader h = feed_header(snap.config, filter);
+  std::string text = h.name + '\n' + h.description + '\n' + h.organizer.name + '\n' + h.organizer.email + '\n' +
+                     std::string(snap.config.organisation.zone->name()) + '\n';
+  text.reserve(text.size() + chosen.size() * 33);
+  for (const auto& [uid, digest] : chosen) text += *digest + ' ';
+  return sha256_hex(text);
 }
 
 }  // namespace arshjul

@@ -28,6 +28,32 @@ struct RenderedFeed {
 // The same snapshot, filter and day always give the same bytes.
 RenderedFeed render_feed(const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now);
 
+// Every event a snapshot's feeds can hold, each digested once per snapshot,
+// so a feed rendered at an older snapshot is checked against a newer one
+// without being rendered again: a change to one person leaves the feeds it
+// does not touch, their bytes and ETags, as they were.
+//
+// Made when a snapshot is published (on the runner's thread, never an io
+// thread); immutable after, so request threads share it. Throws only
+// std::bad_alloc.
+class FeedInputs {
+ public:
+  explicit FeedInputs(std::shared_ptr<const Snapshot> snapshot);
+  const Snapshot& snapshot() const { return *snapshot_; }
+  // A digest of everything render_feed(snapshot(), filter, now) writes: two
+  // equal digests, of this snapshot or another, mean equal bytes. Costs a
+  // pass over the snapshot's occurrences, not a rendering.
+  std::string digest(const FeedFilter& filter, SysSeconds now) const;
+
+ private:
+  std::shared_ptr<const Snapshot> snapshot_;
+  struct Digests {
+    std::string live;  // the event as the config has it now
+    std::string held;  // as stored: held, or no longer in the config
+  };
+  std::unordered_map<std::string_view, Digests> by_uid_;  // keys point into snapshot_
+};
+
 // "Tue, 24 Nov 2026 16:00:00 GMT" (RFC 9110 IMF-fixdate).
 std::string http_date(SysSeconds t);
 

@@ -242,22 +242,29 @@ class Daemon final : public ApiHost {
   void log_request(const RequestLogEntry& entry) { log_.request(entry); }
   void flush_log() { log_.flush(); }
 
-  // A new snapshot (on the runner's thread): rendered feeds are stale.
-  void snapshot_changed() { feeds.clear(); }
+  // A new snapshot (on the runner's thread): its events digested here, so
+  // cached feeds it leaves as they were are carried over, not rendered again.
+  void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) EXCLUDES(inputs_mu_) {
+    auto inputs = std::make_shared<const FeedInputs>(snap);
+    MutexLock lock(&inputs_mu_);
+    inputs_ = std::move(inputs);
+  }
 
-  // Rendered once per snapshot, subscription and day; revalidations render nothing.
+  // Rendered once per subscription and day while its inputs stay the same;
+  // revalidations render nothing. The request may hold a snapshot whose
+  // digests are not made yet: then it renders.
   FeedCache::Hit feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter, bool want_gzip) {
-    const SysSeconds now = clock().now();
-    const long long day = date::floor<date::days>(now).time_since_epoch().count();
-    if (auto hit = feeds.find(key, snap.generation, day, want_gzip); hit.feed) return hit;
+    const auto inputs = feed_inputs();
     const auto t0 = std::chrono::steady_clock::now();
-    auto rendered = std::make_shared<const RenderedFeed>(render_feed(snap, filter, now));
-    metrics.render_micros += static_cast<unsigned long long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
-    metrics.render_count++;
-    if (auto warning = large_feed_warning(*rendered, filter.to_string())) log(*warning);
-    feeds.put(key, snap.generation, day, rendered);
-    return {rendered, nullptr};
+    bool rendered = false;
+    auto hit = cached_feed(feeds, inputs.get(), key, snap, filter, clock().now(), want_gzip, &rendered);
+    if (rendered) {
+      metrics.render_micros += static_cast<unsigned long long>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+      metrics.render_count++;
+      if (auto warning = large_feed_warning(*hit.feed, filter.to_string())) log(*warning);
+    }
+    return hit;
   }
 
   // Sessions register so shutdown can close the idle ones.
@@ -315,6 +322,13 @@ class Daemon final : public ApiHost {
   std::chrono::steady_clock::time_point stuck_since_ GUARDED_BY(ready_mu_);
 
   Logger& log_;
+  std::shared_ptr<const FeedInputs> feed_inputs() EXCLUDES(inputs_mu_) {
+    MutexLock lock(&inputs_mu_);
+    return inputs_;
+  }
+  Mutex inputs_mu_;
+  std::shared_ptr<const FeedInputs> inputs_ GUARDED_BY(inputs_mu_);  // the newest snapshot's
+
   Mutex sessions_mu_;
   std::unordered_map<void*, std::function<void()>> open_sessions_ GUARDED_BY(sessions_mu_);
 };
@@ -889,7 +903,7 @@ int serve(const ServerOptions& o, const Clock& clock, std::ostream& log_to) {
   d.dispatcher = &dispatcher;
   runner.on_snapshot([&d, &dispatcher](const std::shared_ptr<const Snapshot>& snap) {
     dispatcher.set_snapshot(snap);
-    d.snapshot_changed();
+    d.snapshot_changed(snap);
   });
   auto started = runner.start(std::move(config).value());
   if (!started) {

@@ -34,7 +34,7 @@ std::string gunzip(const std::string& in) {
 TEST_CASE("A cached feed is found for its generation and day only") {
   FeedCache cache(1 << 20);
   auto f = feed_of(100);
-  cache.put("k", 7, 20000, f);
+  cache.put("k", 7, 20000, "", f);
   CHECK(cache.find("k", 7, 20000).feed == f);
   CHECK(cache.find("k", 8, 20000).feed == nullptr);
   CHECK(cache.find("k", 7, 20001).feed == nullptr);
@@ -43,10 +43,10 @@ TEST_CASE("A cached feed is found for its generation and day only") {
 
 TEST_CASE("The feed cache keeps within its bound by dropping the least recently used feed") {
   FeedCache cache(1000);
-  cache.put("a", 1, 1, feed_of(400));
-  cache.put("b", 1, 1, feed_of(400));
+  cache.put("a", 1, 1, "", feed_of(400));
+  cache.put("b", 1, 1, "", feed_of(400));
   REQUIRE(cache.find("a", 1, 1).feed);  // a is now the more recently used
-  cache.put("c", 1, 1, feed_of(400));
+  cache.put("c", 1, 1, "", feed_of(400));
   CHECK(cache.find("a", 1, 1).feed);
   CHECK(cache.find("b", 1, 1).feed == nullptr);
   CHECK(cache.find("c", 1, 1).feed);
@@ -59,10 +59,10 @@ TEST_CASE("The feed cache keeps within its bound by dropping the least recently 
 TEST_CASE("A kept gzip counts against the bound, and a feed larger than the bound is served but not kept") {
   FeedCache cache(1000);
   auto f = feed_of(900, 'a');
-  cache.put("a", 1, 1, f);
+  cache.put("a", 1, 1, "", f);
   const auto gz = cache.gzip("a", f);
   CHECK(cache.stats().bytes == 900 + gz->size());
-  cache.put("big", 1, 1, feed_of(5000));
+  cache.put("big", 1, 1, "", feed_of(5000));
   CHECK(cache.stats().entries == 0);
   CHECK(cache.stats().bytes == 0);
 }
@@ -72,7 +72,7 @@ TEST_CASE("A feed's gzip decompresses to its body and is made once while the fee
   auto f = std::make_shared<RenderedFeed>();
   for (int i = 0; i < 2000; ++i) f->body += "BEGIN:VEVENT\r\nSUMMARY:Arbeidsmiljøutvalget\r\nEND:VEVENT\r\n";
   std::shared_ptr<const RenderedFeed> cf = f;
-  cache.put("k", 1, 1, cf);
+  cache.put("k", 1, 1, "", cf);
   const auto gz = cache.gzip("k", cf);
   CHECK(gunzip(*gz) == f->body);
   CHECK(gz->size() * 10 < f->body.size());
@@ -110,4 +110,27 @@ TEST_CASE("A feed past 1 MB is warned about by its subscription, a smaller one n
   REQUIRE(w);
   CHECK(*w == "feed unit:helse: 1024 KB, 4200 events: past 1 MB, where Google Calendar stops importing; narrow the "
               "subscription (a wheel, a unit, a role)");
+}
+
+TEST_CASE("A cached feed whose inputs a newer snapshot leaves the same is carried over, bytes and gzip untouched") {
+  FeedCache cache(1 << 20);
+  auto f = feed_of(300);
+  cache.put("k", 1, 20000, "digest-a", f);
+  const auto gz = cache.gzip("k", f);
+  const auto kept = cache.carry_over("k", "digest-a", 2, 20001, true);
+  CHECK(kept.feed == f);
+  CHECK(kept.gzip == gz);
+  CHECK(cache.find("k", 2, 20001).feed == f);  // current for the new generation and day
+  CHECK(cache.stats().carried_over == 1);
+  CHECK(cache.metrics_text().find("arshjul_feed_cache_carried_over_total 1\n") != std::string::npos);
+}
+
+TEST_CASE("A cached feed rendered from other inputs, or from none recorded, is not carried over") {
+  FeedCache cache(1 << 20);
+  cache.put("k", 1, 1, "digest-a", feed_of(100));
+  CHECK(cache.carry_over("k", "digest-b", 2, 1).feed == nullptr);
+  CHECK(cache.carry_over("k", "", 2, 1).feed == nullptr);
+  cache.put("n", 1, 1, "", feed_of(100));
+  CHECK(cache.carry_over("n", "", 2, 1).feed == nullptr);
+  CHECK(cache.find("k", 1, 1).feed != nullptr);  // still current for its own generation
 }
