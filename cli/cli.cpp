@@ -977,6 +977,15 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
   if (!links.page_url.empty()) out << "page:   " << links.page_url << "\n";
   out << "webcal: " << links.webcal_url << "\n";
   out << "token:  " << token << "  (shown once; revoke with: arshjul unsubscribe TOKEN)\n";
+  // The feed's size from the config alone (this year and next, nothing stored):
+  // the daemon's feed adds only what took place or was cancelled.
+  auto estimate = std::make_shared<Snapshot>();
+  estimate->config = std::move(*c);
+  const int year = static_cast<int>(
+      date::year_month_day{date::floor<date::days>(to_local(clock.now(), estimate->config.organisation.zone))}.year());
+  estimate->expansion = expand(estimate->config, LocalDays{date::year{year} / 1 / 1}, LocalDays{date::year{year + 1} / 12 / 31});
+  if (auto notice = large_feed_notice(render_feed(*estimate, *filter, clock.now())))
+    out << "warning: " << *notice << "\n";
   return 0;
 }
 

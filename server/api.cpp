@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 
 #include "scheduler/import.h"
+#include "server/feeds.h"
 #include "scheduler/json_views.h"
 #include "scheduler/tokens.h"
 #include "scheduler/webhooks.h"
@@ -1395,6 +1396,9 @@ class Api {
     j["feed_url"] = links.feed_url;
     j["webcal_url"] = links.webcal_url;
     if (!links.page_url.empty()) j["page_url"] = links.page_url;
+    // Rendered here, on the worker, from the snapshot the feed will first answer from.
+    if (auto notice = large_feed_notice(render_feed(*host_.snapshot(), filter, now())))
+      j["warnings"] = json::array{json::value(*notice)};
     ApiResponse r = json_response(201, j);
     r.headers.emplace_back("Location", "/api/v1/subscriptions/" + std::to_string(sub.id));
     r.headers.emplace_back("Cache-Control", "no-store");

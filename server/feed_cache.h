@@ -25,9 +25,6 @@
 
 namespace arshjul {
 
-// Feeds past this size stop importing in Google Calendar: worth a warning.
-inline constexpr std::size_t kLargeFeedBytes = 1 << 20;
-
 class FeedCache {
  public:
   explicit FeedCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}

@@ -130,6 +130,11 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   return f;
 }
 
+std::optional<std::string> large_feed_notice(const RenderedFeed& feed) {
+  if (feed.body.size() <= kLargeFeedBytes) return std::nullopt;
+  return large_feed_text(feed.body.size() / 1024, feed.events);
+}
+
 namespace {
 
 // One event alone in a calendar: its bytes decide its part of any feed.

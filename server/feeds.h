@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -27,6 +28,13 @@ struct RenderedFeed {
 
 // The same snapshot, filter and day always give the same bytes.
 RenderedFeed render_feed(const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now);
+
+// Feeds past this size stop importing in Google Calendar: worth a warning.
+inline constexpr std::size_t kLargeFeedBytes = 1 << 20;
+
+// What HR reads about a feed past kLargeFeedBytes (bokmål, vocabulary's
+// large_feed_text); nullopt for a smaller one.
+std::optional<std::string> large_feed_notice(const RenderedFeed& feed);
 
 // Every event a snapshot's feeds can hold, each digested once per snapshot,
 // so a feed rendered at an older snapshot is checked against a newer one

@@ -162,8 +162,10 @@ HrPage create_feed(ApiHost& host, const HrPageRequest& r) {
   }
   // The link is shown this once (only its hash is kept): on the answer, not behind a redirect.
   const std::string feed = str(a.body, "feed_url"), webcal = str(a.body, "webcal_url");
-  std::string body = "<h2>Kalenderen er laget</h2><p class=\"ok\" role=\"status\">" + esc(str(a.body, "name")) +
-                     "</p><section class=\"links\" aria-labelledby=\"lenke\"><h3 id=\"lenke\">Lenken</h3>"
+  std::string body = "<h2>Kalenderen er laget</h2><p class=\"ok\" role=\"status\">" + esc(str(a.body, "name")) + "</p>";
+  if (const auto* warnings = a.body.as_object().if_contains("warnings"))
+    for (const auto& w : warnings->as_array()) body += "<p class=\"warning\" role=\"alert\">" + esc(std::string(w.as_string())) + "</p>";
+  body += "<section class=\"links\" aria-labelledby=\"lenke\"><h3 id=\"lenke\">Lenken</h3>"
                      "<p>Lenken vises bare nå. Send den til mottakeren; den kan trekkes tilbake senere.</p>"
                      "<p><code id=\"feed-url\">" + esc(feed) + "</code> <button type=\"button\" data-copy=\"" + esc(feed) +
                      "\" aria-label=\"Kopier adressen\">Kopier</button></p><p><a href=\"" + esc(webcal) +

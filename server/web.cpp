@@ -69,6 +69,7 @@ th { background: var(--soft); }
 .overdue { color: #9b2c2c; font-weight: 600; }
 .ok { color: #276749; font-weight: 600; }
 .error { color: #9b2c2c; }
+.warning { color: #744210; font-weight: 600; }
 pre { background: var(--soft); padding: .75rem; overflow-x: auto; }
 button, input[type=submit] { font: inherit; padding: .3rem .8rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: .3rem; cursor: pointer; }
 input[type=password], input[type=text] { font: inherit; padding: .3rem .5rem; width: 100%; max-width: 28rem; }

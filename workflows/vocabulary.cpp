@@ -49,6 +49,12 @@ std::string cancelled_text(std::string_view hr_reason) {
   return std::string(label::cancelled_by_hr) + ": " + std::string(hr_reason);
 }
 
+std::string large_feed_text(std::size_t kilobytes, std::size_t events) {
+  return "Kalenderen er " + std::to_string(kilobytes) + " kB med " + std::to_string(events) +
+         " hendelser. Google Kalender henter ikke kalendere over 1 MB: lag heller en kalender for ett årshjul, "
+         "én enhet eller én rolle.";
+}
+
 std::string gathering_day(std::size_t day, std::size_t days) {
   return "dag " + std::to_string(day) + " av " + std::to_string(days);
 }

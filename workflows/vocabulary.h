@@ -65,6 +65,11 @@ inline constexpr std::string_view units = "enheter";  // "3 enheter"
 // av årshjulet" when the config no longer has it (`hr_reason` empty).
 std::string cancelled_text(std::string_view hr_reason);
 
+// A feed past 1 MB, which Google Calendar stops importing: "Kalenderen er
+// 1 300 kB med 2 400 hendelser. Google Kalender henter ikke kalendere over 1 MB:
+// lag heller en kalender for ett årshjul, én enhet eller én rolle."
+std::string large_feed_text(std::size_t kilobytes, std::size_t events);
+
 // One day of a multi-day gathering, after its title: "dag 1 av 2".
 std::string gathering_day(std::size_t day, std::size_t days);
 

@@ -548,3 +548,41 @@ TEST_CASE("token create names the database it wrote, and says so when that datab
   REQUIRE(second.code == 0);
   CHECK_THAT(second.err, !Catch::Contains("new database"));
 }
+
+namespace {
+
+// mini with a daily meeting whose long agenda makes the whole wheel's feed
+// past 1 MB; removed afterwards.
+struct LargeFeedConfig {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("arshjul-cli-large-" + std::to_string(::getpid()) + "-" +
+                               std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  LargeFeedConfig() {
+    std::filesystem::remove_all(dir);
+    std::filesystem::copy(path("tests/fixtures/mini"), dir, std::filesystem::copy_options::recursive);
+    std::string agenda;
+    for (int i = 1; i <= 50; ++i)
+      agenda += std::string(agenda.empty() ? "" : ", ") + "\"Sak " + std::to_string(i) +
+                ": gjennomgang av rutiner, avvik og tiltak i enheten\"";
+    std::ofstream(dir / "wheels" / "daglig.toml") << "[wheel]\nid = \"daglig\"\nname = \"Daglig\"\ncolor = \"#805ad5\"\n\n"
+                                                     "[[activity]]\nid = \"morgenmote\"\ntitle = \"Morgenmøte\"\n"
+                                                     "rule = \"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\"\nstart = \"08:00\"\n"
+                                                     "duration = \"30m\"\non_holiday = \"skip\"\nparticipants = [\"hr\"]\n"
+                                                     "agenda = [" << agenda << "]\n";
+  }
+  ~LargeFeedConfig() { std::filesystem::remove_all(dir); }
+};
+
+}  // namespace
+
+TEST_CASE("subscribe warns in bokmål when the feed is past 1 MB, where Google Calendar stops importing") {
+  LargeFeedConfig config;
+  ImportDb db;
+  const Run all = run({"subscribe", "--config", config.dir.string(), "--db", db.path, "--all"});
+  INFO(all.err);
+  REQUIRE(all.code == 0);
+  CHECK_THAT(all.out, Catch::Contains("warning: Kalenderen er ") && Catch::Contains("Google Kalender henter ikke kalendere over 1 MB"));
+  const Run small = run({"subscribe", "--config", config.dir.string(), "--db", db.path, "--wheel", "partssamarbeid"});
+  REQUIRE(small.code == 0);
+  CHECK_THAT(small.out, !Catch::Contains("warning:"));
+}

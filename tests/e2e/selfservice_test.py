@@ -189,5 +189,25 @@ con.close()
 check(not deleted, "the database refuses to delete audit rows")
 
 check(daemon.stop() == 0, "the daemon stops cleanly")
+
+# ---- a feed past 1 MB -----------------------------------------------------------------------
+# A weekday meeting with a long agenda makes the whole organisation's feed too
+# large for Google Calendar: HR hears so when making it, the operator when it is served.
+agenda = ", ".join(f'"Sak {i}: gjennomgang av rutiner, avvik og tiltak i enheten"' for i in range(1, 51))
+with open(os.path.join(cfg, "wheels", "daglig.toml"), "w", encoding="utf-8") as f:
+    f.write('[wheel]\nid = "daglig"\nname = "Daglig"\ncolor = "#805ad5"\n\n[[activity]]\nid = "morgenmote"\n'
+            'title = "Morgenmøte"\nrule = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"\nstart = "08:00"\nduration = "30m"\n'
+            f'on_holiday = "skip"\nparticipants = ["hr"]\nagenda = [{agenda}]\n')
+check(daemon.start() is not None, "the daemon starts with a daily wheel")
+status, _, big = api("POST", "/subscriptions", {"filter": "all"})
+check(status == 201 and any("Google Kalender henter ikke kalendere over 1 MB" in w for w in big.get("warnings", [])),
+      "a feed past 1 MB is created with a warning HR can act on")
+status, _, small = api("POST", "/subscriptions", {"filter": "wheel:partssamarbeid"})
+check(status == 201 and "warnings" not in small, "a smaller feed has none")
+status, _, body = daemon.request("GET", big["feed_url"][big["feed_url"].index("/feeds/"):])
+check(status == 200 and len(body) > 1 << 20, "the large feed is still served")
+with open(check.log_path, encoding="utf-8") as f:
+    check("past 1 MB, where Google Calendar stops importing" in f.read(), "and the log warns of it, naming the subscription")
+check(daemon.stop() == 0, "the daemon stops cleanly")
 rx.stop()
 check.done()
