@@ -66,6 +66,9 @@ commands:
   subscribe [--config DIR] [--db FILE] [--base-url URL]
             (--person ID | --role ROLE | --unit ID | --wheel ID | --all)
                                               create a feed subscription and print its URLs
+  subscribe --everyone [--config DIR] [--db FILE]
+                                              every person's own feed and page (as a hire's
+                                              message has them) as CSV: id,name,email,feed_url,page_url
   unsubscribe TOKEN [--db FILE]               revoke a subscription
   outbox list [--dead | --status STATUS] [--db FILE] [--limit N]
                                               webhook messages, newest first
@@ -952,13 +955,39 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
     filter_text = "all";
     ++kinds;
   }
-  if (kinds != 1) {
-    err << "arshjul subscribe: give exactly one of --person ID, --role ROLE, --unit ID, --wheel ID, --all\n";
+  const bool everyone = a.options.count("--everyone");
+  if (kinds + everyone != 1) {
+    err << "arshjul subscribe: give exactly one of --person ID, --role ROLE, --unit ID, --wheel ID, --all, --everyone\n";
     return 2;
   }
   auto storage = open_db(option(a, "--db", "var/arshjul.db"), err);
   if (!storage) return 1;
   *c = with_stored_people(std::move(*c), storage->people());
+  if (everyone) {
+    // The links the daemon would send each person (at --base-url, else the
+    // public_url it last stored), created in one commit and audited once.
+    std::vector<std::string> ids;
+    for (const Person& p : c->people) ids.push_back(p.id);
+    std::vector<PersonalLinks> links;
+    storage->all_or_nothing([&] {
+      links = personal_links(*storage, ids, clock.now(), option(a, "--base-url", ""));
+      storage->append_audit(cli_audit(clock, "subscription.create_personal", "people",
+                                      "{\"people\":" + std::to_string(ids.size()) + "}"));
+    });
+    auto cell = [](const std::string& v) {
+      if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+      std::string quoted = "\"";
+      for (char ch : v) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return quoted + "\"";
+    };
+    out << "id,name,email,feed_url,page_url\n";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const Person& p = c->people[i];
+      out << cell(p.id) << ',' << cell(p.name) << ',' << cell(p.email) << ',' << cell(links[i].feed_url) << ','
+          << cell(links[i].page_url) << '\n';
+    }
+    return 0;
+  }
   auto filter = parse_feed_filter(*c, filter_text);
   if (!filter) {
     err << "arshjul subscribe: " << filter.error() << "\n";
@@ -1056,7 +1085,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
     return 2;
   }
   const bool positional = cmd != "serve" && cmd != "subscribe";
-  const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all"}
+  const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all", "--everyone"}
                                          : cmd == "outbox"  ? std::vector<std::string>{"--dead"}
                                          : cmd == "import"  ? std::vector<std::string>{"--dry-run", "--replace"}
                                                             : std::vector<std::string>{};

@@ -170,11 +170,12 @@ namespace {
 // on first use is dated by the wheel's clock (`now`).
 class PersonalFeeds {
  public:
-  PersonalFeeds(Storage& storage, SysSeconds now) : storage_(storage), now_(now) {}
+  PersonalFeeds(Storage& storage, SysSeconds now, std::string base_url = "")
+      : storage_(storage), now_(now), base_(std::move(base_url)) {}
   PersonalLinks links(std::string_view person_id) {
     if (secret_.empty()) {
       secret_ = feed_secret(storage_);
-      base_ = storage_.setting("public_url");
+      if (base_.empty()) base_ = storage_.setting("public_url");
       if (base_.empty()) base_ = "http://127.0.0.1:8080";
     }
     const std::string token = derived_token(secret_, "person:" + std::string(person_id));
@@ -195,6 +196,15 @@ class PersonalFeeds {
 
 std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now) {
   return PersonalFeeds(storage, now).links(person_id).feed_url;
+}
+
+std::vector<PersonalLinks> personal_links(Storage& storage, const std::vector<std::string>& person_ids,
+                                          SysSeconds now, const std::string& base_url) {
+  PersonalFeeds feeds(storage, now, base_url);
+  std::vector<PersonalLinks> out;
+  out.reserve(person_ids.size());
+  for (const auto& id : person_ids) out.push_back(feeds.links(id));
+  return out;
 }
 
 std::string plan_outbox(const Snapshot& snap, Storage& storage, SysSeconds now, SysSeconds until) {

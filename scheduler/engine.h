@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "scheduler/clock.h"
+#include "scheduler/webhooks.h"
 #include "storage/storage.h"
 
 namespace arshjul {
@@ -66,5 +67,12 @@ int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds no
 // itself and stays the same; empty if the person revoked it. A subscription
 // created here is dated `now` (the wheel's clock).
 std::string personal_feed_url(Storage& storage, std::string_view person_id, SysSeconds now);
+
+// personal_feed_url's feed and page for each of `person_ids`, in order (the
+// secret read once), at `base_url` (empty: the public_url the daemon
+// stored); empty links for a person who revoked theirs. Run it in one
+// storage unit: creating 50,000 subscriptions is then one commit.
+std::vector<PersonalLinks> personal_links(Storage& storage, const std::vector<std::string>& person_ids, SysSeconds now,
+                                          const std::string& base_url = "");
 
 }  // namespace arshjul

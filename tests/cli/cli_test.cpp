@@ -586,3 +586,28 @@ TEST_CASE("subscribe warns in bokmål when the feed is past 1 MB, where Google C
   REQUIRE(small.code == 0);
   CHECK_THAT(small.out, !Catch::Contains("warning:"));
 }
+
+TEST_CASE("subscribe --everyone prints every person's own feed and page as CSV, the same links each time") {
+  ImportDb db;
+  const std::vector<std::string> args = {"subscribe", "--everyone", "--config", path("config/roros"), "--db", db.path,
+                                         "--base-url", "https://arshjul.roros.kommune.no"};
+  const Run first = run(args);
+  REQUIRE(first.code == 0);
+  std::istringstream lines(first.out);
+  std::string header, line;
+  std::getline(lines, header);
+  CHECK(header == "id,name,email,feed_url,page_url");
+  int people = 0;
+  std::string marit;
+  while (std::getline(lines, line)) {
+    ++people;
+    CHECK_THAT(line, Catch::Contains(",https://arshjul.roros.kommune.no/feeds/") && Catch::Contains(".ics,https://arshjul.roros.kommune.no/me/"));
+    if (line.rfind("marit-sundt,", 0) == 0) marit = line;
+  }
+  CHECK(people == 39);
+  CHECK(marit.find("Marit Sundt,marit.sundt@roros.kommune.no,") != std::string::npos);
+  CHECK(run(args).out == first.out);  // derived from the database's secret: the links a hire's message has
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  CHECK((*storage)->active_subscriptions().size() == 39);
+}
