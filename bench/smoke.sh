@@ -20,4 +20,5 @@ run bench/import_bench.sh 1 300 30
 run bench/feeds_vs_nginx.sh 1
 run bench/webhooks_bench.sh 200
 run bench/feeds_under_writes.sh 1 300 30
+run bench/scale_bench.sh 300 1 16
 echo "bench smoke: every benchmark ran"

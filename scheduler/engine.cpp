@@ -160,6 +160,13 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   }
   for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
     s->stored.emplace(o.uid, std::move(o));
+  {
+    std::unordered_set<std::string_view> live;
+    live.reserve(s->expansion.occurrences.size());
+    for (const auto& o : s->expansion.occurrences) live.insert(o.uid);
+    for (const auto& [uid, row] : s->stored)
+      if (!live.count(uid)) s->gone.push_back(&row);
+  }
   return s;
 }
 

@@ -24,6 +24,7 @@ struct Snapshot {
   Config config;        // the files' config with the stored roster
   Expansion expansion;  // points into `config`: a Snapshot never moves
   std::unordered_map<std::string, StoredOccurrence> stored;  // by UID, the horizon
+  std::vector<const StoredOccurrence*> gone;  // those of `stored` the expansion no longer has
   LocalDays horizon_from, horizon_to;
   long long generation = 0;
   SyncStats sync;       // what storing it changed

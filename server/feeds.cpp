@@ -68,11 +68,9 @@ template <class Live, class Held>
 void choose_events(const Snapshot& snap, const FeedFilter& filter, SysSeconds now, Live live, Held held) {
   const Config& c = snap.config;
   auto keep = [&](const StoredOccurrence& s) { return !(s.cancelled && s.updated + kCancelledRetention < now); };
-  std::unordered_set<std::string_view> live_uids;
-  live_uids.reserve(snap.expansion.occurrences.size());
+  const Person* person = filter.kind == FeedFilter::Kind::person ? c.find_person(filter.ref) : nullptr;
   for (const Occurrence& o : snap.expansion.occurrences) {
-    live_uids.insert(o.uid);
-    if (!feed_includes(c, filter, o)) continue;
+    if (person ? !person_sees(c, *person, o) : !feed_includes(c, filter, o)) continue;
     auto it = snap.stored.find(o.uid);
     const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
     // A meeting that took place reads as it was held, whatever the config says now.
@@ -84,10 +82,10 @@ void choose_events(const Snapshot& snap, const FeedFilter& filter, SysSeconds no
   }
   // What the config no longer has: cancelled ones, so clients remove them,
   // and those that took place before the config dropped them, as history.
-  for (const auto& [uid, s] : snap.stored) {
-    if (!(s.cancelled || arshjul::held(s, now)) || live_uids.count(uid)) continue;
-    if (!feed_includes_stored(c, filter, s.audience, s.wheel, s.unit)) continue;
-    if (keep(s)) held(s, nullptr);
+  for (const StoredOccurrence* s : snap.gone) {
+    if (!(s->cancelled || arshjul::held(*s, now))) continue;
+    if (!feed_includes_stored(c, filter, s->audience, s->wheel, s->unit)) continue;
+    if (keep(*s)) held(*s, nullptr);
   }
 }
 
@@ -147,16 +145,15 @@ std::string event_digest(const CalendarEvent& ev, const date::time_zone* zone) {
 FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
   const Snapshot& snap = *snapshot_;
   const date::time_zone* zone = snap.config.organisation.zone;
-  by_uid_.reserve(snap.expansion.occurrences.size() + snap.stored.size());
+  live_.reserve(snap.expansion.occurrences.size());
   for (const Occurrence& o : snap.expansion.occurrences) {
     auto it = snap.stored.find(o.uid);
     const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
-    Digests& d = by_uid_[o.uid];
+    Digests& d = live_.emplace_back();
     d.live = event_digest(live_event(o, stored), zone);
     if (stored) d.held = event_digest(held_event(*stored, &o, zone), zone);
   }
-  for (const auto& [uid, s] : snap.stored)
-    if (!by_uid_.count(uid)) by_uid_[uid].held = event_digest(held_event(s, nullptr, zone), zone);
+  for (const StoredOccurrence* s : snap.gone) gone_.emplace(s, event_digest(held_event(*s, nullptr, zone), zone));
 }
 
 std::string FeedInputs::digest(const FeedFilter& filter, SysSeconds now) const {
@@ -164,10 +161,13 @@ std::string FeedInputs::digest(const FeedFilter& filter, SysSeconds now) const {
   // Which events and in which form, then the header: render_feed sorts the
   // events by what they hold, so their set (sorted here by UID) decides the bytes.
   std::vector<std::pair<std::string_view, const std::string*>> chosen;
+  const Occurrence* first = snap.expansion.occurrences.data();
   choose_events(
       snap, filter, now,
-      [&](const Occurrence& o, const StoredOccurrence*) { chosen.emplace_back(o.uid, &by_uid_.at(o.uid).live); },
-      [&](const StoredOccurrence& s, const Occurrence*) { chosen.emplace_back(s.uid, &by_uid_.at(s.uid).held); });
+      [&](const Occurrence& o, const StoredOccurrence*) { chosen.emplace_back(o.uid, &live_[&o - first].live); },
+      [&](const StoredOccurrence& s, const Occurrence* same) {
+        chosen.emplace_back(s.uid, same ? &live_[same - first].held : &gone_.at(&s));
+      });
   std::sort(chosen.begin(), chosen.end());
   const CalendarHeader h = feed_header(snap.config, filter);
   std::string text = h.name + '\n' + h.description + '\n' + h.organizer.name + '\n' + h.organizer.email + '\n' +

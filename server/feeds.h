@@ -59,7 +59,8 @@ class FeedInputs {
     std::string live;  // the event as the config has it now
     std::string held;  // as stored: held, or no longer in the config
   };
-  std::unordered_map<std::string_view, Digests> by_uid_;  // keys point into snapshot_
+  std::vector<Digests> live_;  // by position in the snapshot's expansion
+  std::unordered_map<const StoredOccurrence*, std::string> gone_;  // the snapshot's gone rows
 };
 
 // "Tue, 24 Nov 2026 16:00:00 GMT" (RFC 9110 IMF-fixdate).

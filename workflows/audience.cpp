@@ -152,9 +152,6 @@ Expected<FeedFilter> parse_feed_filter(const Config& c, std::string_view text) {
   return Error{"expected all, person:ID, role:ROLE, unit:ID or wheel:ID, got \"" + std::string(text) + "\""};
 }
 
-namespace {
-
-// A person's feed, for a person already in hand (no lookup by id).
 bool person_sees(const Config& c, const Person& p, const Occurrence& o) {
   const Activity& a = *o.activity;
   if (takes_part(c, o, p)) return true;
@@ -162,8 +159,6 @@ bool person_sees(const Config& c, const Person& p, const Occurrence& o) {
   // Windows and deadlines that name nobody are every leader's business.
   return nobody_named(o) && has_role(p, Role::leader) && (!o.unit || o.unit->id == p.unit);
 }
-
-}  // namespace
 
 bool feed_includes(const Config& c, const FeedFilter& f, const Occurrence& o) {
   const Activity& a = *o.activity;

@@ -42,6 +42,9 @@ Expected<FeedFilter> parse_feed_filter(const Config& config, std::string_view te
 // windows and deadlines that name no participants; a role sees the
 // activities that select it; a unit its own series; a wheel its activities.
 bool feed_includes(const Config& config, const FeedFilter& filter, const Occurrence& occurrence);
+// A person filter's test with the person already found: for a pass over
+// every occurrence, one lookup instead of one each.
+bool person_sees(const Config& config, const Person& person, const Occurrence& occurrence);
 
 // Everyone an occurrence concerns, as stored beside it so a cancelled
 // occurrence still reaches the feeds that showed it. It records the
