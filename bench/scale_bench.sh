@@ -13,14 +13,17 @@
 #     bound plus its idle size.
 # Prints a table and the ratios; asserts no timing (the README records runs).
 #   bench/scale_bench.sh [PEOPLE=50000] [DURATION_SECONDS=10] [CACHE_MB=256]
-# Needs a built build/arshjul (ARSHJUL_BIN=path for another binary); installs
+# Needs a built build/arshjul (ARSHJUL_BIN=path for another binary; SERVE_BIN
+# runs another daemon on the same setup, e.g. an earlier build); installs
 # wrk, h2load (nghttp2-client) and curl if missing. The roster is bench/people_csv.py's (a tenth are
 # hires starting from tomorrow) imported into config/roros's people.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 people=${1:-50000} duration=${2:-10} cache_mb=${3:-256}
 bin=${ARSHJUL_BIN:-build/arshjul}
+serve_bin=${SERVE_BIN:-$bin}
 [[ -x $bin ]] || { echo "$bin: not built (or set ARSHJUL_BIN)" >&2; exit 1; }
+[[ -x $serve_bin ]] || { echo "$serve_bin: not built" >&2; exit 1; }
 missing=()
 for p in wrk curl nghttp2-client; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,7 +42,7 @@ rss_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' /proc/"$1"/status
 start_daemon() {  # NAME DB
   port=$(free_port)
   local t0; t0=$(date +%s.%N)
-  "$bin" serve --config $cfg --db "$2" --listen "127.0.0.1:$port" --threads 2 --feed-cache-mb "$cache_mb" \
+  "$serve_bin" serve --config $cfg --db "$2" --listen "127.0.0.1:$port" --threads 2 --feed-cache-mb "$cache_mb" \
     > "$work/$1.log" 2>&1 &
   echo $! > "$work/$1.pid"
   pid=$(cat "$work/$1.pid")
@@ -160,7 +163,7 @@ hwm_mb=$(rss_mb "$large_pid" VmHWM)
 
 echo "roster: $people people imported into $cfg, $subs feed subscriptions (one each); feed cache bound $cache_mb MB"
 echo "passes: h2load, 16 connections; idle and under changes: wrk -t2 -c16 over every feed for ${duration}s; one PUT every 100 ms"
-echo "on this $(nproc)-core machine ($bin)"
+echo "on this $(nproc)-core machine (daemon: $serve_bin)"
 printf "%-44s %s\n" "what" "measured"
 printf "%-44s %s s, %s MB\n" "import of the roster (CLI)" "$import_s" "$((import_kb / 1024))"
 printf "%-44s %s s, %s MB\n" "daemon start to /healthz" "$large_start_s" "$idle_mb"

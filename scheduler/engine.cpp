@@ -63,23 +63,24 @@ SysSeconds tasks_since(Storage& storage, SysSeconds now) {
 
 }  // namespace
 
-Config with_stored_people(Config files, const std::vector<StoredPerson>& stored) {
+// Takes `stored` by value: its people move into the roster (50,000 copies are a rebuild's cost).
+Config with_stored_people(Config files, std::vector<StoredPerson> stored) {
   if (stored.empty()) return files;
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < files.people.size(); ++i) index.emplace(files.people[i].id, i);
   std::vector<char> removed(files.people.size(), 0);
-  for (const StoredPerson& sp : stored) {
+  for (StoredPerson& sp : stored) {
     auto it = index.find(sp.person.id);
     if (sp.removed) {
       if (it != index.end()) removed[it->second] = 1;
       continue;
     }
     if (it != index.end()) {
-      files.people[it->second] = sp.person;
+      files.people[it->second] = std::move(sp.person);
       removed[it->second] = 0;
     } else {
       index.emplace(sp.person.id, files.people.size());
-      files.people.push_back(sp.person);
+      files.people.push_back(std::move(sp.person));
       removed.push_back(0);
     }
   }
@@ -110,7 +111,7 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
     auto stored = storage.people();
     for (const auto& sp : stored)
       if (sp.removed && !sp.person.name.empty()) s->departed.push_back(sp.person);
-    s->config = with_stored_people(std::move(files), stored);
+    s->config = with_stored_people(std::move(files), std::move(stored));
   }
   s->generation = generation;
   const SysSeconds now = clock.now();

@@ -38,7 +38,7 @@ struct Snapshot {
 // The config's roster with the stored people upserted over it by id and
 // the removed ones taken out; references (manager) to people no longer there
 // are dropped rather than left dangling.
-Config with_stored_people(Config files, const std::vector<StoredPerson>& stored);
+Config with_stored_people(Config files, std::vector<StoredPerson> stored);
 
 // The stored occurrences of [from, to], cancelled ones too, for keep_identities.
 std::vector<EarlierOccurrence> earlier_occurrences(Storage& storage, std::string_view organisation, LocalDays from,

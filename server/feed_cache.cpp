@@ -151,6 +151,7 @@ std::string gzip_compress(std::string_view body) {
   z.avail_out = static_cast<uInt>(out.size());
   const int rc = deflate(&z, Z_FINISH);
   out.resize(z.total_out);
+  out.shrink_to_fit();  // deflateBound is about the body's size: keep only the gzip
   deflateEnd(&z);
   if (rc != Z_STREAM_END) throw std::logic_error("deflate did not finish within deflateBound");
   return out;

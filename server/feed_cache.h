@@ -69,7 +69,8 @@ class FeedCache {
     std::string inputs;  // FeedInputs::digest of what it was rendered from
     std::shared_ptr<const RenderedFeed> feed;
     std::shared_ptr<const std::string> gzip;
-    std::size_t bytes() const { return feed->body.size() + (gzip ? gzip->size() : 0); }
+    // What it holds in memory, not just the bytes it sends.
+    std::size_t bytes() const { return feed->body.capacity() + (gzip ? gzip->capacity() : 0); }
   };
   void evict_past_bound() REQUIRES(mu_);
 

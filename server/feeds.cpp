@@ -122,6 +122,8 @@ RenderedFeed render_feed(const Snapshot& snap, const FeedFilter& filter, SysSeco
   RenderedFeed f;
   f.events = events.size();
   f.body = render_calendar(feed_header(c, filter), c.organisation.zone, events);
+  // Built by appending, so up to twice its size: a cached feed should cost what it holds.
+  f.body.shrink_to_fit();
   f.etag = "\"" + sha256_hex(f.body).substr(0, 32) + "\"";
   f.last_modified = newest;
   if (newest.time_since_epoch().count() > 0) f.last_modified_http = http_date(newest);

@@ -792,10 +792,16 @@ class SqliteStorage final : public Storage {
         auto seat = parse_membership(text);
         p.committees.push_back(seat ? std::move(seat).value() : Membership{text});
       }
-      if (auto d = parse_date(q.text(7))) p.start_date = *d;
-      if (auto d = parse_date(q.text(8))) p.leader_start_date = *d;
+      // Most dates are empty: no parse (and no error message made) for those.
+      auto date_at = [&](int column, std::optional<LocalDays>& into) {
+        std::string text = q.text(column);
+        if (text.empty()) return;
+        if (auto d = parse_date(text)) into = *d;
+      };
+      date_at(7, p.start_date);
+      date_at(8, p.leader_start_date);
       p.manager = q.text(9);
-      if (auto d = parse_date(q.text(12))) p.leader_end_date = *d;
+      date_at(12, p.leader_end_date);
       if (const auto acting = split_list(q.text(13)); acting.size() == 3) {
         auto from = parse_date(acting[1]);
         auto to = parse_date(acting[2]);
