@@ -123,42 +123,19 @@ std::string render_vtimezone(const date::time_zone* zone, int year) {
   return out;
 }
 
-std::string render_calendar(const CalendarHeader& header, const date::time_zone* zone,
-                            std::span<const CalendarEvent> events) {
-  std::string out;
-  out.reserve(512 + events.size() * 600);
-  out += "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n";
-  add(out, "PRODID", header.prodid);
-  out += "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n";
-  if (!header.name.empty()) {
-    add(out, "NAME", escape_text(header.name));
-    add(out, "X-WR-CALNAME", escape_text(header.name));
-  }
-  if (!header.description.empty()) add(out, "X-WR-CALDESC", escape_text(header.description));
-  add(out, "X-WR-TIMEZONE", zone->name());
-  if (header.refresh_interval.count() > 0) {
-    const std::string iso = "PT" + std::to_string(header.refresh_interval.count() / 60) + "M";
-    add(out, "REFRESH-INTERVAL;VALUE=DURATION", iso);
-    add(out, "X-PUBLISHED-TTL", iso);
-  }
-  // The zone's current rules; the year of the first event keeps the output
-  // independent of when it is rendered.
-  int year = 2024;
-  if (!events.empty()) {
-    const auto& e = events.front();
-    year = static_cast<int>(date::year_month_day{e.all_day ? date::sys_days{e.first_day.time_since_epoch()}
-                                                           : date::floor<date::days>(e.start)}
-                                .year());
-  }
-  out += render_vtimezone(zone, year);
+namespace {
+
+// The VEVENTs, one per day of a gathering, as render_calendar writes them.
+void append_events(std::string& out, const CalendarOrganizer& organizer_of, const date::time_zone* zone,
+                   std::span<const CalendarEvent> events) {
   const std::string tz_param = ";TZID=" + std::string(zone->name());
   std::string organizer_name = "ORGANIZER";  // with its CN parameter
-  if (std::string cn = header.organizer.name; !cn.empty()) {
+  if (std::string cn = organizer_of.name; !cn.empty()) {
     std::erase(cn, '"');  // cannot be quoted; the loader refuses it, this keeps the output valid regardless
     organizer_name += ";CN=\"" + cn + "\"";
   }
   const std::string organizer =
-      header.organizer.email.empty() ? std::string() : "mailto:" + header.organizer.email;
+      organizer_of.email.empty() ? std::string() : "mailto:" + organizer_of.email;
   auto write = [&](const CalendarEvent& e) {
     out += "BEGIN:VEVENT\r\n";
     add(out, "UID", e.uid);
@@ -208,6 +185,46 @@ std::string render_calendar(const CalendarHeader& header, const date::time_zone*
       write(day);
     }
   }
+}
+
+}  // namespace
+
+std::string render_events(const CalendarOrganizer& organizer, const date::time_zone* zone,
+                          std::span<const CalendarEvent> events) {
+  std::string out;
+  append_events(out, organizer, zone, events);
+  return out;
+}
+
+std::string render_calendar(const CalendarHeader& header, const date::time_zone* zone,
+                            std::span<const CalendarEvent> events) {
+  std::string out;
+  out.reserve(512 + events.size() * 600);
+  out += "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n";
+  add(out, "PRODID", header.prodid);
+  out += "CALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n";
+  if (!header.name.empty()) {
+    add(out, "NAME", escape_text(header.name));
+    add(out, "X-WR-CALNAME", escape_text(header.name));
+  }
+  if (!header.description.empty()) add(out, "X-WR-CALDESC", escape_text(header.description));
+  add(out, "X-WR-TIMEZONE", zone->name());
+  if (header.refresh_interval.count() > 0) {
+    const std::string iso = "PT" + std::to_string(header.refresh_interval.count() / 60) + "M";
+    add(out, "REFRESH-INTERVAL;VALUE=DURATION", iso);
+    add(out, "X-PUBLISHED-TTL", iso);
+  }
+  // The zone's current rules; the year of the first event keeps the output
+  // independent of when it is rendered.
+  int year = 2024;
+  if (!events.empty()) {
+    const auto& e = events.front();
+    year = static_cast<int>(date::year_month_day{e.all_day ? date::sys_days{e.first_day.time_since_epoch()}
+                                                           : date::floor<date::days>(e.start)}
+                                .year());
+  }
+  out += render_vtimezone(zone, year);
+  append_events(out, header.organizer, zone, events);
   out += "END:VCALENDAR\r\n";
   return out;
 }

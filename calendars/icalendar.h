@@ -66,6 +66,11 @@ struct CalendarHeader {
 std::string render_calendar(const CalendarHeader& header, const date::time_zone* zone,
                             std::span<const CalendarEvent> events);
 
+// The VEVENTs render_calendar writes for `events`, alone: what a calendar
+// holds of them, without its header and VTIMEZONE.
+std::string render_events(const CalendarOrganizer& organizer, const date::time_zone* zone,
+                          std::span<const CalendarEvent> events);
+
 // The VTIMEZONE component for `zone` as its rules stand in `year`.
 std::string render_vtimezone(const date::time_zone* zone, int year);
 

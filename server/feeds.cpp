@@ -137,9 +137,10 @@ std::optional<std::string> large_feed_notice(const RenderedFeed& feed) {
 
 namespace {
 
-// One event alone in a calendar: its bytes decide its part of any feed.
+// One event's bytes as any feed writes it (the organizer is in the header's
+// digest; the VTIMEZONE follows from the zone and the events' years).
 std::string event_digest(const CalendarEvent& ev, const date::time_zone* zone) {
-  return sha256_hex(render_calendar(CalendarHeader{}, zone, std::span<const CalendarEvent>(&ev, 1))).substr(0, 32);
+  return sha256_hex(render_events({}, zone, std::span<const CalendarEvent>(&ev, 1))).substr(0, 32);
 }
 
 }  // namespace

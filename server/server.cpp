@@ -242,12 +242,16 @@ class Daemon final : public ApiHost {
   void log_request(const RequestLogEntry& entry) { log_.request(entry); }
   void flush_log() { log_.flush(); }
 
-  // A new snapshot (on the runner's thread): its events digested here, so
-  // cached feeds it leaves as they were are carried over, not rendered again.
-  void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) EXCLUDES(inputs_mu_) {
-    auto inputs = std::make_shared<const FeedInputs>(snap);
-    MutexLock lock(&inputs_mu_);
-    inputs_ = std::move(inputs);
+  // A new snapshot (on the runner's thread): its events are digested on a
+  // worker, off the writer's path (a few ms for Røros), so cached feeds it
+  // leaves as they were are carried over, not rendered again. Until then,
+  // feeds of that snapshot render.
+  void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) {
+    boost::asio::post(workers, [this, snap]() EXCLUDES(inputs_mu_) {
+      auto inputs = std::make_shared<const FeedInputs>(snap);
+      MutexLock lock(&inputs_mu_);
+      if (!inputs_ || inputs_->snapshot().generation < snap->generation) inputs_ = std::move(inputs);
+    });
   }
 
   // Rendered once per subscription and day while its inputs stay the same;
