@@ -23,13 +23,8 @@ cd "$(dirname "$0")/.."
 duration=${1:-10} people=${2:-50000} hires=${3:-5000}
 bin=${ARSHJUL_BIN:-build/arshjul}
 [[ -x $bin ]] || { echo "$bin: not built (or set ARSHJUL_BIN)" >&2; exit 1; }
-missing=()
-for p in wrk curl; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ -n "${missing[*]:-}" ]]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source bench/lib.sh
+need_packages wrk curl
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 cfg=config/roros

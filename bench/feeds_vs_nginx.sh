@@ -8,12 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-for p in wrk nginx-light bc curl; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ -n "${missing[*]:-}" ]]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source bench/lib.sh
+need_packages wrk nginx-light bc curl
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx's workers run as www-data: a private temp dir would give them 403s
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -26,13 +26,8 @@ cd "$(dirname "$0")/.."
 runs=${1:-5} people=${2:-50000} hires=${3:-5000}
 bin=${ARSHJUL:-build/arshjul}
 [[ -x $bin ]] || { echo "$bin: not built (or set ARSHJUL)" >&2; exit 1; }
-missing=()
-for p in time sqlite3; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ -n "${missing[*]:-}" ]]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source bench/lib.sh
+need_packages time sqlite3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -24,13 +24,8 @@ bin=${ARSHJUL_BIN:-build/arshjul}
 serve_bin=${SERVE_BIN:-$bin}
 [[ -x $bin ]] || { echo "$bin: not built (or set ARSHJUL_BIN)" >&2; exit 1; }
 [[ -x $serve_bin ]] || { echo "$serve_bin: not built" >&2; exit 1; }
-missing=()
-for p in wrk curl nghttp2-client; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [[ -n "${missing[*]:-}" ]]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+source bench/lib.sh
+need_packages wrk curl nghttp2-client
 work=$(mktemp -d)
 trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 cfg=config/roros

@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
-dpkg-query -W -f='${Status}' nginx-light 2>/dev/null | grep -q "install ok installed" ||
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+source bench/lib.sh
+need_packages nginx-light
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'kill $(cat "$work"/arshjul.pid 2>/dev/null) 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT

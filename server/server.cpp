@@ -248,6 +248,8 @@ class Daemon final : public ApiHost {
   // feeds of that snapshot render.
   void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) {
     boost::asio::post(workers, [this, snap]() EXCLUDES(inputs_mu_) {
+      // Changes faster than digests: only the newest snapshot's are worth making.
+      if (runner.snapshot()->generation > snap->generation) return;
       auto inputs = std::make_shared<const FeedInputs>(snap);
       MutexLock lock(&inputs_mu_);
       if (!inputs_ || inputs_->snapshot().generation < snap->generation) inputs_ = std::move(inputs);
