@@ -33,6 +33,20 @@ struct Snapshot {
   std::vector<Registration> registrations;
   std::vector<RegistrationChange> registration_changes;  // what this build changed
   std::vector<Person> departed;  // removed from the roster, still owed word that their registration is cancelled
+  // What this build redid only in part (a PeopleChange), for /metrics and tests.
+  bool roster_patched = false;  // the previous roster with the changed people read again
+  bool tasks_scoped = false;    // only the changed people's own tasks computed and synced
+};
+
+// What a change to the roster touched, so the next build redoes only that.
+// `previous` is the snapshot the change was made against, built from the
+// same files and with nothing else stored since; `people` are the ids whose
+// stored rows the change wrote. A step that cannot be narrowed safely (a
+// person who joins, leaves or leads) runs whole: the result is always what
+// a full build gives.
+struct PeopleChange {
+  const Snapshot& previous;
+  std::vector<std::string> people;
 };
 
 // The config's roster with the stored people upserted over it by id and
@@ -48,7 +62,7 @@ std::vector<EarlierOccurrence> earlier_occurrences(Storage& storage, std::string
 // and next (by `clock`), registers new hires, stores occurrences and tasks,
 // and returns the snapshot of the result.
 std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, const Clock& clock,
-                                               long long generation);
+                                               long long generation, const PeopleChange* change = nullptr);
 
 // Puts in the outbox every reminder and notice due by `until`, word of the
 // snapshot's changes and cancellations (with HR's reason) to those who heard

@@ -64,7 +64,7 @@ std::optional<Subscription> WheelRunner::subscription(const std::string& token_h
   return it->second;
 }
 
-void WheelRunner::write(const std::string& why, const Change& change) {
+void WheelRunner::write(const std::string& why, const Change& change, const std::vector<std::string>& people) {
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id())
     throw std::logic_error("WheelRunner::write called on the runner's own thread");
   // The owner's error comes back as its message, thrown anew on this thread:
@@ -81,12 +81,17 @@ void WheelRunner::write(const std::string& why, const Change& change) {
       try {
         MutexLock owner(&owner_mu_);
         const auto current = snapshot();
+        // Narrowed only when the current snapshot is all that storage holds:
+        // no other process has committed since it was built.
+        const bool narrow = !people.empty() && current && !rebuild_owed_ && storage_.data_version() == data_version_;
         // The change, the wheel rebuilt on it and the messages it implies
         // commit together: a failure anywhere stores none of them, and the
         // caller answers 2xx only once they are committed.
         std::optional<Built> built;
         storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
-          if (change(storage_, current)) built = build();
+          if (!change(storage_, current)) return;
+          const PeopleChange touched{*current, people};
+          built = build(narrow ? &touched : nullptr);
         });
         if (built) {
           adopt(std::move(*built), why);
@@ -176,13 +181,15 @@ void WheelRunner::rebuild(const std::string& why) {
   adopt(std::move(*built), why);
 }
 
-WheelRunner::Built WheelRunner::build() {
+WheelRunner::Built WheelRunner::build(const PeopleChange* change) {
   Built b;
   // Read before the build: a commit by another process after this point is
   // not in the snapshot, and must still look like news to the next tick.
   b.data_version = storage_.data_version();
   const auto previous = snapshot();
-  b.next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1);
+  b.next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1, change);
+  (b.next->roster_patched ? builds_roster_patched_ : builds_full_)++;
+  if (b.next->tasks_scoped) builds_tasks_scoped_++;
   b.now = clock_.now();
   b.planned = plan_outbox(*b.next, storage_, b.now, b.now + kPlanAhead);
   return b;
@@ -219,11 +226,17 @@ bool WheelRunner::refresh_subscriptions(bool force) {
   const long long v = storage_.data_version();
   if (v == data_version_ && !force) return false;
   const bool first = data_version_ == -1 || v == data_version_;
-  std::unordered_map<std::string, Subscription> fresh;
-  for (auto& [hash, sub] : storage_.active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
-  {
-    WriterLock lock(&subscriptions_mu_);
-    subscriptions_ = std::move(fresh);
+  // Most rebuilds add or revoke no subscription: 50,000 rows are read again
+  // only when the stamp says one was.
+  const Storage::SubscriptionsStamp stamp = storage_.subscriptions_stamp();
+  if (stamp != indexed_) {
+    std::unordered_map<std::string, Subscription> fresh;
+    for (auto& [hash, sub] : storage_.active_subscriptions()) fresh.emplace(std::move(hash), std::move(sub));
+    {
+      WriterLock lock(&subscriptions_mu_);
+      subscriptions_ = std::move(fresh);
+    }
+    indexed_ = stamp;
   }
   data_version_ = v;
   return !first;
@@ -325,7 +338,16 @@ std::string WheelRunner::metrics_text() const {
     << "# HELP arshjul_tick_failures_total Steps of the 1 s tick that failed (see the log).\n"
        "# TYPE arshjul_tick_failures_total counter\n"
        "arshjul_tick_failures_total "
-    << tick_failures_.load() << "\n";
+    << tick_failures_.load() << "\n"
+    << "# HELP arshjul_builds_total Snapshots built: whole, or on the previous roster with only the changed people read (one person's change).\n"
+       "# TYPE arshjul_builds_total counter\n"
+       "arshjul_builds_total{roster=\"whole\"} "
+    << builds_full_.load() << "\n"
+    << "arshjul_builds_total{roster=\"patched\"} " << builds_roster_patched_.load() << "\n"
+    << "# HELP arshjul_builds_tasks_scoped_total Builds that computed and synced only the changed people's own tasks.\n"
+       "# TYPE arshjul_builds_tasks_scoped_total counter\n"
+       "arshjul_builds_tasks_scoped_total "
+    << builds_tasks_scoped_.load() << "\n";
   return o.str();
 }
 

@@ -82,7 +82,10 @@ class WheelRunner {
   // Runs `change` on the runner's thread, then rebuilds if it asks to; either
   // way the subscription index is current when write returns, so a feed
   // created by the change answers at once.
-  void write(const std::string& why, const Change& change);
+  // With `people`, the change writes only those people's stored rows, and
+  // the rebuild redoes only what it can narrow to them (PeopleChange) when
+  // nothing else changed storage since the current snapshot.
+  void write(const std::string& why, const Change& change, const std::vector<std::string>& people = {});
   // Reads the files again and rebuilds if they are valid (SIGHUP); returns at
   // once. Without `reread_folder` only a new political calendar is applied
   // (a fetch), so an unsignalled half-edit in the folder is not.
@@ -103,7 +106,7 @@ class WheelRunner {
   };
   void rebuild(const std::string& why) REQUIRES(owner_mu_);
   void log_warnings(const std::string& when) REQUIRES(owner_mu_);
-  Built build() REQUIRES(owner_mu_);
+  Built build(const PeopleChange* change = nullptr) REQUIRES(owner_mu_);
   void adopt(Built built, const std::string& why) REQUIRES(owner_mu_);
   void reload_now(bool reread_folder) REQUIRES(owner_mu_);
   void tick() EXCLUDES(owner_mu_);
@@ -138,6 +141,7 @@ class WheelRunner {
   std::unordered_set<std::string> tasks_planned_ GUARDED_BY(owner_mu_);  // task message keys already in the outbox
   long long tasks_version_ GUARDED_BY(owner_mu_) = -1;
   long long data_version_ GUARDED_BY(owner_mu_) = -1;
+  std::optional<Storage::SubscriptionsStamp> indexed_ GUARDED_BY(owner_mu_);  // what subscriptions_ was read at
   bool rebuild_owed_ GUARDED_BY(owner_mu_) = false;  // another process changed storage; not yet rebuilt
   SysSeconds pruned_at_ GUARDED_BY(owner_mu_){};      // the outbox's old rows were last all pruned then
 
@@ -148,6 +152,7 @@ class WheelRunner {
   std::unordered_map<std::string, Subscription> subscriptions_ GUARDED_BY(subscriptions_mu_);
 
   std::atomic<unsigned long long> reloads_ok_{0}, reloads_failed_{0}, tick_failures_{0};
+  std::atomic<unsigned long long> builds_full_{0}, builds_roster_patched_{0}, builds_tasks_scoped_{0};
 };
 
 }  // namespace arshjul

@@ -690,7 +690,7 @@ class Api {
     bool existed = false;
     std::optional<ApiResponse> refused;
     // The roster's checks run on the writer, against the organisation as it is there.
-    host_.write("person " + p.id + " stored", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    host_.write_people("person " + p.id + " stored", {p.id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       snap_ = current;
       // Again on the writer: a reload may have changed the organisation meanwhile.
       Problems roster;
@@ -716,7 +716,7 @@ class Api {
   ApiResponse delete_person() {
     const std::string id = segments_[1];
     std::optional<ApiResponse> refused;
-    host_.write("person " + id + " removed", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    host_.write_people("person " + id + " removed", {id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       snap_ = current;
       const Person* old = config().find_person(id);
       if (!old) {

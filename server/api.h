@@ -69,6 +69,12 @@ class ApiHost {
   // and returns once the rebuilt snapshot is current. Rethrows what the
   // change or the rebuild threw.
   virtual void write(const std::string& why, const Change& change) = 0;
+  // write() for a change to these people's stored rows only, which the
+  // rebuild may then redo in part (scheduler/engine.h, PeopleChange).
+  virtual void write_people(const std::string& why, const std::vector<std::string>& people, const Change& change) {
+    (void)people;
+    write(why, change);
+  }
   // For what the operator must see and the client must not (internal errors).
   virtual void log(const std::string& line) = 0;
 };

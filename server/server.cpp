@@ -185,6 +185,9 @@ class Daemon final : public ApiHost {
   std::shared_ptr<const Snapshot> snapshot() override { return runner.snapshot(); }
   std::optional<Subscription> subscription(const std::string& hash) override { return runner.subscription(hash); }
   void write(const std::string& why, const Change& change) override { runner.write(why, change); }
+  void write_people(const std::string& why, const std::vector<std::string>& people, const Change& change) override {
+    runner.write(why, change, people);
+  }
   // Lines from parts that log only text get their level from what they say.
   void log(const std::string& line) override { log_.write(level_of(line), line); }
   void log(LogLevel level, const std::string& line) { log_.write(level, line); }

@@ -252,6 +252,10 @@ ALTER TABLE override_new RENAME TO override;
     R"sql(
 ALTER TABLE task ADD COLUMN kind TEXT NOT NULL DEFAULT 'follow_up' CHECK (kind IN ('follow_up', 'documents', 'minutes'));
 )sql",
+    // 12: a change to one person syncs only that person's tasks (issue 15).
+    R"sql(
+CREATE INDEX task_by_subject ON task (subject);
+)sql",
 };
 
 // Lists kept in one column: "a;b;c" (roles, committees), or one item a line
@@ -638,6 +642,13 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  SubscriptionsStamp subscriptions_stamp() override {
+    Call lock(this);
+    Statement q(db_, "SELECT count(*), coalesce(max(id), 0), count(revoked_utc) FROM subscription");
+    q.step();
+    return {q.integer(0), q.integer(1), q.integer(2)};
+  }
+
   long long data_version() override {
     Call lock(this);
     Statement q(db_, "PRAGMA data_version");
@@ -774,44 +785,56 @@ class SqliteStorage final : public Storage {
 
   std::vector<StoredPerson> people() override {
     Call lock(this);
-    Statement q(db_,
-                "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
-                "manager, removed, updated_utc, leader_end_date, acting FROM person ORDER BY id");
+    Statement q(db_, (std::string(kPersonColumns) + " ORDER BY id").c_str());
     std::vector<StoredPerson> out;
-    while (q.step()) {
-      StoredPerson sp;
-      Person& p = sp.person;
-      p.id = q.text(0);
-      p.name = q.text(1);
-      p.email = q.text(2);
-      p.unit = q.text(3);
-      for (const auto& r : split_list(q.text(4)))
-        if (auto role = role_from_name(r)) p.roles.push_back(*role);
-      p.union_name = q.text(5);
-      for (const auto& text : split_list(q.text(6))) {  // "amu" or "amu:2027-01-01..2028-12-31"
-        auto seat = parse_membership(text);
-        p.committees.push_back(seat ? std::move(seat).value() : Membership{text});
-      }
-      // Most dates are empty: no parse (and no error message made) for those.
-      auto date_at = [&](int column, std::optional<LocalDays>& into) {
-        std::string text = q.text(column);
-        if (text.empty()) return;
-        if (auto d = parse_date(text)) into = *d;
-      };
-      date_at(7, p.start_date);
-      date_at(8, p.leader_start_date);
-      p.manager = q.text(9);
-      date_at(12, p.leader_end_date);
-      if (const auto acting = split_list(q.text(13)); acting.size() == 3) {
-        auto from = parse_date(acting[1]);
-        auto to = parse_date(acting[2]);
-        if (from && to) p.acting = Person::Acting{acting[0], *from, *to};
-      }
-      sp.removed = q.integer(10) != 0;
-      sp.updated = at_secs(q.integer(11));
-      out.push_back(std::move(sp));
-    }
+    while (q.step()) out.push_back(person_row(q));
     return out;
+  }
+
+  std::optional<StoredPerson> stored_person(std::string_view id) override {
+    Call lock(this);
+    Statement q(db_, (std::string(kPersonColumns) + " WHERE id = ?").c_str());
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return person_row(q);
+  }
+
+  static constexpr const char* kPersonColumns =
+      "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
+      "manager, removed, updated_utc, leader_end_date, acting FROM person";
+
+  static StoredPerson person_row(Statement& q) {
+    StoredPerson sp;
+    Person& p = sp.person;
+    p.id = q.text(0);
+    p.name = q.text(1);
+    p.email = q.text(2);
+    p.unit = q.text(3);
+    for (const auto& r : split_list(q.text(4)))
+      if (auto role = role_from_name(r)) p.roles.push_back(*role);
+    p.union_name = q.text(5);
+    for (const auto& text : split_list(q.text(6))) {  // "amu" or "amu:2027-01-01..2028-12-31"
+      auto seat = parse_membership(text);
+      p.committees.push_back(seat ? std::move(seat).value() : Membership{text});
+    }
+    // Most dates are empty: no parse (and no error message made) for those.
+    auto date_at = [&](int column, std::optional<LocalDays>& into) {
+      std::string text = q.text(column);
+      if (text.empty()) return;
+      if (auto d = parse_date(text)) into = *d;
+    };
+    date_at(7, p.start_date);
+    date_at(8, p.leader_start_date);
+    p.manager = q.text(9);
+    date_at(12, p.leader_end_date);
+    if (const auto acting = split_list(q.text(13)); acting.size() == 3) {
+      auto from = parse_date(acting[1]);
+      auto to = parse_date(acting[2]);
+      if (from && to) p.acting = Person::Acting{acting[0], *from, *to};
+    }
+    sp.removed = q.integer(10) != 0;
+    sp.updated = at_secs(q.integer(11));
+    return sp;
   }
 
   void store_people(const std::vector<Person>& people, const std::vector<std::string>& remove,
@@ -939,7 +962,8 @@ class SqliteStorage final : public Storage {
     });
   }
 
-  void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) override {
+  void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,
+                  const std::vector<std::string>* subjects) override {
     Call lock(this);
     // Read what is stored and write only the differences: a rebuild after one
     // API change must not rewrite 90,000 unchanged tasks.
@@ -952,11 +976,23 @@ class SqliteStorage final : public Storage {
     };
     std::unordered_map<std::string, Row> rows;
     {
-      Statement q(db_,
-                  "SELECT t.key, t.assignee, t.due_utc, t.status, CASE WHEN o.status = 'cancelled' THEN 9223372036854775807 "
-                  "ELSE COALESCE(o.start_utc, t.due_utc) END FROM task t "
-                  "LEFT JOIN occurrence o ON o.uid = t.occurrence_uid");
-      while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+      const std::string select =
+          "SELECT t.key, t.assignee, t.due_utc, t.status, CASE WHEN o.status = 'cancelled' THEN 9223372036854775807 "
+          "ELSE COALESCE(o.start_utc, t.due_utc) END FROM task t "
+          "LEFT JOIN occurrence o ON o.uid = t.occurrence_uid";
+      if (!subjects) {
+        Statement q(db_, select.c_str());
+        while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+      } else {
+        // Only these people's own tasks (task_by_subject); a unit's task has no subject.
+        Statement q(db_, (select + " WHERE t.subject = ?").c_str());
+        for (const std::string& subject : *subjects) {
+          if (subject.empty()) continue;
+          q.bind(1, subject);
+          while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+          q.reset();
+        }
+      }
     }
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,

@@ -195,6 +195,13 @@ class Storage {
 
   // Every active (unrevoked) subscription by token hash, for a server's in-memory index.
   virtual std::vector<std::pair<std::string, Subscription>> active_subscriptions() = 0;
+  // Changes whenever a subscription is added or revoked, by anyone: an index
+  // with the same stamp need not read 50,000 rows again.
+  struct SubscriptionsStamp {
+    long long count = 0, last_id = 0, revoked = 0;
+    bool operator==(const SubscriptionsStamp&) const = default;
+  };
+  virtual SubscriptionsStamp subscriptions_stamp() = 0;
 
   // Self-service subscriptions. In one transaction: the subscription, its
   // audit row (target "subscription/ID" once the id is known) and the
@@ -255,6 +262,8 @@ class Storage {
   // The roster HR and the HR system maintain, over the config's own. A
   // store is one transaction: all or nothing.
   virtual std::vector<StoredPerson> people() = 0;
+  // One person as stored (removed ones too); nullopt if never stored.
+  virtual std::optional<StoredPerson> stored_person(std::string_view id) = 0;
   virtual void store_people(const std::vector<Person>& upsert, const std::vector<std::string>& remove,
                             SysSeconds now) = 0;
 
@@ -275,7 +284,10 @@ class Storage {
   // A meeting's paperwork new to storage whose due time has passed at `now`
   // is not stored: it was never owed in time (a rule added in November does
   // not make the year's documents overdue). Completed ones are kept as they are.
-  virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now) = 0;
+  // With `subjects`, `expected` holds only those people's own tasks, and only
+  // theirs are compared: what one person's change costs.
+  virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,
+                          const std::vector<std::string>* subjects = nullptr) = 0;
   virtual std::vector<TaskState> tasks() = 0;  // open and completed, by due then key
   // false if there is no open or completed task with that id.
   virtual bool complete_task(long long id, std::string_view by, SysSeconds now) = 0;

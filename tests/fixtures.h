@@ -1,7 +1,9 @@
 // Test fixtures: the shipped and test configurations, loaded once per call.
 #pragma once
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -18,5 +20,24 @@ inline Config load(const std::string& dir) {
 }
 
 inline Config mini() { return load("tests/fixtures/mini"); }
+
+// `n` employees spread over the config's units, one in forty a leader and one
+// in twenty a hire starting within the year (from 2027-03-01).
+inline std::vector<Person> generated_roster(const Config& c, int n, std::mt19937& rng) {
+  using namespace date::literals;
+  std::vector<Person> out;
+  const LocalDays today{2027_y / 3 / 1};
+  for (int i = 0; i < n; ++i) {
+    Person p;
+    p.id = "generert-" + std::to_string(i);
+    p.name = "Generert Person " + std::to_string(i);
+    p.email = p.id + "@roros.kommune.no";
+    p.unit = c.units[static_cast<std::size_t>(i) % c.units.size()].id;
+    p.roles = {i % 40 == 0 ? Role::leader : Role::employee};
+    p.start_date = i % 20 == 0 ? today + date::days{static_cast<int>(rng() % 300)} : LocalDays{2015_y / 1 / 1};
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 
 }  // namespace arshjul::test

@@ -89,6 +89,7 @@ struct Person {
   };
   std::optional<Acting> acting;
   std::string manager;  // the person's own leader, when not the leader of their unit (or its parent)
+  bool operator==(const Person&) const = default;
 };
 
 // Does `p` hold `role` in `unit` on `day`? Roles other than leader are held

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace arshjul {
 namespace {
@@ -30,17 +32,20 @@ const Person* walk_to_leader(const Person& p, std::size_t max_steps, FindPerson&
 }
 
 // The roster indexed once, so 50,000 people cost hash lookups, not scans.
+// With `leaders_only`, only who leads is indexed (one person's leader,
+// without 50,000 hash entries): employees() are then empty.
 class Roster {
  public:
-  explicit Roster(const Config& c) : max_steps_(c.units.size()) {
+  explicit Roster(const Config& c, bool leaders_only = false) : config_(c), leaders_only_(leaders_only), max_steps_(c.units.size()) {
     for (const Unit& u : c.units) {
       units_.emplace(u.id, &u);
       if (!u.parent.empty()) children_[u.parent].push_back(u.id);
     }
     for (const Person& p : c.people) {
-      people_.emplace(p.id, &p);
       if (has_role(p, Role::leader)) leaders_[p.unit].push_back(&p);  // in roster order
       if (p.acting) leaders_[p.acting->unit].push_back(&p);
+      if (leaders_only) continue;
+      people_.emplace(p.id, &p);
       if (has_role(p, Role::employee)) {
         employees_.push_back(&p);
         by_unit_[p.unit].push_back(&p);
@@ -48,7 +53,9 @@ class Roster {
     }
   }
 
-  const Person* person(std::string_view id) const { return find(people_, id); }
+  const Person* person(std::string_view id) const {
+    return leaders_only_ ? config_.find_person(id) : find(people_, id);
+  }
   const Unit* unit(std::string_view id) const { return find(units_, id); }
   // Who leads `unit` on `day`: an acting leader, else the first leader in
   // office. Without a day: the first with the role, whatever its dates.
@@ -93,6 +100,8 @@ class Roster {
     return it == m.end() ? nullptr : it->second;
   }
 
+  const Config& config_;
+  bool leaders_only_;
   std::size_t max_steps_;
   std::unordered_map<std::string_view, const Person*> people_;
   std::unordered_map<std::string_view, const Unit*> units_;
@@ -195,7 +204,78 @@ const Person* meeting_owner(const Config& config, const Roster& roster, const Ta
   return roster.leader_of(vacant, day);
 }
 
+// An employee's own task of a per-employee occurrence, for their leader on
+// the deadline's day: one who starts later owns nothing due before.
+void add_employee_task(const Roster& roster, const Occurrence& o, SysSeconds due, LocalDays due_day, const Person& p,
+                       std::vector<Task>& out) {
+  if (p.start_date && *p.start_date > due_day) return;  // not yet there to be talked with
+  if (const Person* l = roster.leader_of(p, due_day))
+    out.push_back({o.uid + '|' + p.unit + '|' + p.id, o.activity->id, o.uid, p.unit, l->id, p.id, due});
+}
+
 }  // namespace
+
+std::vector<Task> expected_tasks_of(const Config& config, const Expansion& expansion,
+                                    const std::vector<std::string>& subjects) {
+  std::vector<Task> out;
+  std::vector<const Person*> people;
+  for (const auto& id : subjects)
+    if (const Person* p = config.find_person(id); p && has_role(*p, Role::employee)) people.push_back(p);
+  if (people.empty()) return out;
+  const Roster roster(config, /*leaders_only=*/true);
+  for (const Occurrence& o : expansion.occurrences) {
+    if (!o.activity || !o.activity->tasks || o.activity->tasks->per != TaskRule::Per::employee) continue;
+    const SysSeconds due = deadline(config, o);
+    const LocalDays due_day = date::floor<date::days>(to_local(due - Seconds{1}, config.organisation.zone));
+    for (const Person* p : people)
+      if (o.person ? o.person->id == p->id : (!o.unit || o.unit->id == p->unit))
+        add_employee_task(roster, o, due, due_day, *p, out);
+  }
+  return out;
+}
+
+bool only_own_tasks_change(const Config& before_config, const Expansion& before, const Config& after_config,
+                           const Expansion& after, const std::vector<std::string>& people) {
+  std::unordered_set<std::string_view> touched(people.begin(), people.end());
+  bool counted_rounds = false;  // a round whose unit tasks count employees (min_group)
+  for (const Config* c : {&before_config, &after_config})
+    for (const Wheel& w : c->wheels)
+      for (const Activity& a : w.activities)
+        if (a.tasks) {
+          if (touched.count(a.tasks->owner_person)) return false;  // names a meeting's owner
+          if (a.tasks->per == TaskRule::Per::unit && w.round && w.round->min_group > 0) counted_rounds = true;
+        }
+  for (const auto& id : people) {
+    const Person* b = before_config.find_person(id);
+    const Person* a = after_config.find_person(id);
+    if (!b || !a) return false;  // joined or left: the roster's shape changed
+    for (const Person* p : {a, b})
+      if (has_role(*p, Role::leader) || p->acting) return false;
+    // What a unit's count depends on.
+    if (counted_rounds && (b->unit != a->unit || b->roles != a->roles || b->start_date != a->start_date)) return false;
+  }
+  for (const Config* c : {&before_config, &after_config})
+    for (const Person& p : c->people)
+      if (!p.manager.empty() && touched.count(p.manager)) return false;  // someone's own leader
+  // Every occurrence that makes tasks, other than the touched people's own,
+  // must be the same: then only their tasks can differ.
+  auto task_makers = [&](const Expansion& e, bool& unit_task_of_touched) {
+    std::vector<std::tuple<std::string_view, SysSeconds, SysSeconds, LocalDays, LocalDays, bool>> out;
+    for (const Occurrence& o : e.occurrences) {
+      if (!o.activity || !o.activity->tasks) continue;
+      if (o.person && touched.count(o.person->id)) {
+        if (o.activity->tasks->per != TaskRule::Per::employee) unit_task_of_touched = true;
+        continue;
+      }
+      out.emplace_back(o.uid, o.start, o.end, o.first_day, o.last_day, o.all_day);
+    }
+    return out;
+  };
+  bool unit_task_of_touched = false;
+  const auto b = task_makers(before, unit_task_of_touched);
+  const auto a = task_makers(after, unit_task_of_touched);
+  return !unit_task_of_touched && a == b;
+}
 
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion) {
   std::vector<Task> out;
@@ -233,15 +313,11 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
     };
 
     if (rule.per == TaskRule::Per::employee) {
-      auto pair = [&](const Person& p) {
-        if (p.start_date && *p.start_date > due_day) return;  // not yet there to be talked with
-        // The leader on the deadline's day: one who starts later owns nothing due before.
-        if (const Person* l = roster->leader_of(p, due_day)) add(p.unit, *l, p.id);
-      };
       if (o.person) {
-        if (has_role(*o.person, Role::employee)) pair(*o.person);
+        if (has_role(*o.person, Role::employee)) add_employee_task(*roster, o, due, due_day, *o.person, out);
       } else {
-        for (const Person* p : o.unit ? roster->employees(o.unit->id) : roster->employees()) pair(*p);
+        for (const Person* p : o.unit ? roster->employees(o.unit->id) : roster->employees())
+          add_employee_task(*roster, o, due, due_day, *p, out);
       }
     } else {
       const int min_group = o.wheel && o.wheel->round ? o.wheel->round->min_group : 0;

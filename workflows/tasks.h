@@ -42,6 +42,20 @@ struct Task {
 // meeting's last day; a vacant owner's unit passes to the leader above.
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion);
 
+// expected_tasks' per-employee tasks whose subject is one of `subjects`
+// (ids in `config`'s roster), without indexing the whole roster.
+std::vector<Task> expected_tasks_of(const Config& config, const Expansion& expansion,
+                                    const std::vector<std::string>& subjects);
+
+// Whether a change to `people` (each in both rosters) from `before_config`
+// and `before` to `after_config` and `after` can change only tasks whose
+// subject is one of them: none leads, acts, is someone's manager or a named
+// meeting owner on either side; none changes what a min_group round counts;
+// and every other occurrence that makes tasks is the same. Conservative: on
+// false, compute expected_tasks whole.
+bool only_own_tasks_change(const Config& before_config, const Expansion& before, const Config& after_config,
+                           const Expansion& after, const std::vector<std::string>& people);
+
 // A person's own leader: `manager` when set; else the leader of their unit;
 // for that unit's leader (or a unit without one), the leader of the nearest
 // unit above. Null at the top. With a day, leadership is dated: an acting

@@ -9,6 +9,7 @@
 
 #include "scheduler/config_files.h"
 #include "server/feed_cache.h"
+#include "tests/fixtures.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -55,24 +56,6 @@ struct LiveWheel {
 };
 
 FeedFilter person_filter(std::string id) { return {FeedFilter::Kind::person, std::move(id)}; }
-
-// `n` employees spread over the config's units, one in forty a leader and one
-// in twenty a hire starting within the year.
-std::vector<Person> generated_roster(const Config& c, int n, std::mt19937& rng) {
-  std::vector<Person> out;
-  const LocalDays today{2027_y / 3 / 1};
-  for (int i = 0; i < n; ++i) {
-    Person p;
-    p.id = "generert-" + std::to_string(i);
-    p.name = "Generert Person " + std::to_string(i);
-    p.email = p.id + "@roros.kommune.no";
-    p.unit = c.units[static_cast<std::size_t>(i) % c.units.size()].id;
-    p.roles = {i % 40 == 0 ? Role::leader : Role::employee};
-    p.start_date = i % 20 == 0 ? today + date::days{static_cast<int>(rng() % 300)} : LocalDays{2015_y / 1 / 1};
-    out.push_back(std::move(p));
-  }
-  return out;
-}
 
 // One random change HR or the HR system could make to the roster, or the
 // wheel's time moving on (meetings end, cancelled ones age out, days turn).
@@ -193,7 +176,7 @@ TEST_CASE("Feeds served from the cache through 700 random changes to Røros' ros
 TEST_CASE("Feeds served from the cache through 300 random changes to a 2,000-person roster are the feeds rendered afresh") {
   LiveWheel w;
   std::mt19937 rng(7);
-  w.storage->store_people(generated_roster(w.files, 2000, rng), {}, w.clock.now());
+  w.storage->store_people(test::generated_roster(w.files, 2000, rng), {}, w.clock.now());
   std::vector<FeedFilter> filters = {{}, {FeedFilter::Kind::unit, "barnehage"}, {FeedFilter::Kind::role, "leader"}};
   for (const char* id : {"generert-0", "generert-40", "generert-7", "generert-1999", "marit-sundt", "ny-2"})
     filters.push_back(person_filter(id));

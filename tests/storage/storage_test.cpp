@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 11);
+  CHECK(s->schema_version() == 12);
   s.reset();
-  CHECK(open(db)->schema_version() == 11);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 12);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -258,12 +258,13 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
                          "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version >= 7; "
                          "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by; "  // and versions 8, 9
                          "DROP TABLE web_session; DROP TABLE pending_sign_in; DROP INDEX subscription_by_owner; "
-                         "ALTER TABLE subscription DROP COLUMN owner; ALTER TABLE task DROP COLUMN kind",  // and 11
+                         "ALTER TABLE subscription DROP COLUMN owner; ALTER TABLE task DROP COLUMN kind; "  // and 11
+                         "DROP INDEX task_by_subject",  // and 12
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 11);
+  CHECK(s->schema_version() == 12);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -380,6 +381,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
         "ALTER TABLE subscription DROP COLUMN created_by;"
         "DROP TABLE web_session; DROP TABLE pending_sign_in;"  // version 9
         "DROP INDEX subscription_by_owner; ALTER TABLE subscription DROP COLUMN owner;"
+        "DROP INDEX task_by_subject;"  // version 12
         "ALTER TABLE task DROP COLUMN kind;"  // version 11
         "ALTER TABLE registration DROP COLUMN occurrence_day;"
         "ALTER TABLE person DROP COLUMN leader_end_date;"  // version 6
@@ -401,7 +403,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 11);
+  CHECK(s->schema_version() == 12);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -583,7 +585,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 11);
+  CHECK(done->schema_version == 12);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -602,7 +604,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 11);  // untouched
+  CHECK(storage->schema_version() == 12);  // untouched
 }
 
 namespace {
