@@ -1013,8 +1013,9 @@ int cmd_subscribe(const Args& a, const Clock& clock, std::ostream& out, std::ost
   const int year = static_cast<int>(
       date::year_month_day{date::floor<date::days>(to_local(clock.now(), estimate->config.organisation.zone))}.year());
   estimate->expansion = expand(estimate->config, LocalDays{date::year{year} / 1 / 1}, LocalDays{date::year{year + 1} / 12 / 31});
+  // On stderr with the CLI's other warnings: stdout stays the links alone.
   if (auto notice = large_feed_notice(render_feed(*estimate, *filter, clock.now())))
-    out << "warning: " << *notice << "\n";
+    err << "warning: " << *notice << "\n";
   return 0;
 }
 
