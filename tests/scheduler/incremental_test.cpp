@@ -232,25 +232,34 @@ void check_equivalent(Twins& t, int changes, std::uint32_t seed, int dump_every)
   }
 }
 
+// The sanitizer builds run a quarter of the changes: they look for memory
+// and thread errors, which the first changes already reach; the normal
+// build runs all 1,000 (issue 15).
+#ifdef ARSHJUL_SANITIZED
+constexpr int kShare = 4;
+#else
+constexpr int kShare = 1;
+#endif
+
 }  // namespace
 
-TEST_CASE("A build narrowed to the changed people equals a full build through 700 random changes to Røros' roster") {
+TEST_CASE("A build narrowed to the changed people equals a full build through random changes to Røros' roster") {
   Twins t;
   t.build_both({});
-  check_equivalent(t, 700, 20261201, 1);
+  check_equivalent(t, 700 / kShare, 20261201, 1);
   // The narrowing must be exercised, not only fallen back from (Røros'
   // roster is one third leaders, whose changes reach every task).
   CHECK(t.patched > t.changes / 2);
   CHECK(t.scoped > t.changes / 5);
 }
 
-TEST_CASE("A build narrowed to the changed people equals a full build through 300 random changes to a 2,000-person roster") {
+TEST_CASE("A build narrowed to the changed people equals a full build through random changes to a 2,000-person roster") {
   Twins t;
   std::mt19937 rng(15);
   const auto roster = test::generated_roster(t.files, 2000, rng);
   for (Database* w : {&t.narrowed, &t.whole}) w->storage->store_people(roster, {}, w->clock.now());
   t.build_both({});
-  check_equivalent(t, 300, 7, 5);
+  check_equivalent(t, 300 / kShare, 7, 5);
   CHECK(t.patched > t.changes / 2);
   CHECK(t.scoped > t.changes / 4);
 }
