@@ -84,6 +84,7 @@ bool patch_roster(Snapshot& s, Config& files, const PeopleChange& change, Storag
   files.people = before.people;
   for (auto& [at, person] : updates) files.people[at] = std::move(person);
   s.config = std::move(files);
+  s.config.id_index.share_people(before.id_index);  // the same ids at the same places
   s.departed = change.previous.departed;
   return true;
 }

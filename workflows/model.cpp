@@ -194,6 +194,17 @@ IdIndex& IdIndex::operator=(const IdIndex&) noexcept {
   return *this;
 }
 
+void IdIndex::share_people(const IdIndex& from) {
+  if (&from == this) return;
+  Slots copy;
+  {
+    std::lock_guard lock(from.mu_);
+    copy = from.people_;
+  }
+  std::lock_guard lock(mu_);
+  people_ = std::move(copy);
+}
+
 template <class Items>
 std::optional<std::uint64_t> IdIndex::find(Slots& slots, const Items& items, std::string_view id) const {
   const std::size_t hash = hash_id(id);

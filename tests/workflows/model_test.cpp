@@ -75,3 +75,20 @@ TEST_CASE("find_activity sees activities added, removed or renamed after a looku
   CHECK(c.find_activity("i-andre", &found_in) == &c.wheels[1].activities[0]);
   CHECK(found_in == &c.wheels[1]);
 }
+
+TEST_CASE("find_person on a roster copied with its shared index finds each person in the copy, and a wrong share still answers right") {
+  Config original = test::load("config/roros");
+  REQUIRE(original.find_person(original.people.back().id));  // the original's index is built
+  Config copy = original;
+  copy.people[3].name = "Endret";
+  copy.id_index.share_people(original.id_index);
+  for (const Person& p : original.people) CHECK(copy.find_person(p.id) == &copy.people[static_cast<std::size_t>(&p - original.people.data())]);
+
+  // Shared although the ids moved: the index is rebuilt, not trusted.
+  Config reordered = original;
+  std::swap(reordered.people.front(), reordered.people.back());
+  reordered.id_index.share_people(original.id_index);
+  CHECK(reordered.find_person(original.people.front().id) == &reordered.people.back());
+  CHECK(reordered.find_person(original.people.back().id) == &reordered.people.front());
+  CHECK(reordered.find_person("nobody") == nullptr);
+}
