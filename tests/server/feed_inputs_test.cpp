@@ -158,7 +158,15 @@ TEST_CASE("A person moved to another unit gets that unit's meetings in a feed th
   CHECK(after.feed->body != before.feed->body);
 }
 
-TEST_CASE("Feeds served from the cache through 700 random changes to Røros' roster are the feeds rendered afresh") {
+// The sanitizer builds run a quarter of the random changes (memory and
+// thread errors show in the first ones); the normal build runs them all.
+#ifdef ARSHJUL_SANITIZED
+constexpr int kShare = 4;
+#else
+constexpr int kShare = 1;
+#endif
+
+TEST_CASE("Feeds served from the cache through random changes to Røros' roster are the feeds rendered afresh") {
   LiveWheel w;
   std::vector<FeedFilter> filters = {{},
                                      {FeedFilter::Kind::unit, "helse-omsorg"},
@@ -168,18 +176,18 @@ TEST_CASE("Feeds served from the cache through 700 random changes to Røros' ros
     filters.push_back(person_filter(id));
   w.build();
   for (std::size_t i = 0; i < w.snap->config.people.size(); i += 6) filters.push_back(person_filter(w.snap->config.people[i].id));
-  const int carried = check_served_equals_rendered(w, 700, 20261130, filters);
+  const int carried = check_served_equals_rendered(w, 700 / kShare, 20261130, filters);
   // The cache must earn its keep: most feeds are untouched by one change.
-  CHECK(carried > 700 * static_cast<int>(filters.size()) / 3);
+  CHECK(carried > 700 / kShare * static_cast<int>(filters.size()) / 3);
 }
 
-TEST_CASE("Feeds served from the cache through 300 random changes to a 2,000-person roster are the feeds rendered afresh") {
+TEST_CASE("Feeds served from the cache through random changes to a 2,000-person roster are the feeds rendered afresh") {
   LiveWheel w;
   std::mt19937 rng(7);
   w.storage->store_people(test::generated_roster(w.files, 2000, rng), {}, w.clock.now());
   std::vector<FeedFilter> filters = {{}, {FeedFilter::Kind::unit, "barnehage"}, {FeedFilter::Kind::role, "leader"}};
   for (const char* id : {"generert-0", "generert-40", "generert-7", "generert-1999", "marit-sundt", "ny-2"})
     filters.push_back(person_filter(id));
-  const int carried = check_served_equals_rendered(w, 300, 11, filters);
-  CHECK(carried > 300 * static_cast<int>(filters.size()) / 3);
+  const int carried = check_served_equals_rendered(w, 300 / kShare, 11, filters);
+  CHECK(carried > 300 / kShare * static_cast<int>(filters.size()) / 3);
 }
