@@ -121,6 +121,10 @@ check(all(s == 200 for s in results["read"]), f"every API read answered 200 ({so
 status, body = call(conn, "GET", "/api/v1/people/" + people[0]["id"])
 check(status == 200 and json.loads(body)["name"].startswith(people[0]["name"].split(" #")[0] + " #"),
       "the last name HR sent is the one stored")
+status, body = call(conn, "GET", "/metrics")
+patched = re.search(r'^arshjul_builds_total\{roster="patched"\} (\d+)', body.decode(), re.M)
+check(status == 200 and patched and int(patched.group(1)) > 0,
+      "a PUT of one person is built on the previous roster, not the whole one (arshjul_builds_total)")
 log = open(check.log_path, encoding="utf-8").read()
 check("reload: ok" in log, "the reload in the middle of the traffic was applied")
 check("ThreadSanitizer" not in log, "no data race was reported")
