@@ -91,6 +91,12 @@ class WheelRunner {
   // (a fetch), so an unsignalled half-edit in the folder is not.
   void reload(bool reread_folder = true);
 
+  // Runs `job` on the runner's thread after what is queued there: work that
+  // follows a snapshot (the feeds' digests) at the runner's lowered priority,
+  // so it neither delays the writer's answer nor takes the serving threads'
+  // turns. Dropped once stop() began.
+  void post(std::function<void()> job);
+
   Storage& storage() const { return storage_; }
   const Clock& clock() const { return clock_; }
   std::string metrics_text() const;

@@ -41,7 +41,7 @@ std::optional<std::string> large_feed_notice(const RenderedFeed& feed);
 // without being rendered again: a change to one person leaves the feeds it
 // does not touch, their bytes and ETags, as they were.
 //
-// Made after a snapshot is published (on a worker, never an io
+// Made after a snapshot is published (on the runner's thread, never an io
 // thread); immutable after, so request threads share it. Throws only
 // std::bad_alloc.
 class FeedInputs {

@@ -245,12 +245,12 @@ class Daemon final : public ApiHost {
   void log_request(const RequestLogEntry& entry) { log_.request(entry); }
   void flush_log() { log_.flush(); }
 
-  // A new snapshot (on the runner's thread): its events are digested on a
-  // worker, off the writer's path (a few ms for Røros), so cached feeds it
-  // leaves as they were are carried over, not rendered again. Until then,
-  // feeds of that snapshot render.
+  // A new snapshot (on the runner's thread): its events are digested next
+  // on that thread, after the writer has its answer (a few ms for Røros) and
+  // at the runner's lowered priority, so cached feeds it leaves as they were
+  // are carried over, not rendered again. Until then, feeds of that snapshot render.
   void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) {
-    boost::asio::post(workers, [this, snap]() EXCLUDES(inputs_mu_) {
+    runner.post([this, snap]() EXCLUDES(inputs_mu_) {
       // Changes faster than digests: only the newest snapshot's are worth making.
       if (runner.snapshot()->generation > snap->generation) return;
       auto inputs = std::make_shared<const FeedInputs>(snap);
