@@ -89,6 +89,37 @@ bool patch_roster(Snapshot& s, Config& files, const PeopleChange& change, Storag
   return true;
 }
 
+// Whether the previous snapshot's registration plan is the plan now: the
+// same day (the planner reads today), the changed people differing only in
+// what no registration reads (name, e-mail, union, committees), and every
+// occurrence that takes registrations the same. Then planning again would
+// give the stored plan and no change (a fixpoint; the equivalence test
+// checks it), at about 20 ms for 50,000 people saved.
+bool registrations_unchanged(const Snapshot& s, const PeopleChange& change, LocalDays today) {
+  const Snapshot& before = change.previous;
+  const date::time_zone* zone = s.config.organisation.zone;
+  if (date::floor<date::days>(to_local(before.built_at, zone)) != today) return false;
+  for (const auto& id : change.people) {
+    const Person* b = before.config.find_person(id);
+    const Person* a = s.config.find_person(id);
+    if (!a || !b) return false;
+    Person same = *a;
+    same.name = b->name;
+    same.email = b->email;
+    same.union_name = b->union_name;
+    same.committees = b->committees;
+    if (!(same == *b)) return false;
+  }
+  auto registrable = [](const Expansion& e) {
+    std::vector<std::tuple<std::string_view, SysSeconds, SysSeconds, LocalDays, LocalDays, bool>> out;
+    for (const Occurrence& o : e.occurrences)
+      if (o.activity && o.activity->registration)
+        out.emplace_back(o.uid, o.start, o.end, o.first_day, o.last_day, o.moved_by_hr);
+    return out;
+  };
+  return registrable(before.expansion) == registrable(s.expansion);
+}
+
 }  // namespace
 
 // Takes `stored` by value: its people move into the roster (50,000 copies are a rebuild's cost).
@@ -155,22 +186,29 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
   s->overrides = storage.overrides();
   s->cancelled_by_hr = apply_overrides(s->expansion, s->overrides);
 
-  const std::vector<Registration> current = storage.registrations();
-  // Registrations whose stored day is before the horizon are history the
-  // expansion no longer covers: planning would take them for cancelled days.
-  std::vector<Registration> in_horizon, history;
-  for (const auto& r : current)
-    (r.occurrence_day && *r.occurrence_day < s->horizon_from ? history : in_horizon).push_back(r);
-  RegistrationPlan plan = plan_registrations(s->config, s->expansion, in_horizon, now);
-  std::vector<Registration> wanted = history;
-  wanted.insert(wanted.end(), plan.registrations.begin(), plan.registrations.end());
-  std::sort(wanted.begin(), wanted.end(), [](const Registration& a, const Registration& b) {
-    return std::tie(a.activity, a.person) < std::tie(b.activity, b.person);
-  });
-  // Writing only on a difference keeps a rebuild from looking like news to other processes.
-  if (wanted != current) storage.save_registrations(wanted, now);
-  s->registrations = std::move(plan.registrations);
-  s->registration_changes = std::move(plan.changes);
+  s->built_at = now;
+  s->registrations_kept = s->roster_patched && change->previous.horizon_from == s->horizon_from &&
+                          registrations_unchanged(*s, *change, date::floor<date::days>(to_local(now, zone)));
+  if (s->registrations_kept) {
+    s->registrations = change->previous.registrations;  // stored as they are; no change to tell
+  } else {
+    const std::vector<Registration> current = storage.registrations();
+    // Registrations whose stored day is before the horizon are history the
+    // expansion no longer covers: planning would take them for cancelled days.
+    std::vector<Registration> in_horizon, history;
+    for (const auto& r : current)
+      (r.occurrence_day && *r.occurrence_day < s->horizon_from ? history : in_horizon).push_back(r);
+    RegistrationPlan plan = plan_registrations(s->config, s->expansion, in_horizon, now);
+    std::vector<Registration> wanted = history;
+    wanted.insert(wanted.end(), plan.registrations.begin(), plan.registrations.end());
+    std::sort(wanted.begin(), wanted.end(), [](const Registration& a, const Registration& b) {
+      return std::tie(a.activity, a.person) < std::tie(b.activity, b.person);
+    });
+    // Writing only on a difference keeps a rebuild from looking like news to other processes.
+    if (wanted != current) storage.save_registrations(wanted, now);
+    s->registrations = std::move(plan.registrations);
+    s->registration_changes = std::move(plan.changes);
+  }
   {
     std::unordered_map<std::string_view, Occurrence*> index;
     for (auto& o : s->expansion.occurrences) index.emplace(o.uid, &o);

@@ -36,6 +36,8 @@ struct Snapshot {
   // What this build redid only in part (a PeopleChange), for /metrics and tests.
   bool roster_patched = false;  // the previous roster with the changed people read again
   bool tasks_scoped = false;    // only the changed people's own tasks computed and synced
+  bool registrations_kept = false;  // the previous plan kept: nothing it reads changed
+  SysSeconds built_at{};        // the clock when it was built
 };
 
 // What a change to the roster touched, so the next build redoes only that.

@@ -216,6 +216,7 @@ WheelRunner::Built WheelRunner::build(const PeopleChange* change) {
   b.next = build_snapshot(files_, storage_, clock_, previous ? previous->generation + 1 : 1, change);
   (b.next->roster_patched ? builds_roster_patched_ : builds_full_)++;
   if (b.next->tasks_scoped) builds_tasks_scoped_++;
+  if (b.next->registrations_kept) builds_registrations_kept_++;
   b.now = clock_.now();
   b.planned = plan_outbox(*b.next, storage_, b.now, b.now + kPlanAhead);
   return b;
@@ -373,7 +374,11 @@ std::string WheelRunner::metrics_text() const {
     << "# HELP arshjul_builds_tasks_scoped_total Builds that computed and synced only the changed people's own tasks.\n"
        "# TYPE arshjul_builds_tasks_scoped_total counter\n"
        "arshjul_builds_tasks_scoped_total "
-    << builds_tasks_scoped_.load() << "\n";
+    << builds_tasks_scoped_.load() << "\n"
+    << "# HELP arshjul_builds_registrations_kept_total Builds that kept the previous registration plan (nothing it reads changed).\n"
+       "# TYPE arshjul_builds_registrations_kept_total counter\n"
+       "arshjul_builds_registrations_kept_total "
+    << builds_registrations_kept_.load() << "\n";
   return o.str();
 }
 

@@ -158,7 +158,8 @@ class WheelRunner {
   std::unordered_map<std::string, Subscription> subscriptions_ GUARDED_BY(subscriptions_mu_);
 
   std::atomic<unsigned long long> reloads_ok_{0}, reloads_failed_{0}, tick_failures_{0};
-  std::atomic<unsigned long long> builds_full_{0}, builds_roster_patched_{0}, builds_tasks_scoped_{0};
+  std::atomic<unsigned long long> builds_full_{0}, builds_roster_patched_{0}, builds_tasks_scoped_{0},
+      builds_registrations_kept_{0};
 };
 
 }  // namespace arshjul

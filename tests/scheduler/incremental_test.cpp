@@ -49,7 +49,7 @@ struct Twins {
   Config files;
   Database narrowed{"narrowed"}, whole{"whole"};
   long long generation = 0;
-  int patched = 0, scoped = 0, changes = 0;
+  int patched = 0, scoped = 0, kept = 0, changes = 0;
 
   Twins() : files(test::load("config/roros")) {
     // A hook, so the outbox is planned and compared too.
@@ -77,6 +77,7 @@ struct Twins {
     }
     patched += narrowed.snap->roster_patched;
     scoped += narrowed.snap->tasks_scoped;
+    kept += narrowed.snap->registrations_kept;
   }
 
   void store(const std::vector<Person>& upsert, const std::vector<std::string>& remove) {
@@ -251,6 +252,7 @@ TEST_CASE("A build narrowed to the changed people equals a full build through ra
   // roster is one third leaders, whose changes reach every task).
   CHECK(t.patched > t.changes / 2);
   CHECK(t.scoped > t.changes / 5);
+  CHECK(t.kept > t.changes / 5);
 }
 
 TEST_CASE("A build narrowed to the changed people equals a full build through random changes to a 2,000-person roster") {
@@ -262,6 +264,7 @@ TEST_CASE("A build narrowed to the changed people equals a full build through ra
   check_equivalent(t, 300 / kShare, 7, 5);
   CHECK(t.patched > t.changes / 2);
   CHECK(t.scoped > t.changes / 4);
+  CHECK(t.kept > t.changes / 5);
 }
 
 TEST_CASE("A person who joins or leaves is built on the whole roster, and a leader's change on every task") {
