@@ -101,14 +101,17 @@ void WheelRunner::write(const std::string& why, const Change& change, const std:
       try {
         MutexLock owner(&owner_mu_);
         const auto current = snapshot();
-        // Narrowed only when the current snapshot is all that storage holds:
-        // no other process has committed since it was built.
-        const bool narrow = !people.empty() && current && !rebuild_owed_ && storage_.data_version() == data_version_;
         // The change, the wheel rebuilt on it and the messages it implies
         // commit together: a failure anywhere stores none of them, and the
         // caller answers 2xx only once they are committed.
         std::optional<Built> built;
         storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
+          // Narrowed only when the current snapshot is all that storage
+          // holds: no other process committed since it was built. Asked
+          // inside the transaction (BEGIN IMMEDIATE), so no commit can come
+          // between the answer and the build.
+          const bool narrow =
+              !people.empty() && current && !rebuild_owed_ && storage_.data_version() == data_version_;
           if (!change(storage_, current)) return;
           const PeopleChange touched{*current, people};
           built = build(narrow ? &touched : nullptr);
@@ -223,6 +226,9 @@ WheelRunner::Built WheelRunner::build(const PeopleChange* change) {
 }
 
 void WheelRunner::adopt(Built b, const std::string& why) {
+  // Committed but not yet published: should anything below throw, the
+  // snapshot is behind storage, and the next build must be whole.
+  rebuild_owed_ = true;
   const bool first = !snapshot();
   const SyncStats s = b.next->sync;
   planned_until_ = b.now + kPlanAhead;

@@ -39,6 +39,14 @@ struct StartedRunner {
   }
 };
 
+long whole_builds(const WheelRunner& runner) {
+  const std::string text = runner.metrics_text();
+  const std::string key = "arshjul_builds_total{roster=\"whole\"} ";
+  const auto at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stol(text.substr(at + key.size()));
+}
+
 }  // namespace
 
 TEST_CASE("Work posted to the runner runs on its own thread, at a lower priority than the threads that serve") {
@@ -60,4 +68,43 @@ TEST_CASE("Work posted to a stopped runner is dropped") {
   bool ran = false;
   r.runner->post([&] { ran = true; });
   CHECK_FALSE(ran);
+}
+
+TEST_CASE("A person's change after another process committed is built on the whole roster, with that process's change in it") {
+  StartedRunner r;
+  const auto& people = r.runner->snapshot()->config.people;
+  REQUIRE(people.size() >= 2);
+  Person mine = people[0], theirs = people[1];
+  mine.name = "Endret her";
+  theirs.name = "Endret av en annen prosess";
+  const long whole_before = whole_builds(*r.runner);
+  {
+    auto other = std::move(open_sqlite_storage(r.path)).value();  // arshjul import, say
+    other->store_people({theirs}, {}, r.clock.now());
+  }
+  r.runner->write(
+      "person stored",
+      [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+        storage.store_people({mine}, {}, r.clock.now());
+        return true;
+      },
+      {mine.id});
+  const auto snap = r.runner->snapshot();
+  // Whole: built by this write, or by a tick that saw the other commit first.
+  CHECK(whole_builds(*r.runner) >= whole_before + 1);
+  REQUIRE(snap->config.find_person(theirs.id));
+  CHECK(snap->config.find_person(theirs.id)->name == theirs.name);
+  CHECK(snap->config.find_person(mine.id)->name == mine.name);
+
+  // With nothing else committed since, the next one is narrowed.
+  mine.name = "Endret igjen";
+  r.runner->write(
+      "person stored",
+      [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+        storage.store_people({mine}, {}, r.clock.now());
+        return true;
+      },
+      {mine.id});
+  CHECK(r.runner->snapshot()->roster_patched);
+  CHECK(r.runner->snapshot()->config.find_person(theirs.id)->name == theirs.name);
 }
