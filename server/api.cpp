@@ -720,6 +720,9 @@ class Api {
       snap_ = current;
       const Person* old = config().find_person(id);
       if (!old) {
+        // Removed already: a retry after a lost answer is what the first
+        // DELETE asked for, not a failure. An id never stored is unknown.
+        if (const auto stored = storage.stored_person(id); stored && stored->removed) return false;
         refused = problem(404, "Not found", "no person \"" + id + "\"");
         return false;
       }
@@ -1028,8 +1031,28 @@ class Api {
     }
   }
 
+  // A cancel of what HR already cancelled: the answer the first one got,
+  // with its reason, and nothing stored (a retry after a lost answer).
+  std::optional<ApiResponse> cancelled_again(const std::string& uid) {
+    const auto hr = std::find_if(snap_->cancelled_by_hr.begin(), snap_->cancelled_by_hr.end(),
+                                 [&](const Occurrence& o) { return o.uid == uid; });
+    const auto stored = snap_->stored.find(uid);
+    if (hr == snap_->cancelled_by_hr.end() || stored == snap_->stored.end()) return std::nullopt;
+    json::value body;
+    if (auto e = parse_object(req_, body)) return *e;
+    Problems problems;
+    Reader r(body.as_object(), problems, {"reason"});
+    r.text("reason", true);
+    if (!problems.empty()) return problems.response();
+    json::object j = cancelled_view(*snap_, stored->second);
+    j["reason"] = hr->change_reason;
+    return json_response(200, j);
+  }
+
   ApiResponse move_or_cancel(Override::Kind kind) {
     const std::string uid = segments_[1];
+    if (kind == Override::Kind::cancel)
+      if (auto again = cancelled_again(uid)) return *again;
     if (auto refused = check_changeable(kind, uid)) return *refused;  // before the body is even read
     json::value body;
     if (auto e = parse_object(req_, body)) return *e;

@@ -495,7 +495,18 @@ TEST_CASE("DELETE of a person answers 204 with no body, and they are gone") {
   CHECK(r.body.empty());
   CHECK(h.writes == std::vector<std::string>{"person kari removed"});
   problem_of(call(h, "GET", "/api/v1/people/kari", hr), 404);
-  problem_of(call(h, "DELETE", "/api/v1/people/kari", hr), 404);
+}
+
+TEST_CASE("A second DELETE of a person answers 204 again and stores nothing, while an id never stored is a 404") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "DELETE", "/api/v1/people/kari", hr).status == 204);
+  const auto audited = h.storage().audit({}).size();
+  const auto again = call(h, "DELETE", "/api/v1/people/kari", hr);
+  CHECK(again.status == 204);
+  CHECK(again.body.empty());
+  CHECK(h.storage().audit({}).size() == audited);
+  problem_of(call(h, "DELETE", "/api/v1/people/ingen-slik", hr), 404);
 }
 
 TEST_CASE("an import of 200,000 bad rows lists the first 100 problems and counts them all") {
@@ -973,4 +984,24 @@ TEST_CASE("a gathering moved by its start moves as a block, each day keeping its
   const json::object o = body_of(r);
   CHECK(days_of(o) == std::vector<std::string>{"2027-10-20T10:00:00+02:00 – 2027-10-20T16:00:00+02:00",
                                                 "2027-10-21T10:00:00+02:00 – 2027-10-21T16:00:00+02:00"});
+}
+
+TEST_CASE("A second cancel of an occurrence HR cancelled answers 200 with the first reason and stores nothing") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto first = call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", hr, R"({"reason": "Avlyst"})");
+  INFO(first.body);
+  REQUIRE(first.status == 200);
+  const auto again = call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", hr, R"({"reason": "Avlyst igjen"})");
+  INFO(again.body);
+  CHECK(again.status == 200);
+  const json::value body = json::parse(again.body);
+  CHECK(str(body.at("reason")) == "Avlyst");
+  CHECK(str(body.at("status")) == "cancelled");
+  CHECK(str(body.at("uid")) == uid);
+  CHECK(h.storage().overrides().size() == 1);
+  // The body is still checked, and a move of it is still refused.
+  problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", hr, R"({})"), 422);
+  problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr, R"({"start": "2027-03-16T10:00", "reason": "x"})"), 409);
 }
