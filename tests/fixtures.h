@@ -1,6 +1,8 @@
 // Test fixtures: the shipped and test configurations, loaded once per call.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -38,6 +40,31 @@ inline std::vector<Person> generated_roster(const Config& c, int n, std::mt19937
     out.push_back(std::move(p));
   }
   return out;
+}
+
+// The random edits the roster tests make: a role given or taken away, a
+// seat in the AMU given or taken away, and a hire starting within 120 days
+// of `today` in a random unit (the unit drawn before the start).
+inline void toggle_random_role(Person& p, std::mt19937& rng) {
+  const Role role = std::array{Role::leader, Role::employee, Role::plasstillitsvalgt, Role::hr}[rng() % 4];
+  if (auto it = std::find(p.roles.begin(), p.roles.end(), role); it != p.roles.end()) p.roles.erase(it);
+  else p.roles.push_back(role);
+}
+
+inline void toggle_amu_seat(Person& p) {
+  if (p.committees.empty()) p.committees.push_back({"amu"});
+  else p.committees.clear();
+}
+
+inline Person random_hire(int n, const std::vector<Unit>& units, LocalDays today, std::mt19937& rng) {
+  Person hire;
+  hire.id = "ny-" + std::to_string(n);
+  hire.name = "Ny Ansatt " + std::to_string(n);
+  hire.email = hire.id + "@roros.kommune.no";
+  hire.unit = units[rng() % units.size()].id;
+  hire.roles = {Role::employee};
+  hire.start_date = today + date::days{static_cast<int>(rng() % 120)};
+  return hire;
 }
 
 }  // namespace arshjul::test

@@ -164,17 +164,9 @@ void random_change(Twins& t, std::mt19937& rng, int& added, std::vector<std::str
     case 1:
     case 2: p.name += " Endret"; break;
     case 3: p.email = "endret." + p.email; break;
-    case 4:
-      if (p.committees.empty()) p.committees.push_back({"amu"});
-      else p.committees.clear();
-      break;
+    case 4: test::toggle_amu_seat(p); break;
     case 5: p.unit = units[rng() % units.size()].id; break;
-    case 6: {
-      const Role role = std::array{Role::leader, Role::employee, Role::plasstillitsvalgt, Role::hr}[rng() % 4];
-      if (auto it = std::find(p.roles.begin(), p.roles.end(), role); it != p.roles.end()) p.roles.erase(it);
-      else p.roles.push_back(role);
-      break;
-    }
+    case 6: test::toggle_random_role(p, rng); break;
     case 7: {  // their own leader named, or no longer
       const Person& q = people[rng() % people.size()];
       p.manager = p.manager.empty() && q.id != p.id ? q.id : "";
@@ -198,14 +190,7 @@ void random_change(Twins& t, std::mt19937& rng, int& added, std::vector<std::str
         auto stored = t.whole.storage->stored_person(id);
         if (stored) return t.store({stored->person}, {});
       }
-      Person hire;
-      hire.id = "ny-" + std::to_string(++added);
-      hire.name = "Ny Ansatt " + std::to_string(added);
-      hire.email = hire.id + "@roros.kommune.no";
-      hire.unit = units[rng() % units.size()].id;
-      hire.roles = {Role::employee};
-      hire.start_date = today + date::days{static_cast<int>(rng() % 120)};
-      return t.store({hire}, {});
+      return t.store({test::random_hire(++added, units, today, rng)}, {});
     }
     case 12: {  // two people in one change (a small import)
       Person q = people[rng() % people.size()];

@@ -47,6 +47,17 @@ long whole_builds(const WheelRunner& runner) {
   return std::stol(text.substr(at + key.size()));
 }
 
+// An API write of one person: stored and rebuilt on the runner, narrowed when it can be.
+void store_through_runner(StartedRunner& r, const Person& p) {
+  r.runner->write(
+      "person " + p.id + " stored",
+      [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+        storage.store_people({p}, {}, r.clock.now());
+        return true;
+      },
+      {p.id});
+}
+
 }  // namespace
 
 TEST_CASE("Work posted to the runner runs on its own thread, at a lower priority than the threads that serve") {
@@ -82,13 +93,7 @@ TEST_CASE("A person's change after another process committed is built on the who
     auto other = std::move(open_sqlite_storage(r.path)).value();  // arshjul import, say
     other->store_people({theirs}, {}, r.clock.now());
   }
-  r.runner->write(
-      "person stored",
-      [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
-        storage.store_people({mine}, {}, r.clock.now());
-        return true;
-      },
-      {mine.id});
+  store_through_runner(r, mine);
   const auto snap = r.runner->snapshot();
   // Whole: built by this write, or by a tick that saw the other commit first.
   CHECK(whole_builds(*r.runner) >= whole_before + 1);
@@ -98,13 +103,7 @@ TEST_CASE("A person's change after another process committed is built on the who
 
   // With nothing else committed since, the next one is narrowed.
   mine.name = "Endret igjen";
-  r.runner->write(
-      "person stored",
-      [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
-        storage.store_people({mine}, {}, r.clock.now());
-        return true;
-      },
-      {mine.id});
+  store_through_runner(r, mine);
   CHECK(r.runner->snapshot()->roster_patched);
   CHECK(r.runner->snapshot()->config.find_person(theirs.id)->name == theirs.name);
 }

@@ -67,29 +67,14 @@ void random_change(LiveWheel& w, std::mt19937& rng, int& added) {
   switch (rng() % 8) {
     case 0: p.name += " Endret"; break;
     case 1: p.unit = units[rng() % units.size()].id; break;
-    case 2: {
-      const Role role = std::array{Role::leader, Role::employee, Role::plasstillitsvalgt, Role::hr}[rng() % 4];
-      if (auto it = std::find(p.roles.begin(), p.roles.end(), role); it != p.roles.end()) p.roles.erase(it);
-      else p.roles.push_back(role);
-      break;
-    }
-    case 3:
-      if (p.committees.empty()) p.committees.push_back({"amu"});
-      else p.committees.clear();
-      break;
+    case 2: test::toggle_random_role(p, rng); break;
+    case 3: test::toggle_amu_seat(p); break;
     case 4:
       if (people.size() > 10) return w.storage->store_people({}, {p.id}, now);
       break;
     case 5: {
-      Person hire;
-      hire.id = "ny-" + std::to_string(++added);
-      hire.name = "Ny Ansatt " + std::to_string(added);
-      hire.email = hire.id + "@roros.kommune.no";
-      hire.unit = units[rng() % units.size()].id;
-      hire.roles = {Role::employee};
-      hire.start_date = date::floor<date::days>(to_local(now, w.files.organisation.zone)) +
-                        date::days{static_cast<int>(rng() % 120)};
-      return w.storage->store_people({hire}, {}, now);
+      const LocalDays today = date::floor<date::days>(to_local(now, w.files.organisation.zone));
+      return w.storage->store_people({test::random_hire(++added, units, today, rng)}, {}, now);
     }
     case 6: p.email = "endret." + p.email; break;
     default: w.clock.advance(std::chrono::hours{1 + static_cast<int>(rng() % 72)}); return;
