@@ -226,6 +226,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
     s->tasks_scoped = s->roster_patched && change->previous.horizon_from == s->horizon_from &&
                       only_own_tasks_change(change->previous.config, change->previous.expansion, s->config,
                                             s->expansion, change->people);
+    if (s->tasks_scoped) {
+      s->narrowed_from = change->previous.generation;
+      s->changed_people = change->people;
+    }
     std::vector<Task> tasks = s->tasks_scoped ? expected_tasks_of(s->config, s->expansion, change->people)
                                               : expected_tasks(s->config, s->expansion);
     const SysSeconds since = tasks_since(storage, now);

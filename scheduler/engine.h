@@ -37,6 +37,13 @@ struct Snapshot {
   bool roster_patched = false;  // the previous roster with the changed people read again
   bool tasks_scoped = false;    // only the changed people's own tasks computed and synced
   bool registrations_kept = false;  // the previous plan kept: nothing it reads changed
+  // Set when this snapshot was built from snapshot `narrowed_from` by a
+  // change to `changed_people` that can change nobody else's view of an
+  // event other than through the event itself: none of them leads, acts or
+  // is anyone's manager, before or after (tasks_scoped). Feeds of everyone
+  // else are then checked against the events that changed alone. -1 otherwise.
+  long long narrowed_from = -1;
+  std::vector<std::string> changed_people;
   SysSeconds built_at{};        // the clock when it was built
 };
 

@@ -248,11 +248,11 @@ void WheelRunner::adopt(Built b, const std::string& why) {
 }
 
 void WheelRunner::publish(std::shared_ptr<const Snapshot> next) {
-  {
-    MutexLock lock(&snapshot_mu_);
-    snapshot_ = next;
-  }
+  // Listeners first: what they make of a snapshot (the feeds' digests) is
+  // ready by the time a request or the writer sees it.
   for (const auto& listener : listeners_) listener(next);
+  MutexLock lock(&snapshot_mu_);
+  snapshot_ = std::move(next);
 }
 
 bool WheelRunner::refresh_subscriptions(bool force) {

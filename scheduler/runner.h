@@ -67,7 +67,8 @@ class WheelRunner {
   WheelRunner(const WheelRunner&) = delete;
   WheelRunner& operator=(const WheelRunner&) = delete;
 
-  // Called before start(): told of every new snapshot, on the runner's thread.
+  // Called before start(): told of every new snapshot, on the runner's
+  // thread, just before it is published (snapshot() returns it).
   void on_snapshot(SnapshotListener listener);
 
   // Builds the first snapshot from `files` and starts the runner's thread and tick.

@@ -28,6 +28,32 @@ FeedCache::Hit FeedCache::carry_over(const std::string& key, const std::string& 
   return {it->second->feed, want_gzip ? it->second->gzip : nullptr};
 }
 
+std::shared_ptr<const RenderedFeed> FeedCache::current_on(const std::string& key, long long day,
+                                                          long long* generation) {
+  MutexLock lock(&mu_);
+  auto it = index_.find(key);
+  if (it == index_.end() || it->second->day != day) return nullptr;
+  *generation = it->second->generation;
+  return it->second->feed;
+}
+
+FeedCache::Hit FeedCache::advance(const std::string& key, const std::shared_ptr<const RenderedFeed>& feed,
+                                  long long from, long long generation, long long day, bool want_gzip) {
+  MutexLock lock(&mu_);
+  auto it = index_.find(key);
+  // Another request may have moved or replaced it meanwhile.
+  if (it == index_.end() || it->second->feed != feed || it->second->day != day) return {};
+  if (it->second->generation == from) {
+    it->second->generation = generation;
+    ++carried_over_;
+    ++carried_unread_;
+  } else if (it->second->generation != generation) {
+    return {};
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return {it->second->feed, want_gzip ? it->second->gzip : nullptr};
+}
+
 void FeedCache::put(const std::string& key, long long generation, long long day, std::string inputs,
                     std::shared_ptr<const RenderedFeed> feed) {
   MutexLock lock(&mu_);
@@ -87,7 +113,7 @@ void FeedCache::evict_past_bound() {
 
 FeedCache::Stats FeedCache::stats() const {
   MutexLock lock(&mu_);
-  return Stats{index_.size(), bytes_, max_bytes_, evictions_, carried_over_};
+  return Stats{index_.size(), bytes_, max_bytes_, evictions_, carried_over_, carried_unread_};
 }
 
 std::string FeedCache::metrics_text() const {
@@ -112,7 +138,11 @@ std::string FeedCache::metrics_text() const {
     << "# HELP arshjul_feed_cache_carried_over_total Cached feeds a newer snapshot left as they were (same inputs, not rendered again).\n"
        "# TYPE arshjul_feed_cache_carried_over_total counter\n"
        "arshjul_feed_cache_carried_over_total "
-    << s.carried_over << "\n";
+    << s.carried_over << "\n"
+    << "# HELP arshjul_feed_cache_carried_unread_total Of those, feeds checked against the few events a person's change touched, not digested again.\n"
+       "# TYPE arshjul_feed_cache_carried_unread_total counter\n"
+       "arshjul_feed_cache_carried_unread_total "
+    << s.carried_unread << "\n";
   return o.str();
 }
 
@@ -123,6 +153,12 @@ FeedCache::Hit cached_feed(FeedCache& cache, const FeedInputs* inputs, const std
   if (auto hit = cache.find(key, snap.generation, day, want_gzip); hit.feed) return hit;
   std::string digest;
   if (inputs && inputs->snapshot().generation == snap.generation) {
+    if (auto kept = cache.carry_over_if(key, snap.generation, day, want_gzip,
+                                        [&](long long from, const RenderedFeed& f) {
+                                          return inputs->unchanged_since(from, filter, f.body);
+                                        });
+        kept.feed)
+      return kept;
     digest = inputs->digest(filter, now);
     if (auto kept = cache.carry_over(key, digest, snap.generation, day, want_gzip); kept.feed) return kept;
   }

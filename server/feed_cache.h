@@ -2,9 +2,11 @@
 // first; and their gzip, made on first request and kept beside them.
 //
 // An entry is current for one snapshot generation and day. A newer snapshot
-// does not drop it: the entry keeps the digest of its inputs (FeedInputs),
-// and when the new snapshot gives the same digest the entry is carried over,
-// bytes, gzip and ETag untouched, without rendering. The bound counts bodies
+// does not drop it: when the new snapshot was narrowed from the one the
+// entry is current at and the few events that changed are not in it
+// (FeedInputs::unchanged_since_previous), or else when the new snapshot
+// gives the same digest of its inputs (FeedInputs::digest), the entry is
+// carried over, bytes, gzip and ETag untouched, without rendering. The bound counts bodies
 // and their gzip; one feed larger than the bound is still served, just not
 // kept.
 //
@@ -43,6 +45,17 @@ class FeedCache {
   // Null if there is none or its inputs differ (an empty `inputs` never matches).
   Hit carry_over(const std::string& key, const std::string& inputs, long long generation, long long day,
                  bool want_gzip = false) EXCLUDES(mu_);
+  // The entry for `key` current at another generation on `day`, if
+  // `unchanged(its generation, its feed)` holds (called outside the lock):
+  // then it is current for `generation` from now on. Null otherwise.
+  template <class Unchanged>
+  Hit carry_over_if(const std::string& key, long long generation, long long day, bool want_gzip,
+                    Unchanged&& unchanged) EXCLUDES(mu_) {
+    long long from = -1;
+    std::shared_ptr<const RenderedFeed> feed = current_on(key, day, &from);
+    if (!feed || from == generation || !unchanged(from, *feed)) return {};
+    return advance(key, feed, from, generation, day, want_gzip);
+  }
   // Keeps `feed` for `key` with the digest of its inputs (may be empty:
   // then it is never carried over), evicting the least recently used past the bound.
   void put(const std::string& key, long long generation, long long day, std::string inputs,
@@ -57,6 +70,7 @@ class FeedCache {
     std::size_t entries = 0, bytes = 0, max_bytes = 0;
     unsigned long long evictions = 0;
     unsigned long long carried_over = 0;  // entries a newer snapshot left as they were
+    unsigned long long carried_unread = 0;  // of those, how many only the changed events were checked for
   };
   Stats stats() const EXCLUDES(mu_);
   // The Prometheus lines for stats().
@@ -73,6 +87,10 @@ class FeedCache {
     std::size_t bytes() const { return feed->body.capacity() + (gzip ? gzip->capacity() : 0); }
   };
   void evict_past_bound() REQUIRES(mu_);
+  std::shared_ptr<const RenderedFeed> current_on(const std::string& key, long long day, long long* generation)
+      EXCLUDES(mu_);
+  Hit advance(const std::string& key, const std::shared_ptr<const RenderedFeed>& feed, long long from,
+              long long generation, long long day, bool want_gzip) EXCLUDES(mu_);
 
   const std::size_t max_bytes_;
   mutable Mutex mu_;
@@ -81,11 +99,12 @@ class FeedCache {
   std::size_t bytes_ GUARDED_BY(mu_) = 0;
   unsigned long long evictions_ GUARDED_BY(mu_) = 0;
   unsigned long long carried_over_ GUARDED_BY(mu_) = 0;
+  unsigned long long carried_unread_ GUARDED_BY(mu_) = 0;
 };
 
 // `key`'s feed for `snapshot` at `now`: the cached one when current, else
 // the cached one carried over when `inputs` (made from this snapshot; null
-// when not made yet) show its inputs unchanged, else rendered and kept.
+// when not made) show it unchanged, else rendered and kept.
 // `rendered` is set when it had to be rendered.
 FeedCache::Hit cached_feed(FeedCache& cache, const FeedInputs* inputs, const std::string& key,
                            const Snapshot& snapshot, const FeedFilter& filter, SysSeconds now, bool want_gzip,

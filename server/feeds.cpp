@@ -145,18 +145,112 @@ std::string event_digest(const CalendarEvent& ev, const date::time_zone* zone) {
 
 }  // namespace
 
-FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {
+namespace {
+
+std::string who_takes_part(const Occurrence& o) {
+  std::string who = o.person ? o.person->id : std::string();
+  for (const std::string& id : o.registered) (who += '\x1f') += id;
+  return who;
+}
+
+// Whether a rendered feed may hold the event `uid`: its UID line's first
+// physical line (folding cuts at 75 octets) starts with this prefix. A
+// prefix other events share, or a UID the writer would not write as it is,
+// only makes the answer yes, never a wrong no.
+bool may_hold(std::string_view body, std::string_view uid) {
+  if (uid.find_first_of(",;\\\r\n") != std::string_view::npos) return true;
+  std::string line = "\r\nUID:";
+  line += uid.substr(0, 60);
+  return body.find(line) != std::string_view::npos;
+}
+
+}  // namespace
+
+FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot, const FeedInputs* previous)
+    : snapshot_(std::move(snapshot)) {
   const Snapshot& snap = *snapshot_;
   const date::time_zone* zone = snap.config.organisation.zone;
   live_.reserve(snap.expansion.occurrences.size());
+  live_by_uid_.reserve(snap.expansion.occurrences.size());
   for (const Occurrence& o : snap.expansion.occurrences) {
     auto it = snap.stored.find(o.uid);
     const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
     Digests& d = live_.emplace_back();
     d.live = event_digest(live_event(o, stored), zone);
     if (stored) d.held = event_digest(held_event(*stored, &o, zone), zone);
+    d.who = who_takes_part(o);
+    live_by_uid_.emplace(o.uid, &o);
   }
-  for (const StoredOccurrence* s : snap.gone) gone_.emplace(s, event_digest(held_event(*s, nullptr, zone), zone));
+  for (const StoredOccurrence* s : snap.gone) {
+    gone_.emplace(s, event_digest(held_event(*s, nullptr, zone), zone));
+    gone_by_uid_.emplace(s->uid, s);
+  }
+
+  if (!previous || snap.narrowed_from < 0 || snap.narrowed_from != previous->snapshot().generation) return;
+  // What changed between the two: events whose bytes or whose people (a
+  // registration, a personal series) differ, and those only one side has.
+  auto step = std::make_shared<Step>();
+  step->from = snap.narrowed_from;
+  step->people = snap.changed_people;
+  std::sort(step->people.begin(), step->people.end());
+  const auto changed_person = [&](std::string_view id) {
+    return std::binary_search(step->people.begin(), step->people.end(), id);
+  };
+  const Snapshot& before = previous->snapshot();
+  for (std::size_t i = 0; i < snap.expansion.occurrences.size(); ++i) {
+    const Occurrence& o = snap.expansion.occurrences[i];
+    const Digests& now = live_[i];
+    auto it = previous->live_by_uid_.find(o.uid);
+    const Digests* was = it == previous->live_by_uid_.end()
+                             ? nullptr
+                             : &previous->live_[static_cast<std::size_t>(it->second - before.expansion.occurrences.data())];
+    // A changed person's personal series: their leader sees it, and who
+    // that is may be what changed, though the event reads the same.
+    const bool same = was && !(o.person && changed_person(o.person->id)) && was->live == now.live &&
+                      was->held == now.held && was->who == now.who;
+    if (!same) step->uids.push_back(o.uid);
+  }
+  for (const auto& [uid, o] : previous->live_by_uid_)
+    if (!live_by_uid_.count(uid)) step->uids.emplace_back(uid);
+  for (const auto& [row, digest] : gone_) {
+    auto it = previous->gone_by_uid_.find(row->uid);
+    if (it == previous->gone_by_uid_.end() || previous->gone_.at(it->second) != digest) step->uids.push_back(row->uid);
+  }
+  for (const auto& [uid, row] : previous->gone_by_uid_)
+    if (!gone_by_uid_.count(uid)) step->uids.emplace_back(uid);
+  const std::size_t keep = std::min(previous->steps_.size(), kKeptSteps - 1);
+  steps_.assign(previous->steps_.end() - static_cast<std::ptrdiff_t>(keep), previous->steps_.end());
+  steps_.push_back(std::move(step));
+}
+
+bool FeedInputs::unchanged_since(long long generation, const FeedFilter& filter, std::string_view body) const {
+  auto first = std::find_if(steps_.begin(), steps_.end(), [&](const auto& step) { return step->from == generation; });
+  if (first == steps_.end()) return false;
+  const Config& c = snapshot_->config;
+  const Person* person = nullptr;
+  if (filter.kind == FeedFilter::Kind::person) {
+    person = c.find_person(filter.ref);
+    if (!person) return false;
+  }
+  for (auto it = first; it != steps_.end(); ++it) {
+    const Step& step = **it;
+    // Their own change may change anything in their feed, its name too.
+    if (person && std::binary_search(step.people.begin(), step.people.end(), filter.ref)) return false;
+    for (const std::string& uid : step.uids) {
+      if (may_hold(body, uid)) return false;
+      // choose_events' tests, without its time-dependent ones (held, aged
+      // out): a superset, so a changed event the feed might show is never missed.
+      if (auto live = live_by_uid_.find(uid); live != live_by_uid_.end() &&
+                                             (person ? person_sees(c, *person, *live->second)
+                                                     : feed_includes(c, filter, *live->second)))
+        return false;
+      if (auto gone = gone_by_uid_.find(uid); gone != gone_by_uid_.end() &&
+                                             feed_includes_stored(c, filter, gone->second->audience,
+                                                                  gone->second->wheel, gone->second->unit))
+        return false;
+    }
+  }
+  return true;
 }
 
 std::string FeedInputs::digest(const FeedFilter& filter, SysSeconds now) const {

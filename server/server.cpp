@@ -249,24 +249,29 @@ class Daemon final : public ApiHost {
   // on that thread, after the writer has its answer (a few ms for Røros) and
   // at the runner's lowered priority, so cached feeds it leaves as they were
   // are carried over, not rendered again. Until then, feeds of that snapshot render.
-  void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) {
-    runner.post([this, snap]() EXCLUDES(inputs_mu_) {
-      // Changes faster than digests: only the newest snapshot's are worth making.
-      if (runner.snapshot()->generation > snap->generation) return;
-      auto inputs = std::make_shared<const FeedInputs>(snap);
-      MutexLock lock(&inputs_mu_);
-      if (!inputs_ || inputs_->snapshot().generation < snap->generation) inputs_ = std::move(inputs);
-    });
+  // Made before the runner publishes `snap`, so every snapshot a feed is
+  // served from has its digests, and what changed since the one before.
+  void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) EXCLUDES(inputs_mu_) {
+    auto inputs = std::make_shared<const FeedInputs>(snap, feed_inputs().get());
+    MutexLock lock(&inputs_mu_);
+    inputs_ = std::move(inputs);
+  }
+
+  // The snapshot feeds are served from and its inputs: the newest published
+  // one or (for a moment) the one about to be. Null inputs only in tests'
+  // hosts without a runner listener.
+  std::shared_ptr<const FeedInputs> feed_inputs() EXCLUDES(inputs_mu_) {
+    MutexLock lock(&inputs_mu_);
+    return inputs_;
   }
 
   // Rendered once per subscription and day while its inputs stay the same;
-  // revalidations render nothing. The request may hold a snapshot whose
-  // digests are not made yet: then it renders.
-  FeedCache::Hit feed(const std::string& key, const Snapshot& snap, const FeedFilter& filter, bool want_gzip) {
-    const auto inputs = feed_inputs();
+  // revalidations render nothing.
+  FeedCache::Hit feed(const std::string& key, const FeedInputs* inputs, const Snapshot& snap, const FeedFilter& filter,
+                      bool want_gzip) {
     const auto t0 = std::chrono::steady_clock::now();
     bool rendered = false;
-    auto hit = cached_feed(feeds, inputs.get(), key, snap, filter, clock().now(), want_gzip, &rendered);
+    auto hit = cached_feed(feeds, inputs, key, snap, filter, clock().now(), want_gzip, &rendered);
     if (rendered) {
       metrics.render_micros += static_cast<unsigned long long>(
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
@@ -331,10 +336,6 @@ class Daemon final : public ApiHost {
   std::chrono::steady_clock::time_point stuck_since_ GUARDED_BY(ready_mu_);
 
   Logger& log_;
-  std::shared_ptr<const FeedInputs> feed_inputs() EXCLUDES(inputs_mu_) {
-    MutexLock lock(&inputs_mu_);
-    return inputs_;
-  }
   Mutex inputs_mu_;
   std::shared_ptr<const FeedInputs> inputs_ GUARDED_BY(inputs_mu_);  // the newest snapshot's
 
@@ -603,12 +604,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void answer_feed(const http::request<http::string_body>& req, const std::string& hash, const Subscription& sub) {
-    auto snap = d_.snapshot();
+    const auto inputs = d_.feed_inputs();
+    const auto snap = inputs ? inputs->shared_snapshot() : d_.snapshot();
     auto filter = parse_feed_filter(snap->config, sub.filter);
     if (!filter) return send_text(Route::feed, http::status::not_found, "this feed's subject is gone: " + filter.error() + "\n");
     // A gzip client gets the body compressed once and kept, under an ETag of its own.
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
-    auto hit = d_.feed(hash, *snap, *filter, gzip);
+    auto hit = d_.feed(hash, inputs.get(), *snap, *filter, gzip);
     feed_ = std::move(hit.feed);
     feed_gzip_ = std::move(hit.gzip);
     const auto& f = *feed_;
