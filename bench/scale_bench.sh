@@ -60,6 +60,9 @@ person=$(awk -F, -v s="$start" 'NR > 1 && $8 < s { id = $1 } END { print id }' "
 
 start_daemon large "$db"
 large_port=$port large_pid=$pid large_start_s=$start_s
+# Idle: settled, its first tick past (which hands back what the first
+# build freed), before any feed is asked for.
+sleep 2
 idle_mb=$(rss_mb "$large_pid" VmRSS)
 # Every person's own feed (public_url is the daemon's, set at its start).
 "$bin" subscribe --everyone --config $cfg --db "$db" > "$work/everyone.csv"

@@ -43,8 +43,11 @@ struct CalendarEvent {
     std::string uid;
     SysSeconds start{}, end{};
     std::string summary;
+    bool operator==(const Day&) const = default;
   };
   std::vector<Day> days;
+
+  bool operator==(const CalendarEvent&) const = default;
 };
 
 // Who publishes the events: RFC 5546 requires ORGANIZER in every VEVENT of a

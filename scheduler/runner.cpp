@@ -11,6 +11,9 @@
 
 #include <sys/resource.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "workflows/warnings.h"
 
@@ -239,6 +242,7 @@ void WheelRunner::adopt(Built b, const std::string& why) {
   tasks_checked_ = SysSeconds{};
   tasks_planned_.clear();  // a reload may bring a new hook; the outbox's keys keep the rest once-only
   rebuild_owed_ = false;
+  if (!b.next->roster_patched) memory_owed_ = true;
   publish(std::move(b.next));
   if (first) return log_("outbox: " + b.planned);
   log_(why + ": ok: " + std::to_string(s.inserted) + " new, " + std::to_string(s.changed) + " changed, " +
@@ -297,6 +301,17 @@ void WheelRunner::tick() {
 void WheelRunner::tick_steps() {
   {
     MutexLock lock(&owner_mu_);
+    if (memory_owed_) {
+      // A whole build at 50,000 people frees some 90 MB here (and the
+      // snapshot it replaced, freed by the last request that held it, is
+      // gone by this tick). glibc keeps that in this thread's arena, where
+      // the threads that fill the feed cache never reuse it: handed back,
+      // the daemon's size stays what it holds.
+#ifdef __GLIBC__
+      malloc_trim(0);
+#endif
+      memory_owed_ = false;
+    }
     // Each step says what failed: one failure does not hide the others.
     try {
       // Another process (arshjul import, subscribe) changed the database;

@@ -151,6 +151,7 @@ class WheelRunner {
   std::optional<Storage::SubscriptionsStamp> indexed_ GUARDED_BY(owner_mu_);  // what subscriptions_ was read at
   bool rebuild_owed_ GUARDED_BY(owner_mu_) = false;  // another process changed storage; not yet rebuilt
   SysSeconds pruned_at_ GUARDED_BY(owner_mu_){};      // the outbox's old rows were last all pruned then
+  bool memory_owed_ GUARDED_BY(owner_mu_) = false;    // a whole build freed much: hand it back on the next tick
 
   mutable Mutex snapshot_mu_ ACQUIRED_AFTER(owner_mu_);
   std::shared_ptr<const Snapshot> snapshot_ GUARDED_BY(snapshot_mu_);

@@ -8,6 +8,30 @@
 
 namespace arshjul {
 
+namespace {
+
+// A string's heap block, if it left the small-string buffer, and malloc's
+// header on every block (glibc: 16 bytes).
+constexpr std::size_t kBlockOverhead = 16;
+std::size_t heap_of(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 + kBlockOverhead : 0;
+}
+
+}  // namespace
+
+std::size_t FeedCache::Entry::bytes() const {
+  std::size_t n = feed->body.capacity() + (gzip ? gzip->capacity() + kBlockOverhead : 0);
+  // The list node (two links and the entry), the index node (a link, the
+  // key, the iterator, the cached hash) and a bucket.
+  n += 2 * sizeof(void*) + sizeof(Entry) + kBlockOverhead;
+  n += sizeof(void*) + sizeof(std::string) + sizeof(void*) + sizeof(std::size_t) + kBlockOverhead + sizeof(void*);
+  n += 2 * heap_of(key) + heap_of(inputs);
+  // make_shared's block: the RenderedFeed and its counts.
+  n += sizeof(RenderedFeed) + 2 * sizeof(long) + kBlockOverhead;
+  n += heap_of(feed->etag) + heap_of(feed->last_modified_http);
+  return n;
+}
+
 FeedCache::Hit FeedCache::find(const std::string& key, long long generation, long long day, bool want_gzip) {
   MutexLock lock(&mu_);
   auto it = index_.find(key);
@@ -80,8 +104,9 @@ std::shared_ptr<const std::string> FeedCache::gzip(const std::string& key,
   auto it = index_.find(key);
   if (it != index_.end() && it->second->feed == feed) {
     if (it->second->gzip) return it->second->gzip;  // another request was quicker
+    bytes_ -= it->second->bytes();
     it->second->gzip = compressed;
-    bytes_ += compressed->size();
+    bytes_ += it->second->bytes();  // as eviction will count it
     evict_past_bound();
   }
   return compressed;

@@ -170,19 +170,40 @@ FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot, const FeedInput
     : snapshot_(std::move(snapshot)) {
   const Snapshot& snap = *snapshot_;
   const date::time_zone* zone = snap.config.organisation.zone;
+  // Digesting renders the event: one that reads as it did at the previous
+  // snapshot keeps its digest (a digest depends on the event and the zone only).
+  const FeedInputs* earlier = previous && previous->snapshot().config.organisation.zone == zone ? previous : nullptr;
+  const auto earlier_digests = [&](std::string_view uid) -> const Digests* {
+    if (!earlier) return nullptr;
+    auto it = earlier->live_by_uid_.find(uid);
+    if (it == earlier->live_by_uid_.end()) return nullptr;
+    return &earlier->live_[static_cast<std::size_t>(it->second - earlier->snapshot().expansion.occurrences.data())];
+  };
   live_.reserve(snap.expansion.occurrences.size());
   live_by_uid_.reserve(snap.expansion.occurrences.size());
   for (const Occurrence& o : snap.expansion.occurrences) {
     auto it = snap.stored.find(o.uid);
     const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
+    const Digests* was = earlier_digests(o.uid);
     Digests& d = live_.emplace_back();
-    d.live = event_digest(live_event(o, stored), zone);
-    if (stored) d.held = event_digest(held_event(*stored, &o, zone), zone);
+    d.live_event = live_event(o, stored);
+    d.live = was && was->live_event == d.live_event ? was->live : event_digest(d.live_event, zone);
+    if (stored) {
+      d.held_event = held_event(*stored, &o, zone);
+      d.held = was && was->held_event == d.held_event ? was->held : event_digest(*d.held_event, zone);
+    }
     d.who = who_takes_part(o);
     live_by_uid_.emplace(o.uid, &o);
   }
   for (const StoredOccurrence* s : snap.gone) {
-    gone_.emplace(s, event_digest(held_event(*s, nullptr, zone), zone));
+    CalendarEvent ev = held_event(*s, nullptr, zone);
+    std::string digest;
+    if (earlier)
+      if (auto row = earlier->gone_by_uid_.find(s->uid); row != earlier->gone_by_uid_.end())
+        if (earlier->gone_events_.at(row->second) == ev) digest = earlier->gone_.at(row->second);
+    if (digest.empty()) digest = event_digest(ev, zone);
+    gone_.emplace(s, std::move(digest));
+    gone_events_.emplace(s, std::move(ev));
     gone_by_uid_.emplace(s->uid, s);
   }
 

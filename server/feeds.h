@@ -79,9 +79,13 @@ class FeedInputs {
     std::string live;  // the event as the config has it now
     std::string held;  // as stored: held, or no longer in the config
     std::string who;   // whose personal series it is and who is registered: who takes part besides the selectors
+    // The events digested, so the next snapshot digests only those that differ.
+    CalendarEvent live_event;
+    std::optional<CalendarEvent> held_event;
   };
   std::vector<Digests> live_;  // by position in the snapshot's expansion
   std::unordered_map<const StoredOccurrence*, std::string> gone_;  // the snapshot's gone rows
+  std::unordered_map<const StoredOccurrence*, CalendarEvent> gone_events_;
 
   // One narrowed snapshot: what changed from snapshot `from` to the next.
   struct Step {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <atomic>
 #include <limits>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "workflows/audience.h"
 #include "workflows/events.h"
+#include "workflows/tasks.h"
 
 namespace arshjul {
 namespace {
@@ -512,10 +514,14 @@ class SqliteStorage final : public Storage {
                        "UPDATE occurrence SET status='cancelled', sequence=sequence+1, updated_utc=?, "
                        "cancel_reason=COALESCE((SELECT reason FROM override WHERE override.kind='cancel' "
                        "AND override.uid=occurrence.uid ORDER BY override.id DESC LIMIT 1), '') WHERE uid=?");
+      // Who leads each unit, indexed once: a personal series' own leader
+      // would otherwise be found by scanning the roster, per occurrence.
+      std::optional<LeaderIndex> leaders;
+      if (expansion.config) leaders.emplace(*expansion.config);
       for (const Occurrence& o : expansion.occurrences) {
         if (o.original_day < from || o.original_day > to) continue;
         const std::string fp = fnv1a_hex(occurrence_fingerprint(o));
-        const std::string audience = expansion.config ? audience_key(*expansion.config, o) : std::string();
+        const std::string audience = leaders ? audience_key(*expansion.config, o, &*leaders) : std::string();
         const std::string description = occurrence_description(o);
         auto bind_move = [&](Statement& s, int i) {
           if (o.moved) {

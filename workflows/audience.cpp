@@ -196,7 +196,8 @@ void add_token(std::string& key, std::string_view token) {
   key.append(wrapped, 1, std::string::npos);
 }
 
-void add_selectors(std::string& key, const Config& c, const std::vector<Selector>& sels, const Occurrence& o) {
+void add_selectors(std::string& key, const Config& c, const std::vector<Selector>& sels, const Occurrence& o,
+                   const LeaderIndex* leaders) {
   const Unit* unit = o.unit;
   for (const auto& s : sels) {
     switch (s.kind) {
@@ -204,7 +205,8 @@ void add_selectors(std::string& key, const Config& c, const std::vector<Selector
       case Selector::Kind::own_leader:
         // Resolved now: the leader on the occurrence's day is who it concerns.
         if (o.person)
-          if (const Person* l = leader_of(c, *o.person, o.first_day)) add_token(key, "p:" + l->id);
+          if (const Person* l = leaders ? leaders->leader_of(*o.person, o.first_day) : leader_of(c, *o.person, o.first_day))
+            add_token(key, "p:" + l->id);
         break;
       case Selector::Kind::role_in_tree: {
         const std::string anchor = !s.unit.empty() ? s.unit : unit ? unit->id : std::string();
@@ -266,13 +268,13 @@ bool contains_token(std::string_view audience, std::string_view token) {
 
 }  // namespace
 
-std::string audience_key(const Config& c, const Occurrence& o) {
+std::string audience_key(const Config& c, const Occurrence& o, const LeaderIndex* leaders) {
   std::string key = "|";
   const Activity& a = *o.activity;
   if (o.person) add_token(key, "p:" + o.person->id);
   for (const auto& id : o.registered) add_token(key, "p:" + id);
-  add_selectors(key, c, a.participants, o);
-  if (a.notice) add_selectors(key, c, a.notice->to, o);
+  add_selectors(key, c, a.participants, o, leaders);
+  if (a.notice) add_selectors(key, c, a.notice->to, o, leaders);
   if (nobody_named(o)) add_token(key, o.unit ? "n:leader@u:" + o.unit->id : std::string("n:leader"));
   return key;
 }

@@ -10,6 +10,8 @@
 
 namespace arshjul {
 
+class LeaderIndex;  // workflows/tasks.h
+
 // Does `person` match `selector` for an occurrence of the series at `unit`
 // (nullptr: the organisation)? Undated: every role counts whatever its dates,
 // and own-leader matches nobody. "participants" never matches here.
@@ -49,8 +51,10 @@ bool person_sees(const Config& config, const Person& person, const Occurrence& o
 // Everyone an occurrence concerns, as stored beside it so a cancelled
 // occurrence still reaches the feeds that showed it. It records the
 // selectors ("|r:leader@u:skole|c:amu|p:kari|"), not the people, so its size
-// does not grow with the roster.
-std::string audience_key(const Config& config, const Occurrence& occurrence);
+// does not grow with the roster. With `leaders` (made from `config`), a
+// personal series' own leader is looked up there rather than by a scan:
+// for a pass over every occurrence of a large roster.
+std::string audience_key(const Config& config, const Occurrence& occurrence, const LeaderIndex* leaders = nullptr);
 
 // Does a stored audience key (and wheel and unit) belong in this feed? A
 // person is tested by their roles, unit and committees in `config`.

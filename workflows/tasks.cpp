@@ -137,6 +137,18 @@ SysSeconds deadline(const Config& c, const Occurrence& o) {
 
 }  // namespace
 
+struct LeaderIndex::Impl {
+  explicit Impl(const Config& c) : roster(c, /*leaders_only=*/true) {}
+  Roster roster;
+};
+
+LeaderIndex::LeaderIndex(const Config& config) : impl_(std::make_unique<const Impl>(config)) {}
+LeaderIndex::~LeaderIndex() = default;
+
+const Person* LeaderIndex::leader_of(const Person& person, std::optional<LocalDays> day) const {
+  return impl_->roster.leader_of(person, day);
+}
+
 const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day) {
   return walk_to_leader(
       person, config.units.size(), [&](std::string_view id) { return config.find_person(id); },

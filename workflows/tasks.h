@@ -3,6 +3,7 @@
 // occurrences of activities with a TaskRule and due at their end.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,23 @@ bool only_own_tasks_change(const Config& before_config, const Expansion& before,
 // leader_start_date to leader_end_date; without one, the first person with
 // the role leader in a unit leads it.
 const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day = std::nullopt);
+
+// leader_of for many people of one roster: who leads each unit is indexed
+// once, where leader_of scans the roster at each unit it walks through.
+// Refers to `config`, which must outlive it; immutable once made, so
+// threads may share it. Throws only std::bad_alloc.
+class LeaderIndex {
+ public:
+  explicit LeaderIndex(const Config& config);
+  ~LeaderIndex();
+  LeaderIndex(const LeaderIndex&) = delete;
+  LeaderIndex& operator=(const LeaderIndex&) = delete;
+  const Person* leader_of(const Person& person, std::optional<LocalDays> day = std::nullopt) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<const Impl> impl_;
+};
 
 // Of `candidates` (people with the role leader in `unit`, and acting leaders
 // of it), who leads `unit` on `day`, as leader_of decides.

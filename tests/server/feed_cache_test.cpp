@@ -42,27 +42,37 @@ TEST_CASE("A cached feed is found for its generation and day only") {
 }
 
 TEST_CASE("The feed cache keeps within its bound by dropping the least recently used feed") {
-  FeedCache cache(1000);
-  cache.put("a", 1, 1, "", feed_of(400));
-  cache.put("b", 1, 1, "", feed_of(400));
+  FeedCache cache(10000);
+  cache.put("a", 1, 1, "", feed_of(4000));
+  cache.put("b", 1, 1, "", feed_of(4000));
   REQUIRE(cache.find("a", 1, 1).feed);  // a is now the more recently used
-  cache.put("c", 1, 1, "", feed_of(400));
+  cache.put("c", 1, 1, "", feed_of(4000));
   CHECK(cache.find("a", 1, 1).feed);
   CHECK(cache.find("b", 1, 1).feed == nullptr);
   CHECK(cache.find("c", 1, 1).feed);
   const auto s = cache.stats();
   CHECK(s.entries == 2);
-  CHECK(s.bytes == 800);
+  CHECK(s.bytes <= 10000);
   CHECK(s.evictions == 1);
 }
 
+TEST_CASE("The bound counts each feed's bookkeeping as well as its bytes") {
+  FeedCache cache(1 << 20);
+  cache.put("YHSV-SG22Tcda8L3RbxU28-token-hash-as-keys-are", 1, 1, std::string(64, 'd'), feed_of(4000));
+  const std::size_t one = cache.stats().bytes;
+  // The body, plus the nodes, key, digest, ETag and date: a few hundred bytes.
+  CHECK(one > 4000 + 300);
+  CHECK(one < 4000 + 1024);
+}
+
 TEST_CASE("A kept gzip counts against the bound, and a feed larger than the bound is served but not kept") {
-  FeedCache cache(1000);
+  FeedCache cache(10000);
   auto f = feed_of(900, 'a');
   cache.put("a", 1, 1, "", f);
+  const std::size_t before = cache.stats().bytes;
   const auto gz = cache.gzip("a", f);
-  CHECK(cache.stats().bytes == 900 + gz->size());
-  cache.put("big", 1, 1, "", feed_of(5000));
+  CHECK(cache.stats().bytes >= before + gz->size());
+  cache.put("big", 1, 1, "", feed_of(50000));
   CHECK(cache.stats().entries == 0);
   CHECK(cache.stats().bytes == 0);
 }

@@ -188,6 +188,17 @@ TEST_CASE("The leader in office on the day is the one leader_of gives, with an a
   CHECK(leader_of(c, *c.find_person("gunhild-sletten"), LocalDays{2027_y / 3 / 1})->id == "kirsti-haugen");
 }
 
+TEST_CASE("The leader index gives every person the leader leader_of gives, on every day") {
+  for (const Config& c : {roros(), midt_telemark()}) {
+    const LeaderIndex leaders(c);
+    for (const Person& p : c.people) {
+      CHECK(leaders.leader_of(p) == leader_of(c, p));
+      for (LocalDays day = LocalDays{2026_y / 1 / 1}; day < LocalDays{2028_y / 1 / 1}; day += date::days{13})
+        CHECK(leaders.leader_of(p, day) == leader_of(c, p, day));
+    }
+  }
+}
+
 TEST_CASE("Invitations go to whoever leads the unit on the meeting's day") {
   const Config c = roros();
   const Expansion e = expand_year(c, 2027);
