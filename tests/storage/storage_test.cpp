@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 12);
+  CHECK(s->schema_version() == 13);
   s.reset();
-  CHECK(open(db)->schema_version() == 12);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 13);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -254,6 +254,8 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
+                         "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; "  // version 13
+                         "DROP TRIGGER subscription_removed; DROP TABLE subscription_stamp; "
                          "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
                          "ALTER TABLE occurrence DROP COLUMN cancel_reason; DELETE FROM schema_migrations WHERE version >= 7; "
                          "DROP TABLE audit; ALTER TABLE subscription DROP COLUMN created_by; "  // and versions 8, 9
@@ -264,7 +266,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 12);
+  CHECK(s->schema_version() == 13);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -377,6 +379,8 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     const char* sql =
         "DELETE FROM schema_migrations WHERE version >= 5;"
+        "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; DROP TRIGGER subscription_removed;"
+        "DROP TABLE subscription_stamp;"  // version 13
         "DROP TABLE audit;"  // version 8
         "ALTER TABLE subscription DROP COLUMN created_by;"
         "DROP TABLE web_session; DROP TABLE pending_sign_in;"  // version 9
@@ -403,7 +407,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 12);
+  CHECK(s->schema_version() == 13);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -585,7 +589,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 12);
+  CHECK(done->schema_version == 13);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -604,7 +608,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 12);  // untouched
+  CHECK(storage->schema_version() == 13);  // untouched
 }
 
 namespace {
@@ -904,4 +908,19 @@ TEST_CASE("A meeting's own agenda and documents are stored with its override and
   CHECK(back[0].kind == Override::Kind::agenda);
   CHECK(back[0].agenda == ov.agenda);
   CHECK(back[0].documents == ov.documents);
+}
+
+TEST_CASE("The subscriptions' stamp moves when any connection adds or revokes one, and stays when nothing does") {
+  TempDb db;
+  auto s = open(db);
+  auto other = open(db);  // another process: arshjul subscribe
+  const auto start = s->subscriptions_stamp();
+  s->store_people({}, {}, kNow);
+  CHECK(s->subscriptions_stamp() == start);
+  other->add_subscription("hash-1", "all", kNow);
+  const auto added = s->subscriptions_stamp();
+  CHECK(added != start);
+  CHECK(s->subscriptions_stamp() == added);
+  other->revoke_subscription("hash-1", kNow);
+  CHECK(s->subscriptions_stamp() != added);
 }
