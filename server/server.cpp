@@ -253,8 +253,12 @@ class Daemon final : public ApiHost {
   // served from has its digests, and what changed since the one before.
   void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) EXCLUDES(inputs_mu_) {
     auto inputs = std::make_shared<const FeedInputs>(snap, feed_inputs().get());
-    MutexLock lock(&inputs_mu_);
-    inputs_ = std::move(inputs);
+    {
+      MutexLock lock(&inputs_mu_);
+      inputs.swap(inputs_);
+    }
+    // The previous inputs (and perhaps their snapshot) are freed here,
+    // outside the lock every feed request takes.
   }
 
   // The snapshot feeds are served from and its inputs: the newest published
