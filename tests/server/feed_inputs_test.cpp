@@ -54,6 +54,13 @@ struct LiveWheel {
     REQUIRE(p);
     return *p;
   }
+  // A new name for `id`, stored and built narrowed to them, as the runner would.
+  void rename(const std::string& id) {
+    Person p = person(id);
+    p.name += " Endret";
+    storage->store_people({p}, {}, clock.now());
+    build({id});
+  }
   FeedCache::Hit serve(FeedCache& cache, const FeedFilter& filter, bool* rendered) {
     return cached_feed(cache, inputs.get(), filter.to_string(), *snap, filter, clock.now(), false, rendered);
   }
@@ -161,10 +168,7 @@ TEST_CASE("A feed cached several narrowed changes ago is carried over by looking
   bool rendered = false;
   const auto before = w.serve(cache, person_filter("kirsti-haugen"), &rendered);
   for (const char* id : {"silje-feragen", "hilde-aune", "silje-feragen", "kristin-engen"}) {
-    Person p = w.person(id);
-    p.name += " Endret";
-    w.storage->store_people({p}, {}, w.clock.now());
-    w.build({id});
+    w.rename(id);
     REQUIRE(w.snap->narrowed_from == w.snap->generation - 1);
   }
   const auto after = w.serve(cache, person_filter("kirsti-haugen"), &rendered);
@@ -180,10 +184,7 @@ TEST_CASE("A whole rebuild between breaks the chain of narrowed changes, and the
   w.build();
   bool rendered = false;
   const auto before = w.serve(cache, person_filter("kirsti-haugen"), &rendered);
-  Person p = w.person("silje-feragen");
-  p.name += " Endret";
-  w.storage->store_people({p}, {}, w.clock.now());
-  w.build({"silje-feragen"});
+  w.rename("silje-feragen");
   REQUIRE(w.snap->narrowed_from == w.snap->generation - 1);
   w.build();  // a reload or a tick: nothing narrowed
   CHECK(w.snap->narrowed_from == -1);
