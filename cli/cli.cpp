@@ -32,6 +32,7 @@
 #include "storage/storage.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
+#include "workflows/text.h"
 #include "workflows/warnings.h"
 
 namespace arshjul {
@@ -580,7 +581,13 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
     err << file << ": cannot read: " << std::strerror(errno) << "\n";
     return 1;
   }
-  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // UTF-16 with its byte order mark (Excel's "Unicode text") is read as
+  // such; anything else must be UTF-8, as import_people checks.
+  const auto csv = to_utf8(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "");
+  if (!csv) {
+    err << file << ": " << csv.error() << "\n";
+    return 1;
+  }
   Args with_dir = a;
   with_dir.dir = option(a, "--config", "config/roros");
   auto c = load(with_dir, err);
@@ -594,7 +601,7 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   std::ostringstream report;
   storage->all_or_nothing([&] {
     const Config roster = with_stored_people(*c, storage->people());
-    r = import_people(*storage, roster, file, csv, dry_run, a.options.count("--replace") > 0, clock.now());
+    r = import_people(*storage, roster, file, *csv, dry_run, a.options.count("--replace") > 0, clock.now());
     if (!r.errors.empty() || dry_run) return;
     const auto& ch = r.change;
     storage->append_audit(cli_audit(clock, "people.import", "people",

@@ -749,9 +749,7 @@ class Api {
     // An export in the Windows code page is read as what it says it is,
     // never stored as bytes that are not UTF-8.
     const auto csv = to_utf8(req_.body, type.charset);
-    if (!csv)
-      return problem(415, "Unsupported media type",
-                     "expected charset utf-8, windows-1252 or iso-8859-1, got \"" + printable(type.charset) + "\"");
+    if (!csv) return problem(415, "Unsupported media type", printable(csv.error()));
     ImportResult result;
     if (*dry_run) {
       // Reads only: no need to wait for the writer.

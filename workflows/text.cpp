@@ -82,11 +82,39 @@ void append_code_point(std::string& out, char32_t c) {
   } else if (c < 0x800) {
     out += static_cast<char>(0xC0 | (c >> 6));
     out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
+  } else if (c < 0x10000) {
     out += static_cast<char>(0xE0 | (c >> 12));
     out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
   }
+}
+
+// UTF-16 (RFC 2781) as UTF-8, its byte order mark already taken off.
+Expected<std::string> utf16_to_utf8(std::string_view text, bool little_endian) {
+  if (text.size() % 2 != 0)
+    return Error{"UTF-16 text of an odd number of bytes (" + std::to_string(text.size()) + "): it was cut off"};
+  const auto unit = [&](std::size_t i) -> char16_t {
+    const auto a = static_cast<unsigned char>(text[i]), b = static_cast<unsigned char>(text[i + 1]);
+    return static_cast<char16_t>(little_endian ? a | (b << 8) : (a << 8) | b);
+  };
+  std::string out;
+  out.reserve(text.size() / 2 + text.size() / 8);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    char32_t c = unit(i);
+    if (c >= 0xD800 && c <= 0xDBFF && i + 3 < text.size() && unit(i + 2) >= 0xDC00 && unit(i + 2) <= 0xDFFF) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (unit(i + 2) - 0xDC00);
+      i += 2;
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      return Error{"UTF-16 text with a lone surrogate at byte " + std::to_string(i) + ": not UTF-16"};
+    }
+    append_code_point(out, c);
+  }
+  return out;
 }
 
 // windows-1252 at 0x80-0x9F; 0 where it has no character (those bytes then
@@ -104,12 +132,19 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-std::optional<std::string> to_utf8(std::string_view text, std::string_view charset) {
+Expected<std::string> to_utf8(std::string_view text, std::string_view charset) {
   const std::string name = ascii_lower(charset);
+  if (text.starts_with("\xFF\xFE")) return utf16_to_utf8(text.substr(2), true);
+  if (text.starts_with("\xFE\xFF")) return utf16_to_utf8(text.substr(2), false);
+  if (name == "utf-16le") return utf16_to_utf8(text, true);
+  if (name == "utf-16be") return utf16_to_utf8(text, false);
+  if (name == "utf-16")
+    return Error{"UTF-16 without a byte order mark: say charset=utf-16le or utf-16be, or send the mark"};
   if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii") return std::string(text);
   const bool latin1 = name == "iso-8859-1" || name == "latin1" || name == "iso_8859-1" || name == "l1";
   const bool cp1252 = name == "windows-1252" || name == "cp1252";
-  if (!latin1 && !cp1252) return std::nullopt;
+  if (!latin1 && !cp1252)
+    return Error{"expected charset utf-8, utf-16, windows-1252 or iso-8859-1, got \"" + std::string(charset) + "\""};
   // A UTF-8 body labelled latin1 (some clients' default for text) is UTF-8
   // after all: "Ø" as two bytes would be two Latin-1 letters, never a name.
   bool ascii = true, utf8 = true;

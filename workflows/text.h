@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "calendars/expected.h"
+
 namespace arshjul {
 
 // Why `text` cannot be stored as a roster field, if it cannot: bytes that are
@@ -26,12 +28,16 @@ std::string printable(std::string_view text);
 // case-insensitive by their RFC (media types, charsets).
 std::string ascii_lower(std::string_view s);
 
-// `text` in `charset` (an HTTP charset parameter, any case) as UTF-8: utf-8
-// and us-ascii as they are, iso-8859-1 (latin1) and windows-1252 (the
-// Norwegian Windows default, with its € and curly quotes at 0x80-0x9F)
-// converted, unless the text is already UTF-8 beyond ASCII (a client that
-// labels everything latin1): then it is taken as it is. Nothing for a
-// charset it does not know.
-std::optional<std::string> to_utf8(std::string_view text, std::string_view charset);
+// `text` in `charset` (an HTTP charset parameter, any case; empty: not
+// said) as UTF-8: utf-8 and us-ascii as they are, iso-8859-1 (latin1) and
+// windows-1252 (the Norwegian Windows default, with its € and curly quotes
+// at 0x80-0x9F) converted, unless the text is already UTF-8 beyond ASCII (a
+// client that labels everything latin1): then it is taken as it is.
+// UTF-16 (Excel's "Unicode text", many Windows exports) is converted when
+// the text starts with its byte order mark, whatever the label says (those
+// bytes are never UTF-8 or a name), or when labelled utf-16le or utf-16be.
+// An Error for a charset it does not know or UTF-16 that is not (an odd
+// byte count, a lone surrogate), saying where.
+Expected<std::string> to_utf8(std::string_view text, std::string_view charset);
 
 }  // namespace arshjul

@@ -234,6 +234,21 @@ TEST_CASE("import people stores the roster and registers the new hires for emplo
   CHECK_THAT(again.out, Catch::Contains("added 0, changed 0, removed 0;"));
 }
 
+TEST_CASE("import people reads a file in UTF-16 with its byte order mark, as Excel saves Unicode text") {
+  ImportDb db;
+  // hires.csv converted by iconv to UTF-16LE, the mark in front.
+  const Run r = run({"import", "people", path("tests/fixtures/people/hires-utf16le.csv"), "--config",
+                     path("config/roros"), "--db", db.path});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("added 6"));
+  auto storage = open_sqlite_storage(db.path);
+  REQUIRE(storage);
+  const Run utf8 = run({"import", "people", path("tests/fixtures/people/hires.csv"), "--config", path("config/roros"),
+                        "--db", db.path});
+  CHECK_THAT(utf8.out, Catch::Contains("added 0, changed 0, removed 0;"));  // the same people, the same names
+}
+
 TEST_CASE("import people with broken rows exits 1, prints every error and stores nothing") {
   ImportDb db;
   const Run r = run({"import", "people", path("tests/fixtures/people/broken.csv"), "--config", path("config/roros"),

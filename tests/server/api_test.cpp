@@ -544,7 +544,34 @@ TEST_CASE("an import in ISO-8859-1 is converted, and an unknown charset is refus
   REQUIRE(call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv;charset=iso-8859-1").status == 200);
   CHECK(h.snapshot()->config.find_person("bjorg-odegard")->name == "Bjørg");
   const auto p = problem_of(call(h, "POST", "/api/v1/people/import", hr, csv, "text/csv; charset=ebcdic"), 415);
-  CHECK(str(p.at("detail")) == "expected charset utf-8, windows-1252 or iso-8859-1, got \"ebcdic\"");
+  CHECK(str(p.at("detail")) == "expected charset utf-8, utf-16, windows-1252 or iso-8859-1, got \"ebcdic\"");
+}
+
+TEST_CASE("an import in UTF-16 with its byte order mark, as Excel saves Unicode text, is read whatever its label") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  // "id\tname\tunit / eli-hagen\tØystein 𝄞\tskole", UTF-16LE with its mark, tab-separated.
+  const std::u16string text = u"\uFEFFid\tname\tunit\r\neli-hagen\t\u00D8ystein \U0001D11E\tskole\r\n";
+  std::string le;
+  for (char16_t c : text) {
+    le += static_cast<char>(c & 0xFF);
+    le += static_cast<char>(c >> 8);
+  }
+  const auto r = call(h, "POST", "/api/v1/people/import", hr, le, "text/csv; charset=utf-8");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(h.snapshot()->config.find_person("eli-hagen")->name == "Øystein \U0001D11E");
+}
+
+TEST_CASE("UTF-16 cut off in the middle of a character, or labelled utf-16 without its mark, is refused with why") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string cut = std::string("\xFF\xFEi\0d\0", 6) + "\n";
+  CHECK(str(problem_of(call(h, "POST", "/api/v1/people/import", hr, cut, "text/csv"), 415).at("detail")) ==
+        "UTF-16 text of an odd number of bytes (5): it was cut off");
+  CHECK(str(problem_of(call(h, "POST", "/api/v1/people/import", hr, "id,name\n", "text/csv; charset=UTF-16"), 415)
+                .at("detail")) == "UTF-16 without a byte order mark: say charset=utf-16le or utf-16be, or send the mark");
+  CHECK(h.storage().people().empty());
 }
 
 TEST_CASE("a role or committee sent twice through PUT is stored once") {
