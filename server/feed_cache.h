@@ -4,9 +4,12 @@
 // An entry is current for one snapshot generation and day. A newer snapshot
 // does not drop it: when the new snapshot was narrowed from the one the
 // entry is current at and the few events that changed are not in it
-// (FeedInputs::unchanged_since_previous), or else when the new snapshot
-// gives the same digest of its inputs (FeedInputs::digest), the entry is
-// carried over, bytes, gzip and ETag untouched, without rendering. The bound counts bodies
+// (FeedInputs::unchanged_since), or else when the new snapshot gives the
+// same digest of its inputs (FeedInputs::digest), the entry is carried
+// over, bytes, gzip and ETag untouched, without rendering. Like an entry
+// current at its generation, one carried through narrowed changes is not
+// checked against the time within its day (a cancelled event past its
+// retention leaves it on the next day's request, or the next whole build). The bound counts bodies
 // and their gzip; one feed larger than the bound is still served, just not
 // kept.
 //

@@ -245,20 +245,24 @@ class Daemon final : public ApiHost {
   void log_request(const RequestLogEntry& entry) { log_.request(entry); }
   void flush_log() { log_.flush(); }
 
-  // A new snapshot (on the runner's thread): its events are digested next
-  // on that thread, after the writer has its answer (a few ms for Røros) and
-  // at the runner's lowered priority, so cached feeds it leaves as they were
-  // are carried over, not rendered again. Until then, feeds of that snapshot render.
-  // Made before the runner publishes `snap`, so every snapshot a feed is
-  // served from has its digests, and what changed since the one before.
+  // A new snapshot (on the runner's thread, before the runner publishes
+  // it): its events digested, and what changed since the one before, so
+  // every snapshot a feed is served from has them and cached feeds it leaves
+  // as they were are carried over, not rendered again.
   void snapshot_changed(const std::shared_ptr<const Snapshot>& snap) EXCLUDES(inputs_mu_) {
-    auto inputs = std::make_shared<const FeedInputs>(snap, feed_inputs().get());
+    std::shared_ptr<const FeedInputs> inputs;
+    try {
+      inputs = std::make_shared<const FeedInputs>(snap, feed_inputs().get());
+    } catch (const std::bad_alloc&) {
+      // The snapshot is committed and will be published: without inputs its
+      // feeds are rendered from the runner's snapshot, never served stale.
+      log("feeds: no memory to digest snapshot " + std::to_string(snap->generation) + "; feeds render until the next");
+    }
     {
       MutexLock lock(&inputs_mu_);
       inputs.swap(inputs_);
     }
-    // The previous inputs (and perhaps their snapshot) are freed here,
-    // outside the lock every feed request takes.
+    // The previous inputs are freed here, outside the lock every feed request takes.
   }
 
   // The snapshot feeds are served from and its inputs: the newest published
