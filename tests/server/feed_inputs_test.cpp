@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include <unistd.h>
@@ -44,8 +45,9 @@ struct LiveWheel {
   // As the runner builds: narrowed to `people` when only they changed
   // since the current snapshot, the inputs made from the previous ones.
   void build(const std::vector<std::string>& people = {}) {
-    const PeopleChange change{*snap, people};
-    auto next = build_snapshot(files, *storage, clock, ++generation, snap && !people.empty() ? &change : nullptr);
+    std::optional<PeopleChange> change;
+    if (snap && !people.empty()) change.emplace(PeopleChange{*snap, people});
+    auto next = build_snapshot(files, *storage, clock, ++generation, change ? &*change : nullptr);
     inputs = std::make_unique<FeedInputs>(next, inputs.get());
     snap = std::move(next);
   }
