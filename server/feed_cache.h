@@ -9,9 +9,9 @@
 // over, bytes, gzip and ETag untouched, without rendering. Like an entry
 // current at its generation, one carried through narrowed changes is not
 // checked against the time within its day (a cancelled event past its
-// retention leaves it on the next day's request, or the next whole build). The bound counts bodies
-// and their gzip; one feed larger than the bound is still served, just not
-// kept.
+// retention leaves it on the next day's request, or the next whole build).
+// The bound counts bodies, their gzip and each entry's bookkeeping; one feed
+// larger than the bound is still served, just not kept.
 //
 // Thread-safety: every member may be called from any thread (one short lock;
 // compression runs outside it). Throws only std::bad_alloc.

@@ -170,21 +170,22 @@ FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot, const FeedInput
     : snapshot_(std::move(snapshot)) {
   const Snapshot& snap = *snapshot_;
   const date::time_zone* zone = snap.config.organisation.zone;
+  // The previous snapshot's digests of the event with this UID, if it had one.
+  const auto digests_before = [&](std::string_view uid) -> const Digests* {
+    if (!previous) return nullptr;
+    auto it = previous->live_by_uid_.find(uid);
+    if (it == previous->live_by_uid_.end()) return nullptr;
+    return &previous->live_[static_cast<std::size_t>(it->second - previous->snapshot().expansion.occurrences.data())];
+  };
   // Digesting renders the event: one that reads as it did at the previous
   // snapshot keeps its digest (a digest depends on the event and the zone only).
   const FeedInputs* earlier = previous && previous->snapshot().config.organisation.zone == zone ? previous : nullptr;
-  const auto earlier_digests = [&](std::string_view uid) -> const Digests* {
-    if (!earlier) return nullptr;
-    auto it = earlier->live_by_uid_.find(uid);
-    if (it == earlier->live_by_uid_.end()) return nullptr;
-    return &earlier->live_[static_cast<std::size_t>(it->second - earlier->snapshot().expansion.occurrences.data())];
-  };
   live_.reserve(snap.expansion.occurrences.size());
   live_by_uid_.reserve(snap.expansion.occurrences.size());
   for (const Occurrence& o : snap.expansion.occurrences) {
     auto it = snap.stored.find(o.uid);
     const StoredOccurrence* stored = it == snap.stored.end() ? nullptr : &it->second;
-    const Digests* was = earlier_digests(o.uid);
+    const Digests* was = earlier ? digests_before(o.uid) : nullptr;
     Digests& d = live_.emplace_back();
     d.live_event = live_event(o, stored);
     d.live = was && was->live_event == d.live_event ? was->live : event_digest(d.live_event, zone);
@@ -217,14 +218,10 @@ FeedInputs::FeedInputs(std::shared_ptr<const Snapshot> snapshot, const FeedInput
   const auto changed_person = [&](std::string_view id) {
     return std::binary_search(step->people.begin(), step->people.end(), id);
   };
-  const Snapshot& before = previous->snapshot();
   for (std::size_t i = 0; i < snap.expansion.occurrences.size(); ++i) {
     const Occurrence& o = snap.expansion.occurrences[i];
     const Digests& now = live_[i];
-    auto it = previous->live_by_uid_.find(o.uid);
-    const Digests* was = it == previous->live_by_uid_.end()
-                             ? nullptr
-                             : &previous->live_[static_cast<std::size_t>(it->second - before.expansion.occurrences.data())];
+    const Digests* was = digests_before(o.uid);
     // A changed person's personal series: their leader sees it, and who
     // that is may be what changed, though the event reads the same.
     const bool same = was && !(o.person && changed_person(o.person->id)) && was->live == now.live &&

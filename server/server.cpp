@@ -266,8 +266,8 @@ class Daemon final : public ApiHost {
   }
 
   // The snapshot feeds are served from and its inputs: the newest published
-  // one or (for a moment) the one about to be. Null inputs only in tests'
-  // hosts without a runner listener.
+  // one or (for a moment) the one about to be. Null only when the newest
+  // snapshot's could not be made (no memory): its feeds then render.
   std::shared_ptr<const FeedInputs> feed_inputs() EXCLUDES(inputs_mu_) {
     MutexLock lock(&inputs_mu_);
     return inputs_;
