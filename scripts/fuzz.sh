@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of build-fuzz (scripts/setup.sh --fuzz) for a
+# Runs every libFuzzer target of build-asan (scripts/setup.sh --sanitize), or
+# of build-fuzz (scripts/setup.sh --fuzz) when ARSHJUL_FUZZ_BUILD says so, for a
 # bounded time on a copy of its corpus, so the run never writes into the
 # repository. Fails if any target finds a crash, a leak, a hang or a broken
 # promise, and prints where the reproducer is.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET=15] [TARGET...]
 # One target, longer, keeping what it finds in the repository's corpus:
-#   build-fuzz/fuzz/fuzz_api -dict=fuzz/fuzz_api.dict -max_total_time=600 fuzz/corpus/fuzz_api
+#   build-asan/fuzz/fuzz_api -dict=fuzz/fuzz_api.dict -max_total_time=600 fuzz/corpus/fuzz_api
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,12 +15,13 @@ shift || true
 targets=("$@")
 (( ${#targets[@]} )) || targets=(fuzz_config fuzz_people_csv fuzz_time fuzz_api fuzz_http)
 
-work=build-fuzz/fuzz-run
+build=${ARSHJUL_FUZZ_BUILD:-build-asan}
+work=$build/fuzz-run
 passed=0 failed=0
 for t in "${targets[@]}"; do
-  bin=build-fuzz/fuzz/$t
+  bin=$build/fuzz/$t
   if [[ ! -x $bin ]]; then
-    echo "fuzz: $t: $bin is missing; run scripts/setup.sh --fuzz" >&2
+    echo "fuzz: $t: $bin is missing; run scripts/setup.sh --sanitize" >&2
     failed=$((failed + 1)); continue
   fi
   rm -rf "$work/$t" && mkdir -p "$work/$t/corpus" "$work/$t/artifacts"

@@ -2,10 +2,10 @@
 # Installs what arshjul needs on Debian 12 and builds it. Idempotent: when
 # everything is there it only runs the (incremental) build.
 #   scripts/setup.sh [--tests] [--sanitize | --tsan | --fuzz]
-# --sanitize builds build-asan (ASan + UBSan); --tsan builds build-tsan with
-# Clang: ThreadSanitizer, and -Wthread-safety checks the lock annotations;
-# --fuzz builds build-fuzz with Clang: the libFuzzer targets of fuzz/ only
-# (scripts/fuzz.sh runs them).
+# --sanitize builds build-asan with Clang: ASan + UBSan, the tests and the
+# libFuzzer targets of fuzz/ (scripts/fuzz.sh runs them); --tsan builds
+# build-tsan with Clang: ThreadSanitizer, and -Wthread-safety checks the lock
+# annotations; --fuzz builds build-fuzz with Clang: the libFuzzer targets only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ packages=(build-essential cmake ninja-build pkg-config tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libsqlite3-dev libical-dev libhowardhinnant-date-dev libtomlplusplus-dev libssl-dev zlib1g-dev catch2
   libsystemd-dev libcjose-dev libjansson-dev libqrencode-dev)
-if (( tsan || fuzz )); then
+if (( sanitize || tsan || fuzz )); then
   packages+=(clang libclang-rt-14-dev)
 fi
 if (( tests )); then
@@ -61,7 +61,11 @@ fi
 build_type=RelWithDebInfo
 dir=build
 compiler=()
-if (( sanitize )); then dir=build-asan; build_type=Debug; fi
+if (( sanitize )); then
+  dir=build-asan; build_type=Debug
+  # Clang, so that the same objects also make the fuzz targets; GCC's -Werror holds in the normal build.
+  compiler=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DARSHJUL_WERROR=OFF)
+fi
 if (( tsan )); then
   dir=build-tsan
   # Clang's own warnings are not errors here (GCC's build holds that line); its thread-safety ones are.

@@ -3,13 +3,12 @@
 # the normal build, under AddressSanitizer + UndefinedBehaviorSanitizer, and
 # under ThreadSanitizer (a Clang build that also checks the lock annotations);
 # every benchmark once at a tiny size (bench/smoke.sh);
-# then each libFuzzer target of fuzz/ for 14 seconds (build-fuzz).
+# then each libFuzzer target of fuzz/ for 14 seconds (built in build-asan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 scripts/setup.sh --tests --sanitize
 scripts/setup.sh --tests --tsan
-scripts/setup.sh --fuzz
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 300

@@ -16,7 +16,7 @@ import time
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Checks, Daemon  # noqa: E402
+from harness import Checks, Daemon, wait_for  # noqa: E402
 import icalendar
 import recurring_ical_events
 
@@ -138,11 +138,10 @@ s.sendall(b"GARBAGE\r\n\r\n")
 check(s.recv(100).startswith(b"HTTP/1.1 400"), "a malformed request: 400")
 s.close()
 late = subscribe("--role", "verneombud")
-time.sleep(1.5)  # the daemon polls for new and revoked subscriptions once a second
-check(get(f"/feeds/{late}.ics")[0].status == 200, "a subscription made while the daemon runs is served")
+# The daemon polls for new and revoked subscriptions once a second.
+check(wait_for(lambda: get(f"/feeds/{late}.ics")[0].status == 200), "a subscription made while the daemon runs is served")
 check(cli("unsubscribe", late, "--db", db).returncode == 0, "unsubscribe while the daemon runs")
-time.sleep(1.5)
-check(get(f"/feeds/{late}.ics")[0].status == 404, "a token revoked while the daemon runs: 404 within a second or two")
+check(wait_for(lambda: get(f"/feeds/{late}.ics")[0].status == 404), "a token revoked while the daemon runs: 404 at its next poll")
 slow = socket.create_connection(("127.0.0.1", port), timeout=5)
 slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
 time.sleep(1.6)
@@ -162,7 +161,7 @@ wheel = os.path.join(cfg, "wheels", "partssamarbeid.toml")
 good = open(wheel, encoding="utf-8").read()
 open(wheel, "w", encoding="utf-8").write(good.replace("[[activity]]", "[[activity]]\nstrat = \"09:00\"", 1))
 daemon.signal(signal.SIGHUP)
-time.sleep(1.0)
+wait_for(lambda: "still serving the previous config" in open(proc_log, encoding="utf-8").read())
 logtext = open(proc_log, encoding="utf-8").read()
 check("still serving the previous config" in logtext and "unknown key \"strat\"" in logtext,
       "a bad reload logs the error with file and line and keeps the old config")
@@ -178,8 +177,7 @@ parts[1] = re.sub(r'^start = "\d\d:\d\d"', 'start = "07:15"', parts[1], count=1,
 del parts[2]
 open(wheel, "w", encoding="utf-8").write("[[activity]]".join(parts))
 daemon.signal(signal.SIGHUP)
-time.sleep(1.5)
-check("reload: ok" in open(proc_log, encoding="utf-8").read(), "a good reload is applied")
+check(wait_for(lambda: "reload: ok" in open(proc_log, encoding="utf-8").read()), "a good reload is applied")
 resp, data = get(f"/feeds/{token}.ics", headers={"If-None-Match": etag})
 check(resp.status == 200 and resp.getheader("ETag") != etag, "after a good reload the feed has a new ETag")
 evs = events(data)

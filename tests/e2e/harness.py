@@ -18,6 +18,19 @@ import time
 SANITIZED = bool(os.environ.get("ARSHJUL_SANITIZED"))
 
 
+def wait_for(pred, seconds=30):
+    """Whether `pred()` came true within `seconds` (polled every 0.1 s). For
+    what the daemon does in its own time (a reload, a poll): a fixed sleep
+    fails on a loaded machine, a deadline only when it never happens."""
+    end = time.time() + seconds
+    while True:
+        if pred():
+            return True
+        if time.time() >= end:
+            return False
+        time.sleep(0.1)
+
+
 class Checks:
     def __init__(self):
         self.passed = 0
