@@ -79,10 +79,10 @@ bool patch_roster(Snapshot& s, Config& files, const PeopleChange& change, Storag
     }
     if (!now) return false;
     if (!now->manager.empty() && !before.find_person(now->manager)) now->manager.clear();
-    updates.emplace_back(static_cast<std::size_t>(old - before.people.data()), std::move(*now));
+    updates.emplace_back(before.people.index_of(old), std::move(*now));
   }
-  files.people = before.people;
-  for (auto& [at, person] : updates) files.people[at] = std::move(person);
+  files.people = before.people;  // shares the chunks; a changed person copies only theirs
+  for (auto& [at, person] : updates) files.people.mut(at) = std::move(person);
   s.config = std::move(files);
   s.config.id_index.share_people(before.id_index);  // the same ids at the same places
   s.departed = change.previous.departed;
@@ -135,7 +135,7 @@ Config with_stored_people(Config files, std::vector<StoredPerson> stored) {
       continue;
     }
     if (it != index.end()) {
-      files.people[it->second] = std::move(sp.person);
+      files.people.mut(it->second) = std::move(sp.person);
       removed[it->second] = 0;
     } else {
       index.emplace(sp.person.id, files.people.size());
@@ -146,7 +146,7 @@ Config with_stored_people(Config files, std::vector<StoredPerson> stored) {
   std::vector<Person> kept;
   kept.reserve(files.people.size());
   for (std::size_t i = 0; i < files.people.size(); ++i)
-    if (!removed[i]) kept.push_back(std::move(files.people[i]));
+    if (!removed[i]) kept.push_back(std::move(files.people.mut(i)));
   std::unordered_set<std::string_view> ids;
   for (const auto& p : kept) ids.insert(p.id);
   for (auto& p : kept)

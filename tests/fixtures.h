@@ -23,6 +23,14 @@ inline Config load(const std::string& dir) {
 
 inline Config mini() { return load("tests/fixtures/mini"); }
 
+// The roster's person `id`, to change (their chunk of the roster unshared).
+inline Person& person(Config& c, std::string_view id) {
+  for (std::size_t i = 0; i < c.people.size(); ++i)
+    if (c.people[i].id == id) return c.people.mut(i);
+  FAIL("no person " << id);
+  throw;
+}
+
 // `n` employees spread over the config's units, one in forty a leader and one
 // in twenty a hire starting within the year (from 2027-03-01).
 inline std::vector<Person> generated_roster(const Config& c, int n, std::mt19937& rng) {

@@ -127,10 +127,10 @@ using Slot = std::pair<std::size_t, Position>;
 
 std::size_t hash_id(std::string_view id) { return std::hash<std::string_view>{}(id); }
 
-// A flat vector of things with an `id`: a position is an index.
-template <class T>
+// A flat sequence (a vector, or the roster's shared chunks) of things with an `id`: a position is an index.
+template <class T, class Items = std::vector<T>>
 struct Flat {
-  const std::vector<T>& items;
+  const Items& items;
   const T* at(Position pos) const { return pos < items.size() ? &items[pos] : nullptr; }
   template <class F>
   void each(F&& f) const {
@@ -236,8 +236,8 @@ std::optional<std::uint64_t> IdIndex::find(Slots& slots, const Items& items, std
   return found;
 }
 
-const Person* IdIndex::person(const std::vector<Person>& people, std::string_view id) const {
-  const Flat<Person> items{people};
+const Person* IdIndex::person(const Roster& people, std::string_view id) const {
+  const Flat<Person, Roster> items{people};
   const auto pos = find(people_, items, id);
   return pos ? items.at(*pos) : nullptr;
 }

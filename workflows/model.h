@@ -20,6 +20,7 @@
 #include "calendars/recurrence.h"
 #include "calendars/time.h"
 #include "calendars/working_days.h"
+#include "workflows/shared_chunks.h"
 
 namespace arshjul {
 
@@ -91,6 +92,9 @@ struct Person {
   std::string manager;  // the person's own leader, when not the leader of their unit (or its parent)
   bool operator==(const Person&) const = default;
 };
+
+// The people of a Config (see Config::people).
+using Roster = SharedChunks<Person>;
 
 // Does `p` hold `role` in `unit` on `day`? Roles other than leader are held
 // in the person's own unit; leadership counts only within its dates, and an
@@ -342,7 +346,7 @@ class IdIndex {
   // ids are not hashed again. A wrong claim costs a rebuild, never a wrong answer.
   void share_people(const IdIndex& from);
 
-  const Person* person(const std::vector<Person>& people, std::string_view id) const;
+  const Person* person(const Roster& people, std::string_view id) const;
   const Unit* unit(const std::vector<Unit>& units, std::string_view id) const;
   // Activities are found across wheels; `wheel`, when given, is set on a hit.
   const Activity* activity(const std::vector<Wheel>& wheels, std::string_view id, const Wheel** wheel) const;
@@ -385,7 +389,9 @@ struct Config {
   std::vector<Level> levels;        // top first
   std::vector<Unit> units;
   std::vector<Committee> committees;
-  std::vector<Person> people;
+  // Shared between copies of a Config chunk by chunk (shared_chunks.h): a
+  // snapshot that changes one person copies one chunk of the roster.
+  Roster people;
   std::vector<Wheel> wheels;
   // Delivered and dropped outbox rows older than this are pruned ([outbox] retention).
   Seconds outbox_retention{90 * 86400};

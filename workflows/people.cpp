@@ -45,9 +45,9 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 
 // What check_person looks things up in. Built once per import, so checking a
 // row costs hash lookups rather than scans of the roster.
-class Roster {
+class RosterLookups {
  public:
-  explicit Roster(const Config& config) : config_(config) {
+  explicit RosterLookups(const Config& config) : config_(config) {
     for (const auto& u : config.units) {
       units_.insert(u.id);
       unit_ids_.push_back(u.id);
@@ -67,7 +67,7 @@ class Roster {
 
   // Counts an import's row as a person (replacing a config person of the same
   // id); returns the line of an earlier row with this id, or 0. The id must
-  // outlive the Roster.
+  // outlive the RosterLookups.
   int add_row(std::string_view id, int line) {
     auto [it, fresh] = people_->try_emplace(id, line);
     if (fresh) return 0;
@@ -106,7 +106,7 @@ class Roster {
   mutable std::unordered_map<std::string, std::string> person_hints_;
 };
 
-void check(const Roster& roster, const Person& p, std::vector<PersonProblem>& out) {
+void check(const RosterLookups& roster, const Person& p, std::vector<PersonProblem>& out) {
   const auto problem = [&](std::string field, std::string message) {
     out.push_back({std::move(field), std::move(message)});
   };
@@ -522,7 +522,7 @@ class CsvImport {
 
   // Once every row is read, so a manager may be a later row.
   void check_rows() {
-    Roster roster(config_);
+    RosterLookups roster(config_);
     roster.index_people(people_.size());
     for (std::size_t i = 0; i < people_.size(); ++i) {
       const auto& id = people_[i].id;
@@ -595,12 +595,12 @@ std::vector<std::string> sorted(const std::vector<Membership>& seats) {
 
 std::vector<PersonProblem> check_person(const Config& config, const Person& person) {
   std::vector<PersonProblem> out;
-  check(Roster(config), person, out);
+  check(RosterLookups(config), person, out);
   return out;
 }
 
 std::vector<RosterProblem> check_people(const Config& config) {
-  const Roster roster(config);
+  const RosterLookups roster(config);
   std::vector<RosterProblem> out;
   std::vector<PersonProblem> problems;
   for (std::size_t i = 0; i < config.people.size(); ++i) {
@@ -637,7 +637,7 @@ bool same_person(const Person& a, const Person& b) {
          a.manager == b.manager && sorted(a.roles) == sorted(b.roles) && sorted(a.committees) == sorted(b.committees);
 }
 
-RosterChange diff_roster(const std::vector<Person>& before, const std::vector<Person>& after) {
+RosterChange diff_roster(const Roster& before, const std::vector<Person>& after) {
   std::unordered_map<std::string_view, const Person*> old;
   old.reserve(before.size());
   for (const auto& p : before) old.try_emplace(p.id, &p);

@@ -73,7 +73,7 @@ PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const C
 struct RosterChange {
   std::vector<std::string> added, changed, unchanged, removed;  // person ids
 };
-RosterChange diff_roster(const std::vector<Person>& before, const std::vector<Person>& after);
+RosterChange diff_roster(const Roster& before, const std::vector<Person>& after);
 
 bool same_person(const Person& a, const Person& b);
 

@@ -34,9 +34,9 @@ const Person* walk_to_leader(const Person& p, std::size_t max_steps, FindPerson&
 // The roster indexed once, so 50,000 people cost hash lookups, not scans.
 // With `leaders_only`, only who leads is indexed (one person's leader,
 // without 50,000 hash entries): employees() are then empty.
-class Roster {
+class RosterIndex {
  public:
-  explicit Roster(const Config& c, bool leaders_only = false) : config_(c), leaders_only_(leaders_only), max_steps_(c.units.size()) {
+  explicit RosterIndex(const Config& c, bool leaders_only = false) : config_(c), leaders_only_(leaders_only), max_steps_(c.units.size()) {
     for (const Unit& u : c.units) {
       units_.emplace(u.id, &u);
       if (!u.parent.empty()) children_[u.parent].push_back(u.id);
@@ -139,7 +139,7 @@ SysSeconds deadline(const Config& c, const Occurrence& o) {
 
 struct LeaderIndex::Impl {
   explicit Impl(const Config& c) : roster(c, /*leaders_only=*/true) {}
-  Roster roster;
+  RosterIndex roster;
 };
 
 LeaderIndex::LeaderIndex(const Config& config) : impl_(std::make_unique<const Impl>(config)) {}
@@ -192,7 +192,7 @@ const Unit* meeting_unit(const Config& config, const Occurrence& o) {
 // the meeting's unit (or of the unit at owner_level above it), or of the
 // nearest unit above when that one is vacant. A named person who has left
 // the roster passes it to the unit's leader, so the paperwork is still owed.
-const Person* meeting_owner(const Config& config, const Roster& roster, const TaskRule& rule, const Unit* unit,
+const Person* meeting_owner(const Config& config, const RosterIndex& roster, const TaskRule& rule, const Unit* unit,
                             LocalDays day) {
   if (!rule.owner_person.empty())
     if (const Person* p = roster.person(rule.owner_person)) return p;
@@ -218,7 +218,7 @@ const Person* meeting_owner(const Config& config, const Roster& roster, const Ta
 
 // An employee's own task of a per-employee occurrence, for their leader on
 // the deadline's day: one who starts later owns nothing due before.
-void add_employee_task(const Roster& roster, const Occurrence& o, SysSeconds due, LocalDays due_day, const Person& p,
+void add_employee_task(const RosterIndex& roster, const Occurrence& o, SysSeconds due, LocalDays due_day, const Person& p,
                        std::vector<Task>& out) {
   if (p.start_date && *p.start_date > due_day) return;  // not yet there to be talked with
   if (const Person* l = roster.leader_of(p, due_day))
@@ -234,7 +234,7 @@ std::vector<Task> expected_tasks_of(const Config& config, const Expansion& expan
   for (const auto& id : subjects)
     if (const Person* p = config.find_person(id); p && has_role(*p, Role::employee)) people.push_back(p);
   if (people.empty()) return out;
-  const Roster roster(config, /*leaders_only=*/true);
+  const RosterIndex roster(config, /*leaders_only=*/true);
   for (const Occurrence& o : expansion.occurrences) {
     if (!o.activity || !o.activity->tasks || o.activity->tasks->per != TaskRule::Per::employee) continue;
     const SysSeconds due = deadline(config, o);
@@ -291,7 +291,7 @@ bool only_own_tasks_change(const Config& before_config, const Expansion& before,
 
 std::vector<Task> expected_tasks(const Config& config, const Expansion& expansion) {
   std::vector<Task> out;
-  std::optional<Roster> roster;
+  std::optional<RosterIndex> roster;
   for (const Occurrence& o : expansion.occurrences) {
     if (!o.activity || !o.activity->tasks) continue;
     if (!roster) roster.emplace(config);
@@ -394,7 +394,7 @@ std::vector<TaskMessage> due_task_messages(const Config& config, const std::vect
     return x->id < y->id;
   });
 
-  const Roster roster(config);
+  const RosterIndex roster(config);
 
   for (auto b = open.begin(); b != open.end();) {
     const Task& head = (*b)->task;

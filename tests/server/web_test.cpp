@@ -276,10 +276,8 @@ void with_sign_in(Host& h, const test::FakeProvider& idp, std::vector<Hook> hook
   c.hooks = std::move(hooks);
   c.sign_in = idp.sign_in();
   c.sign_in->client_secret_env = "ARSHJUL_TEST_OIDC_SECRET";
-  for (Person& p : c.people) {
-    if (p.id == "ola") p.email = "Ola@Example.no";
-    if (p.id == "kari") p.email = "kari@example.no";
-  }
+  test::person(c, "ola").email = "Ola@Example.no";
+  test::person(c, "kari").email = "kari@example.no";
   h.set_files(std::move(c));
   h.rebuild();
 }

@@ -80,13 +80,13 @@ TEST_CASE("find_person on a roster copied with its shared index finds each perso
   Config original = test::load("config/roros");
   REQUIRE(original.find_person(original.people.back().id));  // the original's index is built
   Config copy = original;
-  copy.people[3].name = "Endret";
+  copy.people.mut(3).name = "Endret";
   copy.id_index.share_people(original.id_index);
-  for (const Person& p : original.people) CHECK(copy.find_person(p.id) == &copy.people[static_cast<std::size_t>(&p - original.people.data())]);
+  for (const Person& p : original.people) CHECK(copy.find_person(p.id) == &copy.people[original.people.index_of(&p)]);
 
   // Shared although the ids moved: the index is rebuilt, not trusted.
   Config reordered = original;
-  std::swap(reordered.people.front(), reordered.people.back());
+  std::swap(reordered.people.mut(0), reordered.people.mut_back());
   reordered.id_index.share_people(original.id_index);
   CHECK(reordered.find_person(original.people.front().id) == &reordered.people.back());
   CHECK(reordered.find_person(original.people.back().id) == &reordered.people.front());

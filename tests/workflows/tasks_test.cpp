@@ -12,6 +12,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
+std::size_t index_of(const Config& c, std::string_view id) {
+  return c.people.index_of(c.find_person(id));
+}
+
 Person person(std::string id, std::string unit, std::vector<Role> roles, std::string manager = "") {
   Person p;
   p.id = std::move(id);
@@ -195,9 +199,9 @@ TEST_CASE("A timed meeting's tasks are due when it ends", "[tasks]") {
 TEST_CASE("A hire starting after the deadline gets no appraisal, and one starting on the last day does", "[tasks]") {
   Config c = with(appraisals());
   c.people.push_back(person("sen", "skole", {Role::employee}));
-  c.people.back().start_date = LocalDays{2027_y / 5 / 1};
+  c.people.mut_back().start_date = LocalDays{2027_y / 5 / 1};
   c.people.push_back(person("sist", "skole", {Role::employee}));
-  c.people.back().start_date = LocalDays{2027_y / 4 / 30};
+  c.people.mut_back().start_date = LocalDays{2027_y / 4 / 30};
   const auto who = assignees(tasks_of(c));
   CHECK_FALSE(who.contains("sen"));
   CHECK(who.contains("sist"));
@@ -363,8 +367,7 @@ TEST_CASE("A meeting's owner is the leader of the unit above when its own is vac
 
 TEST_CASE("A meeting's owner is whoever leads the unit on the meeting's day", "[tasks]") {
   Config c = with(mbm());
-  for (Person& p : c.people)
-    if (p.id == "siri") p.leader_start_date = LocalDays{2027_y / 8 / 16};
+  c.people.mut(index_of(c, "siri")).leader_start_date = LocalDays{2027_y / 8 / 16};
   CHECK(assignees(tasks_of(c)) == std::map<std::string, std::string>{{"skole", "kari"}});
 }
 
@@ -400,8 +403,7 @@ TEST_CASE("A named owner who has left the roster passes the paperwork to the uni
 
 TEST_CASE("A leader who starts between the documents deadline and the meeting owes only the minutes", "[tasks]") {
   Config c = with(mbm());
-  for (Person& p : c.people)
-    if (p.id == "siri") p.leader_start_date = LocalDays{2027_y / 3 / 5};  // documents 2 March, meeting 9 March
+  c.people.mut(index_of(c, "siri")).leader_start_date = LocalDays{2027_y / 3 / 5};  // documents 2 March, meeting 9 March
   std::map<TaskKind, std::string> by_kind;
   for (const auto& t : tasks_of(c)) by_kind[t.kind] = t.assignee;
   CHECK(by_kind == std::map<TaskKind, std::string>{{TaskKind::documents, "kari"}, {TaskKind::minutes, "siri"}});
