@@ -68,6 +68,10 @@ SysSeconds tasks_since(Storage& storage, SysSeconds now) {
 bool patch_roster(Snapshot& s, Config& files, const PeopleChange& change, Storage& storage) {
   const Config& before = change.previous.config;
   std::vector<std::pair<std::size_t, Person>> updates;
+  const auto may_lead = [](const Person& p) {
+    return p.acting || std::find(p.roles.begin(), p.roles.end(), Role::leader) != p.roles.end();
+  };
+  bool same_leaders = true;
   for (const auto& id : change.people) {
     const Person* old = before.find_person(id);
     if (!old) return false;
@@ -79,12 +83,14 @@ bool patch_roster(Snapshot& s, Config& files, const PeopleChange& change, Storag
     }
     if (!now) return false;
     if (!now->manager.empty() && !before.find_person(now->manager)) now->manager.clear();
+    if (may_lead(*old) || may_lead(*now)) same_leaders = false;
     updates.emplace_back(before.people.index_of(old), std::move(*now));
   }
   files.people = before.people;  // shares the chunks; a changed person copies only theirs
   for (auto& [at, person] : updates) files.people.mut(at) = std::move(person);
   s.config = std::move(files);
   s.config.id_index.share_people(before.id_index);  // the same ids at the same places
+  if (same_leaders) s.config.id_index.share_leaders(before.id_index, before.people, s.config.people);
   s.departed = change.previous.departed;
   return true;
 }

@@ -191,7 +191,39 @@ IdIndex& IdIndex::operator=(const IdIndex&) noexcept {
   people_ = Slots{};
   units_ = Slots{};
   activities_ = Slots{};
+  leaders_ = Leaders{};
   return *this;
+}
+
+std::vector<const Person*> IdIndex::leaders(const Roster& people, std::string_view unit) const {
+  std::lock_guard lock(mu_);
+  if (!leaders_.by_unit || leaders_.version != people.version()) {
+    auto by_unit = std::make_shared<std::unordered_map<std::string, std::vector<std::size_t>>>();
+    for (std::size_t i = 0; i < people.size(); ++i) {
+      const Person& p = people[i];
+      if (std::find(p.roles.begin(), p.roles.end(), Role::leader) != p.roles.end()) (*by_unit)[p.unit].push_back(i);
+      if (p.acting) (*by_unit)[p.acting->unit].push_back(i);
+    }
+    leaders_ = Leaders{std::move(by_unit), people.version()};
+  }
+  std::vector<const Person*> out;
+  if (const auto it = leaders_.by_unit->find(std::string(unit)); it != leaders_.by_unit->end())
+    for (std::size_t i : it->second)
+      if (i < people.size()) out.push_back(&people[i]);
+  return out;
+}
+
+void IdIndex::share_leaders(const IdIndex& from, const Roster& from_people, const Roster& people) {
+  if (&from == this) return;
+  Leaders copy;
+  {
+    std::lock_guard lock(from.mu_);
+    if (!from.leaders_.by_unit || from.leaders_.version != from_people.version()) return;
+    copy = from.leaders_;
+  }
+  copy.version = people.version();
+  std::lock_guard lock(mu_);
+  leaders_ = std::move(copy);
 }
 
 void IdIndex::share_people(const IdIndex& from) {
@@ -261,6 +293,8 @@ const Activity* IdIndex::activity(const std::vector<Wheel>& wheels, std::string_
 const Unit* Config::find_unit(std::string_view id) const { return id_index.unit(units, id); }
 
 const Person* Config::find_person(std::string_view id) const { return id_index.person(people, id); }
+
+std::vector<const Person*> Config::leaders_in(std::string_view unit) const { return id_index.leaders(people, unit); }
 
 const Activity* Config::find_activity(std::string_view id, const Wheel** wheel) const {
   return id_index.activity(wheels, id, wheel);

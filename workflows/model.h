@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -347,6 +349,14 @@ class IdIndex {
   void share_people(const IdIndex& from);
 
   const Person* person(const Roster& people, std::string_view id) const;
+  // Who may lead `unit` (see Config::leaders_in), built over `people` on
+  // first use and again whenever `people` has been written since.
+  std::vector<const Person*> leaders(const Roster& people, std::string_view unit) const;
+  // Takes `from`'s leaders (when built for `from_people` as it is) for
+  // `people`, a roster with the same leaders at the same positions (only
+  // people who neither lead nor act changed). A wrong claim gives wrong
+  // leaders: the caller checks it.
+  void share_leaders(const IdIndex& from, const Roster& from_people, const Roster& people);
   const Unit* unit(const std::vector<Unit>& units, std::string_view id) const;
   // Activities are found across wheels; `wheel`, when given, is set on a hit.
   const Activity* activity(const std::vector<Wheel>& wheels, std::string_view id, const Wheel** wheel) const;
@@ -360,8 +370,16 @@ class IdIndex {
   template <class Items>
   std::optional<std::uint64_t> find(Slots& slots, const Items& items, std::string_view id) const;
 
+  // Positions in the roster by unit id, for the roster of `version`;
+  // immutable once built, so a narrowed snapshot shares its predecessor's.
+  struct Leaders {
+    std::shared_ptr<const std::unordered_map<std::string, std::vector<std::size_t>>> by_unit;
+    std::uint64_t version = 0;
+  };
+
   mutable std::mutex mu_;
   mutable Slots people_, units_, activities_;
+  mutable Leaders leaders_;
 };
 
 }  // namespace detail
@@ -398,6 +416,10 @@ struct Config {
 
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;
+  // Who may lead `unit`: its people with the role leader and the people
+  // acting as its leader, whatever their dates, in roster order (pick_leader
+  // chooses for a day). Indexed once per roster, not scanned per call.
+  std::vector<const Person*> leaders_in(std::string_view unit) const;
   const Wheel* find_wheel(std::string_view id) const;
   // An activity of any wheel by its id (ids are unique across wheels); sets
   // `*wheel` to its wheel when found and `wheel` is given.

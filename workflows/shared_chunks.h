@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
@@ -24,6 +25,11 @@ namespace arshjul {
 // Reading through a non-const object never unshares a chunk: begin()/end()
 // and operator[] of a non-const object give const elements; writes go
 // through mut() or the mutating members, named so.
+//
+// version() names the contents: every write takes a new number from one
+// counter for all sequences, and a copy keeps its original's. An index built
+// over a sequence can thus tell that it is stale. A reference from mut() is
+// for the write at hand: a write through it later goes unseen.
 template <class T, std::size_t ChunkSize = 256>
 class SharedChunks {
   using Chunk = std::vector<T>;
@@ -85,6 +91,7 @@ class SharedChunks {
   }
 
   std::size_t size() const { return size_; }
+  std::uint64_t version() const { return version_; }
   bool empty() const { return size_ == 0; }
   const T& operator[](std::size_t i) const { return (*chunks_[i / ChunkSize])[i % ChunkSize]; }
   const T& front() const { return (*this)[0]; }
@@ -102,9 +109,13 @@ class SharedChunks {
   }
 
   // The element at `i` to change: its chunk is copied first when shared.
-  T& mut(std::size_t i) { return own(i / ChunkSize)[i % ChunkSize]; }
+  T& mut(std::size_t i) {
+    touch();
+    return own(i / ChunkSize)[i % ChunkSize];
+  }
   T& mut_back() { return mut(size_ - 1); }
   void push_back(T value) {
+    touch();
     if (size_ % ChunkSize == 0) {
       chunks_.push_back(std::make_shared<Chunk>());
       chunks_.back()->reserve(ChunkSize);
@@ -124,6 +135,7 @@ class SharedChunks {
     *this = std::move(all);
   }
   void clear() {
+    touch();
     chunks_.clear();
     size_ = 0;
   }
@@ -147,6 +159,10 @@ class SharedChunks {
     chunks_.reserve((values.size() + ChunkSize - 1) / ChunkSize);
     for (T& v : values) push_back(std::move(v));
   }
+  void touch() {
+    static std::atomic<std::uint64_t> next{1};
+    version_ = next.fetch_add(1, std::memory_order_relaxed);
+  }
   Chunk& own(std::size_t c) {
     std::shared_ptr<Chunk>& chunk = chunks_[c];
     if (chunk.use_count() != 1) {
@@ -163,6 +179,7 @@ class SharedChunks {
 
   std::vector<std::shared_ptr<Chunk>> chunks_;
   std::size_t size_ = 0;
+  std::uint64_t version_ = 0;  // 0: empty, never written
 };
 
 }  // namespace arshjul

@@ -32,8 +32,8 @@ const Person* walk_to_leader(const Person& p, std::size_t max_steps, FindPerson&
 }
 
 // The roster indexed once, so 50,000 people cost hash lookups, not scans.
-// With `leaders_only`, only who leads is indexed (one person's leader,
-// without 50,000 hash entries): employees() are then empty.
+// With `leaders_only`, who leads comes from the Config's own index (one
+// person's leader, without 50,000 hash entries): employees() are then empty.
 class RosterIndex {
  public:
   explicit RosterIndex(const Config& c, bool leaders_only = false) : config_(c), leaders_only_(leaders_only), max_steps_(c.units.size()) {
@@ -41,10 +41,10 @@ class RosterIndex {
       units_.emplace(u.id, &u);
       if (!u.parent.empty()) children_[u.parent].push_back(u.id);
     }
+    if (leaders_only) return;  // the Config's own index of leaders answers (Config::leaders_in)
     for (const Person& p : c.people) {
       if (has_role(p, Role::leader)) leaders_[p.unit].push_back(&p);  // in roster order
       if (p.acting) leaders_[p.acting->unit].push_back(&p);
-      if (leaders_only) continue;
       people_.emplace(p.id, &p);
       if (has_role(p, Role::employee)) {
         employees_.push_back(&p);
@@ -60,12 +60,15 @@ class RosterIndex {
   // Who leads `unit` on `day`: an acting leader, else the first leader in
   // office. Without a day: the first with the role, whatever its dates.
   const Person* unit_leader(std::string_view unit, std::optional<LocalDays> day) const {
+    if (leaders_only_) return pick_leader(config_.leaders_in(unit), unit, day);
     const auto it = leaders_.find(unit);
     if (it == leaders_.end()) return nullptr;
     return pick_leader(it->second, unit, day);
   }
   const std::vector<const Person*>& employees() const { return employees_; }
-  bool has_leaders(std::string_view unit) const { return leaders_.count(unit) != 0; }
+  bool has_leaders(std::string_view unit) const {
+    return leaders_only_ ? !config_.leaders_in(unit).empty() : leaders_.count(unit) != 0;
+  }
   // Employees on `day` in `unit` and the units under it that are reported
   // with it (each under `min_group` on its own), counted up to `enough`.
   int group_size(std::string_view unit, LocalDays day, int enough) const {
@@ -152,13 +155,7 @@ const Person* LeaderIndex::leader_of(const Person& person, std::optional<LocalDa
 const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day) {
   return walk_to_leader(
       person, config.units.size(), [&](std::string_view id) { return config.find_person(id); },
-      [&](std::string_view unit) -> const Person* {
-        std::vector<const Person*> candidates;
-        for (const Person& p : config.people)
-          if ((p.unit == unit && has_role(p, Role::leader)) || (p.acting && p.acting->unit == unit))
-            candidates.push_back(&p);
-        return pick_leader(candidates, unit, day);
-      },
+      [&](std::string_view unit) { return pick_leader(config.leaders_in(unit), unit, day); },
       [&](std::string_view unit) { return config.find_unit(unit); });
 }
 
@@ -266,9 +263,12 @@ bool only_own_tasks_change(const Config& before_config, const Expansion& before,
     // What a unit's count depends on.
     if (counted_rounds && (b->unit != a->unit || b->roles != a->roles || b->start_date != a->start_date)) return false;
   }
-  for (const Config* c : {&before_config, &after_config})
-    for (const Person& p : c->people)
-      if (!p.manager.empty() && touched.count(p.manager)) return false;  // someone's own leader
+  // Someone's own leader. Everyone else is the same in both rosters: one
+  // scan of the new roster, and the changed people as they were.
+  for (const Person& p : after_config.people)
+    if (!p.manager.empty() && touched.count(p.manager)) return false;
+  for (const auto& id : people)
+    if (const Person* b = before_config.find_person(id); !b->manager.empty() && touched.count(b->manager)) return false;
   // Every occurrence that makes tasks, other than the touched people's own,
   // must be the same: then only their tasks can differ.
   auto task_makers = [&](const Expansion& e, bool& unit_task_of_touched) {

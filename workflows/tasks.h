@@ -48,8 +48,9 @@ std::vector<Task> expected_tasks(const Config& config, const Expansion& expansio
 std::vector<Task> expected_tasks_of(const Config& config, const Expansion& expansion,
                                     const std::vector<std::string>& subjects);
 
-// Whether a change to `people` (each in both rosters) from `before_config`
-// and `before` to `after_config` and `after` can change only tasks whose
+// Whether a change to `people` (each in both rosters, which differ in no
+// one else) from `before_config` and `before` to `after_config` and `after`
+// can change only tasks whose
 // subject is one of them: none leads, acts, is someone's manager or a named
 // meeting owner on either side; none changes what a min_group round counts;
 // and every other occurrence that makes tasks is the same. Conservative: on
@@ -65,8 +66,8 @@ bool only_own_tasks_change(const Config& before_config, const Expansion& before,
 // the role leader in a unit leads it.
 const Person* leader_of(const Config& config, const Person& person, std::optional<LocalDays> day = std::nullopt);
 
-// leader_of for many people of one roster: who leads each unit is indexed
-// once, where leader_of scans the roster at each unit it walks through.
+// leader_of for many people of one roster, with the units in a hash map of
+// its own; who leads each unit comes from the Config's index, as for leader_of.
 // Refers to `config`, which must outlive it; immutable once made, so
 // threads may share it. Throws only std::bad_alloc.
 class LeaderIndex {

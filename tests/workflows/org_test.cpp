@@ -199,6 +199,66 @@ TEST_CASE("The leader index gives every person the leader leader_of gives, on ev
   }
 }
 
+namespace {
+
+// Who may lead `unit`, by a scan of the whole roster (what leaders_in indexes).
+std::vector<const Person*> scanned_leaders(const Config& c, std::string_view unit) {
+  std::vector<const Person*> out;
+  for (const Person& p : c.people)
+    if ((p.unit == unit && std::find(p.roles.begin(), p.roles.end(), Role::leader) != p.roles.end()) ||
+        (p.acting && p.acting->unit == unit))
+      out.push_back(&p);
+  return out;
+}
+
+std::size_t employee_at(const Config& c) {
+  for (std::size_t i = 0; i < c.people.size(); ++i)
+    if (c.people[i].roles == std::vector<Role>{Role::employee} && !c.people[i].acting) return i;
+  FAIL("no plain employee");
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("leaders_in names each unit's leaders and acting leaders in roster order, as a scan of the roster does") {
+  for (const Config& c : {roros(), midt_telemark()})
+    for (const Unit& u : c.units) CHECK(c.leaders_in(u.id) == scanned_leaders(c, u.id));
+}
+
+TEST_CASE("leaders_in sees a person made leader after it was first asked") {
+  Config c = roros();
+  const std::size_t at = employee_at(c);
+  const std::string unit = c.people[at].unit;
+  const auto before = c.leaders_in(unit);
+  c.people.mut(at).roles.push_back(Role::leader);
+  CHECK(c.leaders_in(unit).size() == before.size() + 1);
+  CHECK(c.leaders_in(unit) == scanned_leaders(c, unit));
+}
+
+TEST_CASE("A copy with one employee changed takes its original's leaders and finds them in its own roster") {
+  const Config original = roros();
+  for (const Unit& u : original.units) original.leaders_in(u.id);  // built
+  Config copy = original;
+  const std::size_t at = employee_at(copy);
+  copy.people.mut(at).name = "Endret";
+  copy.id_index.share_leaders(original.id_index, original.people, copy.people);
+  for (const Unit& u : copy.units) {
+    CHECK(copy.leaders_in(u.id) == scanned_leaders(copy, u.id));  // pointers into the copy, not the original
+    for (const Person* p : copy.leaders_in(u.id)) CHECK(copy.people.index_of(p) < copy.people.size());
+  }
+}
+
+TEST_CASE("Leaders built for an older roster are not shared: the copy builds its own") {
+  Config original = roros();
+  original.leaders_in(original.units.front().id);
+  const std::size_t at = employee_at(original);
+  const std::string unit = original.people[at].unit;
+  original.people.mut(at).roles.push_back(Role::leader);  // the index is now stale
+  Config copy = original;
+  copy.id_index.share_leaders(original.id_index, original.people, copy.people);
+  CHECK(copy.leaders_in(unit) == scanned_leaders(copy, unit));
+}
+
 TEST_CASE("Invitations go to whoever leads the unit on the meeting's day") {
   const Config c = roros();
   const Expansion e = expand_year(c, 2027);
