@@ -325,7 +325,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
     for (const auto& h : snap.config.hooks)
       if (h.id == m.hook) hook = &h;
     if (!hook) {
-      storage.mark_failed(m.id, m.attempts, now, "hook \"" + m.hook + "\" is no longer configured", true);
+      storage.mark_failed(m.id, m.attempts, now, "hook \"" + m.hook + "\" is no longer configured", true, now);
       dead++;
       return;
     }
@@ -336,7 +336,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
         storage.mark_failed(m.id, m.attempts, now,
                             "not sent: endpoint gone (410) since " + date::format("%FT%TZ", mark->since) +
                                 "; replay this hook's dead letters once the receiver is back",
-                            true);
+                            true, now);
         dead++;
         return;
       }
@@ -349,7 +349,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       if (s && (s->cancelled || s->sequence > m.sequence)) why = "superseded: the occurrence changed or was cancelled";
       else if (s && s->start <= now) why = "the occurrence had already begun";
       if (!why.empty()) {
-        storage.mark_dropped(m.id, why);
+        storage.mark_dropped(m.id, why, now);
         dropped++;
         log("outbox: dropped " + m.event_type + " " + m.webhook_id + " for " + m.occurrence_uid + ": " + why);
         return;
@@ -365,14 +365,14 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
   void deliver(OutboxMessage m, const Hook& hook) {
     auto target = parse_http_target(hook.url);
     if (!target) {
-      storage.mark_failed(m.id, m.attempts + 1, clock.now(), "hook URL cannot be parsed: " + hook.url, true);
+      storage.mark_failed(m.id, m.attempts + 1, clock.now(), "hook URL cannot be parsed: " + hook.url, true, clock.now());
       dead++;
       return;
     }
     const long long ts = wall.now().time_since_epoch().count();
     auto signature = sign_webhook(hook.secret, m.webhook_id, ts, m.payload);
     if (!signature) {
-      storage.mark_failed(m.id, m.attempts + 1, clock.now(), signature.error(), true);
+      storage.mark_failed(m.id, m.attempts + 1, clock.now(), signature.error(), true, clock.now());
       dead++;
       return;
     }
@@ -441,7 +441,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
       failed++;
       if (status == 410) {
         // The receiver says the endpoint is gone for good: retrying for a day is noise.
-        storage.mark_failed(m.id, attempts, now, "endpoint gone (410): " + error, true);
+        storage.mark_failed(m.id, attempts, now, "endpoint gone (410): " + error, true, now);
         dead++;
         if (!gone.count(m.hook)) {
           gone[m.hook] = o.url;
@@ -454,7 +454,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
         return;
       }
       if (attempts >= max_attempts) {
-        storage.mark_failed(m.id, attempts, now, error, true);
+        storage.mark_failed(m.id, attempts, now, error, true, now);
         dead++;
         log("outbox: dead letter " + m.webhook_id + " (" + m.event_type + ") after " + std::to_string(attempts) +
             " attempts: " + error);
@@ -470,7 +470,7 @@ struct Dispatcher::State : std::enable_shared_from_this<Dispatcher::State> {
           held_back++;
         }
       }
-      storage.mark_failed(m.id, attempts, now + std::max(delay, Seconds{1}), error, false);
+      storage.mark_failed(m.id, attempts, now + std::max(delay, Seconds{1}), error, false, now);
     } catch (const std::exception& e) {
       storage_failures++;
       log(std::string("outbox: cannot record the outcome of message ") + std::to_string(m.id) +

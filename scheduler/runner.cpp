@@ -41,6 +41,7 @@ Expected<std::shared_ptr<const Snapshot>> WheelRunner::start(Config files) {
   {
     MutexLock lock(&owner_mu_);
     files_ = std::move(files);
+    files_.people_read_at = clock_.now();
     try {
       rebuild("start");
     } catch (const std::exception& e) {
@@ -169,6 +170,7 @@ void WheelRunner::reload_now(bool reread_folder) {
     return;
   }
   Config previous = std::exchange(files_, std::move(config).value());
+  files_.people_read_at = files_.people == previous.people ? previous.people_read_at : clock_.now();
   try {
     // The reload door in the audit trail, committed with the rebuild: what
     // the files hold now against before.

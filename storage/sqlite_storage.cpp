@@ -270,6 +270,18 @@ CREATE TRIGGER subscription_changed AFTER UPDATE ON subscription
 CREATE TRIGGER subscription_removed AFTER DELETE ON subscription
   BEGIN UPDATE subscription_stamp SET changes = changes + 1 WHERE id = 1; END;
 )sql",
+    // 14: incremental reads (issue 16): when each task and message last
+    // changed, so an integrator asks for what changed since its last read.
+    R"sql(
+ALTER TABLE task ADD COLUMN updated_utc INTEGER NOT NULL DEFAULT 0;
+UPDATE task SET updated_utc = MAX(created_utc, completed_utc);
+CREATE INDEX task_by_updated ON task (updated_utc);
+ALTER TABLE outbox ADD COLUMN updated_utc INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET updated_utc = MAX(created_utc, sent_utc);
+CREATE INDEX outbox_by_updated ON outbox (updated_utc);
+CREATE INDEX person_by_updated ON person (updated_utc);
+CREATE INDEX registration_by_updated ON registration (updated_utc);
+)sql",
 };
 
 // Lists kept in one column: "a;b;c" (roles, committees), or one item a line
@@ -683,7 +695,7 @@ class SqliteStorage final : public Storage {
 
   static constexpr const char* kOutboxColumns =
       "id, key, hook, webhook_id, event_type, occurrence_uid, sequence, recipient, payload, due_utc, "
-      "next_attempt_utc, attempts, status, last_error, sent_utc, created_utc";
+      "next_attempt_utc, attempts, status, last_error, sent_utc, created_utc, updated_utc";
 
   static OutboxMessage outbox_row(const Statement& q) {
     OutboxMessage m;
@@ -703,6 +715,7 @@ class SqliteStorage final : public Storage {
     m.last_error = q.text(13);
     m.sent = SysSeconds{Seconds{q.integer(14)}};
     m.created = SysSeconds{Seconds{q.integer(15)}};
+    m.updated = SysSeconds{Seconds{q.integer(16)}};
     return m;
   }
 
@@ -719,21 +732,26 @@ class SqliteStorage final : public Storage {
 
   void mark_sent(long long id, SysSeconds now) override {
     Call lock(this);
-    Statement u(db_, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_utc = ?, last_error = '' WHERE id = ?");
+    Statement u(db_,
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_utc = ?1, updated_utc = ?1, last_error = '' "
+                "WHERE id = ?2");
     u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
   }
 
-  void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) override {
+  void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead,
+                   SysSeconds now) override {
     Call lock(this);
-    Statement u(db_, "UPDATE outbox SET status = ?, attempts = ?, next_attempt_utc = ?, last_error = ? WHERE id = ?");
+    Statement u(db_,
+                "UPDATE outbox SET status = ?, attempts = ?, next_attempt_utc = ?, last_error = ?, updated_utc = ? WHERE id = ?");
     u.bind(1, std::string_view(dead ? "dead" : "pending")).bind(2, static_cast<long long>(attempts));
-    u.bind(3, static_cast<long long>(next_attempt.time_since_epoch().count())).bind(4, error).bind(5, id).run();
+    u.bind(3, static_cast<long long>(next_attempt.time_since_epoch().count())).bind(4, error).bind(5, secs(now)).bind(6, id);
+    u.run();
   }
 
-  void mark_dropped(long long id, std::string_view reason) override {
+  void mark_dropped(long long id, std::string_view reason, SysSeconds now) override {
     Call lock(this);
-    Statement u(db_, "UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?");
-    u.bind(1, reason).bind(2, id).run();
+    Statement u(db_, "UPDATE outbox SET status = 'dropped', last_error = ?, updated_utc = ? WHERE id = ?");
+    u.bind(1, reason).bind(2, secs(now)).bind(3, id).run();
   }
 
   std::vector<OutboxMessage> outbox(std::string_view status, int limit) override {
@@ -747,11 +765,51 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  // The WHERE of an outbox page; binds from 1 in the order written.
+  static std::string outbox_where(const OutboxQuery& q, bool cursor) {
+    std::string w = " WHERE 1";
+    if (!q.status.empty()) w += " AND status = ?";
+    if (!q.hook.empty()) w += " AND hook = ?";
+    if (!q.event_type.empty()) w += " AND event_type = ?";
+    if (!q.recipient.empty()) w += " AND recipient = ?";
+    if (!q.occurrence_uid.empty()) w += " AND occurrence_uid = ?";
+    if (q.updated_since) w += " AND updated_utc >= ?";
+    if (cursor && q.before_id > 0) w += " AND id < ?";
+    return w;
+  }
+  static int bind_outbox(Statement& st, const OutboxQuery& q, bool cursor) {
+    int i = 1;
+    for (const std::string* v : {&q.status, &q.hook, &q.event_type, &q.recipient, &q.occurrence_uid})
+      if (!v->empty()) st.bind(i++, *v);
+    if (q.updated_since) st.bind(i++, secs(*q.updated_since));
+    if (cursor && q.before_id > 0) st.bind(i++, q.before_id);
+    return i;
+  }
+
+  std::vector<OutboxMessage> outbox(const OutboxQuery& query) override {
+    Call lock(this);
+    Statement q(db_, (std::string("SELECT ") + kOutboxColumns + " FROM outbox" + outbox_where(query, true) +
+                      " ORDER BY id DESC LIMIT ?")
+                         .c_str());
+    q.bind(bind_outbox(q, query, true), static_cast<long long>(query.limit));
+    std::vector<OutboxMessage> out;
+    while (q.step()) out.push_back(outbox_row(q));
+    return out;
+  }
+
+  long long count_outbox(const OutboxQuery& query) override {
+    Call lock(this);
+    Statement q(db_, ("SELECT COUNT(*) FROM outbox" + outbox_where(query, false)).c_str());
+    bind_outbox(q, query, false);
+    q.step();
+    return q.integer(0);
+  }
+
   bool retry(long long id, SysSeconds now) override {
     Call lock(this);
     Statement u(db_,
-                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
-                "WHERE id = ? AND status IN ('dead', 'dropped')");
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?1, updated_utc = ?1, last_error = '' "
+                "WHERE id = ?2 AND status IN ('dead', 'dropped')");
     u.bind(1, static_cast<long long>(now.time_since_epoch().count())).bind(2, id).run();
     return sqlite3_changes(db_) > 0;
   }
@@ -778,8 +836,8 @@ class SqliteStorage final : public Storage {
   int retry_dead(std::string_view hook, SysSeconds from, SysSeconds to, SysSeconds now) override {
     Call lock(this);
     Statement u(db_,
-                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?, last_error = '' "
-                "WHERE status = 'dead' AND (? = '' OR hook = ?) AND due_utc >= ? AND due_utc < ?");
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_utc = ?1, updated_utc = ?1, last_error = '' "
+                "WHERE status = 'dead' AND (?2 = '' OR hook = ?3) AND due_utc >= ?4 AND due_utc < ?5");
     u.bind(1, secs(now)).bind(2, hook).bind(3, hook).bind(4, secs(from)).bind(5, secs(to)).run();
     return sqlite3_changes(db_);
   }
@@ -804,6 +862,15 @@ class SqliteStorage final : public Storage {
   std::vector<StoredPerson> people() override {
     Call lock(this);
     Statement q(db_, (std::string(kPersonColumns) + " ORDER BY id").c_str());
+    std::vector<StoredPerson> out;
+    while (q.step()) out.push_back(person_row(q));
+    return out;
+  }
+
+  std::vector<StoredPerson> people_updated_since(SysSeconds since) override {
+    Call lock(this);
+    Statement q(db_, (std::string(kPersonColumns) + " WHERE updated_utc >= ? ORDER BY id").c_str());
+    q.bind(1, secs(since));
     std::vector<StoredPerson> out;
     while (q.step()) out.push_back(person_row(q));
     return out;
@@ -959,6 +1026,17 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  std::vector<Registration> registrations_updated_since(SysSeconds since) override {
+    Call lock(this);
+    Statement q(db_,
+                "SELECT activity, person, occurrence_uid, occurrence_day FROM registration WHERE updated_utc >= ? "
+                "ORDER BY activity, person");
+    q.bind(1, secs(since));
+    std::vector<Registration> out;
+    while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2), date_or_none(q.text(3))});
+    return out;
+  }
+
   void save_registrations(const std::vector<Registration>& regs, SysSeconds now) override {
     Call lock(this);
     transaction([&]() REQUIRES(mu_) {
@@ -1014,12 +1092,12 @@ class SqliteStorage final : public Storage {
     }
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
-                    "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc, kind) "
-                    "VALUES (?,?,?,?,?,?,?,?,?)");
+                    "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc, kind, "
+                    "updated_utc) VALUES (?,?,?,?,?,?,?,?8,?,?8)");
       Statement up(db_,
-                   "UPDATE task SET assignee=?, due_utc=?, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END "
-                   "WHERE key=?");
-      Statement cancel(db_, "UPDATE task SET status='cancelled' WHERE key=?");
+                   "UPDATE task SET assignee=?, due_utc=?, status=CASE WHEN status='cancelled' THEN 'open' ELSE status END, "
+                   "updated_utc=? WHERE key=?");
+      Statement cancel(db_, "UPDATE task SET status='cancelled', updated_utc=? WHERE key=?");
       for (const Task& t : expected) {
         auto it = rows.find(t.key);
         if (it == rows.end()) {
@@ -1032,10 +1110,10 @@ class SqliteStorage final : public Storage {
         if (r.seen) continue;  // a key twice in `expected`: the first wins
         r.seen = true;
         if (r.assignee != t.assignee || r.due != secs(t.due) || r.status == "cancelled")
-          up.bind(1, t.assignee).bind(2, secs(t.due)).bind(3, t.key).run();
+          up.bind(1, t.assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, t.key).run();
       }
       for (const auto& [key, r] : rows)
-        if (!r.seen && r.status == "open" && r.since >= secs(from)) cancel.bind(1, key).run();
+        if (!r.seen && r.status == "open" && r.since >= secs(from)) cancel.bind(1, secs(now)).bind(2, key).run();
     });
   }
 
@@ -1056,6 +1134,61 @@ class SqliteStorage final : public Storage {
     return out;
   }
 
+  // The WHERE of a task page; binds from 1 in the order written.
+  static std::string task_where(const TaskQuery& q, bool cursor) {
+    std::string w = " WHERE 1";
+    if (!q.activity.empty()) w += " AND activity = ?";
+    if (!q.unit.empty()) w += " AND unit = ?";
+    if (!q.assignee.empty()) w += " AND assignee = ?";
+    if (!q.occurrence_uid.empty()) w += " AND occurrence_uid = ?";
+    if (!q.kind.empty()) w += " AND kind = ?";
+    if (q.status == "open") w += " AND status = 'open' AND due_utc > ?";
+    else if (q.status == "overdue") w += " AND status = 'open' AND due_utc <= ?";
+    else if (q.status == "done") w += " AND status = 'done'";
+    else if (q.status == "cancelled") w += " AND status = 'cancelled'";
+    else if (!q.updated_since) w += " AND status <> 'cancelled'";
+    if (q.updated_since) w += " AND updated_utc >= ?";
+    if (cursor && q.after_id > 0) w += " AND id > ?";
+    return w;
+  }
+  static int bind_tasks(Statement& st, const TaskQuery& q, bool cursor) {
+    int i = 1;
+    for (const std::string* v : {&q.activity, &q.unit, &q.assignee, &q.occurrence_uid, &q.kind})
+      if (!v->empty()) st.bind(i++, *v);
+    if (q.status == "open" || q.status == "overdue") st.bind(i++, secs(q.now));
+    if (q.updated_since) st.bind(i++, secs(*q.updated_since));
+    if (cursor && q.after_id > 0) st.bind(i++, q.after_id);
+    return i;
+  }
+
+  std::vector<TaskState> tasks(const TaskQuery& query) override {
+    Call lock(this);
+    Statement q(db_, ("SELECT id, key, activity, occurrence_uid, unit, assignee, subject, due_utc, status, kind, "
+                      "updated_utc FROM task" + task_where(query, true) + " ORDER BY id LIMIT ?")
+                         .c_str());
+    q.bind(bind_tasks(q, query, true), static_cast<long long>(query.limit));
+    std::vector<TaskState> out;
+    while (q.step()) {
+      TaskState t;
+      t.id = q.integer(0);
+      t.task = {q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), at_secs(q.integer(7)),
+                parse_task_kind(q.text(9)).value_or(TaskKind::follow_up)};
+      t.completed = q.text(8) == "done";
+      t.cancelled = q.text(8) == "cancelled";
+      t.updated = at_secs(q.integer(10));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  long long count_tasks(const TaskQuery& query) override {
+    Call lock(this);
+    Statement q(db_, ("SELECT COUNT(*) FROM task" + task_where(query, false)).c_str());
+    bind_tasks(q, query, false);
+    q.step();
+    return q.integer(0);
+  }
+
   bool complete_task(long long id, std::string_view by, SysSeconds now) override {
     Call lock(this);
     Statement q(db_, "SELECT status FROM task WHERE id = ?");
@@ -1063,7 +1196,8 @@ class SqliteStorage final : public Storage {
     if (!q.step() || q.text(0) == "cancelled") return false;
     if (q.text(0) == "done") return true;
     q.reset();
-    Statement u(db_, "UPDATE task SET status='done', completed_utc=?, completed_by=? WHERE id=? AND status='open'");
+    Statement u(db_,
+                "UPDATE task SET status='done', completed_utc=?1, updated_utc=?1, completed_by=?2 WHERE id=?3 AND status='open'");
     u.bind(1, secs(now)).bind(2, by).bind(3, id).run();
     return true;
   }
@@ -1316,12 +1450,12 @@ class SqliteStorage final : public Storage {
   int insert_outbox(const std::vector<OutboxMessage>& messages, SysSeconds now) REQUIRES(mu_) {
     Statement ins(db_,
                   "INSERT OR IGNORE INTO outbox (key, hook, webhook_id, event_type, occurrence_uid, sequence, "
-                  "recipient, payload, due_utc, next_attempt_utc, created_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                  "recipient, payload, due_utc, next_attempt_utc, created_utc, updated_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     int added = 0;
     for (const auto& m : messages) {
       ins.bind(1, m.key).bind(2, m.hook).bind(3, m.webhook_id).bind(4, m.event_type).bind(5, m.occurrence_uid);
       ins.bind(6, static_cast<long long>(m.sequence)).bind(7, m.recipient).bind(8, m.payload);
-      ins.bind(9, secs(m.due)).bind(10, secs(m.next_attempt)).bind(11, secs(now)).run();
+      ins.bind(9, secs(m.due)).bind(10, secs(m.next_attempt)).bind(11, secs(now)).bind(12, secs(now)).run();
       added += sqlite3_changes(db_);
     }
     return added;

@@ -97,6 +97,29 @@ struct OutboxMessage {
   std::string last_error;
   SysSeconds sent{};
   SysSeconds created{};        // when it was enqueued; set by enqueue, not by the caller
+  SysSeconds updated{};        // when it was enqueued or its status last changed
+};
+
+// One page of the outbox, newest first. Empty strings match everything.
+// `before_id` is the cursor: only rows with a smaller id (0: from the newest).
+struct OutboxQuery {
+  std::string status, hook, event_type, recipient, occurrence_uid;
+  std::optional<SysSeconds> updated_since;  // enqueued or changed at or after
+  long long before_id = 0;
+  int limit = 100;
+};
+
+// One page of the tasks, by id. Empty strings match everything; `status` is
+// "open" (not done, due after `now`), "overdue" (not done, due by `now`),
+// "done", or "cancelled" (no longer owed). Cancelled tasks are listed only
+// when asked for by status or with `updated_since`, so that an integrator
+// reading changes learns that a task went. `after_id` is the cursor.
+struct TaskQuery {
+  std::string activity, unit, assignee, occurrence_uid, kind, status;
+  SysSeconds now{};
+  std::optional<SysSeconds> updated_since;
+  long long after_id = 0;
+  int limit = 1000;
 };
 
 // What a sync did.
@@ -241,10 +264,14 @@ class Storage {
   // Pending messages whose next attempt is due, oldest first.
   virtual std::vector<OutboxMessage> due_messages(SysSeconds now, int limit) = 0;
   virtual void mark_sent(long long id, SysSeconds now) = 0;
-  virtual void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead) = 0;
-  virtual void mark_dropped(long long id, std::string_view reason) = 0;
+  virtual void mark_failed(long long id, int attempts, SysSeconds next_attempt, std::string_view error, bool dead,
+                           SysSeconds now) = 0;
+  virtual void mark_dropped(long long id, std::string_view reason, SysSeconds now) = 0;
   // Messages by status ("" for all), newest first.
   virtual std::vector<OutboxMessage> outbox(std::string_view status, int limit) = 0;
+  // A page of messages as `query` asks, and how many match it without the cursor and limit.
+  virtual std::vector<OutboxMessage> outbox(const OutboxQuery& query) = 0;
+  virtual long long count_outbox(const OutboxQuery& query) = 0;
   // A dead (or dropped) message goes back to pending, attempts reset; false if there is no such message.
   virtual bool retry(long long id, SysSeconds now) = 0;
   // Who was sent a reminder or notice for an occurrence, by hook: they are owed word of a change.
@@ -267,6 +294,8 @@ class Storage {
   virtual std::optional<StoredPerson> stored_person(std::string_view id) = 0;
   virtual void store_people(const std::vector<Person>& upsert, const std::vector<std::string>& remove,
                             SysSeconds now) = 0;
+  // The people stored or removed at or after `since`, by id.
+  virtual std::vector<StoredPerson> people_updated_since(SysSeconds since) = 0;
 
   // HR's overrides, oldest first. The id of an extra occurrence is part of
   // its UID, so add_override returns it before the UID is known and
@@ -277,6 +306,8 @@ class Storage {
   // Registrations are replaced as a whole: the plan is the wanted state.
   virtual std::vector<Registration> registrations() = 0;
   virtual void save_registrations(const std::vector<Registration>& registrations, SysSeconds now) = 0;
+  // The registrations made or moved at or after `since`.
+  virtual std::vector<Registration> registrations_updated_since(SysSeconds since) = 0;
 
   // Tasks: sync inserts new ones open, updates assignee and due, and cancels
   // open ones no longer expected whose occurrence is cancelled or starts at
@@ -290,6 +321,9 @@ class Storage {
   virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,
                           const std::vector<std::string>* subjects = nullptr) = 0;
   virtual std::vector<TaskState> tasks() = 0;  // open and completed, by due then key
+  // A page of tasks as `query` asks, by id, and how many match it without the cursor and limit.
+  virtual std::vector<TaskState> tasks(const TaskQuery& query) = 0;
+  virtual long long count_tasks(const TaskQuery& query) = 0;
   // false if there is no open or completed task with that id.
   virtual bool complete_task(long long id, std::string_view by, SysSeconds now) = 0;
 

@@ -413,6 +413,9 @@ struct Config {
   std::vector<Wheel> wheels;
   // Delivered and dropped outbox rows older than this are pruned ([outbox] retention).
   Seconds outbox_retention{90 * 86400};
+  // When the daemon read a roster from the files that differed from the one
+  // before: the people of the files count as changed then (`updated_since`).
+  SysSeconds people_read_at{};
 
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;

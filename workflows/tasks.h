@@ -93,6 +93,8 @@ struct TaskState {
   long long id = 0;
   Task task;
   bool completed = false;
+  bool cancelled = false;  // no longer owed (listed only when asked for)
+  SysSeconds updated{};    // when it was created or last changed
 };
 
 // A message about open tasks, one per recipient, occurrence and rule, so a

@@ -516,7 +516,7 @@ TEST_CASE("outbox retry --dead sends a hook's dead letters due in a period again
       m.payload = "{}";
       m.due = m.next_attempt = SysSeconds{date::sys_days{2027_y / 1 / day}} + std::chrono::hours{8};
       s->enqueue({m}, m.due);
-      s->mark_failed(s->outbox("", 1).front().id, 8, m.due, "HTTP 500", true);
+      s->mark_failed(s->outbox("", 1).front().id, 8, m.due, "HTTP 500", true, m.due);
     }
     set_hook_gone(*s, "epost", GoneHook{"https://hooks.kommune.no/h", SysSeconds{}});
   }

@@ -66,7 +66,7 @@ TEST_CASE("Enqueueing the same plan twice stores each message once") {
     CHECK(storage->enqueue(rows, now) == 0);
     const auto due = storage->due_messages(SysSeconds{date::sys_days{2027_y / 12 / 31}}, 100000);
     CHECK(due.size() == rows.size());
-    storage->mark_failed(due[0].id, 1, now + 5s, "HTTP 500", true);
+    storage->mark_failed(due[0].id, 1, now + 5s, "HTTP 500", true, now);
     CHECK(storage->outbox("dead", 10).size() == 1);
     CHECK(storage->retry(due[0].id, now));
     CHECK_FALSE(storage->retry(due[0].id, now));

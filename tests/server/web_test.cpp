@@ -80,7 +80,7 @@ long long dead_letter(Host& h) {
   m.payload = "{}";
   h.storage().enqueue({m}, h.clock().now());
   const long long id = h.storage().outbox("", 1).front().id;
-  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true);
+  h.storage().mark_failed(id, 8, h.clock().now(), "HTTP 500", true, h.clock().now());
   return id;
 }
 
@@ -240,7 +240,7 @@ TEST_CASE("The HR page shows a hook that answered 410 as gone, and its form repl
     m.payload = "{}";
     m.due = m.next_attempt = h.clock().now();
     h.storage().enqueue({m}, h.clock().now());
-    h.storage().mark_failed(h.storage().outbox("", 1).front().id, 1, h.clock().now(), "endpoint gone (410)", true);
+    h.storage().mark_failed(h.storage().outbox("", 1).front().id, 1, h.clock().now(), "endpoint gone (410)", true, h.clock().now());
   }
   set_hook_gone(h.storage(), "epost", GoneHook{hook.url, h.clock().now()});
   WebSessions s;

@@ -55,9 +55,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 13);
+  CHECK(s->schema_version() == 14);
   s.reset();
-  CHECK(open(db)->schema_version() == 13);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 14);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -254,6 +254,8 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
+                         "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
+                         "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
                          "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; "  // version 13
                          "DROP TRIGGER subscription_removed; DROP TABLE subscription_stamp; "
                          "ALTER TABLE occurrence DROP COLUMN description; ALTER TABLE occurrence DROP COLUMN wheel_name; "
@@ -266,7 +268,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 13);
+  CHECK(s->schema_version() == 14);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -379,6 +381,8 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     const char* sql =
         "DELETE FROM schema_migrations WHERE version >= 5;"
+        "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
+        "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
         "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; DROP TRIGGER subscription_removed;"
         "DROP TABLE subscription_stamp;"  // version 13
         "DROP TABLE audit;"  // version 8
@@ -407,7 +411,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 13);
+  CHECK(s->schema_version() == 14);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -589,7 +593,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 13);
+  CHECK(done->schema_version == 14);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -608,7 +612,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 13);  // untouched
+  CHECK(storage->schema_version() == 14);  // untouched
 }
 
 namespace {
@@ -639,7 +643,7 @@ TEST_CASE("Replaying dead letters in bulk takes the dead ones of that hook due i
   const long long too_early = put_message(*s, "c", "epost", jan10 - date::days{20});
   const long long sent = put_message(*s, "d", "epost", jan10);
   const long long pending = put_message(*s, "e", "epost", jan10);
-  for (long long id : {in, other_hook, too_early}) s->mark_failed(id, 8, jan10, "HTTP 500", true);
+  for (long long id : {in, other_hook, too_early}) s->mark_failed(id, 8, jan10, "HTTP 500", true, jan10);
   s->mark_sent(sent, jan10);
 
   const SysSeconds later = jan10 + date::days{30};
@@ -671,8 +675,8 @@ TEST_CASE("Pruning the outbox deletes old sent and dropped messages and keeps de
   const long long pending_old = put_message(*s, "d", "h", old);
   const long long sent_recent = put_message(*s, "e", "h", now - date::days{10});
   s->mark_sent(sent_old, old);
-  s->mark_dropped(dropped_old, "superseded");
-  s->mark_failed(dead_old, 8, old, "HTTP 500", true);
+  s->mark_dropped(dropped_old, "superseded", old);
+  s->mark_failed(dead_old, 8, old, "HTTP 500", true, old);
   s->mark_sent(sent_recent, now - date::days{10});
   OutboxMessage registration;
   registration.key = "registration.created|x|kari";
