@@ -78,7 +78,7 @@ commands:
                                               send every dead letter again (of one hook, due in a
                                               period; days in --config's zone, else Europe/Oslo);
                                               --hook also re-enables a hook that answered 410 Gone
-  import people FILE.csv [--config DIR] [--db FILE] [--dry-run] [--replace]
+  import people FILE.csv [--config DIR] [--db FILE] [--dry-run] [--replace] [--strict] [--charset NAME]
                                               upsert the HR system's roster (all rows or none);
                                               --replace removes people the file does not list
   token create --role hr|read [--name NAME] [--db FILE]
@@ -582,8 +582,10 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
     return 1;
   }
   // UTF-16 with its byte order mark (Excel's "Unicode text") is read as
-  // such; anything else must be UTF-8, as import_people checks.
-  const auto csv = to_utf8(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "");
+  // such; an export in a Windows code page when --charset names it (as
+  // the API's charset= does); anything else must be UTF-8, as import_people checks.
+  const auto csv = to_utf8(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+                           ascii_lower(option(a, "--charset", "")));
   if (!csv) {
     err << file << ": " << csv.error() << "\n";
     return 1;
@@ -601,7 +603,8 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
   std::ostringstream report;
   storage->all_or_nothing([&] {
     const Config roster = with_stored_people(*c, storage->people());
-    r = import_people(*storage, roster, file, *csv, dry_run, a.options.count("--replace") > 0, clock.now());
+    r = import_people(*storage, roster, file, *csv, dry_run, a.options.count("--replace") > 0, clock.now(),
+                      a.options.count("--strict") > 0);
     if (!r.errors.empty() || dry_run) return;
     const auto& ch = r.change;
     storage->append_audit(cli_audit(clock, "people.import", "people",
@@ -610,6 +613,8 @@ int cmd_import(const Args& a, const Clock& clock, std::ostream& out, std::ostrea
                                         std::to_string(ch.removed.size()) + ",\"file\":" + json_text(file) + "}"));
     run_engine(*storage, std::move(*c), clock, report);
   });
+  for (const auto& w : r.warnings)
+    err << w.file << ":" << w.line << ":" << w.column << ": warning: " << w.message << "\n";
   for (const auto& e : r.errors) err << e.to_string() << "\n";
   if (!r.errors.empty()) {
     err << file << ": " << r.error_count << " error" << (r.error_count == 1 ? "" : "s");
@@ -1082,7 +1087,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
     allowed = {"--config", "--db", "--listen", "--threads", "--request-timeout", "--idle-timeout", "--feed-cache-mb",
                "--hook", "--hook-secret", "--hook-secret-file", "--clock", "--clock-speed", "--public-url",
                "--log-format"};
-  else if (cmd == "import") allowed = {"--config", "--db"};
+  else if (cmd == "import") allowed = {"--config", "--db", "--charset"};
   else if (cmd == "token") allowed = {"--role", "--name", "--db"};
   else if (cmd == "outbox") allowed = {"--db", "--status", "--limit", "--hook", "--from", "--to", "--config"};
   else if (cmd == "subscribe") allowed = {"--config", "--db", "--base-url", "--person", "--role", "--unit", "--wheel"};
@@ -1095,7 +1100,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   const bool positional = cmd != "serve" && cmd != "subscribe";
   const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all", "--everyone"}
                                          : cmd == "outbox"  ? std::vector<std::string>{"--dead"}
-                                         : cmd == "import"  ? std::vector<std::string>{"--dry-run", "--replace"}
+                                         : cmd == "import"  ? std::vector<std::string>{"--dry-run", "--replace", "--strict"}
                                                             : std::vector<std::string>{};
   auto args = parse_args(argc, argv, err, allowed, flags, positional);
   if (!args) return 2;

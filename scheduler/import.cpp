@@ -6,10 +6,11 @@
 namespace arshjul {
 
 ImportResult import_people(Storage& storage, const Config& config, std::string_view path, std::string_view csv,
-                           bool dry_run, bool replace, SysSeconds now) {
+                           bool dry_run, bool replace, SysSeconds now, bool strict) {
   ImportResult result;
   result.dry_run = dry_run;
-  PeopleCsv parsed = parse_people_csv(path, csv, config);
+  PeopleCsv parsed = parse_people_csv(path, csv, config, strict);
+  result.warnings = std::move(parsed.warnings);
   if (!parsed.ok()) {
     result.errors = std::move(parsed.errors);
     result.error_count = parsed.error_count;

@@ -350,7 +350,7 @@ std::vector<std::string> split_list(std::string_view s) {
 
 class CsvImport {
  public:
-  CsvImport(std::string_view path, const Config& config) : path_(path), config_(config) {}
+  CsvImport(std::string_view path, const Config& config, bool strict) : path_(path), config_(config), strict_(strict) {}
 
   PeopleCsv run(std::string_view text) {
     CsvReader reader(text);
@@ -415,12 +415,24 @@ class CsvImport {
     }
     const std::vector<std::string> known(std::begin(kPeopleCsvColumns), std::end(kPeopleCsvColumns));
     std::vector<std::string> misspelt;
+    const auto in_header = [&](std::string_view name) {
+      return std::find(r.fields.begin(), r.fields.end(), name) != r.fields.end();
+    };
     for (std::size_t i = 0; i < r.fields.size(); ++i) {
       const std::string& name = r.fields[i];
       const auto it = std::find(known.begin(), known.end(), name);
       if (it == known.end()) {
-        if (auto s = did_you_mean(name, known)) misspelt.push_back(*s);
-        error(r.line, i + 1, name, "unknown column " + quoted(name) + suggestion(name, known, true));
+        // A near miss of a column the header lacks is a typo that would lose
+        // that column's data; anything else is the HR export's own field.
+        const auto near = did_you_mean(name, known);
+        if (strict_ || (near && !in_header(*near))) {
+          if (near) misspelt.push_back(*near);
+          error(r.line, i + 1, name, "unknown column " + quoted(name) + suggestion(name, known, true));
+        } else {
+          result_.warnings.push_back({std::string(path_), r.line, static_cast<int>(i + 1), printable(name),
+                                      "column " + quoted(name) + " is not one arshjul reads; its values are ignored (" +
+                                          "strict=true refuses such a file)"});
+        }
         continue;
       }
       int& at = at_[static_cast<std::size_t>(it - known.begin())];
@@ -569,6 +581,7 @@ class CsvImport {
 
   std::string_view path_;
   const Config& config_;
+  bool strict_ = false;  // every unknown column an error
   std::vector<Found> found_;  // a max-heap by `earlier`, at most kMaxReportedCsvErrors
   std::size_t order_ = 0;
   std::vector<std::string> header_;
@@ -611,8 +624,8 @@ std::vector<RosterProblem> check_people(const Config& config) {
   return out;
 }
 
-PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config) {
-  return CsvImport(path, config).run(text);
+PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config, bool strict) {
+  return CsvImport(path, config, strict).run(text);
 }
 
 // Roles and committees are sets: an export that lists them in another order

@@ -57,6 +57,9 @@ struct PeopleCsv {
   std::vector<ConfigError> errors;     // the first kMaxReportedCsvErrors by line and column: file, line,
                                        // column, field (column name) and message, always valid UTF-8
   std::size_t error_count = 0;         // every error found, listed or not
+  // What was read but not used: columns arshjul does not know (an HR
+  // export's extra fields), each with the header's line and column.
+  std::vector<ConfigError> warnings;
   bool ok() const { return error_count == 0; }
 };
 
@@ -66,7 +69,10 @@ struct PeopleCsv {
 // (a manager may be another row). Every field must be UTF-8 text without
 // control characters (check_person; a name may hold a line break). Finds
 // every bad row, never just the first, and lists the first of them.
-PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config);
+// A column arshjul does not know is ignored with a warning, unless its name
+// is near a required column the header lacks ("unti": a typo, an error) or
+// `strict` is set (every unknown column an error).
+PeopleCsv parse_people_csv(std::string_view path, std::string_view text, const Config& config, bool strict = false);
 
 // What an import would do to the roster: ids added, changed, unchanged and
 // (for a full replacement) removed.
