@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 #include "scheduler/import.h"
 #include "server/feeds.h"
@@ -205,8 +206,13 @@ MediaType media_type(std::string_view header) {
 }
 
 // Parses a JSON object body; the error names the line and column.
-std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out) {
-  if (!req.content_type.empty() && media_type(req.content_type).type != "application/json")
+// A PATCH takes a JSON merge patch (RFC 7396), whose media type says so.
+std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out, bool merge_patch = false) {
+  const std::string type = req.content_type.empty() ? "" : media_type(req.content_type).type;
+  if (merge_patch && type != "application/merge-patch+json" && type != "application/json")
+    return problem(415, "Unsupported media type",
+                   "expected Content-Type: application/merge-patch+json, got \"" + printable(req.content_type) + "\"");
+  if (!merge_patch && !type.empty() && type != "application/json")
     return problem(415, "Unsupported media type", "expected Content-Type: application/json, got \"" + printable(req.content_type) + "\"");
   json::stream_parser parser;
   boost::system::error_code ec;
@@ -349,6 +355,134 @@ std::optional<int> number(const Query& q, const std::string& name, int fallback,
   return n;
 }
 
+// ---- conditional requests (RFC 9110 § 13) -----------------------------------------------------
+
+// A strong entity tag of a representation: 128 bits of the SHA-256 of its JSON, quoted.
+std::string etag_of(const json::value& v) { return "\"" + token_hash(json::serialize(v)).substr(0, 32) + "\""; }
+
+// The entity tags of an If-Match or If-None-Match header ("*" is one of them).
+std::vector<std::string> entity_tags(std::string_view header) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < header.size()) {
+    while (i < header.size() && (header[i] == ' ' || header[i] == '\t' || header[i] == ',')) ++i;
+    if (i >= header.size()) break;
+    std::size_t end = i;
+    if (header.compare(i, 2, "W/") == 0) end += 2;
+    if (end < header.size() && header[end] == '"') {
+      const auto close = header.find('"', end + 1);
+      end = close == std::string_view::npos ? header.size() : close + 1;
+    } else {
+      while (end < header.size() && header[end] != ',') ++end;
+    }
+    std::string tag(header.substr(i, end - i));
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.pop_back();
+    out.push_back(std::move(tag));
+    i = end;
+  }
+  return out;
+}
+
+// Whether an If-Match header lets a change go ahead: "*" when there is a
+// current representation, or one of its tags strongly equal to `current`
+// (nullptr: there is none). A weak tag never matches (§ 13.1.1).
+bool if_match_holds(std::string_view header, const std::string* current) {
+  for (const auto& tag : entity_tags(header)) {
+    if (tag == "*") return current != nullptr;
+    if (current && tag == *current) return true;
+  }
+  return false;
+}
+
+// Whether an If-None-Match header names `current` (weak comparison, § 13.1.2).
+bool if_none_match_names(std::string_view header, const std::string& current) {
+  for (auto tag : entity_tags(header)) {
+    if (tag == "*") return true;
+    if (tag.rfind("W/", 0) == 0) tag.erase(0, 2);
+    if (tag == current) return true;
+  }
+  return false;
+}
+
+ApiResponse precondition_failed(std::string_view what, const std::string* current) {
+  ApiResponse r = problem(412, "Precondition Failed",
+                          current ? std::string(what) + " has changed since it was read (its ETag is now " + *current +
+                                        "): read it again and make the change to what it is now"
+                                  : std::string(what) + " does not exist, so no ETag can match");
+  if (current) r.headers.emplace_back("ETag", *current);
+  return r;
+}
+
+// ---- incremental and paged reads -----------------------------------------------------------------
+
+// `updated_since` in RFC 3339 ("2027-01-10T08:00:00+01:00", "...Z", with
+// or without fractions of a second). An unescaped '+' in a query string
+// arrives as a space; it is read as the '+' it was.
+std::optional<SysSeconds> instant_parameter(const Query& q, const std::string& name, std::optional<ApiResponse>& error) {
+  if (!q.has(name)) return std::nullopt;
+  std::string v = q.get(name);
+  if (v.size() > 19 && v[19] == '.') {  // fractions: the instant's second is what counts
+    std::size_t end = 20;
+    while (end < v.size() && std::isdigit(static_cast<unsigned char>(v[end]))) ++end;
+    v.erase(19, end - 19);
+  }
+  if (v.size() == 25 && v[19] == ' ') v[19] = '+';
+  for (std::size_t i : {std::size_t{10}, v.size() - 1})
+    if (i < v.size() && (v[i] == 't' || v[i] == 'z')) v[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(v[i])));
+  auto t = parse_instant(v);
+  if (t) return *t;
+  error = bad_parameter(name, "expected an RFC 3339 time such as 2027-01-10T08:00:00+01:00 or 2027-01-10T07:00:00Z "
+                              "(the as_of of an earlier answer), got \"" + printable(q.get(name)) + "\"");
+  return std::nullopt;
+}
+
+// An opaque cursor: the hex of the last key a page gave.
+std::string make_cursor(std::string_view key) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key) out += {kHex[c >> 4], kHex[c & 15]};
+  return out;
+}
+
+std::optional<std::string> read_cursor(const Query& q, std::optional<ApiResponse>& error) {
+  if (!q.has("cursor")) return std::nullopt;
+  const std::string v = q.get("cursor");
+  auto nibble = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+  std::string key;
+  bool ok = !v.empty() && v.size() % 2 == 0 && v.size() <= 2048;
+  for (std::size_t i = 0; ok && i < v.size(); i += 2) {
+    const int hi = nibble(v[i]), lo = nibble(v[i + 1]);
+    ok = hi >= 0 && lo >= 0;
+    key += static_cast<char>(hi * 16 + lo);
+  }
+  if (ok) return key;
+  error = bad_parameter("cursor", "expected the cursor of an earlier answer's next link, got \"" + printable(v) + "\"");
+  return std::nullopt;
+}
+
+// The link to the page after this one: the same path and query with the new cursor.
+json::value next_link(std::string_view target, const Query& q, const std::optional<std::string>& last_key) {
+  if (!last_key) return nullptr;
+  boost::urls::url u;
+  u.set_path(std::string(target.substr(0, target.find('?'))));
+  for (const auto& [k, v] : q.params)
+    if (k != "cursor" && k != "offset") u.params().append({k, v});
+  u.params().append({"cursor", make_cursor(*last_key)});
+  return json::value(std::string(u.buffer()));
+}
+
+// The as_of of an answer: what to pass as updated_since next time. A list
+// read from the snapshot is as of the snapshot's build: every change not in
+// it is stamped then or later (it ran on the writer after that build). A
+// list read from storage (tasks, the outbox) may miss a write still being
+// committed, which the writer stamped after that build, or the dispatcher
+// (one short statement) just before the read: the earlier of the two. Stamps
+// are whole seconds, so what changed in as_of's own second may come again.
+std::string as_of(SysSeconds built_at) { return iso_utc(date::floor<Seconds>(built_at)); }
+std::string as_of(SysSeconds built_at, SysSeconds read_at) {
+  return iso_utc(std::min(date::floor<Seconds>(built_at), date::floor<Seconds>(read_at) - Seconds{2}));
+}
+
 // The roster's checks of a person, each at its JSON pointer ("roles[1]" → "/roles/1").
 std::vector<std::pair<std::string, std::string>> person_problems(const Config& c, const Person& p) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -456,6 +590,7 @@ class Api {
     if (!allowed_.empty()) return not_allowed();  // /people/import is not a person
     if (is("GET", {"people", "*"})) return get_person();
     if (is("PUT", {"people", "*"})) return hr_only([&] { return put_person(); });
+    if (is("PATCH", {"people", "*"})) return hr_only([&] { return patch_person(); });
     if (is("DELETE", {"people", "*"})) return hr_only([&] { return delete_person(); });
     if (is("GET", {"occurrences"})) return list_occurrences();
     if (is("POST", {"occurrences"})) return hr_only([&] { return add_extra(); });
@@ -521,31 +656,83 @@ class Api {
 
   // ---- people ------------------------------------------------------------------------
 
+  // ?unit, ?role, ?updated_since, paged by id (?limit, ?cursor; ?offset
+  // still read). With updated_since, `removed` lists the ids removed since.
   ApiResponse list_people() {
-    if (auto e = check_params(query_, {"unit", "role", "limit", "offset"})) return *e;
+    if (auto e = check_params(query_, {"unit", "role", "limit", "offset", "cursor", "updated_since"})) return *e;
     std::optional<ApiResponse> error;
     const auto limit = number(query_, "limit", 1000, 100000, error);
     const auto offset = number(query_, "offset", 0, 10000000, error);
+    const auto after = read_cursor(query_, error);
+    const auto since = instant_parameter(query_, "updated_since", error);
     if (error) return *error;
+    if (after && *offset > 0) return bad_parameter("offset", "give cursor or offset, not both");
     const std::string unit = query_.get("unit"), role = query_.get("role");
     if (!unit.empty() && !config().find_unit(unit)) return bad_parameter("unit", "unknown unit \"" + unit + "\"");
     std::optional<Role> r;
     if (!role.empty() && !(r = role_from_name(role))) return bad_parameter("role", "unknown role \"" + role + "\"");
-    json::array people;
-    int seen = 0, total = 0;
+    // Who changed since: stored rows by their stamp; the files' people all
+    // when the files brought another roster since.
+    std::unordered_set<std::string> changed;
+    json::array removed;
+    const bool files_changed = since && config().people_read_at >= *since;
+    if (since) {
+      for (const StoredPerson& sp : host_.storage().people_updated_since(*since)) {
+        if (!sp.removed) changed.insert(sp.person.id);
+        else if (!config().find_person(sp.person.id)) removed.emplace_back(sp.person.id);
+      }
+    }
+    std::vector<const Person*> matching;
     for (const Person& p : config().people) {
       if (!unit.empty() && p.unit != unit) continue;
       if (r && std::find(p.roles.begin(), p.roles.end(), *r) == p.roles.end()) continue;
-      ++total;
-      if (seen++ < *offset || static_cast<int>(people.size()) >= *limit) continue;
-      people.push_back(person_view(config(), p, today()));
+      if (since && !files_changed && !changed.count(p.id)) continue;
+      matching.push_back(&p);
     }
-    return json_response(200, json::object{{"total", total}, {"people", std::move(people)}});
+    const std::size_t total = matching.size();
+    if (after)
+      std::erase_if(matching, [&](const Person* p) { return p->id <= *after; });
+    else if (static_cast<std::size_t>(*offset) >= matching.size())
+      matching.clear();
+    const std::size_t wanted = std::min(matching.size(), static_cast<std::size_t>(*offset) + *limit + 1);
+    auto by_id = [](const Person* a, const Person* b) { return a->id < b->id; };
+    std::partial_sort(matching.begin(), matching.begin() + static_cast<long>(wanted), matching.end(), by_id);
+    json::array people;
+    std::optional<std::string> last;
+    for (std::size_t i = after ? 0 : *offset; i < wanted && static_cast<int>(people.size()) < *limit; ++i) {
+      people.push_back(person_view(config(), *matching[i], today()));
+      last = matching[i]->id;
+    }
+    const bool more = wanted > (after ? 0 : static_cast<std::size_t>(*offset)) + people.size();
+    json::object answer{{"total", total},
+                        {"people", std::move(people)},
+                        {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                        {"as_of", as_of(snap_->built_at)}};
+    if (since) answer["removed"] = std::move(removed);
+    return json_response(200, answer);
+  }
+
+  // The version of a person as stored: what PUT, PATCH and DELETE may be
+  // made conditional on. Who leads them is derived, and not part of it.
+  json::object stored_view(const Person& p) const {
+    json::object j = person_view(config(), p, today());
+    j.erase("leader");
+    return j;
+  }
+  std::string person_etag(const Person& p) const { return etag_of(stored_view(p)); }
+
+  // An answer about a person, with its ETag.
+  ApiResponse person_answer(unsigned status, const Person& p, json::object j) const {
+    ApiResponse r = json_response(status, j);
+    r.headers.emplace_back("ETag", person_etag(p));
+    return r;
   }
 
   ApiResponse get_person() {
     const Person* p = config().find_person(segments_[1]);
     if (!p) return problem(404, "Not found", "no person \"" + segments_[1] + "\"");
+    const std::string etag = person_etag(*p);
+    if (!req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, etag)) return not_modified(etag);
     json::object j = person_view(config(), *p, today());
     json::array regs;
     for (const auto& r : snap_->registrations)
@@ -554,9 +741,16 @@ class Api {
                                     {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
                                     {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}});
     j["registrations"] = std::move(regs);
-    return json_response(200, j);
+    return person_answer(200, *p, std::move(j));
   }
 
+  static ApiResponse not_modified(const std::string& etag) {
+    ApiResponse r;
+    r.status = 304;
+    r.content_type.clear();
+    r.headers.emplace_back("ETag", etag);
+    return r;
+  }
   // "acting": {"unit": "barnehage", "from": "2027-01-01", "to": "2027-08-15"} or null.
   static std::optional<Person::Acting> acting(const json::object& body, Problems& problems) {
     const json::value* v = body.if_contains("acting");
@@ -645,11 +839,10 @@ class Api {
     return out;
   }
 
-  ApiResponse put_person() {
-    json::value body;
-    if (auto e = parse_object(req_, body)) return *e;
-    Problems problems;
-    Reader r(body.as_object(), problems,
+  // A person from a PUT body (or a PATCH merged over the person as stored);
+  // every problem at its JSON pointer.
+  Person read_person(const json::object& body, Problems& problems) const {
+    Reader r(body, problems,
              {"id", "name", "email", "unit", "roles", "union", "committees", "start_date", "leader_start_date", "manager",
               "leader_end_date", "acting"});
     Person p;
@@ -671,11 +864,11 @@ class Api {
       }
     }
     p.union_name = r.text("union", false).value_or("");
-    p.committees = committees(body.as_object(), problems);
+    p.committees = committees(body, problems);
     p.start_date = r.date("start_date");
     p.leader_start_date = r.date("leader_start_date");
     p.leader_end_date = r.date("leader_end_date");
-    p.acting = acting(body.as_object(), problems);
+    p.acting = acting(body, problems);
     p.manager = r.text("manager", false).value_or("");
     // The roster's checks too, except where the JSON itself was already wrong.
     std::set<std::string> reported;
@@ -685,32 +878,74 @@ class Api {
     }
     for (auto& [pointer, message] : person_problems(config(), p))
       if (!reported.count(pointer.substr(0, pointer.find('/', 1)))) problems.add(pointer, message);
-    if (!problems.empty()) return problems.response();
-    drop_repeats(p);  // only now, so each problem names the item as sent
+    return p;
+  }
+
+  // RFC 7396: members of `patch` replace those of `target`; null removes one;
+  // an object is merged into an object.
+  static json::value merge_patch(json::value target, const json::value& patch) {
+    if (!patch.is_object()) return patch;
+    if (!target.is_object()) target = json::object{};
+    json::object& t = target.as_object();
+    for (const auto& kv : patch.as_object()) {
+      if (kv.value().is_null()) t.erase(kv.key());
+      else t[kv.key()] = merge_patch(t.contains(kv.key()) ? t.at(kv.key()) : json::value(nullptr), kv.value());
+    }
+    return target;
+  }
+
+  // The body a PATCH makes of the person as they are in snap_; nullopt when there is none.
+  std::optional<json::object> patched(const json::object& patch) const {
+    const Person* old = config().find_person(segments_[1]);
+    if (!old) return std::nullopt;
+    json::value merged = merge_patch(stored_view(*old), patch);
+    return merged.as_object();
+  }
+
+  ApiResponse put_person() { return store_person(false); }
+  ApiResponse patch_person() { return store_person(true); }
+
+  ApiResponse store_person(bool patch) {
+    json::value body;
+    if (auto e = parse_object(req_, body, patch)) return *e;
+    const std::string id = segments_[1];
+    // Checked here for a quick answer, and again on the writer, where it counts.
+    auto check = [&](Person& p) -> std::optional<ApiResponse> {
+      const Person* old = config().find_person(id);
+      const std::string current = old ? person_etag(*old) : std::string();
+      if (!req_.if_match.empty() && !if_match_holds(req_.if_match, old ? &current : nullptr))
+        return precondition_failed("person \"" + id + "\"", old ? &current : nullptr);
+      std::optional<json::object> merged;
+      if (patch && !(merged = patched(body.as_object())))
+        return problem(404, "Not found", "no person \"" + id + "\" to patch; PUT creates one");
+      Problems problems;
+      p = read_person(patch ? *merged : body.as_object(), problems);
+      if (!problems.empty()) return problems.response();
+      drop_repeats(p);  // only now, so each problem names the item as sent
+      return std::nullopt;
+    };
+    Person p;
+    if (auto refused = check(p)) return *refused;
     bool existed = false;
     std::optional<ApiResponse> refused;
-    // The roster's checks run on the writer, against the organisation as it is there.
-    host_.write_people("person " + p.id + " stored", {p.id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    host_.write_people("person " + id + " stored", {id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      // Again on the writer: a reload or another change may have come between.
       snap_ = current;
-      // Again on the writer: a reload may have changed the organisation meanwhile.
-      Problems roster;
-      for (auto& [pointer, message] : person_problems(config(), p)) roster.add(pointer, message);
-      if (!roster.empty()) {
-        refused = roster.response();
-        return false;
-      }
-      const Person* old = config().find_person(p.id);
+      if ((refused = check(p))) return false;
+      const Person* old = config().find_person(id);
       existed = old != nullptr;
+      if (old && *old == p) return false;  // nothing to store: the same version, the same ETag
       storage.store_people({p}, {}, now());
-      storage.append_audit(audit("person.store", "person/" + p.id,
+      storage.append_audit(audit(patch ? "person.patch" : "person.store", "person/" + p.id,
                                  old ? json::value(person_view(config(), *old, today())) : json::value(nullptr),
                                  person_view(config(), p, today())));
       return true;
     });
     if (refused) return *refused;
     snap_ = host_.snapshot();
-    const Person* stored = config().find_person(p.id);
-    return json_response(existed ? 200 : 201, stored ? person_view(config(), *stored, today()) : person_view(config(), p, today()));
+    const Person* stored = config().find_person(id);
+    const Person& shown = stored ? *stored : p;
+    return person_answer(existed ? 200 : 201, shown, person_view(config(), shown, today()));
   }
 
   ApiResponse delete_person() {
@@ -726,6 +961,10 @@ class Api {
         refused = problem(404, "Not found", "no person \"" + id + "\"");
         return false;
       }
+      if (const std::string etag = person_etag(*old); !req_.if_match.empty() && !if_match_holds(req_.if_match, &etag)) {
+        refused = precondition_failed("person \"" + id + "\"", &etag);
+        return false;
+      }
       storage.store_people({}, {id}, now());
       storage.append_audit(audit("person.remove", "person/" + id, person_view(config(), *old, today()), nullptr));
       return true;
@@ -738,10 +977,11 @@ class Api {
   }
 
   ApiResponse import() {
-    if (auto e = check_params(query_, {"dry_run", "replace"})) return *e;
+    if (auto e = check_params(query_, {"dry_run", "replace", "strict"})) return *e;
     std::optional<ApiResponse> error;
     const auto dry_run = flag(query_, "dry_run", error);
     const auto replace = flag(query_, "replace", error);
+    const auto strict = flag(query_, "strict", error);
     if (error) return *error;
     const MediaType type = media_type(req_.content_type);
     if (type.type != "text/csv")
@@ -753,10 +993,10 @@ class Api {
     ImportResult result;
     if (*dry_run) {
       // Reads only: no need to wait for the writer.
-      result = import_people(host_.storage(), config(), "request body", *csv, true, *replace, now());
+      result = import_people(host_.storage(), config(), "request body", *csv, true, *replace, now(), *strict);
     } else {
       host_.write("people imported", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
-        result = import_people(storage, current->config, "request body", *csv, false, *replace, now());
+        result = import_people(storage, current->config, "request body", *csv, false, *replace, now(), *strict);
         if (!result.errors.empty()) return false;
         auto ids = [](const std::vector<std::string>& v) {
           json::array a;
@@ -793,17 +1033,25 @@ class Api {
       for (const auto& s : v) a.emplace_back(s);
       return a;
     };
+    json::array warnings;
+    for (const auto& w : result.warnings)
+      warnings.push_back(json::object{{"line", w.line}, {"column", w.column}, {"field", w.field}, {"detail", w.message}});
     return json_response(200, json::object{{"dry_run", result.dry_run},
                                            {"added", ids(result.change.added)},
                                            {"changed", ids(result.change.changed)},
                                            {"removed", ids(result.change.removed)},
-                                           {"unchanged", result.change.unchanged.size()}});
+                                           {"unchanged", result.change.unchanged.size()},
+                                           {"warnings", std::move(warnings)}});
   }
 
   // ---- occurrences ---------------------------------------------------------------------
 
+  // Paged by start time (?limit, ?cursor); ?updated_since gives those stored
+  // (made, moved, changed or cancelled) since.
   ApiResponse list_occurrences() {
-    if (auto e = check_params(query_, {"from", "to", "wheel", "unit", "person", "activity", "include_cancelled"})) return *e;
+    if (auto e = check_params(query_, {"from", "to", "wheel", "unit", "person", "activity", "include_cancelled", "limit",
+                                       "cursor", "updated_since"}))
+      return *e;
     LocalDays from = snap_->horizon_from, to = snap_->horizon_to;
     for (auto [name, day] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
       if (!query_.has(name)) continue;
@@ -815,6 +1063,9 @@ class Api {
     if (auto e = check_refs({{"activity", 'a'}})) return *e;
     std::optional<ApiResponse> error;
     const auto cancelled = flag(query_, "include_cancelled", error);
+    const auto limit = number(query_, "limit", 10000, 100000, error);
+    const auto after = read_cursor(query_, error);
+    const auto since = instant_parameter(query_, "updated_since", error);
     if (error) return *error;
     const std::string wheel = query_.get("wheel"), unit = query_.get("unit"), person = query_.get("person"),
                       activity = query_.get("activity");
@@ -822,27 +1073,61 @@ class Api {
     if (!unit.empty() && !config().find_unit(unit)) return bad_parameter("unit", "unknown unit \"" + unit + "\"");
     if (!person.empty() && !config().find_person(person)) return bad_parameter("person", "unknown person \"" + person + "\"");
     const FeedFilter pf{FeedFilter::Kind::person, person};
-    json::array out;
+    // The order a page follows: start, then UID; a cursor is the last one's key.
+    auto key = [](SysSeconds start, const std::string& uid) {
+      std::string k = std::to_string(start.time_since_epoch().count() + 100000000000LL);
+      return k.append(1, ' ').append(uid);
+    };
+    auto stored_since = [&](const std::string& uid) {
+      if (!since) return true;
+      auto it = snap_->stored.find(uid);
+      return it != snap_->stored.end() && it->second.updated >= *since;
+    };
+    std::vector<std::pair<std::string, json::object>> rows;
+    std::size_t total = 0;
+    auto add = [&](std::string k, auto&& view) {
+      ++total;
+      if (after && k <= *after) return;
+      rows.emplace_back(std::move(k), view());
+    };
     for (const Occurrence& o : snap_->expansion.occurrences) {
       if (o.last_day < from || o.first_day > to) continue;
       if (!wheel.empty() && o.wheel->id != wheel) continue;
       if (!unit.empty() && (!o.unit || o.unit->id != unit)) continue;
       if (!activity.empty() && o.activity->id != activity) continue;
       if (!person.empty() && !feed_includes(config(), pf, o)) continue;
-      out.push_back(occurrence_view(*snap_, o));
+      if (!stored_since(o.uid)) continue;
+      add(key(o.start, o.uid), [&] { return occurrence_view(*snap_, o); });
     }
-    if (*cancelled) {
+    // With updated_since, what was cancelled since is news too.
+    if (*cancelled || since) {
       for (const auto& [uid, st] : snap_->stored) {
         if (!st.cancelled || st.original_day < from || st.original_day > to) continue;
         if (!wheel.empty() && st.wheel != wheel) continue;
         if (!unit.empty() && st.unit != unit) continue;
         if (!activity.empty() && st.activity != activity) continue;
         if (!person.empty() && !feed_includes_stored(config(), pf, st.audience, st.wheel, st.unit)) continue;
-        out.push_back(cancelled_view(*snap_, st));
+        if (!stored_since(uid)) continue;
+        add(key(st.start, uid), [&] { return cancelled_view(*snap_, st); });
       }
     }
-    return json_response(200, json::object{{"from", format_date(from)}, {"to", format_date(to)},
-                                           {"count", out.size()}, {"occurrences", std::move(out)}});
+    const std::size_t wanted = std::min(rows.size(), static_cast<std::size_t>(*limit) + 1);
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<long>(wanted), rows.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    json::array out;
+    std::optional<std::string> last;
+    for (std::size_t i = 0; i < wanted && static_cast<int>(out.size()) < *limit; ++i) {
+      out.push_back(std::move(rows[i].second));
+      last = rows[i].first;
+    }
+    const bool more = wanted > out.size();
+    return json_response(200, json::object{{"from", format_date(from)},
+                                           {"to", format_date(to)},
+                                           {"count", out.size()},
+                                           {"total", total},
+                                           {"occurrences", std::move(out)},
+                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"as_of", as_of(snap_->built_at)}});
   }
 
   const Occurrence* live(const std::string& uid) const {
@@ -851,16 +1136,32 @@ class Api {
     return nullptr;
   }
 
+  // The version of an occurrence: what a move, cancel or new agenda may be
+  // made conditional on. Its participants follow the roster and are not part of it.
+  std::string occurrence_etag(const std::string& uid) const {
+    if (const Occurrence* o = live(uid)) return etag_of(occurrence_view(*snap_, *o));
+    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) return etag_of(cancelled_view(*snap_, it->second));
+    return {};
+  }
+
   ApiResponse get_occurrence() {
     const std::string uid = segments_[1];
+    const std::string etag = occurrence_etag(uid);
+    if (!etag.empty() && !req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, etag))
+      return not_modified(etag);
+    auto with_etag = [&](ApiResponse r) {
+      r.headers.emplace_back("ETag", etag);
+      return r;
+    };
     if (const Occurrence* o = live(uid)) {
       json::object j = occurrence_view(*snap_, *o);
       json::array people;
       for (const Person* p : participants(config(), *o)) people.emplace_back(p->id);
       j["participants"] = std::move(people);
-      return json_response(200, j);
+      return with_etag(json_response(200, j));
     }
-    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) return json_response(200, cancelled_view(*snap_, it->second));
+    if (auto it = snap_->stored.find(uid); it != snap_->stored.end())
+      return with_etag(json_response(200, cancelled_view(*snap_, it->second)));
     return problem(404, "Not found", "no occurrence \"" + uid + "\" in " + format_date(snap_->horizon_from) + " to " +
                                          format_date(snap_->horizon_to));
   }
@@ -934,6 +1235,27 @@ class Api {
     return true;
   }
 
+  // What HR should know of a day it moved a meeting to: a public holiday, a
+  // half day it runs past noon on, a blackout or a council meeting. The
+  // move stands (HR may mean it); the answer says so.
+  std::vector<std::string> placement_warnings(const Occurrence& o) const {
+    const WorkingCalendar calendar(config().organisation.working_days);
+    const date::time_zone* zone = config().organisation.zone;
+    const bool timed = !o.all_day;
+    std::vector<std::string> out;
+    for (LocalDays day = o.first_day; day <= o.last_day; day += date::days{1}) {
+      bool after_noon = false;
+      if (timed) {
+        const auto end_local = to_local(o.end, zone);
+        after_noon = date::floor<date::days>(end_local) > day ||
+                     end_local - LocalSeconds{day} > std::chrono::hours{12};
+      }
+      if (auto why = calendar.why_not_working(day, after_noon, true))
+        out.push_back(format_date(day) + " is not a working day: " + why->describe());
+    }
+    return out;
+  }
+
   // Checks a move or cancel against snap_ and fills `ov`; the answer if it is refused.
   // Only what is still ahead can be moved or cancelled.
   std::optional<ApiResponse> check_changeable(Override::Kind kind, const std::string& uid) {
@@ -955,6 +1277,10 @@ class Api {
   std::optional<ApiResponse> check_move_or_cancel(Override::Kind kind, const std::string& uid, const json::object& body,
                                                   Override& ov) {
     if (auto refused = check_changeable(kind, uid)) return refused;
+    if (!req_.if_match.empty()) {
+      const std::string etag = occurrence_etag(uid);
+      if (!if_match_holds(req_.if_match, &etag)) return precondition_failed("occurrence \"" + uid + "\"", &etag);
+    }
     const Occurrence* o = live(uid);
     Problems problems;
     ov = Override{};
@@ -1071,11 +1397,23 @@ class Api {
                 });
     if (refused) return *refused;
     snap_ = host_.snapshot();
-    if (const Occurrence* moved = live(uid)) return json_response(200, occurrence_view(*snap_, *moved));
+    if (const Occurrence* moved = live(uid)) {
+      json::object j = occurrence_view(*snap_, *moved);
+      if (kind == Override::Kind::move) {
+        json::array warnings;
+        for (const auto& w : placement_warnings(*moved)) warnings.emplace_back(w);
+        if (!warnings.empty()) j["warnings"] = std::move(warnings);
+      }
+      ApiResponse r = json_response(200, j);
+      r.headers.emplace_back("ETag", occurrence_etag(uid));
+      return r;
+    }
     if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) {
       json::object j = cancelled_view(*snap_, it->second);
       j["reason"] = ov.reason;
-      return json_response(200, j);
+      ApiResponse r = json_response(200, j);
+      r.headers.emplace_back("ETag", occurrence_etag(uid));
+      return r;
     }
     return json_response(200, json::object{{"uid", uid}, {"status", "cancelled"}, {"reason", ov.reason}});
   }
@@ -1137,9 +1475,19 @@ class Api {
 
   // ---- registrations, tasks, progress ---------------------------------------------------------
 
+  // The days whole; the registrations paged by activity and person (?limit,
+  // ?cursor), and with ?updated_since those made or moved since.
   ApiResponse list_registrations() {
-    if (auto e = check_params(query_, {"activity", "occurrence", "person"})) return *e;
+    if (auto e = check_params(query_, {"activity", "occurrence", "person", "limit", "cursor", "updated_since"})) return *e;
     if (auto e = check_refs({{"activity", 'a'}, {"person", 'p'}})) return *e;
+    std::optional<ApiResponse> error;
+    const auto limit = number(query_, "limit", 10000, 100000, error);
+    const auto after = read_cursor(query_, error);
+    const auto since = instant_parameter(query_, "updated_since", error);
+    if (error) return *error;
+    std::set<std::pair<std::string, std::string>> changed;
+    if (since)
+      for (auto& r : host_.storage().registrations_updated_since(*since)) changed.emplace(std::move(r.activity), std::move(r.person));
     const std::string activity = query_.get("activity"), occurrence = query_.get("occurrence"), person = query_.get("person");
     std::unordered_map<std::string_view, const Occurrence*> live_days;
     json::array days;
@@ -1160,11 +1508,24 @@ class Api {
                                   {"free", std::max(0, capacity - static_cast<int>(o.registered.size()))},
                                   {"people", std::move(registered)}});
     }
-    json::array regs;
+    std::vector<std::pair<std::string, const Registration*>> matching;
     for (const auto& r : snap_->registrations) {
       if (!activity.empty() && r.activity != activity) continue;
       if (!occurrence.empty() && r.occurrence_uid != occurrence) continue;
       if (!person.empty() && r.person != person) continue;
+      if (since && !changed.count({r.activity, r.person})) continue;
+      matching.emplace_back(r.activity + '\n' + r.person, &r);
+    }
+    const std::size_t total = matching.size();
+    if (after) std::erase_if(matching, [&](const auto& m) { return m.first <= *after; });
+    const std::size_t wanted = std::min(matching.size(), static_cast<std::size_t>(*limit) + 1);
+    std::partial_sort(matching.begin(), matching.begin() + static_cast<long>(wanted), matching.end(),
+                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    json::array regs;
+    std::optional<std::string> last;
+    for (std::size_t i = 0; i < wanted && static_cast<int>(regs.size()) < *limit; ++i) {
+      const Registration& r = *matching[i].second;
+      last = matching[i].first;
       json::object j{{"activity", r.activity}, {"person", r.person},
                      {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
                      {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}};
@@ -1173,35 +1534,66 @@ class Api {
         j["start"] = local_iso(it->second->start, config().organisation.zone);
       regs.push_back(std::move(j));
     }
-    return json_response(200, json::object{{"days", std::move(days)}, {"registrations", std::move(regs)}});
+    const bool more = wanted > regs.size();
+    return json_response(200, json::object{{"days", std::move(days)},
+                                           {"total", total},
+                                           {"registrations", std::move(regs)},
+                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"as_of", as_of(snap_->built_at)}});
   }
 
+  // Paged by id (?limit, ?cursor), from storage; ?updated_since gives
+  // those made, changed, completed or cancelled since (cancelled ones too,
+  // status "cancelled", so that a copy can drop them).
   ApiResponse list_tasks() {
-    if (auto e = check_params(query_, {"activity", "unit", "assignee", "status", "occurrence", "kind", "limit"})) return *e;
+    if (auto e = check_params(query_, {"activity", "unit", "assignee", "status", "occurrence", "kind", "limit", "cursor",
+                                       "updated_since"}))
+      return *e;
     std::optional<ApiResponse> error;
-    const auto limit = number(query_, "limit", 10000, 1000000, error);
+    const auto limit = number(query_, "limit", 1000, 100000, error);
+    const auto after = read_cursor(query_, error);
+    const auto since = instant_parameter(query_, "updated_since", error);
     if (error) return *error;
     if (auto e = check_refs({{"activity", 'a'}, {"unit", 'u'}, {"assignee", 'p'}})) return *e;
-    const std::string status = query_.get("status");
-    if (!status.empty() && status != "open" && status != "done" && status != "overdue")
-      return bad_parameter("status", "expected open, done or overdue, got \"" + status + "\"");
-    std::optional<TaskKind> kind;
-    if (query_.has("kind") && !(kind = parse_task_kind(query_.get("kind"))))
+    TaskQuery q;
+    q.status = query_.get("status");
+    if (!q.status.empty() && q.status != "open" && q.status != "done" && q.status != "overdue" && q.status != "cancelled")
+      return bad_parameter("status", "expected open, done, overdue or cancelled, got \"" + q.status + "\"");
+    if (query_.has("kind") && !parse_task_kind(query_.get("kind")))
       return bad_parameter("kind", "expected follow_up, documents or minutes, got \"" + query_.get("kind") + "\"");
-    const SysSeconds t = now();
-    json::array out;
-    std::size_t total = 0;
-    for (const TaskState& s : host_.storage().tasks()) {
-      if (query_.has("activity") && s.task.activity != query_.get("activity")) continue;
-      if (query_.has("unit") && s.task.unit != query_.get("unit")) continue;
-      if (query_.has("assignee") && s.task.assignee != query_.get("assignee")) continue;
-      if (query_.has("occurrence") && s.task.occurrence_uid != query_.get("occurrence")) continue;
-      if (kind && s.task.kind != *kind) continue;
-      if (!status.empty() && status != task_status(s, t)) continue;
-      ++total;
-      if (static_cast<int>(out.size()) < *limit) out.push_back(task_view(config(), s, t));
+    long long after_id = 0;
+    if (after) {
+      auto [ptr, ec] = std::from_chars(after->data(), after->data() + after->size(), after_id);
+      if (ec != std::errc() || ptr != after->data() + after->size())
+        return bad_parameter("cursor", "expected the cursor of an earlier answer's next link");
     }
-    return json_response(200, json::object{{"total", total}, {"tasks", std::move(out)}});
+    q.activity = query_.get("activity");
+    q.unit = query_.get("unit");
+    q.assignee = query_.get("assignee");
+    q.occurrence_uid = query_.get("occurrence");
+    q.kind = query_.get("kind");
+    q.now = now();
+    q.updated_since = since;
+    q.after_id = after_id;
+    q.limit = *limit + 1;  // one more than asked: is there a next page?
+    const SysSeconds read_at = now();
+    const long long total = host_.storage().count_tasks(q);
+    const std::vector<TaskState> page = host_.storage().tasks(q);
+    json::array out;
+    std::optional<std::string> last;
+    for (const TaskState& t : page) {
+      if (static_cast<int>(out.size()) >= *limit) break;
+      json::object j = task_view(config(), t, q.now);
+      if (t.cancelled) j["status"] = "cancelled";
+      j["updated"] = iso_utc(t.updated);
+      out.push_back(std::move(j));
+      last = std::to_string(t.id);
+    }
+    const bool more = page.size() > out.size();
+    return json_response(200, json::object{{"total", total},
+                                           {"tasks", std::move(out)},
+                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"as_of", as_of(snap_->built_at, read_at)}});
   }
 
   ApiResponse complete_task() {
@@ -1268,16 +1660,37 @@ class Api {
 
   // ---- the outbox ------------------------------------------------------------------------------
 
+  // Newest first, paged (?limit, ?cursor), filtered by ?status, ?hook,
+  // ?event, ?recipient, ?occurrence and ?updated_since.
   ApiResponse list_outbox() {
-    if (auto e = check_params(query_, {"status", "limit"})) return *e;
-    const std::string status = query_.get("status");
-    if (!status.empty() && status != "pending" && status != "sent" && status != "dead" && status != "dropped")
-      return bad_parameter("status", "expected pending, sent, dead or dropped, got \"" + status + "\"");
+    if (auto e = check_params(query_, {"status", "limit", "cursor", "updated_since", "hook", "event", "recipient", "occurrence"}))
+      return *e;
+    OutboxQuery q;
+    q.status = query_.get("status");
+    if (!q.status.empty() && q.status != "pending" && q.status != "sent" && q.status != "dead" && q.status != "dropped")
+      return bad_parameter("status", "expected pending, sent, dead or dropped, got \"" + q.status + "\"");
     std::optional<ApiResponse> error;
     const auto limit = number(query_, "limit", 100, 10000, error);
+    const auto before = read_cursor(query_, error);
+    q.updated_since = instant_parameter(query_, "updated_since", error);
     if (error) return *error;
+    if (before) {
+      auto [ptr, ec] = std::from_chars(before->data(), before->data() + before->size(), q.before_id);
+      if (ec != std::errc() || ptr != before->data() + before->size())
+        return bad_parameter("cursor", "expected the cursor of an earlier answer's next link");
+    }
+    q.hook = query_.get("hook");
+    q.event_type = query_.get("event");
+    q.recipient = query_.get("recipient");
+    q.occurrence_uid = query_.get("occurrence");
+    q.limit = *limit + 1;
+    const SysSeconds read_at = now();
+    const long long total = host_.storage().count_outbox(q);
+    const std::vector<OutboxMessage> page = host_.storage().outbox(q);
     json::array out;
-    for (const OutboxMessage& m : host_.storage().outbox(status, *limit))
+    std::optional<std::string> last;
+    for (const OutboxMessage& m : page) {
+      if (static_cast<int>(out.size()) >= *limit) break;
       out.push_back(json::object{{"id", m.id},
                                  {"webhook_id", m.webhook_id},
                                  {"hook", m.hook},
@@ -1287,8 +1700,15 @@ class Api {
                                  {"status", m.status},
                                  {"attempts", m.attempts},
                                  {"due", iso_utc(m.due)},
+                                 {"updated", iso_utc(m.updated)},
                                  {"last_error", m.last_error}});
-    return json_response(200, json::object{{"messages", std::move(out)}});
+      last = std::to_string(m.id);
+    }
+    const bool more = page.size() > out.size();
+    return json_response(200, json::object{{"total", total},
+                                           {"messages", std::move(out)},
+                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"as_of", as_of(snap_->built_at, read_at)}});
   }
 
   ApiResponse retry() {

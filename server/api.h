@@ -40,6 +40,8 @@ struct ApiRequest {
   std::string target;         // path and query, e.g. "/api/v1/tasks?status=open"
   std::string authorization;  // the Authorization header
   std::string content_type;
+  std::string if_match;       // If-Match: a change goes ahead only on this version (412 otherwise)
+  std::string if_none_match;  // If-None-Match: a GET of an unchanged resource answers 304
   std::string body;
   std::optional<Caller> caller;  // set by the pages only, never from the network
 };

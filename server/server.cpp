@@ -561,6 +561,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ar.target = std::string(req.target());
     ar.authorization = std::string(req[http::field::authorization]);
     ar.content_type = std::string(req[http::field::content_type]);
+    ar.if_match = std::string(req[http::field::if_match]);
+    ar.if_none_match = std::string(req[http::field::if_none_match]);
     ar.body = std::move(req.body());
     head_ = req.method() == http::verb::head;
     off_io(Route::api, [&d = d_, ar = std::move(ar)] {

@@ -159,7 +159,7 @@ TEST_CASE("a method a path does not have is a 405 whose Allow header lists those
   const auto hr = add_token(h, "hr");
   const auto r = call(h, "POST", "/api/v1/people/ola", hr, "{}");
   const auto p = problem_of(r, 405);
-  CHECK(header(r, "Allow") == "GET, HEAD, PUT, DELETE");
+  CHECK(header(r, "Allow") == "GET, HEAD, PUT, PATCH, DELETE");
   CHECK_THAT(str(p.at("detail")), Catch::Contains("POST is not allowed here"));
   const auto import = call(h, "GET", "/api/v1/people/import", hr);
   problem_of(import, 405);
@@ -920,7 +920,7 @@ struct DeadLetters {
     m.due = m.next_attempt = due;
     h.storage().enqueue({m}, due);
     const long long id = h.storage().outbox("", 1).front().id;
-    h.storage().mark_failed(id, 8, due, "HTTP 500", true);
+    h.storage().mark_failed(id, 8, due, "HTTP 500", true, due);
     return id;
   }
   DeadLetters() {
@@ -1031,4 +1031,222 @@ TEST_CASE("A second cancel of an occurrence HR cancelled answers 200 with the fi
   // The body is still checked, and a move of it is still refused.
   problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/cancel", hr, R"({})"), 422);
   problem_of(call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr, R"({"start": "2027-03-16T10:00", "reason": "x"})"), 409);
+}
+
+// ---- conditional requests and incremental reads (issue 16) ------------------------------------
+
+namespace {
+
+ApiResponse call_if(ApiHost& h, const std::string& method, const std::string& target, const std::string& token,
+                    const std::string& body, const std::string& if_match, const std::string& if_none_match = "",
+                    const std::string& content_type = "application/json") {
+  ApiRequest r;
+  r.method = method;
+  r.target = target;
+  r.authorization = "Bearer " + token;
+  r.body = body;
+  r.content_type = body.empty() ? "" : content_type;
+  r.if_match = if_match;
+  r.if_none_match = if_none_match;
+  return handle_api(h, r);
+}
+
+// The ids of a people list, following its next links from `target`.
+std::vector<std::string> all_pages(Host& h, const std::string& token, std::string target, int& pages) {
+  std::vector<std::string> ids;
+  pages = 0;
+  while (!target.empty()) {
+    const auto r = call(h, "GET", target, token);
+    REQUIRE(r.status == 200);
+    const json::object page = body_of(r);
+    for (const auto& p : page.at("people").as_array()) ids.push_back(str(p.at("id")));
+    target = page.at("next").is_null() ? "" : str(page.at("next"));
+    REQUIRE(++pages < 100);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("a GET of a person gives an ETag and If-None-Match with it is a 304 without a body") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto r = call(h, "GET", "/api/v1/people/eli-hagen", hr);
+  const std::string etag = header(r, "ETag");
+  REQUIRE(etag.size() == 34);
+  const auto again = call_if(h, "GET", "/api/v1/people/eli-hagen", hr, "", "", "W/" + etag);
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(header(again, "ETag") == etag);
+  CHECK(call_if(h, "GET", "/api/v1/people/eli-hagen", hr, "", "", "\"other\"").status == 200);
+}
+
+TEST_CASE("a PATCH changes only the members it names and null empties one") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto r = call_if(h, "PATCH", "/api/v1/people/eli-hagen", hr, R"({"email": null, "roles": ["employee", "verneombud"]})",
+                         "", "", "application/merge-patch+json");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const json::object p = body_of(r);
+  CHECK(str(p.at("name")) == "Eli Hagen");
+  CHECK(str(p.at("unit")) == "skole");
+  CHECK(str(p.at("email")).empty());
+  CHECK(p.at("roles").as_array().size() == 2);
+  CHECK(header(r, "ETag") == header(call(h, "GET", "/api/v1/people/eli-hagen", hr), "ETag"));
+}
+
+TEST_CASE("a PATCH of someone not on the roster is a 404 and a bad merge result a 422 at its pointer") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  problem_of(call_if(h, "PATCH", "/api/v1/people/nobody", hr, R"({"name": "X"})", "", "", "application/merge-patch+json"), 404);
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto p = problem_of(call_if(h, "PATCH", "/api/v1/people/eli-hagen", hr, R"({"unit": "skolen"})", "", "",
+                                    "application/merge-patch+json"),
+                            422);
+  CHECK(has_error_at(p, "/unit"));
+}
+
+TEST_CASE("a PUT with the ETag of an older version is a 412 with the current ETag and stores nothing") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const auto created = call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli);
+  const std::string first = header(created, "ETag");
+  const auto changed = call_if(h, "PATCH", "/api/v1/people/eli-hagen", hr, R"({"email": "eli@mini.kommune.no"})", first, "",
+                               "application/merge-patch+json");
+  REQUIRE(changed.status == 200);
+  const std::string second = header(changed, "ETag");
+  CHECK(second != first);
+  const std::size_t writes = h.writes.size();
+  const auto r = call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, first);
+  problem_of(r, 412);
+  CHECK(header(r, "ETag") == second);
+  CHECK(h.writes.size() == writes);
+  CHECK(h.snapshot()->config.find_person("eli-hagen")->email == "eli@mini.kommune.no");
+  problem_of(call_if(h, "DELETE", "/api/v1/people/eli-hagen", hr, "", first), 412);
+  CHECK(h.snapshot()->config.find_person("eli-hagen"));
+  CHECK(call_if(h, "DELETE", "/api/v1/people/eli-hagen", hr, "", second).status == 204);
+}
+
+TEST_CASE("If-Match star lets a PUT change a person who exists and refuses to create one") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  problem_of(call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "*"), 412);
+  CHECK_FALSE(h.snapshot()->config.find_person("eli-hagen"));
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  CHECK(call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "*").status == 200);
+}
+
+TEST_CASE("a move with a stale ETag is a 412 and with the current one goes ahead") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const std::string etag = header(call(h, "GET", "/api/v1/occurrences/" + uid, hr), "ETag");
+  REQUIRE(!etag.empty());
+  const std::string body = R"({"start": "2027-03-16T10:00", "reason": "Kollisjon"})";
+  problem_of(call_if(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr, body, "\"stale\""), 412);
+  CHECK(h.storage().overrides().empty());
+  const auto r = call_if(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr, body, etag);
+  INFO(r.body);
+  CHECK(r.status == 200);
+  CHECK(header(r, "ETag") != etag);
+}
+
+TEST_CASE("a move onto a public holiday is made and its answer warns of it") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const std::string uid = next_uid(h, "drofting");
+  const auto r = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                      R"({"start": "2027-05-17T10:00", "reason": "Etter ønske"})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const json::object j = body_of(r);
+  REQUIRE(j.contains("warnings"));
+  CHECK_THAT(str(j.at("warnings").as_array().at(0)), Catch::Contains("2027-05-17") && Catch::Contains("Grunnlovsdag"));
+  const auto plain = call(h, "POST", "/api/v1/occurrences/" + uid + "/move", hr,
+                          R"({"start": "2027-05-18T10:00", "reason": "Etter ønske"})");
+  CHECK_FALSE(body_of(plain).contains("warnings"));
+}
+
+TEST_CASE("the people list follows its next links through every person once, by id") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  int pages = 0;
+  const auto ids = all_pages(h, hr, "/api/v1/people?limit=7", pages);
+  const std::size_t n = h.snapshot()->config.people.size();
+  REQUIRE(n > 4);
+  CHECK(ids.size() == n);
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+  CHECK(pages == static_cast<int>((n + 6) / 7));
+  problem_of(call(h, "GET", "/api/v1/people?cursor=zz", hr), 400);
+  problem_of(call(h, "GET", "/api/v1/people?cursor=61&offset=2", hr), 400);
+}
+
+TEST_CASE("updated_since lists only the people stored since and names those removed") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  const json::object before = body_of(call(h, "GET", "/api/v1/people", hr));
+  const std::string as_of = str(before.at("as_of"));
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const std::string someone = h.snapshot()->config.people[0].id;
+  REQUIRE(call(h, "DELETE", "/api/v1/people/" + someone, hr).status == 204);
+  const json::object changed = body_of(call(h, "GET", "/api/v1/people?updated_since=" + as_of, hr));
+  REQUIRE(changed.at("people").as_array().size() == 1);
+  CHECK(str(changed.at("people").as_array()[0].at("id")) == "eli-hagen");
+  CHECK(changed.at("removed").as_array() == json::array{json::value(someone)});
+  // An unchanged PUT stores nothing, so it is not news.
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "PUT", "/api/v1/people/ola-berg", hr,
+               R"({"name": "Ola Berg", "unit": "skole", "roles": ["employee"]})").status == 201);
+  const std::string as_of_2 = str(body_of(call(h, "GET", "/api/v1/people", hr)).at("as_of"));
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 200);
+  const json::object later = body_of(call(h, "GET", "/api/v1/people?updated_since=" + as_of_2, hr));
+  REQUIRE(later.at("people").as_array().size() == 1);
+  CHECK(str(later.at("people").as_array()[0].at("id")) == "ola-berg");
+  problem_of(call(h, "GET", "/api/v1/people?updated_since=2027-13-01", hr), 400);
+}
+
+TEST_CASE("updated_since on the tasks gives one completed since, and cancelled tasks are listed as cancelled") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  const json::object all = body_of(call(h, "GET", "/api/v1/tasks?limit=100000", hr));
+  REQUIRE(!all.at("tasks").as_array().empty());
+  const auto id = all.at("tasks").as_array()[0].at("id").as_int64();
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr,
+               R"({"name": "Eli Hagen", "unit": "sykehjem", "roles": ["employee"]})").status == 201);
+  const std::string since = str(body_of(call(h, "GET", "/api/v1/tasks", hr)).at("as_of"));
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "POST", "/api/v1/tasks/" + std::to_string(id) + "/complete", hr).status == 200);
+  const json::object changed = body_of(call(h, "GET", "/api/v1/tasks?updated_since=" + since, hr));
+  bool found = false;
+  for (const auto& t : changed.at("tasks").as_array())
+    if (t.at("id").as_int64() == id) found = str(t.at("status")) == "done";
+  CHECK(found);
+  CHECK(changed.at("total").as_int64() < all.at("total").as_int64() / 2);
+  problem_of(call(h, "GET", "/api/v1/tasks?status=gone", hr), 400);
+  CHECK(body_of(call(h, "GET", "/api/v1/tasks?status=cancelled", hr)).at("total").as_int64() == 0);
+}
+
+TEST_CASE("the tasks list pages by id with next links and total counts every match") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  const json::object all = body_of(call(h, "GET", "/api/v1/tasks?limit=100000", hr));
+  const auto total = all.at("total").as_int64();
+  REQUIRE(total >= 3);
+  std::vector<long long> ids;
+  std::string target = "/api/v1/tasks?limit=7";
+  while (!target.empty()) {
+    const json::object page = body_of(call(h, "GET", target, hr));
+    CHECK(page.at("total").as_int64() == total);
+    for (const auto& t : page.at("tasks").as_array()) ids.push_back(t.at("id").as_int64());
+    target = page.at("next").is_null() ? "" : str(page.at("next"));
+  }
+  CHECK(static_cast<long long>(ids.size()) == total);
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
 }
