@@ -389,6 +389,7 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
       if (!notes.empty()) notes += "; ";
       notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
                o.moved->reason.describe();
+      for (const auto& r : o.moved->passed) notes += ", past " + r.describe();
     }
     // What sets this meeting's agenda apart from its series', so a reader of the year can check agenda_in.
     if (o.agenda) {

@@ -31,8 +31,10 @@ std::string non_working_text(const NonWorkingReason& reason) {
   return out;
 }
 
-std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
-  return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
+std::string moved_text(LocalDays from, const NonWorkingReason& reason, const std::vector<NonWorkingReason>& passed) {
+  std::string why = non_working_text(reason);
+  for (const NonWorkingReason& r : passed) why += "; " + non_working_text(r);
+  return "Flyttet fra " + norwegian_date(from) + " (" + why + ")";
 }
 
 std::string_view task_kind_word(TaskKind kind) {
