@@ -264,7 +264,7 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
   }
   // Warnings do not fail the check: the config works, it will just surprise someone.
   const auto warnings = config_warnings(c, *year, *year + 1);
-  for (const auto& w : warnings) err << "warning: " << w.to_string() << "\n";
+  for (const auto& w : warnings) err << w.as_check_line() << "\n";
   if (!warnings.empty())
     err << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings") << " for " << *year << "-"
         << *year + 1 << " in " << a.dir << "\n";

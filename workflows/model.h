@@ -413,6 +413,10 @@ struct Config {
   std::vector<Wheel> wheels;
   // Delivered and dropped outbox rows older than this are pruned ([outbox] retention).
   Seconds outbox_retention{90 * 86400};
+  // Where each person of people.toml is written, by id, so check's warnings
+  // about a person name the line (people from the HR system have none).
+  // Shared, not copied, by the snapshots that copy a Config.
+  std::shared_ptr<const std::map<std::string, SourcePosition, std::less<>>> person_defined_at{};
 
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;
