@@ -98,6 +98,10 @@ bool is_any_other_business(std::string_view item);
 // organisation may register hires for several kinds of day.
 std::string registration_name(const Activity& activity);
 
+// What a registration counts from, in running text: "tiltredelse" (new
+// hires), "tiltredelse som leder" (after = leader_start_date).
+std::string registration_counts_from(const Activity& activity);
+
 // RegistrationChange reasons. With name "ansattdag":
 // "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027"
 std::string registration_first_day_reason(const Activity& activity, LocalDays start_date);
