@@ -233,7 +233,7 @@ TEST_CASE("A max_wait_days shorter than the longest gap between two registration
                 "max_wait_days = 60, and is left waiting; raise max_wait_days to 125 or add a day between them");
 }
 
-TEST_CASE("The max_wait_days the warning asks for is the one that places the hire it names, to the day") {
+TEST_CASE("The max_wait_days the warning asks for is exactly the one that places the hire it names") {
   const std::string hire = kLeaders + R"(
 [[person]]
 id = "ny"
