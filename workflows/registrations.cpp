@@ -169,7 +169,7 @@ std::optional<WaitingReason> waiting_reason(const Expansion& expansion, const Ac
   std::sort(days.begin(), days.end(), [](const Occurrence* x, const Occurrence* y) { return x->start < y->start; });
   const auto has_room = [&](const Occurrence* o) { return static_cast<int>(o->registered.size()) < rule.capacity; };
   for (const Occurrence* o : days) {
-    if (o->first_day >= w.earliest && o->first_day <= w.latest) ++w.full_days;
+    if (o->first_day >= w.earliest && o->first_day <= w.latest) w.full_days += !has_room(o);
     else if (o->first_day > w.latest && !w.next && has_room(o)) w.next = o->first_day;
   }
 
