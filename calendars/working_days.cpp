@@ -1,5 +1,7 @@
 #include "calendars/working_days.h"
 
+#include <algorithm>
+
 #include <date/iso_week.h>
 
 #include "calendars/bokmal.h"
@@ -73,12 +75,17 @@ Placement WorkingCalendar::place_days(LocalDays first, int days, HolidayPolicy p
   LocalDays candidate = first;
   for (int i = 0; i < kMaxShiftDays; ++i) {
     candidate += step;
-    if (!refused(candidate)) {
+    auto r = refused(candidate);
+    if (!r) {
       p.day = candidate;
       return p;
     }
+    if (r->kind != NonWorkingReason::Kind::weekend && *r != *p.reason &&
+        std::find(p.passed.begin(), p.passed.end(), *r) == p.passed.end())
+      p.passed.push_back(std::move(*r));
   }
   p.unplaceable = true;
+  p.passed.clear();  // not moved: nothing was passed over
   return p;
 }
 

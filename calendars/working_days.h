@@ -38,6 +38,7 @@ struct NonWorkingReason {
   Kind kind;
   std::string name;         // "Grunnlovsdag", "Fellesferie", "lørdag", "Kommunestyret"
   std::string describe() const;  // "public holiday (Grunnlovsdag)"
+  bool operator==(const NonWorkingReason&) const = default;
 };
 
 // Where an occurrence was placed.
@@ -45,6 +46,10 @@ struct Placement {
   std::optional<LocalDays> day;             // empty: skipped, or not placeable
   std::optional<NonWorkingReason> reason;   // why the original day was refused
   bool unplaceable = false;                 // moved, but no working day within the limit
+  // What else the move passed over on its way to `day` (a blackout after
+  // the holiday it left), once each, weekends left out: a note that names
+  // only the holiday would not explain why the meeting went that far.
+  std::vector<NonWorkingReason> passed{};
 };
 
 struct WorkingDayRules {

@@ -264,7 +264,7 @@ int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream
   }
   // Warnings do not fail the check: the config works, it will just surprise someone.
   const auto warnings = config_warnings(c, *year, *year + 1);
-  for (const auto& w : warnings) err << "warning: " << w.to_string() << "\n";
+  for (const auto& w : warnings) err << w.as_check_line() << "\n";
   if (!warnings.empty())
     err << warnings.size() << (warnings.size() == 1 ? " warning" : " warnings") << " for " << *year << "-"
         << *year + 1 << " in " << a.dir << "\n";
@@ -389,6 +389,7 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
       if (!notes.empty()) notes += "; ";
       notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
                o.moved->reason.describe();
+      for (const auto& r : o.moved->passed) notes += ", past " + r.describe();
     }
     // What sets this meeting's agenda apart from its series', so a reader of the year can check agenda_in.
     if (o.agenda) {

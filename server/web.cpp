@@ -324,12 +324,17 @@ std::string registrations_section(const Snapshot& s) {
       }
       out += any ? "</tbody></table>" : "<p>Ingen dager i perioden.</p>";
       if (auto it = waiting.find(a.id); it != waiting.end()) {
-        std::string names;
+        // Each hire with why they wait, as the plan of this snapshot saw it:
+        // HR can then fix the config (max_wait_days, another day) or the roster.
+        std::string items;
         for (const auto& pid : it->second) {
           const Person* p = s.config.find_person(pid);
-          names += (names.empty() ? "" : ", ") + esc(p ? p->name : pid);
+          items += "<li>" + esc(p ? p->name : pid);
+          if (p)
+            if (auto why = waiting_reason(s.expansion, a, *p, s.built_at)) items += ": " + esc(why->text);
+          items += "</li>";
         }
-        out += "<p class=\"overdue\">" + esc(waiting_heading(a)) + ": " + names + "</p>";
+        out += "<div class=\"overdue\"><p>" + esc(waiting_heading(a)) + ":</p><ul>" + items + "</ul></div>";
       }
       out += "</section>";
     }

@@ -346,7 +346,7 @@ std::string mark_desc(const Mark& m) {
   }
   if (!a.location.empty()) parts.push_back(std::string(label::place) + ": " + a.location + ".");
   const Occurrence& o = *m.occurrences.front();
-  if (o.moved) parts.push_back(moved_text(o.moved->from, o.moved->reason) + ".");
+  if (o.moved) parts.push_back(moved_text(o.moved->from, o.moved->reason, o.moved->passed) + ".");
   if (!o.change_reason.empty()) parts.push_back(std::string(label::changed_by_hr) + ": " + o.change_reason + ".");
   parts.push_back(std::string(label::wheel) + ": " + m.wheel->name + ".");
   std::string d;

@@ -751,6 +751,14 @@ class Loader {
     return std::string(prefix) + std::to_string(where.committee_at[i]) + field.substr(close);
   }
 
+  // Each person of people.toml by id: the line of their [[person]] table.
+  std::shared_ptr<const std::map<std::string, SourcePosition, std::less<>>> person_positions(const Config& c) const {
+    auto out = std::make_shared<std::map<std::string, SourcePosition, std::less<>>>();
+    for (std::size_t i = 0; i < person_sources_.size() && i < c.people.size(); ++i)
+      out->emplace(c.people[i].id, SourcePosition{person_sources_[i].file, person_sources_[i].table.line});
+    return out;
+  }
+
   // Every person of people.toml by check_person's rules, each problem at its
   // key (a missing unit or union at the roles that need it).
   void check_people(const Config& c) {
@@ -1864,6 +1872,7 @@ LoadResult load_config(const ConfigSources& sources) {
   }
   loader.check_references(config);
   loader.check_people(config);
+  config.person_defined_at = loader.person_positions(config);
 
   LoadResult result;
   result.errors = std::move(loader.errors);

@@ -43,7 +43,7 @@ std::string occurrence_description(const Occurrence& o) {
   }
   if (a.kind == ActivityKind::window)
     para(capitalized(kind_word(a.kind)) + ": " + norwegian_date(o.first_day) + " – " + norwegian_date(o.last_day) + ".");
-  if (o.moved) para(moved_text(o.moved->from, o.moved->reason) + ".");
+  if (o.moved) para(moved_text(o.moved->from, o.moved->reason, o.moved->passed) + ".");
   if (o.extra)
     para(std::string(label::extra_meeting) + (o.change_reason.empty() ? std::string(".") : ": " + o.change_reason));
   else if (!o.change_reason.empty())

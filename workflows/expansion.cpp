@@ -145,7 +145,7 @@ class Expander {
       o.start = to_utc(LocalSeconds{o.first_day}, zone_);
       o.end = to_utc(LocalSeconds{o.last_day + date::days{1}}, zone_);
     }
-    if (p.placement.reason) o.moved = Move{p.day.first, *p.placement.reason};
+    if (p.placement.reason) o.moved = Move{p.day.first, *p.placement.reason, p.placement.passed};
     if (!a.agenda_in.empty())
       if (auto added = agenda_additions(a, p.day.first); !added.empty()) o.config_agenda = with_additions(a.agenda, added);
     out_.occurrences.push_back(std::move(o));

@@ -20,6 +20,7 @@ namespace arshjul {
 struct Move {
   LocalDays from;            // where the rule put it
   NonWorkingReason reason;   // why it could not stay there
+  std::vector<NonWorkingReason> passed{};  // what else it passed over (Placement::passed)
 };
 
 // A document HR links to one meeting (saksdokumenter, a report).

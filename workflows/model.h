@@ -416,6 +416,10 @@ struct Config {
   // When the daemon read a roster from the files that differed from the one
   // before: the people of the files count as changed then (`updated_since`).
   SysSeconds people_read_at{};
+  // Where each person of people.toml is written, by id, so check's warnings
+  // about a person name the line (people from the HR system have none).
+  // Shared, not copied, by the snapshots that copy a Config.
+  std::shared_ptr<const std::map<std::string, SourcePosition, std::less<>>> person_defined_at{};
 
   const Unit* find_unit(std::string_view id) const;
   const Person* find_person(std::string_view id) const;

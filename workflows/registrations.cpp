@@ -153,6 +153,42 @@ std::string_view change_kind_name(RegistrationChange::Kind kind) {
   return "?";
 }
 
+std::optional<WaitingReason> waiting_reason(const Expansion& expansion, const Activity& a, const Person& p,
+                                            SysSeconds now) {
+  if (!a.registration) return std::nullopt;
+  const RegistrationRule& rule = *a.registration;
+  const auto from = rule.after == RegistrationRule::After::leader_start_date ? p.leader_start_date : p.start_date;
+  if (!from) return std::nullopt;
+  WaitingReason w{*from, *from + date::days{rule.lead_days}, *from + date::days{rule.max_wait_days}, 0, std::nullopt, {}};
+  // The days plan_registrations could have given: ahead of now, of the person's unit when the series are per unit.
+  std::vector<const Occurrence*> days;
+  for (const Occurrence& o : expansion.occurrences)
+    if (o.activity && o.activity->id == a.id && o.start > now &&
+        (a.scope.kind == Scope::Kind::organisation || (o.unit && o.unit->id == p.unit)))
+      days.push_back(&o);
+  std::sort(days.begin(), days.end(), [](const Occurrence* x, const Occurrence* y) { return x->start < y->start; });
+  const auto has_room = [&](const Occurrence* o) { return static_cast<int>(o->registered.size()) < rule.capacity; };
+  for (const Occurrence* o : days) {
+    if (o->first_day >= w.earliest && o->first_day <= w.latest) w.full_days += !has_room(o);
+    else if (o->first_day > w.latest && !w.next && has_room(o)) w.next = o->first_day;
+  }
+
+  const std::string name = registration_name(a);
+  std::string& t = w.text;
+  t = "Ingen " + name + (w.full_days > 0 ? " med ledig plass" : "") + " innen " + std::to_string(rule.max_wait_days) +
+      " dager etter " + registration_counts_from(a) + " " + norwegian_date(*from);
+  if (rule.lead_days > 0) t += " (tidligst " + norwegian_date(w.earliest) + ")";
+  if (w.full_days > 0)
+    t += ": " + std::to_string(w.full_days) + (w.full_days == 1 ? " dag er full" : " dager er fulle") + " (" +
+         std::to_string(rule.capacity) + (rule.capacity == 1 ? " plass" : " plasser") + ")";
+  if (w.next)
+    t += "; neste " + name + (w.full_days > 0 ? " med ledig plass" : "") + " er " + norwegian_date(*w.next) + ", " +
+         std::to_string((*w.next - *from).count()) + " dager etter " + registration_counts_from(a);
+  else
+    t += "; ingen " + name + " med ledig plass senere i perioden";
+  return w;
+}
+
 RegistrationPlan plan_registrations(const Config& config, const Expansion& expansion,
                                     const std::vector<Registration>& current, SysSeconds now) {
   RegistrationPlan plan;

@@ -63,4 +63,24 @@ RegistrationPlan plan_registrations(const Config& config, const Expansion& expan
 
 std::string_view change_kind_name(RegistrationChange::Kind kind);  // "created", "moved", ...
 
+// Why a hire waits for a day of `activity` (their registration has none),
+// as plan_registrations decided it: no day ahead within their reach
+// (start + lead_days to start + max_wait_days), or every one of them full;
+// and the next day after it, with room, if the expansion has one. For HR's
+// page, which otherwise shows a name and no reason. The days' places taken
+// are `Occurrence::registered`, as the snapshot holds them.
+struct WaitingReason {
+  LocalDays counts_from;           // the hire's start_date (or leader_start_date)
+  LocalDays earliest, latest;      // the days they can be placed on
+  int full_days = 0;               // days ahead within reach, all full (0: there are none)
+  std::optional<LocalDays> next;   // the first day after `latest` with room
+  // Bokmål: "Ingen ansattdag innen 30 dager etter tiltredelse mandag 1.
+  // mars 2027; neste ansattdag er mandag 10. mai 2027 (70 dager etter), så
+  // max_wait_days = 70 eller en dag til ville gitt plass"
+  std::string text;
+};
+// Empty when the person has no date the rule counts from, or the activity no registration.
+std::optional<WaitingReason> waiting_reason(const Expansion& expansion, const Activity& activity,
+                                            const Person& person, SysSeconds now);
+
 }  // namespace arshjul

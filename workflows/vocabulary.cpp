@@ -31,8 +31,10 @@ std::string non_working_text(const NonWorkingReason& reason) {
   return out;
 }
 
-std::string moved_text(LocalDays from, const NonWorkingReason& reason) {
-  return "Flyttet fra " + norwegian_date(from) + " (" + non_working_text(reason) + ")";
+std::string moved_text(LocalDays from, const NonWorkingReason& reason, const std::vector<NonWorkingReason>& passed) {
+  std::string why = non_working_text(reason);
+  for (const NonWorkingReason& r : passed) why += "; " + non_working_text(r);
+  return "Flyttet fra " + norwegian_date(from) + " (" + why + ")";
 }
 
 std::string_view task_kind_word(TaskKind kind) {
@@ -93,12 +95,14 @@ std::string registration_name(const Activity& activity) {
   return colon == std::string::npos || colon == 0 ? activity.title : activity.title.substr(0, colon);
 }
 
-namespace {
-// What the registration counts from: taking up the job, or (new leaders) the leadership.
-std::string tiltredelse(const Activity& activity) {
+// Taking up the job, or (new leaders) the leadership.
+std::string registration_counts_from(const Activity& activity) {
   const bool leader = activity.registration && activity.registration->after == RegistrationRule::After::leader_start_date;
   return leader ? "tiltredelse som leder" : "tiltredelse";
 }
+
+namespace {
+std::string tiltredelse(const Activity& activity) { return registration_counts_from(activity); }
 }  // namespace
 
 std::string registration_first_day_reason(const Activity& activity, LocalDays start_date) {

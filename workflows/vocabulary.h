@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "calendars/bokmal.h"
 #include "workflows/model.h"
@@ -38,8 +39,11 @@ std::string_view non_working_word(NonWorkingReason::Kind kind);
 std::string non_working_text(const NonWorkingReason& reason);
 
 // Why an occurrence is not on its rule's day, as a sentence without the full
-// stop: "Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)".
-std::string moved_text(LocalDays from, const NonWorkingReason& reason);
+// stop: "Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)", and
+// what else the move passed over: "Flyttet fra fredag 1. januar 2027
+// (helligdag: Første nyttårsdag; ferieperiode: Jul og nyttår)".
+std::string moved_text(LocalDays from, const NonWorkingReason& reason,
+                       const std::vector<NonWorkingReason>& passed = {});
 
 // What a meeting owner's task is, as a noun before a colon: "Sakspapirer"
 // (sent out by the documents deadline), "Referat" (written after the
@@ -93,6 +97,10 @@ bool is_any_other_business(std::string_view item);
 // "Introduksjonsdag for ledere" is itself). Never a fixed word: an
 // organisation may register hires for several kinds of day.
 std::string registration_name(const Activity& activity);
+
+// What a registration counts from, in running text: "tiltredelse" (new
+// hires), "tiltredelse som leder" (after = leader_start_date).
+std::string registration_counts_from(const Activity& activity);
 
 // RegistrationChange reasons. With name "ansattdag":
 // "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027"

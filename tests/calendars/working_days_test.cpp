@@ -24,6 +24,21 @@ TEST_CASE("A meeting on 17 May is moved to 18 May") {
   CHECK(p.reason->name == "Grunnlovsdag");
 }
 
+TEST_CASE("A move off a holiday keeps each blackout it passed over once and leaves weekends out") {
+  WorkingDayRules r;
+  r.blackouts = {{"Budsjettseminar", {}, {}, 0, d(2027_y / 5 / 18), d(2027_y / 5 / 19)},
+                 {"Samling", {}, {}, 0, d(2027_y / 5 / 20), d(2027_y / 5 / 21)}};
+  const auto p = WorkingCalendar(r).place(d(2027_y / 5 / 17), HolidayPolicy::next_working_day);
+  REQUIRE(p.day);
+  CHECK(*p.day == d(2027_y / 5 / 24));  // past the weekend of 22-23 May
+  CHECK(p.reason->name == "Grunnlovsdag");
+  REQUIRE(p.passed.size() == 2);
+  CHECK(p.passed[0].name == "Budsjettseminar");
+  CHECK(p.passed[1].name == "Samling");
+  // A plain holiday move passes over nothing.
+  CHECK(norwegian().place(d(2027_y / 5 / 17), HolidayPolicy::next_working_day).passed.empty());
+}
+
 TEST_CASE("previous-working-day moves a Saturday deadline to Friday") {
   const auto p = norwegian().place(d(2027_y / 3 / 6), HolidayPolicy::previous_working_day);
   CHECK(*p.day == d(2027_y / 3 / 5));

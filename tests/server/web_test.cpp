@@ -136,8 +136,20 @@ TEST_CASE("The HR page heads each registration activity's days and waiting hires
   REQUIRE(page.status == 200);
   CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-ansattdag\">Påmeldte per ansattdag</h2>"));
   CHECK_THAT(page.body, Catch::Contains("<h2 id=\"reg-lederintro\">Påmeldte per Introduksjonsdag for ledere</h2>"));
-  CHECK_THAT(page.body, Catch::Contains("Venter på ledig Introduksjonsdag for ledere: Petter Nyleder"));
+  CHECK_THAT(page.body, Catch::Contains("Venter på ledig Introduksjonsdag for ledere:</p><ul><li>Petter Nyleder"));
   CHECK_THAT(page.body, !Catch::Contains("Venter på ledig ansattdag"));
+}
+
+TEST_CASE("The HR page says why a hire waits and which day comes next") {
+  Host h("tests/fixtures/two-registrations");
+  WebSessions s;
+  const WebResponse page = get(h, s, "/hr", sign_in(h, s, "hr"));
+  REQUIRE(page.status == 200);
+  // Nina (1 March) took the one place on 1 April; Petter (2 March) can wait 60 days.
+  CHECK_THAT(page.body, Catch::Contains("<li>Petter Nyleder: Ingen Introduksjonsdag for ledere med ledig plass innen 60 "
+                                        "dager etter tiltredelse tirsdag 2. mars 2027: 1 dag er full (1 plass); neste "
+                                        "Introduksjonsdag for ledere med ledig plass er torsdag 2. september 2027, 184 "
+                                        "dager etter tiltredelse</li>"));
 }
 
 TEST_CASE("A login form posted from another site is refused") {

@@ -33,6 +33,25 @@ TEST_CASE("A monthly meeting that falls on 17 May 2027 is held on 18 May, and sa
   CHECK_THAT(occurrence_description(*o), Catch::Contains("Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)"));
 }
 
+TEST_CASE("A meeting moved off a holiday and past a blackout says both in its move note") {
+  Config c = mini();
+  Blackout seminar;
+  seminar.name = "Budsjettseminar";
+  seminar.first = LocalDays{2027_y / 5 / 18};
+  seminar.last = LocalDays{2027_y / 5 / 19};
+  c.organisation.working_days.blackouts.push_back(seminar);
+  const Expansion e = expand_year(c, 2027);
+  const Occurrence* o = find(e, "drofting.20270517@mini.arshjul");
+  REQUIRE(o);
+  CHECK(o->first_day == LocalDays{2027_y / 5 / 20});
+  REQUIRE(o->moved);
+  CHECK(o->moved->reason.name == "Grunnlovsdag");
+  REQUIRE(o->moved->passed.size() == 1);
+  CHECK(o->moved->passed[0].name == "Budsjettseminar");
+  CHECK_THAT(occurrence_description(*o),
+             Catch::Contains("Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag; ferieperiode: Budsjettseminar)."));
+}
+
 TEST_CASE("A unit-level activity becomes one series per unit at that level") {
   const Config c = mini();
   const Expansion e = expand_year(c, 2027);

@@ -410,3 +410,63 @@ TEST_CASE("A registration activity with a configured name is told by that name, 
   CHECK(nina->to_uid == occurrence_uid("mini", "ansattdag", "", LocalDays{2027_y / 3 / 10}));
   CHECK(nina->reason == "Første ansattdag med ledig plass etter tiltredelse mandag 1. mars 2027");
 }
+
+// ---- why a hire waits (the HR page) ------------------------------------------------------
+
+namespace {
+
+// The expansion as the snapshot holds it: each day with the people the plan put there.
+Expansion with_registered(const Config& c, const RegistrationPlan& plan) {
+  Expansion e = spring(c);
+  for (auto& o : e.occurrences)
+    for (const auto& r : plan.registrations)
+      if (r.occurrence_uid == o.uid) o.registered.push_back(r.person);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("A hire with no day within the maximum wait is told the next day and how long after starting it is",
+          "[registrations]") {
+  Config c = org({.capacity = 30, .lead_days = 0, .max_wait_days = 30});
+  c.people = {hire("ny", LocalDays{2027_y / 3 / 11})};
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  const auto why = waiting_reason(with_registered(c, plan), c.wheels[0].activities[0], c.people[0], kFeb1);
+  REQUIRE(why);
+  CHECK(why->earliest == LocalDays{2027_y / 3 / 11});
+  CHECK(why->latest == LocalDays{2027_y / 4 / 10});
+  CHECK(why->full_days == 0);
+  CHECK(why->next == kApr14);
+  CHECK(why->text == "Ingen ansattdag innen 30 dager etter tiltredelse torsdag 11. mars 2027; neste ansattdag er "
+                     "onsdag 14. april 2027, 34 dager etter tiltredelse");
+}
+
+TEST_CASE("A hire whose days within reach are full is told how many are full and the next with room",
+          "[registrations]") {
+  Config c = org({.capacity = 1, .lead_days = 3, .max_wait_days = 40});
+  c.people = {hire("forst", LocalDays{2027_y / 3 / 1}), hire("venter", LocalDays{2027_y / 3 / 2}),
+              hire("senere", LocalDays{2027_y / 4 / 1})};
+  const auto plan = plan_registrations(c, spring(c), {}, kFeb1);
+  REQUIRE(day_of(plan, "venter").empty());
+  // 10 March is forst's; 14 April is senere's, after the reach of venter (2 March + 40 days).
+  const auto why = waiting_reason(with_registered(c, plan), c.wheels[0].activities[0], c.people[1], kFeb1);
+  REQUIRE(why);
+  CHECK(why->full_days == 1);
+  CHECK(why->next == kMay12);
+  CHECK(why->text == "Ingen ansattdag med ledig plass innen 40 dager etter tiltredelse tirsdag 2. mars 2027 (tidligst "
+                     "fredag 5. mars 2027): 1 dag er full (1 plass); neste ansattdag med ledig plass er onsdag 12. mai "
+                     "2027, 71 dager etter tiltredelse");
+}
+
+TEST_CASE("A hire after the last day of the period is told no later day has room", "[registrations]") {
+  Config c = org({.capacity = 30, .lead_days = 0, .max_wait_days = 30});
+  c.people = {hire("ny", LocalDays{2027_y / 6 / 10})};
+  const auto why = waiting_reason(spring(c), c.wheels[0].activities[0], c.people[0], kFeb1);
+  REQUIRE(why);
+  CHECK_FALSE(why->next);
+  CHECK_THAT(why->text, Catch::EndsWith("; ingen ansattdag med ledig plass senere i perioden"));
+  // No date to count from: no reason to give.
+  Person no_date = c.people[0];
+  no_date.start_date.reset();
+  CHECK_FALSE(waiting_reason(spring(c), c.wheels[0].activities[0], no_date, kFeb1));
+}
