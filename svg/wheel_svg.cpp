@@ -886,6 +886,11 @@ class Renderer {
     const std::size_t start = out_.size();
     static constexpr KeyStyle styles[] = {
         {2.7, true, 1.3, 2}, {2.7, false, 1.3, 2}, {2.5, false, 1.2, 2}, {2.3, false, 1.15, 2}, {2.3, false, 1.15, 1}};
+    // Without a key (the page's wheel) there is nothing to make room for.
+    if (std::all_of(rings_.begin(), rings_.end(), [](const Ring& r) { return r.keys.empty(); })) {
+      legend_at(styles[0]);
+      return;
+    }
     for (const KeyStyle& style : styles) {
       out_.resize(start);
       if (legend_at(style) <= kPageH - 14) return;
