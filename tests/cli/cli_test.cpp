@@ -96,6 +96,12 @@ TEST_CASE("preview writes its headings and notes and summary in bokmål") {
   }
 }
 
+TEST_CASE("--help names preview --participants and what it lists") {
+  const Run r = run({"--help"});
+  CHECK_THAT(r.out, Catch::Contains("preview DIR [--year YYYY] [--wheel ID] [--db FILE] [--participants]"));
+  CHECK_THAT(r.out, Catch::Contains("who is registered for each day with registration"));
+}
+
 TEST_CASE("preview lists nobody under its rows unless asked with --participants") {
   const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "partssamarbeid"});
   REQUIRE(r.code == 0);
