@@ -32,7 +32,9 @@
 #include "storage/storage.h"
 #include "workflows/events.h"
 #include "workflows/expansion.h"
+#include "workflows/registrations.h"
 #include "workflows/text.h"
+#include "workflows/vocabulary.h"
 #include "workflows/warnings.h"
 
 namespace arshjul {
@@ -43,9 +45,12 @@ constexpr const char* kUsage = R"(usage: arshjul COMMAND [ARGS]
 commands:
   check DIR [--year Y] [--db FILE]            validate a configuration folder; warn about the horizon Y, Y+1;
                                               with --db, the political calendar as the daemon stored it
-  preview DIR [--year YYYY] [--wheel ID] [--db FILE]
-                                              the year as a table; with --db, as the daemon keeps it
-                                              (stored roster, HR's changes); reads only
+  preview DIR [--year YYYY] [--wheel ID] [--db FILE] [--participants]
+                                              the year as a table (in bokmål); with --db, as the daemon
+                                              keeps it (stored roster, HR's changes); reads only.
+                                              --participants: who takes part under each row (name and
+                                              id), who is registered for each day with registration and
+                                              who waits (with --db as stored, else as sync would register)
   export DIR [--year YYYY] [--wheel ID] [--output FILE] [--db FILE]
                                               every occurrence of the year as iCalendar; with --db,
                                               as the daemon keeps it (SEQUENCE, cancellations); reads only
@@ -198,14 +203,18 @@ std::size_t display_width(std::string_view s) {
   return n;
 }
 
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// `under` (optional, one entry per row): lines printed below a row as they
+// are, outside the columns, so a long list does not widen the table.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<std::vector<std::string>>& under = {}) {
   std::vector<std::size_t> width;
   for (const auto& r : rows)
     for (std::size_t i = 0; i < r.size(); ++i) {
       if (width.size() <= i) width.push_back(0);
       width[i] = std::max(width[i], display_width(r[i]));
     }
-  for (const auto& r : rows) {
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto& r = rows[k];
     std::string line;
     for (std::size_t i = 0; i < r.size(); ++i) {
       line += r[i];
@@ -213,11 +222,9 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
+    if (k < under.size())
+      for (const auto& l : under[k]) out << l << "\n";
   }
-}
-
-std::string scope_text(const Unit* u) {
-  return u ? u->name : "organisation";
 }
 
 int cmd_check(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
@@ -357,6 +364,67 @@ std::optional<YearView> view_year(const Args& a, YearRequest& request, SysSecond
   return view;
 }
 
+// Preview's own words. The words other views share (kinds, moves, HR's
+// changes, registration headings) come from workflows/vocabulary.h; what
+// only this table says is kept here, together.
+namespace preview_words {
+const std::vector<std::string> columns = {"dato", "dag", "tid", "årshjul", "tittel", "gjelder", "merknad"};
+constexpr std::string_view own_agenda = "Egen agenda fra HR";
+constexpr std::string_view agenda_adds = "Agendaen får i tillegg: ";
+constexpr std::string_view skipped = "Hoppet over";
+constexpr std::string_view not_placed = "IKKE PLASSERT";
+constexpr std::string_view no_working_day = "ingen arbeidsdag innen 14 dager";
+constexpr std::string_view none = "ingen";
+std::string summary(std::size_t occurrences, std::size_t events, std::size_t moved, std::size_t passed_over,
+                    std::size_t unplaceable) {
+  std::string s = std::to_string(occurrences) + " forekomster";
+  if (events != occurrences) s += " (" + std::to_string(events) + " kalenderhendelser: en samling er én per dag)";
+  s += ", " + std::to_string(moved) + " flyttet, " + std::to_string(passed_over) + " hoppet over";
+  if (unplaceable) s += ", " + std::to_string(unplaceable) + " IKKE PLASSERT (endre regelen eller on_holiday)";
+  return s;
+}
+}  // namespace preview_words
+
+// "Kari Nordmann (kari-nordmann)": a name may hold a line break, a table row may not.
+std::string name_and_id(const Person& p) {
+  std::string name = p.name;
+  std::replace_if(name.begin(), name.end(), [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+  return name + " (" + p.id + ")";
+}
+
+// "    Deltakere (3): A (a), B (b), ..." wrapped at 100 columns.
+void add_people_line(std::vector<std::string>& lines, const std::string& heading,
+                     const std::vector<std::string>& people, const std::string& indent = "    ") {
+  constexpr std::size_t kWidth = 100;
+  const std::string more = indent + "  ";
+  std::string line = indent + heading + ":";
+  if (people.empty()) {
+    lines.push_back(line + " " + std::string(preview_words::none));
+    return;
+  }
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    const std::string item = people[i] + (i + 1 < people.size() ? "," : "");
+    if (display_width(line) + 1 + display_width(item) > kWidth && line.size() > more.size()) {
+      lines.push_back(line);
+      line = more + item;
+    } else {
+      line += " " + item;
+    }
+  }
+  lines.push_back(line);
+}
+
+// Who is registered for which day and who waits: what the daemon stored
+// (--db), else what `sync` would register now from the config's roster,
+// planned over this year and next as the daemon's horizon has it.
+std::vector<Registration> preview_registrations(const YearRequest& request, YearView& view, SysSeconds now) {
+  if (view.storage) return view.storage->registrations();
+  const LocalDays today = date::floor<date::days>(to_local(now, request.config.organisation.zone));
+  const int last_year = std::max(request.year, static_cast<int>(date::year_month_day{today}.year())) + 1;
+  const Expansion horizon = expand(request.config, today, LocalDays{date::year{last_year} / 12 / 31});
+  return plan_registrations(request.config, horizon, {}, now).registrations;
+}
+
 int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostream& err) {
   int code = 0;
   auto request = year_request(a, clock, err, code);
@@ -364,78 +432,137 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
   auto stored = view_year(a, *request, clock.now(), err);
   if (!stored) return 1;
   const Config* c = &request->config;
-  const int* year = &request->year;
   const ExpansionFilter* filter = &request->filter;
+  const bool with_people = a.options.count("--participants") > 0;
+  std::vector<Registration> registrations;
+  if (with_people) {
+    registrations = preview_registrations(*request, *stored, clock.now());
+    std::map<std::string_view, Occurrence*> by_uid;
+    for (Occurrence& o : stored->expansion.occurrences) by_uid.emplace(o.uid, &o);
+    for (const Registration& r : registrations)
+      if (auto it = by_uid.find(r.occurrence_uid); it != by_uid.end()) it->second->registered.push_back(r.person);
+  }
   const Expansion& e = stored->expansion;
-  out << c->organisation.name << " — " << *year << (filter->wheel.empty() ? "" : " — wheel " + filter->wheel) << "\n\n";
+  out << c->organisation.name << " — " << wheel_heading(request->year);
+  if (const Wheel* w = filter->wheel.empty() ? nullptr : c->find_wheel(filter->wheel)) out << " — " << w->name;
+  out << "\n\n";
 
   struct Row {
     SysSeconds when;
     std::vector<std::string> cells;
+    std::vector<std::string> people{};  // --participants: lines under the row
   };
   std::vector<Row> rows;
   const date::time_zone* zone = c->organisation.zone;
+  auto scope_of = [](const Occurrence& o) {
+    return o.person ? o.person->name : o.unit ? o.unit->name : std::string(label::whole_organisation);
+  };
+  auto joined = [](const std::vector<std::string>& notes) {
+    std::string s;
+    for (const auto& n : notes) s += (s.empty() ? "" : ". ") + capitalized(n);
+    return s;
+  };
+  auto people_lines = [&](const Occurrence& o) {
+    std::vector<std::string> lines;
+    if (!with_people) return lines;
+    std::vector<std::string> taking_part, registered;
+    for (const Person* p : participants(*c, o)) {
+      const bool reg = std::find(o.registered.begin(), o.registered.end(), p->id) != o.registered.end();
+      (reg ? registered : taking_part).push_back(name_and_id(*p));
+    }
+    add_people_line(lines, std::string(label::participants) + " (" + std::to_string(taking_part.size()) + ")",
+                    taking_part);
+    if (o.activity->registration)
+      add_people_line(lines,
+                      std::string(label::registered) + " (" + std::to_string(registered.size()) + " av " +
+                          std::to_string(o.activity->registration->capacity) + ")",
+                      registered);
+    return lines;
+  };
   for (const Occurrence& o : e.occurrences) {
-    std::string time = "all day";
+    std::string time(label::all_day);
     if (!o.all_day) {
       const auto ls = to_local(o.start, zone);
       const auto le = to_local(o.end, zone);
       time = format_clock(ls - date::floor<date::days>(ls)) + "-" + format_clock(le - date::floor<date::days>(le));
     }
-    std::string notes;
-    if (o.activity->kind == ActivityKind::window) notes = "window until " + format_date(o.last_day);
-    if (o.activity->kind == ActivityKind::deadline) notes = "deadline";
-    if (o.moved) {
-      if (!notes.empty()) notes += "; ";
-      notes += "moved from " + weekday_name(o.moved->from) + " " + month_day_name(o.moved->from) + ": " +
-               o.moved->reason.describe();
-      for (const auto& r : o.moved->passed) notes += ", past " + r.describe();
-    }
+    std::vector<std::string> notes;
+    if (o.activity->kind == ActivityKind::window)
+      notes.push_back(std::string(kind_word(ActivityKind::window)) + " til " + norwegian_date(o.last_day));
+    if (o.activity->kind == ActivityKind::deadline) notes.emplace_back(kind_word(ActivityKind::deadline));
+    if (o.moved) notes.push_back(moved_text(o.moved->from, o.moved->reason, o.moved->passed));
+    if (o.extra) notes.push_back(std::string(label::extra_meeting) + ": " + o.change_reason);
+    else if (!o.change_reason.empty()) notes.push_back(std::string(label::changed_by_hr) + ": " + o.change_reason);
     // What sets this meeting's agenda apart from its series', so a reader of the year can check agenda_in.
     if (o.agenda) {
-      if (!notes.empty()) notes += "; ";
-      notes += "HR's own agenda";
+      notes.emplace_back(preview_words::own_agenda);
     } else if (o.config_agenda) {
       std::string added;
       for (const auto& item : agenda_additions(*o.activity, o.original_day)) added += (added.empty() ? "" : " | ") + item;
-      if (!notes.empty()) notes += "; ";
-      notes += "agenda adds: " + added;
+      notes.push_back(std::string(preview_words::agenda_adds) + added);
     }
     if (o.sessions.empty()) {
       rows.push_back({o.start,
-                      {format_date(o.first_day), weekday_name(o.first_day), time, o.wheel->id, o.activity->title,
-                       o.person ? o.person->name : scope_text(o.unit), notes}});
+                      {format_date(o.first_day), std::string(norwegian_weekday(date::weekday{o.first_day})), time,
+                       o.wheel->id, o.activity->title, scope_of(o), joined(notes)},
+                      people_lines(o)});
       continue;
     }
-    // A gathering: a row a day, as the calendars show it.
+    // A gathering: a row a day, as the calendars show it; who takes part under its first day.
     for (std::size_t k = 0; k < o.sessions.size(); ++k) {
       const auto ls = to_local(o.sessions[k].start, zone);
       const auto le = to_local(o.sessions[k].end, zone);
       const LocalDays day = date::floor<date::days>(ls);
-      const std::string day_note =
-          "day " + std::to_string(k + 1) + " of " + std::to_string(o.sessions.size()) + (notes.empty() ? "" : "; ");
+      std::vector<std::string> day_notes{gathering_day(k + 1, o.sessions.size())};
+      day_notes.insert(day_notes.end(), notes.begin(), notes.end());
       rows.push_back({o.sessions[k].start,
-                      {format_date(day), weekday_name(day),
+                      {format_date(day), std::string(norwegian_weekday(date::weekday{day})),
                        format_clock(ls - day) + "-" + format_clock(le - date::floor<date::days>(le)), o.wheel->id,
-                       o.activity->title, o.person ? o.person->name : scope_text(o.unit), day_note + notes}});
+                       o.activity->title, scope_of(o), joined(day_notes)},
+                      k == 0 ? people_lines(o) : std::vector<std::string>{}});
     }
   }
   for (const Occurrence& o : stored->cancelled_by_hr) {
     rows.push_back({o.start,
-                    {format_date(o.first_day), weekday_name(o.first_day), "-", o.wheel->id, o.activity->title,
-                     o.person ? o.person->name : scope_text(o.unit), "cancelled by HR: " + o.change_reason}});
+                    {format_date(o.first_day), std::string(norwegian_weekday(date::weekday{o.first_day})), "-",
+                     o.wheel->id, o.activity->title, scope_of(o), cancelled_text(o.change_reason)}});
   }
   for (const Unplaced& u : e.unplaced) {
-    std::string notes = u.skipped ? "skipped: " + u.reason.describe()
-                                  : "NOT PLACED: " + u.reason.describe() + ", and no working day within 14 days";
+    const std::string why = " (" + non_working_text(u.reason) + ")";
+    std::string notes = u.skipped ? std::string(preview_words::skipped) + why
+                                  : std::string(preview_words::not_placed) + why + ": " +
+                                        std::string(preview_words::no_working_day);
     rows.push_back({to_utc(LocalSeconds{u.day}, zone),
-                    {format_date(u.day), weekday_name(u.day), "-", u.wheel->id, u.activity->title, scope_text(u.unit),
-                     notes}});
+                    {format_date(u.day), std::string(norwegian_weekday(date::weekday{u.day})), "-", u.wheel->id,
+                     u.activity->title, u.unit ? u.unit->name : std::string(label::whole_organisation), notes}});
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.when < y.when; });
-  std::vector<std::vector<std::string>> table{{"date", "day", "time", "wheel", "title", "scope", "notes"}};
-  for (auto& r : rows) table.push_back(std::move(r.cells));
-  print_table(out, table);
+  std::vector<std::vector<std::string>> table{preview_words::columns};
+  std::vector<std::vector<std::string>> under{{}};
+  for (auto& r : rows) {
+    table.push_back(std::move(r.cells));
+    under.push_back(std::move(r.people));
+  }
+  print_table(out, table, under);
+  if (with_people) {
+    // Who waits belongs to no day: one line per activity with registration.
+    std::vector<std::string> lines;
+    for (const Wheel& w : c->wheels) {
+      if (!filter->wheel.empty() && w.id != filter->wheel) continue;
+      for (const Activity& act : w.activities) {
+        if (!act.registration) continue;
+        std::vector<std::string> waiting;
+        for (const Registration& r : registrations)
+          if (r.activity == act.id && r.occurrence_uid.empty()) {
+            const Person* p = c->find_person(r.person);
+            waiting.push_back(p ? name_and_id(*p) : r.person);
+          }
+        add_people_line(lines, waiting_heading(act) + " (" + std::to_string(waiting.size()) + ")", waiting, "");
+      }
+    }
+    if (!lines.empty()) out << "\n";
+    for (const auto& l : lines) out << l << "\n";
+  }
   std::size_t moved = 0, skipped = 0, unplaceable = 0;
   std::size_t events = 0;  // what a calendar shows: a gathering is an event a day
   for (const auto& o : e.occurrences) {
@@ -443,11 +570,7 @@ int cmd_preview(const Args& a, const Clock& clock, std::ostream& out, std::ostre
     events += std::max<std::size_t>(1, o.sessions.size());
   }
   for (const auto& u : e.unplaced) (u.skipped ? skipped : unplaceable)++;
-  out << "\n" << e.occurrences.size() << " occurrences";
-  if (events != e.occurrences.size()) out << " (" << events << " calendar events: a gathering is one a day)";
-  out << ", " << moved << " moved, " << skipped << " skipped";
-  if (unplaceable) out << ", " << unplaceable << " NOT PLACED (change the rule or the on_holiday policy)";
-  out << "\n";
+  out << "\n" << preview_words::summary(e.occurrences.size(), events, moved, skipped, unplaceable) << "\n";
   return 0;
 }
 
@@ -1102,6 +1225,7 @@ int run_cli(int argc, const char* const* argv, const Clock& clock, std::ostream&
   const std::vector<std::string> flags = cmd == "subscribe" ? std::vector<std::string>{"--all", "--everyone"}
                                          : cmd == "outbox"  ? std::vector<std::string>{"--dead"}
                                          : cmd == "import"  ? std::vector<std::string>{"--dry-run", "--replace", "--strict"}
+                                         : cmd == "preview" ? std::vector<std::string>{"--participants"}
                                                             : std::vector<std::string>{};
   auto args = parse_args(argc, argv, err, allowed, flags, positional);
   if (!args) return 2;

@@ -57,6 +57,10 @@ constexpr double kRingPad = 1.4;
 constexpr double kWindowThickness = 2.6;
 constexpr double kPointGap = 0.6;        // between neighbouring marks in a lane
 constexpr double kMaxStretch = 1.8;      // lanes spread at most this much; a lone ring leaves a larger hole
+// A static picture's key numbers: beside a meeting's or deadline's mark
+// (clockwise, inside its lane), on a window's band where it begins.
+constexpr double kKeySize = 2.2;
+constexpr double kKeyGap = 0.35;
 
 constexpr const char* kInk = "#1a202c";
 constexpr const char* kMuted = "#4a5568";
@@ -274,6 +278,8 @@ struct Mark {
   int session = -1;       // a multi-day gathering's day (0-based) this mark stands for; -1: the whole occurrence
   int lane = 0;
   double half = 0;        // half its width along the ring, in mm
+  std::string key;        // a static picture's number for the activity ("" when not labelled)
+  double after = 0;       // how far it reaches clockwise from its day, its key number included, in mm
 };
 
 Shape shape_of(ActivityKind k) {
@@ -283,6 +289,13 @@ Shape shape_of(ActivityKind k) {
     case ActivityKind::window: return Shape::arc;
   }
   return Shape::circle;
+}
+
+// How far an upright key number reaches along the ring at `deg`: its width
+// at 12 and 6 o'clock, its height at 3 and 9, a mix between.
+double key_along(std::string_view key, double deg) {
+  const double a = deg * kPi / 180.0;
+  return text_width(key, kKeySize, true) * std::abs(std::cos(a)) + kKeySize * 0.75 * std::abs(std::sin(a));
 }
 
 double point_half(const Mark& m) {
@@ -376,6 +389,7 @@ struct Ring {
   const Wheel* wheel = nullptr;
   std::string colour;
   std::vector<Mark> marks;
+  std::vector<std::pair<const Activity*, std::string>> keys{};  // a static picture's numbers, in config order
   int window_lanes = 0, point_lanes = 0;
   double r_out = 0, r_in = 0;
   double window_pitch = kWindowPitch, point_pitch = kPointPitch;
@@ -407,8 +421,9 @@ void lay_out_windows(Ring& ring) {
 // Meetings and deadlines take the first lane where they keep clear of their
 // neighbours, measured along the lane's circle (the year wraps around).
 void lay_out_points(Ring& ring, const Year& year) {
+  // A mark reaches `half` back and `after` ahead (its key number is on the clockwise side).
   struct LaneState {
-    double first_deg = 0, first_half = 0, last_deg = 0, last_half = 0;
+    double first_deg = 0, first_half = 0, last_deg = 0, last_after = 0;
     bool used = false;
   };
   std::vector<LaneState> lanes;
@@ -421,13 +436,13 @@ void lay_out_points(Ring& ring, const Year& year) {
     for (; lane < lanes.size(); ++lane) {
       const LaneState& s = lanes[lane];
       const double r = lane_r(lane);
-      const bool clear_before = deg_to_mm(deg - s.last_deg, r) >= s.last_half + m.half + kPointGap;
-      const bool clear_wrap = deg_to_mm(s.first_deg + 360 - deg, r) >= s.first_half + m.half + kPointGap;
+      const bool clear_before = deg_to_mm(deg - s.last_deg, r) >= s.last_after + m.half + kPointGap;
+      const bool clear_wrap = deg_to_mm(s.first_deg + 360 - deg, r) >= s.first_half + m.after + kPointGap;
       if (clear_before && clear_wrap) break;
     }
-    if (lane == lanes.size()) lanes.push_back({deg, m.half, deg, m.half, true});
+    if (lane == lanes.size()) lanes.push_back({deg, m.half, deg, m.after, true});
     lanes[lane].last_deg = deg;
-    lanes[lane].last_half = m.half;
+    lanes[lane].last_after = m.after;
     m.lane = static_cast<int>(lane);
   }
   ring.point_lanes = static_cast<int>(lanes.size());
@@ -554,8 +569,26 @@ class Renderer {
         ring.marks.push_back(std::move(m));
       }
     }
+    // Paper has no hover: number the activities drawn, wheel by wheel in
+    // the config's order, so each mark can say which activity it is.
+    if (!options_.interactive) {
+      int next = 0;
+      for (Ring& ring : rings_)
+        for (const Activity& a : ring.wheel->activities) {
+          const bool drawn = std::any_of(ring.marks.begin(), ring.marks.end(),
+                                         [&](const Mark& m) { return m.activity == &a; });
+          if (drawn) ring.keys.push_back({&a, std::to_string(++next)});
+        }
+      for (Ring& ring : rings_)
+        for (Mark& m : ring.marks)
+          for (const auto& [activity, key] : ring.keys)
+            if (activity == m.activity) m.key = key;
+    }
     for (Ring& ring : rings_) {
-      for (Mark& m : ring.marks) m.half = point_half(m);
+      for (Mark& m : ring.marks) {
+        m.half = point_half(m);
+        m.after = m.half + (m.key.empty() ? 0 : kKeyGap + key_along(m.key, year_.mid_angle(m.first)));
+      }
       // By day, longer windows first so they take the outer lanes, then by
       // title: the same input always yields the same lanes.
       std::stable_sort(ring.marks.begin(), ring.marks.end(), [](const Mark& a, const Mark& b) {
@@ -750,7 +783,35 @@ class Renderer {
                 n + "</text>";
       }
     }
+    key_label(ring, m);
     out_ += link ? "</a>\n" : "</g>\n";
+  }
+
+  // The activity's number beside a point, in the room lay_out_points kept
+  // for it clockwise of the mark; on a window's band just after it begins.
+  // Upright whatever the angle: a reader turns the paper for nothing.
+  void key_label(const Ring& ring, const Mark& m) {
+    if (m.key.empty()) return;
+    const double w = text_width(m.key, kKeySize, true);
+    const std::string ink = darker(ring.colour);
+    auto number = [&](Point p) {
+      out_ += "<text class=\"key\" aria-hidden=\"true\" x=\"" + num(p.x) + "\" y=\"" + num(p.y + kKeySize * 0.36) +
+              "\" font-size=\"" + num(kKeySize) + "\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"" + ink +
+              "\">" + xml_escape(m.key) + "</text>";
+    };
+    if (m.shape == Shape::arc) {
+      const double r = ring.window_r(m.lane);
+      const double h = std::min(kWindowThickness, ring.window_pitch * 0.8);
+      const double pw = w + 0.9;
+      const Point p = polar(r, year_.angle(m.first) + (pw / 2 + 0.3) / r * 180.0 / kPi);
+      out_ += "<rect aria-hidden=\"true\" x=\"" + num(p.x - pw / 2) + "\" y=\"" + num(p.y - h / 2) + "\" width=\"" +
+              num(pw) + "\" height=\"" + num(h) + "\" rx=\"" + num(h / 2) + "\" fill=\"#ffffff\" stroke=\"" +
+              ring.colour + "\" stroke-width=\"0.25\"/>";
+      number(p);
+      return;
+    }
+    const double r = ring.point_r(m.lane), deg = year_.mid_angle(m.first);
+    number(polar(r, deg + (m.half + kKeyGap + key_along(m.key, deg) / 2) / r * 180.0 / kPi));
   }
 
   void marks() {
@@ -796,7 +857,7 @@ class Renderer {
 
   // Returns the y below the wrapped paragraph.
   double paragraph(double x, double y, double width, double size, const std::string& s, const char* fill,
-                   bool bold = false, std::size_t max_lines = 99) {
+                   bool bold = false, std::size_t max_lines = 99, double leading = 1.3) {
     auto lines = wrap(s, width, size, bold);
     if (lines.size() > max_lines) {
       lines.resize(max_lines);
@@ -804,12 +865,41 @@ class Renderer {
     }
     for (const auto& line : lines) {
       text(x, y, size, line, fill, bold);
-      y += size * 1.3;
+      y += size * leading;
     }
     return y;
   }
 
+  // How the legend's key is set: type size (mm), lines (× size), lines per title.
+  struct KeyStyle {
+    double size;
+    bool descriptions;  // the wheels' descriptions too
+    double leading;
+    std::size_t lines;
+  };
+
+  // The legend in the first style that fits above the footer: a key of many
+  // activities (Røros draws 41 in 2027) first drops the wheels'
+  // descriptions, then sets closer and smaller (6.5 pt at least), at last
+  // a title a line. A key too long even then runs into the footer.
   void legend() {
+    const std::size_t start = out_.size();
+    static constexpr KeyStyle styles[] = {
+        {2.7, true, 1.3, 2}, {2.7, false, 1.3, 2}, {2.5, false, 1.2, 2}, {2.3, false, 1.15, 2}, {2.3, false, 1.15, 1}};
+    // Without a key (the page's wheel) there is nothing to make room for.
+    if (std::all_of(rings_.begin(), rings_.end(), [](const Ring& r) { return r.keys.empty(); })) {
+      legend_at(styles[0]);
+      return;
+    }
+    for (const KeyStyle& style : styles) {
+      out_.resize(start);
+      if (legend_at(style) <= kPageH - 14) return;
+    }
+  }
+
+  // Returns the y below the last line.
+  double legend_at(const KeyStyle& key) {
+    const bool descriptions = key.descriptions;
     const double x = kLegendX, w = kLegendW;
     out_ += "<g class=\"legend\">\n";
     double y = 24;
@@ -827,8 +917,18 @@ class Renderer {
           std::to_string(ring.marks.size()) + (ring.marks.size() == 1 ? " markering" : " markeringer");
       text(x + w, y, 2.8, count, kMuted, false, "end");
       y += 4.4;
-      if (!ring.wheel->description.empty())
+      if (descriptions && !ring.wheel->description.empty())
         y = paragraph(x + 12, y, w - 12, 2.6, ring.wheel->description, kMuted, false, 3);
+      // The key: the number each of this wheel's marks has beside it.
+      if (!ring.keys.empty()) {
+        out_ += "<g class=\"legend-key\">\n";
+        y += descriptions ? 0.6 : 0;
+        for (const auto& [activity, number] : ring.keys) {
+          text(x + 16, y, key.size, number, darker(ring.colour).c_str(), true, "end");
+          y = paragraph(x + 17.5, y, w - 17.5, key.size, activity->title, kInk, false, key.lines, key.leading);
+        }
+        out_ += "</g>\n";
+      }
       y += 2.6;
     }
 
@@ -862,6 +962,12 @@ class Renderer {
     sample(Shape::arc, false, capitalized(kind_word(ActivityKind::window)) + ": bua går fra første til siste dag");
     sample(Shape::circle, true,
            "Samme møte eller frist i flere enheter samme dag: ett merke, tallet er antall enheter");
+    if (!options_.interactive) {
+      out_ += "<circle cx=\"" + num(x + 3) + "\" cy=\"" + num(y - 1.2) + "\" r=\"1.6\" fill=\"" + grey + "\"/>\n";
+      text(x + 5, y - 1.2 + kKeySize * 0.36, kKeySize, "7", kInk, true);
+      y = paragraph(x + 12, y, w - 12, 3.1, "Tallet ved siden av et merke: aktiviteten, i listen under hjulet", kInk);
+      y += 2.2;
+    }
 
     y += 3;
     text(x, y, 3.6, "Bakgrunn", kInk, true);
@@ -898,6 +1004,7 @@ class Renderer {
                                     ". Laget med arshjul.",
          kMuted);
     out_ += "</g>\n";
+    return y;
   }
 
   const Config& config_;

@@ -29,6 +29,10 @@ struct WheelSvgOptions {
   // stand for, space-separated), data-wheel, data-kind, data-date (and
   // data-last for windows), and focus styles. Every mark has its <title> and
   // <desc> either way.
+  // A static picture (not interactive: paper has no hover) labels its marks
+  // instead: each activity drawn gets a number, written beside its every mark
+  // (class "key", never over another label or mark), and the legend's key
+  // maps the numbers to the activities' titles.
   bool interactive = false;
   std::string link_base;             // when set, a mark links to link_base + its first UID (percent-encoded)
   std::string id_prefix = "arshjul"; // ids in the picture start with it: give each picture on a page its own

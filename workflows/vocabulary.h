@@ -62,6 +62,10 @@ inline constexpr std::string_view cancelled = "Avlyst";
 inline constexpr std::string_view cancelled_by_hr = "Avlyst av HR";
 inline constexpr std::string_view today = "I dag";
 inline constexpr std::string_view units = "enheter";  // "3 enheter"
+inline constexpr std::string_view all_day = "hele dagen";
+inline constexpr std::string_view whole_organisation = "Hele organisasjonen";  // what an organisation-wide series is for
+inline constexpr std::string_view participants = "Deltakere";
+inline constexpr std::string_view registered = "Påmeldt";
 }  // namespace label
 
 // Why an event is cancelled, as its calendar text's last paragraph: "Avlyst

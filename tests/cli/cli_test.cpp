@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 
@@ -72,17 +73,115 @@ TEST_CASE("check on a folder without arshjul.toml says what it expected") {
 TEST_CASE("preview shows the year with moves explained") {
   const Run r = run({"preview", path("tests/fixtures/mini"), "--year", "2027"});
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::Contains("2027-05-18  Tue  09:00-11:00"));
-  CHECK_THAT(r.out, Catch::Contains("moved from Mon 17 May: public holiday (Grunnlovsdag)"));
-  CHECK_THAT(r.out, Catch::Contains("skipped: public holiday (Grunnlovsdag)"));
+  CHECK_THAT(r.out, Catch::Contains("2027-05-18  tirsdag  09:00-11:00"));
+  CHECK_THAT(r.out, Catch::Contains("Flyttet fra mandag 17. mai 2027 (helligdag: Grunnlovsdag)"));
+  CHECK_THAT(r.out, Catch::Contains("Hoppet over (helligdag: Grunnlovsdag)"));
+}
+
+TEST_CASE("preview writes its headings and notes and summary in bokmål") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027"});
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("Røros kommune — Årshjul 2027\n"));
+  CHECK_THAT(r.out, Catch::Contains("\ndato        dag      tid          årshjul"));
+  CHECK_THAT(r.out, Catch::Contains("tittel") && Catch::Contains("gjelder") && Catch::Contains("merknad"));
+  CHECK_THAT(r.out, Catch::Contains("Hele organisasjonen"));
+  CHECK_THAT(r.out, Catch::Contains("hele dagen"));
+  CHECK_THAT(r.out, Catch::Contains("Periode til "));
+  CHECK_THAT(r.out, Catch::Contains(" forekomster"));
+  CHECK_THAT(r.out, Catch::Contains(" flyttet, ") && Catch::Contains(" hoppet over"));
+  for (const char* english : {"occurrences", "moved from", "organisation", "all day", "skipped", "window until",
+                              "deadline", "agenda adds", "cancelled", "day 1 of", "NOT PLACED", "\ndate "}) {
+    INFO(english);
+    CHECK_THAT(r.out, !Catch::Contains(english));
+  }
+}
+
+TEST_CASE("--help names preview --participants and what it lists") {
+  const Run r = run({"--help"});
+  CHECK_THAT(r.out, Catch::Contains("preview DIR [--year YYYY] [--wheel ID] [--db FILE] [--participants]"));
+  CHECK_THAT(r.out, Catch::Contains("who is registered for each day with registration"));
+}
+
+TEST_CASE("preview lists nobody under its rows unless asked with --participants") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "partssamarbeid"});
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, !Catch::Contains("Deltakere"));
+  CHECK_THAT(r.out, !Catch::Contains("(lars-gullikstad)"));
+}
+
+TEST_CASE("preview --participants lists under each meeting who takes part by name and id on its day") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "partssamarbeid", "--participants"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto row = r.out.find("\n2027-02-17  onsdag");
+  REQUIRE(row != std::string::npos);
+  REQUIRE_THAT(r.out.substr(row, 200), Catch::Contains("Møte i arbeidsmiljøutvalget (AMU)"));
+  const auto next_row = r.out.find("\n20", row + 1);
+  const std::string under = r.out.substr(r.out.find('\n', row + 1) + 1, next_row - r.out.find('\n', row + 1));
+  CHECK_THAT(under, Catch::StartsWith("    Deltakere ("));
+  CHECK_THAT(under, Catch::Contains("Marit Sundt (marit-sundt)"));
+  // Committee membership is dated: Lars sits in AMU until New Year 2028, Ingrid from then on.
+  CHECK_THAT(under, Catch::Contains("Lars Gullikstad (lars-gullikstad)"));
+  CHECK_THAT(under, !Catch::Contains("ingrid-kjelsberg"));
+  CHECK_THAT(under, !Catch::Contains("Påmeldt"));
+}
+
+TEST_CASE("preview --participants lists who is registered for each ansattdag") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "ansattdag", "--participants"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("Røros kommune — Årshjul 2027 — Ansattdag for nyansatte\n"));
+  const auto row = r.out.find("\n2027-02-10  onsdag");
+  REQUIRE(row != std::string::npos);
+  const std::string under = r.out.substr(row, r.out.find("\n20", row + 1) - row);
+  CHECK_THAT(under, Catch::Contains("\n    Deltakere ("));
+  CHECK_THAT(under, Catch::EndsWith("\n    Påmeldt (1 av 25): Ahmad Rahimi (ahmad-rahimi)"));
+  // Three who start in August and September are too late for August's day and share October's.
+  const auto october = r.out.find("\n2027-10-13  onsdag");
+  REQUIRE(october != std::string::npos);
+  const std::string in_october = r.out.substr(october, r.out.find("\n20", october + 1) - october);
+  CHECK_THAT(in_october, Catch::Contains("\n    Påmeldt (3 av 25): Tone Nesvold (tone-nesvold), Magnus Løvås"));
+  CHECK_THAT(in_october, Catch::Contains("Camilla Ryen (camilla-ryen)"));
+}
+
+TEST_CASE("preview --participants says that nobody waits when every hire in Røros has a day") {
+  const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "ansattdag", "--participants"});
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\n\nVenter på ledig ansattdag (0): ingen\n\n6 forekomster"));
+}
+
+TEST_CASE("preview --participants names the hires who wait when max_wait_days is shorter than the gap between ansattdager") {
+  // Røros with a wait of 30 days where its ansattdager come every second month.
+  const auto dir = std::filesystem::temp_directory_path() / ("arshjul-preview-wait-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(path("config/roros"), dir, std::filesystem::copy_options::recursive);
+  const auto wheel = dir / "wheels" / "ansattdag.toml";
+  std::string toml;
+  {
+    std::ifstream in(wheel);
+    toml.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = toml.find("max_wait_days = 120");
+  REQUIRE(at != std::string::npos);
+  toml.replace(at, 19, "max_wait_days = 30");
+  std::ofstream(wheel) << toml;
+  const Run r = run({"preview", dir.string(), "--year", "2027", "--wheel", "ansattdag", "--participants"});
+  std::filesystem::remove_all(dir);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Påmeldt (1 av 25): Ahmad Rahimi (ahmad-rahimi)"));
+  CHECK_THAT(r.out, Catch::Contains("Påmeldt (1 av 25): Sunniva Flatmo (sunniva-flatmo)"));
+  const auto waiting = r.out.find("\nVenter på ledig ansattdag (3): Camilla Ryen (camilla-ryen), Magnus Løvås");
+  REQUIRE(waiting != std::string::npos);
+  CHECK_THAT(r.out.substr(waiting), Catch::Contains("Tone Nesvold (tone-nesvold)\n\n6 forekomster"));
 }
 
 TEST_CASE("preview names the items agenda_in adds to a meeting, on that meeting's row only") {
   const Run r = run({"preview", path("config/roros"), "--year", "2027", "--wheel", "partssamarbeid"});
   CHECK(r.code == 0);
-  const auto at = r.out.find("agenda adds: AMUs årsrapport for fjoråret");
+  const auto at = r.out.find("Agendaen får i tillegg: AMUs årsrapport for fjoråret");
   REQUIRE(at != std::string::npos);
-  CHECK(r.out.find("agenda adds:", at + 1) == std::string::npos);
+  CHECK(r.out.find("Agendaen får i tillegg:", at + 1) == std::string::npos);
   const std::string row = r.out.substr(r.out.rfind('\n', at) + 1, at - r.out.rfind('\n', at) - 1);
   CHECK_THAT(row, Catch::StartsWith("2027-02-17") && Catch::Contains("Møte i arbeidsmiljøutvalget (AMU)"));
 }
@@ -90,7 +189,7 @@ TEST_CASE("preview names the items agenda_in adds to a meeting, on that meeting'
 TEST_CASE("preview defaults to the clock's year and filters by wheel") {
   const Run r = run({"preview", path("tests/fixtures/mini"), "--wheel", "partssamarbeid"});
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::Contains("— 2026 — wheel partssamarbeid"));
+  CHECK_THAT(r.out, Catch::Contains("— Årshjul 2026 — Partssamarbeid\n"));
   CHECK(run({"preview", path("tests/fixtures/mini"), "--wheel", "nope"}).code == 1);
 }
 
@@ -397,7 +496,7 @@ TEST_CASE("preview --db shows HR's cancellation and extra meeting and changes no
   const Run r = run({"preview", path("config/roros"), "--year", "2027", "--db", hr.db.path});
   INFO(r.err);
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::Contains("cancelled by HR: Kolliderer med kommunestyremøtet"));
+  CHECK_THAT(r.out, Catch::Contains("Avlyst av HR: Kolliderer med kommunestyremøtet"));
   CHECK_THAT(r.out, Catch::Contains("2027-06-15"));
   const auto after = hr.stored();
   REQUIRE(after.size() == before.size());
@@ -406,6 +505,31 @@ TEST_CASE("preview --db shows HR's cancellation and extra meeting and changes no
     CHECK(after.at(uid).cancelled == o.cancelled);
     CHECK(after.at(uid).sequence == o.sequence);
   }
+}
+
+TEST_CASE("preview --db --participants shows the registrations the daemon stored rather than planning its own") {
+  HrChangedDb hr;
+  {
+    // HR's database says Ahmad waits, which a plan from the config alone would not.
+    auto storage = std::move(open_sqlite_storage(hr.db.path)).value();
+    std::vector<Registration> regs = storage->registrations();
+    bool found = false;
+    for (Registration& r : regs)
+      if (r.person == "ahmad-rahimi") {
+        r.occurrence_uid.clear();
+        r.occurrence_day.reset();
+        found = true;
+      }
+    REQUIRE(found);
+    storage->save_registrations(regs, SysSeconds{date::sys_days{2026_y / 11 / 24}});
+  }
+  const Run stored = run({"preview", path("config/roros"), "--year", "2027", "--db", hr.db.path, "--participants"});
+  INFO(stored.err);
+  REQUIRE(stored.code == 0);
+  CHECK_THAT(stored.out, Catch::Contains("\nVenter på ledig ansattdag (1): Ahmad Rahimi (ahmad-rahimi)\n"));
+  CHECK_THAT(stored.out, !Catch::Contains("Påmeldt (1 av 25): Ahmad Rahimi"));
+  const Run planned = run({"preview", path("config/roros"), "--year", "2027", "--participants"});
+  CHECK_THAT(planned.out, Catch::Contains("Påmeldt (1 av 25): Ahmad Rahimi (ahmad-rahimi)"));
 }
 
 TEST_CASE("export --db gives HR's cancellation as cancelled and the extra meeting, and changes nothing stored") {

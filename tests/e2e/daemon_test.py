@@ -92,7 +92,7 @@ year = int(time.strftime("%Y"))
 counts = {}
 for y in (year, year + 1):
     out = cli("preview", cfg, "--year", str(y)).stdout
-    m = re.search(r"^(\d+) occurrences(?: \((\d+) calendar events)?", out, re.M)
+    m = re.search(r"^(\d+) forekomster(?: \((\d+) kalenderhendelser)?", out, re.M)
     counts[y] = int(m.group(2) or m.group(1))  # a multi-day gathering is one VEVENT a day
 for kind, token in tokens.items():
     resp, data = get(f"/feeds/{token}.ics")

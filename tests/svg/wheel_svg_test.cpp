@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -242,4 +246,187 @@ TEST_CASE("Røros' two-day ledersamling is a mark on each of its days, each sayi
   const std::string svg = render(test::load("config/roros"), 2027);
   CHECK(count(svg, "<title>Ledersamling for alle ledere, onsdag 17. mars 2027 kl. 09.00–15.00 (møte, dag 1 av 2)</title>") == 1);
   CHECK(count(svg, "<title>Ledersamling for alle ledere, torsdag 18. mars 2027 kl. 09.00–15.00 (møte, dag 2 av 2)</title>") == 1);
+}
+
+namespace {
+
+// An attribute's value in the first tag of `element`, or "".
+std::string attribute(const std::string& element, const std::string& name) {
+  const auto at = element.find(" " + name + "=\"");
+  if (at == std::string::npos || at > element.find('>')) return "";
+  const auto from = at + name.size() + 3;
+  return element.substr(from, element.find('"', from) - from);
+}
+
+// Each <text ...>...</text> element in `svg` from `from` to `to`, whole.
+std::vector<std::string> texts(const std::string& svg, std::size_t from = 0, std::size_t to = std::string::npos) {
+  std::vector<std::string> r;
+  for (auto p = svg.find("<text ", from); p != std::string::npos && p < to; p = svg.find("<text ", p + 1))
+    r.push_back(svg.substr(p, svg.find("</text>", p) + 7 - p));
+  return r;
+}
+
+std::string content(const std::string& element) {
+  const auto open = element.find('>') + 1;
+  return element.substr(open, element.find("</text>") - open);
+}
+
+// The legend's key: number -> the activity's title as the legend writes it
+// (its lines joined; a title cut short ends in " …").
+std::map<std::string, std::string> legend_key(const std::string& svg) {
+  std::map<std::string, std::string> key;
+  for (auto g = svg.find("<g class=\"legend-key\">"); g != std::string::npos;
+       g = svg.find("<g class=\"legend-key\">", g + 1)) {
+    std::string number;
+    for (const auto& t : texts(svg, g, svg.find("</g>", g))) {
+      if (attribute(t, "text-anchor") == "end") {
+        number = content(t);
+        key[number];
+      } else if (!number.empty()) {
+        key[number] += (key[number].empty() ? "" : " ") + content(t);
+      }
+    }
+  }
+  return key;
+}
+
+// The key number drawn in a mark, or "" (and how many there are).
+std::vector<std::string> mark_keys(const std::string& mark) {
+  std::vector<std::string> r;
+  for (const auto& t : texts(mark))
+    if (attribute(t, "class") == "key") r.push_back(content(t));
+  return r;
+}
+
+std::string mark_title(const std::string& mark) {
+  const auto from = mark.find("<title>") + 7;
+  return mark.substr(from, mark.find("</title>") - from);
+}
+
+struct Box {
+  double left, top, right, bottom;
+};
+
+// A key number's box: centred on x, from its baseline up; DejaVu Sans Bold digits are 0.7 em wide.
+Box key_box(const std::string& text) {
+  const double x = std::stod(attribute(text, "x")), y = std::stod(attribute(text, "y"));
+  const double size = std::stod(attribute(text, "font-size"));
+  const double w = 0.7 * size * static_cast<double>(content(text).size());
+  return {x - w / 2, y - 0.73 * size, x + w / 2, y};
+}
+
+bool boxes_meet(const Box& a, const Box& b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+// How far a point is from a box, per axis (0 inside its span).
+std::pair<double, double> gap(const Box& b, double x, double y) {
+  return {std::max({0.0, b.left - x, x - b.right}), std::max({0.0, b.top - y, y - b.bottom})};
+}
+
+}  // namespace
+
+TEST_CASE("every mark on the printed wheel carries the number that the legend gives its activity") {
+  for (const char* dir : {"config/roros", "config/midt-telemark"}) {
+    INFO(dir);
+    const Config c = test::load(dir);
+    const std::string svg = render(c, 2027);
+    const auto key = legend_key(svg);
+    REQUIRE(!key.empty());
+    std::set<std::string> used;
+    for (const auto& m : marks(svg)) {
+      INFO(m);
+      const auto numbers = mark_keys(m);
+      REQUIRE(numbers.size() == 1);
+      REQUIRE(key.count(numbers[0]) == 1);
+      const std::string& title = key.at(numbers[0]);
+      // A mark's title starts with its activity's ("… – Røros skole" for a unit's).
+      const std::string whole = title.substr(0, title.find(" …"));
+      CHECK_THAT(mark_title(m), Catch::StartsWith(whole));
+      used.insert(numbers[0]);
+    }
+    CHECK(used.size() == key.size());  // the legend names only activities drawn
+  }
+}
+
+TEST_CASE("on the printed wheel the AMU meeting and the MBM carry different numbers that the legend names") {
+  const std::string svg = render(test::load("config/roros"), 2027);
+  const auto key = legend_key(svg);
+  std::set<std::string> amu, mbm;
+  for (const auto& m : marks(svg)) {
+    if (mark_title(m).rfind("Møte i arbeidsmiljøutvalget (AMU)", 0) == 0) amu.insert(mark_keys(m).at(0));
+    if (mark_title(m).rfind("Medbestemmelsesmøte (MBM) i virksomheten", 0) == 0) mbm.insert(mark_keys(m).at(0));
+  }
+  REQUIRE(amu.size() == 1);
+  REQUIRE(mbm.size() == 1);
+  CHECK(*amu.begin() != *mbm.begin());
+  CHECK(key.at(*amu.begin()) == "Møte i arbeidsmiljøutvalget (AMU)");
+  CHECK(key.at(*mbm.begin()) == "Medbestemmelsesmøte (MBM) i virksomheten");
+}
+
+TEST_CASE("no key number on the printed wheel touches another number or another meeting's or deadline's mark") {
+  for (const char* dir : {"config/roros", "config/midt-telemark"}) {
+    INFO(dir);
+    const std::string svg = render(test::load(dir), 2027);
+    std::vector<Box> keys;
+    struct Shape {
+      bool circle;
+      double x, y, r;  // a circle's centre and radius; a diamond's centre and half diagonal
+    };
+    std::vector<Shape> shapes;
+    for (const auto& m : marks(svg)) {
+      for (const auto& t : texts(m))
+        if (attribute(t, "class") == "key") keys.push_back(key_box(t));
+      const auto circle = m.find("<circle class=\"shape\"");
+      if (circle != std::string::npos) {
+        const std::string tag = m.substr(circle, m.find('>', circle) - circle + 1);
+        shapes.push_back({true, std::stod(attribute(tag, "cx")), std::stod(attribute(tag, "cy")),
+                          std::stod(attribute(tag, "r"))});
+      } else if (m.find("mark-deadline") != std::string::npos) {
+        // d="Mx y-hLx+h yL..."
+        const auto d = m.find(" d=\"M", m.find("<path class=\"shape\"")) + 5;
+        double x = 0, top = 0, right = 0;
+        std::sscanf(m.c_str() + d, "%lf %lfL%lf", &x, &top, &right);
+        shapes.push_back({false, x, top + (right - x), right - x});
+      }
+    }
+    REQUIRE(keys.size() == marks(svg).size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      for (std::size_t j = i + 1; j < keys.size(); ++j) {
+        INFO("keys " << i << " and " << j);
+        CHECK_FALSE(boxes_meet(keys[i], keys[j]));
+      }
+      for (const Shape& s : shapes) {
+        const auto [dx, dy] = gap(keys[i], s.x, s.y);
+        INFO("key " << i << " and the mark at " << s.x << " " << s.y);
+        CHECK((s.circle ? std::hypot(dx, dy) : dx + dy) > s.r);
+      }
+    }
+  }
+}
+
+TEST_CASE("the printed wheel's legend with its key ends above the footer for both shipped configs") {
+  for (const char* dir : {"config/roros", "config/midt-telemark"}) {
+    INFO(dir);
+    const std::string svg = render(test::load(dir), 2027);
+    const auto legend = svg.find("<g class=\"legend\">");
+    REQUIRE(legend != std::string::npos);
+    const auto all = texts(svg, legend);
+    REQUIRE(all.size() > 2);
+    double lowest = 0;
+    for (std::size_t i = 0; i + 1 < all.size(); ++i) lowest = std::max(lowest, std::stod(attribute(all[i], "y")));
+    CHECK(lowest < 297 - 10 - 3);  // the footer's line is at 287
+    // Titles are whole, not cut short, at least in Røros.
+    if (std::string(dir) == "config/roros")
+      for (const auto& [number, title] : legend_key(svg)) CHECK_THAT(title, !Catch::EndsWith("…"));
+  }
+}
+
+TEST_CASE("the page's interactive wheel has no key numbers: its marks show details on hover") {
+  WheelSvgOptions o;
+  o.size = WheelSvgOptions::Size::inline_web;
+  o.interactive = true;
+  const std::string svg = render(test::load("config/roros"), 2027, o);
+  CHECK(count(svg, "class=\"key\"") == 0);
+  CHECK(count(svg, "class=\"legend-key\"") == 0);
 }
