@@ -1,5 +1,7 @@
 #include "scheduler/import.h"
 
+#include "scheduler/webhooks.h"
+
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,7 +42,16 @@ ImportResult import_people(Storage& storage, const Config& config, std::string_v
   std::vector<Person> store;
   for (const Person& p : parsed.people)
     if (touched.count(p.id)) store.push_back(p);
+  // The caller runs this in one storage unit: the roster and the word of who
+  // moved between units commit together.
+  std::vector<OutboxMessage> moves;
+  for (const Person& p : store)
+    if (const Person* before = config.find_person(p.id)) {
+      auto rows = unit_move_messages(config, *before, p, now);
+      moves.insert(moves.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    }
   storage.store_people(store, result.change.removed, now);
+  if (!moves.empty()) storage.enqueue(moves, now);
   return result;
 }
 

@@ -250,6 +250,36 @@ std::vector<OutboxMessage> subscription_messages(const Config& c, long long id, 
                         json::serialize(envelope(c, "subscription.created", now, std::move(data))), now);
 }
 
+std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& before, const Person& after,
+                                              SysSeconds now) {
+  std::vector<OutboxMessage> out;
+  if (before.unit == after.unit) return out;
+  const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
+  auto unit = [&](const std::string& id) {
+    const Unit* u = c.find_unit(id);
+    return id.empty() ? json::value(nullptr) : json::value(json::object{{"id", id}, {"name", u ? u->name : id}});
+  };
+  const Person* joins = leader_of(c, after, today);
+  const Person* leaves = leader_of(c, before, today);
+  for (auto [leader, role] : {std::pair{joins, "new_leader"}, std::pair{leaves, "former_leader"}}) {
+    if (!leader || leader->id == after.id || (role == std::string_view("former_leader") && leader == joins)) continue;
+    json::object data{{"recipient", person_json(*leader)},
+                      {"role", role},
+                      {"person", person_json(after)},
+                      {"from_unit", unit(before.unit)},
+                      {"to_unit", unit(after.unit)},
+                      {"new_leader", joins ? json::value(person_json(*joins)) : json::value(nullptr)}};
+    // Once per move and recipient: the same move stored twice is one message.
+    const std::string key = message_key("person.moved", "", 0, "person/" + after.id + "|" + before.unit + ">" + after.unit +
+                                                                   "|" + format_date(today),
+                                        leader->id);
+    auto rows = rows_for_hooks(c, "person.moved", key, "", leader->id,
+                               json::serialize(envelope(c, "person.moved", now, std::move(data))), now);
+    out.insert(out.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+  }
+  return out;
+}
+
 std::string mark_late(const std::string& payload) {
   json::value v = json::parse(payload);
   v.as_object()["data"].as_object()["late"] = true;

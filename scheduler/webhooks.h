@@ -81,6 +81,13 @@ std::vector<OutboxMessage> subscription_messages(const Config& config, long long
                                                  const SubscriptionLinks& links, std::string_view created_by,
                                                  SysSeconds now);
 
+// `person.moved`: a person stored in another unit than before, to the
+// leader of the unit they join (`role` "new_leader") and of the one they
+// leave ("former_leader"), each once per move. `before` is the person as
+// they were, `after` as stored; `config` the organisation before the change.
+std::vector<OutboxMessage> unit_move_messages(const Config& config, const Person& before, const Person& after,
+                                              SysSeconds now);
+
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);
 

@@ -936,6 +936,10 @@ class Api {
       existed = old != nullptr;
       if (old && *old == p) return false;  // nothing to store: the same version, the same ETag
       storage.store_people({p}, {}, now());
+      if (old) {
+        const auto moved = unit_move_messages(config(), *old, p, now());
+        if (!moved.empty()) storage.enqueue(moved, now());
+      }
       storage.append_audit(audit(patch ? "person.patch" : "person.store", "person/" + p.id,
                                  old ? json::value(person_view(config(), *old, today())) : json::value(nullptr),
                                  person_view(config(), p, today())));

@@ -1109,8 +1109,13 @@ class SqliteStorage final : public Storage {
         Row& r = it->second;
         if (r.seen) continue;  // a key twice in `expected`: the first wins
         r.seen = true;
-        if (r.assignee != t.assignee || r.due != secs(t.due) || r.status == "cancelled")
-          up.bind(1, t.assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, t.key).run();
+        // A deadline that has passed was owed by whoever had the task then:
+        // a new leader, or the leader of the unit its subject moved to,
+        // takes over only what is still ahead, not old overdue tasks.
+        const bool owed_before = r.status != "cancelled" && r.due <= secs(now) && secs(t.due) <= secs(now);
+        const std::string& assignee = owed_before ? r.assignee : t.assignee;
+        if (r.assignee != assignee || r.due != secs(t.due) || r.status == "cancelled")
+          up.bind(1, assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, t.key).run();
       }
       for (const auto& [key, r] : rows)
         if (!r.seen && r.status == "open" && r.since >= secs(from)) cancel.bind(1, secs(now)).bind(2, key).run();

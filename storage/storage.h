@@ -313,6 +313,8 @@ class Storage {
   // open ones no longer expected whose occurrence is cancelled or starts at
   // or after `from` (their due time, when it is not stored): a December
   // meeting's minutes due in January stay owed when the horizon moves on.
+  // An open task whose due time had passed and still has at `now` keeps its
+  // assignee: a new leader takes over only what is still ahead.
   // A meeting's paperwork new to storage whose due time has passed at `now`
   // is not stored: it was never owed in time (a rule added in November does
   // not make the year's documents overdue). Completed ones are kept as they are.

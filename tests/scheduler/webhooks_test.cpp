@@ -7,6 +7,7 @@
 #include "scheduler/config_files.h"
 #include "scheduler/dispatcher.h"
 #include "scheduler/webhooks.h"
+#include "tests/fixtures.h"
 
 using namespace arshjul;
 using namespace date::literals;
@@ -80,4 +81,31 @@ TEST_CASE("A simulated clock's start is read with its offset") {
   CHECK(*parse_instant("2027-06-01T07:00:00Z") == SysSeconds{date::sys_days{2027_y / 6 / 1}} + 7h);
   CHECK_FALSE(parse_instant("2027-01-01 08:00"));
   CHECK_FALSE(parse_instant("2027-01-01T08:00:00+0100"));
+}
+
+TEST_CASE("A person stored in another unit is announced to the leader they join and the one they leave") {
+  Config c = test::load("config/roros");
+  Hook h;
+  h.id = "hr";
+  h.url = "http://127.0.0.1:9/hook";
+  h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
+  c.hooks.push_back(h);
+  const Person* before = nullptr;
+  for (const Person& p : c.people)
+    if (p.unit == "skole" && p.roles == std::vector<Role>{Role::employee}) before = &p;
+  REQUIRE(before);
+  Person after = *before;
+  after.unit = "sykehjem";
+  const SysSeconds now = SysSeconds{date::sys_days{date::year{2027} / 3 / 1}};
+  const auto rows = unit_move_messages(c, *before, after, now);
+  REQUIRE(rows.size() == 2);
+  const LocalDays today{date::year{2027} / 3 / 1};
+  CHECK(rows[0].recipient == leader_of(c, after, today)->id);
+  CHECK(rows[1].recipient == leader_of(c, *before, today)->id);
+  CHECK(rows[0].event_type == "person.moved");
+  CHECK_THAT(rows[0].payload, Catch::Contains("\"role\":\"new_leader\"") && Catch::Contains("\"to_unit\":{\"id\":\"sykehjem\""));
+  CHECK_THAT(rows[1].payload, Catch::Contains("\"role\":\"former_leader\""));
+  // The same move planned again is the same message (its key), and no move is no message.
+  CHECK(unit_move_messages(c, *before, after, now)[0].key == rows[0].key);
+  CHECK(unit_move_messages(c, *before, *before, now).empty());
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -439,6 +441,28 @@ TEST_CASE("A task sync keeps completed tasks, cancels open ones no longer expect
   CHECK(tasks[0].completed);
   s->sync_tasks({a, b}, kNow, kNow);
   CHECK(s->tasks().size() == 2);
+}
+
+TEST_CASE("An overdue task keeps its assignee when another leader takes over and one still ahead goes to the new one") {
+  TempDb db;
+  auto s = open(db);
+  const Task past{"o|u|a", "samtaler", "o", "u", "gammel-leder", "a", kNow + 24h};
+  const Task ahead{"o2|u|a", "samtaler", "o2", "u", "gammel-leder", "a", kNow + 24h * 60};
+  s->sync_tasks({past, ahead}, kNow, kNow);
+  // Ten days on, a new leader: the config now gives both tasks to them.
+  const SysSeconds later = kNow + 24h * 10;
+  Task past_now = past, ahead_now = ahead;
+  past_now.assignee = ahead_now.assignee = "ny-leder";
+  s->sync_tasks({past_now, ahead_now}, later, later);
+  std::map<std::string, std::string> by_key;
+  for (const TaskState& t : s->tasks()) by_key[t.task.key] = t.task.assignee;
+  CHECK(by_key["o|u|a"] == "gammel-leder");
+  CHECK(by_key["o2|u|a"] == "ny-leder");
+  // A deadline moved ahead again makes it the new leader's after all.
+  past_now.due = later + 24h * 5;
+  s->sync_tasks({past_now, ahead_now}, later, later);
+  for (const TaskState& t : s->tasks())
+    if (t.task.key == "o|u|a") CHECK(t.task.assignee == "ny-leder");
 }
 
 TEST_CASE("A meeting's minutes stay owed when the horizon moves past the meeting, and go when it is cancelled") {
