@@ -460,6 +460,16 @@ std::optional<std::string> read_cursor(const Query& q, std::optional<ApiResponse
   return std::nullopt;
 }
 
+// A cursor that is a row id (tasks, the outbox): 0 when there is none.
+long long row_cursor(const std::optional<std::string>& key, std::optional<ApiResponse>& error) {
+  long long id = 0;
+  if (!key) return 0;
+  auto [ptr, ec] = std::from_chars(key->data(), key->data() + key->size(), id);
+  if (ec != std::errc() || ptr != key->data() + key->size() || id <= 0)
+    error = bad_parameter("cursor", "expected the cursor of an earlier answer's next link");
+  return id;
+}
+
 // The link to the page after this one: the same path and query with the new cursor.
 json::value next_link(std::string_view target, const Query& q, const std::optional<std::string>& last_key) {
   if (!last_key) return nullptr;
@@ -1565,12 +1575,8 @@ class Api {
       return bad_parameter("status", "expected open, done, overdue or cancelled, got \"" + q.status + "\"");
     if (query_.has("kind") && !parse_task_kind(query_.get("kind")))
       return bad_parameter("kind", "expected follow_up, documents or minutes, got \"" + query_.get("kind") + "\"");
-    long long after_id = 0;
-    if (after) {
-      auto [ptr, ec] = std::from_chars(after->data(), after->data() + after->size(), after_id);
-      if (ec != std::errc() || ptr != after->data() + after->size())
-        return bad_parameter("cursor", "expected the cursor of an earlier answer's next link");
-    }
+    const auto after_id = row_cursor(after, error);
+    if (error) return *error;
     q.activity = query_.get("activity");
     q.unit = query_.get("unit");
     q.assignee = query_.get("assignee");
@@ -1678,11 +1684,8 @@ class Api {
     const auto before = read_cursor(query_, error);
     q.updated_since = instant_parameter(query_, "updated_since", error);
     if (error) return *error;
-    if (before) {
-      auto [ptr, ec] = std::from_chars(before->data(), before->data() + before->size(), q.before_id);
-      if (ec != std::errc() || ptr != before->data() + before->size())
-        return bad_parameter("cursor", "expected the cursor of an earlier answer's next link");
-    }
+    q.before_id = row_cursor(before, error);
+    if (error) return *error;
     q.hook = query_.get("hook");
     q.event_type = query_.get("event");
     q.recipient = query_.get("recipient");

@@ -798,9 +798,15 @@ class SqliteStorage final : public Storage {
   }
 
   long long count_outbox(const OutboxQuery& query) override {
+    return count_rows("outbox", outbox_where(query, false), [&](Statement& q) { bind_outbox(q, query, false); });
+  }
+
+  // SELECT COUNT(*) of `table` with `where`, whose parameters `bind` binds.
+  template <class Bind>
+  long long count_rows(const char* table, const std::string& where, const Bind& bind) {
     Call lock(this);
-    Statement q(db_, ("SELECT COUNT(*) FROM outbox" + outbox_where(query, false)).c_str());
-    bind_outbox(q, query, false);
+    Statement q(db_, (std::string("SELECT COUNT(*) FROM ") + table + where).c_str());
+    bind(q);
     q.step();
     return q.integer(0);
   }
@@ -1187,11 +1193,7 @@ class SqliteStorage final : public Storage {
   }
 
   long long count_tasks(const TaskQuery& query) override {
-    Call lock(this);
-    Statement q(db_, ("SELECT COUNT(*) FROM task" + task_where(query, false)).c_str());
-    bind_tasks(q, query, false);
-    q.step();
-    return q.integer(0);
+    return count_rows("task", task_where(query, false), [&](Statement& q) { bind_tasks(q, query, false); });
   }
 
   bool complete_task(long long id, std::string_view by, SysSeconds now) override {
