@@ -88,7 +88,8 @@ std::optional<Subscription> WheelRunner::subscription(const std::string& token_h
   return it->second;
 }
 
-void WheelRunner::write(const std::string& why, const Change& change, const std::vector<std::string>& people) {
+std::shared_ptr<const Snapshot> WheelRunner::write(const std::string& why, const Change& change,
+                                                   const std::vector<std::string>& people) {
   if (thread_.joinable() && std::this_thread::get_id() == thread_.get_id())
     throw std::logic_error("WheelRunner::write called on the runner's own thread");
   // The owner's error comes back as its message, thrown anew on this thread:
@@ -96,6 +97,7 @@ void WheelRunner::write(const std::string& why, const Change& change, const std:
   // last, through libstdc++'s reference count, which TSan cannot see.
   std::promise<std::optional<std::string>> done;
   auto finished = done.get_future();
+  std::shared_ptr<const Snapshot> after;  // set on the runner before `done`, read here after it
   {
     // Posted while the runner still accepts work, so the runner's thread
     // runs it before stop() lets that thread end.
@@ -128,6 +130,7 @@ void WheelRunner::write(const std::string& why, const Change& change, const std:
           // still owed its rebuild.
           rebuild_owed_ = true;
         }
+        after = snapshot();
         done.set_value(std::nullopt);
       } catch (const std::exception& e) {
         done.set_value(std::string(e.what()));
@@ -137,6 +140,7 @@ void WheelRunner::write(const std::string& why, const Change& change, const std:
     });
   }
   if (auto error = finished.get()) throw std::runtime_error(*error);
+  return after;
 }
 
 void WheelRunner::post(std::function<void()> job) {

@@ -86,7 +86,10 @@ class WheelRunner {
   // With `people`, the change writes only those people's stored rows, and
   // the rebuild redoes only what it can narrow to them (PeopleChange) when
   // nothing else changed storage since the current snapshot.
-  void write(const std::string& why, const Change& change, const std::vector<std::string>& people = {});
+  // Returns the snapshot current right after this change (its own rebuild,
+  // or the one it found), never a later writer's.
+  std::shared_ptr<const Snapshot> write(const std::string& why, const Change& change,
+                                        const std::vector<std::string>& people = {});
   // Reads the files again and rebuilds if they are valid (SIGHUP); returns at
   // once. Without `reread_folder` only a new political calendar is applied
   // (a fetch), so an unsignalled half-edit in the folder is not.

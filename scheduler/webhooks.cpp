@@ -269,9 +269,11 @@ std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& bef
                       {"from_unit", unit(before.unit)},
                       {"to_unit", unit(after.unit)},
                       {"new_leader", joins ? json::value(person_json(*joins)) : json::value(nullptr)}};
-    // Once per move and recipient: the same move stored twice is one message.
-    const std::string key = message_key("person.moved", "", 0, "person/" + after.id + "|" + before.unit + ">" + after.unit +
-                                                                   "|" + format_date(today),
+    // Once per move and recipient. An unchanged person is never stored again,
+    // so the time tells apart a move there and back and there again in a day.
+    const std::string key = message_key("person.moved", "", 0,
+                                        "person/" + after.id + "|" + before.unit + ">" + after.unit + "|" +
+                                            std::to_string(now.time_since_epoch().count()),
                                         leader->id);
     auto rows = rows_for_hooks(c, "person.moved", key, "", leader->id,
                                json::serialize(envelope(c, "person.moved", now, std::move(data))), now);

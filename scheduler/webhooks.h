@@ -83,7 +83,7 @@ std::vector<OutboxMessage> subscription_messages(const Config& config, long long
 
 // `person.moved`: a person stored in another unit than before, to the
 // leader of the unit they join (`role` "new_leader") and of the one they
-// leave ("former_leader"), each once per move. `before` is the person as
+// leave ("former_leader"), each once per move (keyed by `now`). `before` is the person as
 // they were, `after` as stored; `config` the organisation before the change.
 std::vector<OutboxMessage> unit_move_messages(const Config& config, const Person& before, const Person& after,
                                               SysSeconds now);

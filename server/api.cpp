@@ -209,9 +209,12 @@ MediaType media_type(std::string_view header) {
 // A PATCH takes a JSON merge patch (RFC 7396), whose media type says so.
 std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out, bool merge_patch = false) {
   const std::string type = req.content_type.empty() ? "" : media_type(req.content_type).type;
-  if (merge_patch && type != "application/merge-patch+json" && type != "application/json")
-    return problem(415, "Unsupported media type",
-                   "expected Content-Type: application/merge-patch+json, got \"" + printable(req.content_type) + "\"");
+  if (merge_patch && type != "application/merge-patch+json" && type != "application/json") {
+    ApiResponse r = problem(415, "Unsupported media type",
+                            "expected Content-Type: application/merge-patch+json, got \"" + printable(req.content_type) + "\"");
+    r.headers.emplace_back("Accept-Patch", "application/merge-patch+json");
+    return r;
+  }
   if (!merge_patch && !type.empty() && type != "application/json")
     return problem(415, "Unsupported media type", "expected Content-Type: application/json, got \"" + printable(req.content_type) + "\"");
   json::stream_parser parser;
@@ -470,27 +473,49 @@ long long row_cursor(const std::optional<std::string>& key, std::optional<ApiRes
   return id;
 }
 
-// The link to the page after this one: the same path and query with the new cursor.
-json::value next_link(std::string_view target, const Query& q, const std::optional<std::string>& last_key) {
-  if (!last_key) return nullptr;
-  boost::urls::url u;
-  u.set_path(std::string(target.substr(0, target.find('?'))));
-  for (const auto& [k, v] : q.params)
-    if (k != "cursor" && k != "offset") u.params().append({k, v});
-  u.params().append({"cursor", make_cursor(*last_key)});
-  return json::value(std::string(u.buffer()));
+// RFC 3986 percent-encoding of all but the unreserved characters, so a '+'
+// in a value is not read back as a space.
+std::string percent_encoded(std::string_view v) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out;
 }
+
+// The link to the page after this one: the path as decoded (`segments`,
+// after /api/v1) and the same query with the new cursor.
+json::value next_link(const std::vector<std::string>& segments, const Query& q, const std::optional<std::string>& last_key) {
+  if (!last_key) return nullptr;
+  std::string link = "/api/v1";
+  for (const auto& s : segments) link += "/" + percent_encoded(s);
+  char sep = '?';
+  for (const auto& [k, v] : q.params) {
+    if (k == "cursor" || k == "offset") continue;
+    link += sep + percent_encoded(k) + "=" + percent_encoded(v);
+    sep = '&';
+  }
+  link += std::string(1, sep) + "cursor=" + make_cursor(*last_key);
+  return json::value(link);
+}
+
+// How far an answer read from storage trusts that what was stamped before
+// it is committed: the dispatcher stamps a batch's time and may wait on the
+// database (a long rebuild) before its write lands.
+constexpr Seconds kStorageReadMargin{30};
 
 // The as_of of an answer: what to pass as updated_since next time. A list
 // read from the snapshot is as of the snapshot's build: every change not in
-// it is stamped then or later (it ran on the writer after that build). A
-// list read from storage (tasks, the outbox) may miss a write still being
-// committed, which the writer stamped after that build, or the dispatcher
-// (one short statement) just before the read: the earlier of the two. Stamps
+// it is stamped then or later (it ran on the writer after that build; tasks
+// are written only there too). The outbox, which the dispatcher writes as
+// well, may miss a message the dispatcher stamped up to kStorageReadMargin
+// before the read and had not committed: the earlier of the two. Stamps
 // are whole seconds, so what changed in as_of's own second may come again.
 std::string as_of(SysSeconds built_at) { return iso_utc(date::floor<Seconds>(built_at)); }
 std::string as_of(SysSeconds built_at, SysSeconds read_at) {
-  return iso_utc(std::min(date::floor<Seconds>(built_at), date::floor<Seconds>(read_at) - Seconds{2}));
+  return iso_utc(std::min(date::floor<Seconds>(built_at), date::floor<Seconds>(read_at) - kStorageReadMargin));
 }
 
 // The roster's checks of a person, each at its JSON pointer ("roles[1]" → "/roles/1").
@@ -716,23 +741,40 @@ class Api {
     const bool more = wanted > (after ? 0 : static_cast<std::size_t>(*offset)) + people.size();
     json::object answer{{"total", total},
                         {"people", std::move(people)},
-                        {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                        {"next", next_link(segments_, query_, more ? last : std::nullopt)},
                         {"as_of", as_of(snap_->built_at)}};
-    if (since) answer["removed"] = std::move(removed);
+    if (since) {
+      answer["removed"] = std::move(removed);
+      answer["full"] = files_changed;
+    }
     return json_response(200, answer);
   }
 
-  // The version of a person as stored: what PUT, PATCH and DELETE may be
-  // made conditional on. Who leads them is derived, and not part of it.
+  // What a person's fields are as stored: the base a PATCH merges into.
   json::object stored_view(const Person& p) const {
     json::object j = person_view(config(), p, today());
     j.erase("leader");
     return j;
   }
-  std::string person_etag(const Person& p) const { return etag_of(stored_view(p)); }
 
-  // An answer about a person, with its ETag.
-  ApiResponse person_answer(unsigned status, const Person& p, json::object j) const {
+  // A person as GET gives them, with their leader today and registrations;
+  // its ETag is the version PUT, PATCH and DELETE may be made conditional
+  // on, so a 304 never hides a change and a 412 names any change since.
+  json::object person_representation(const Person& p) const {
+    json::object j = person_view(config(), p, today());
+    json::array regs;
+    for (const auto& r : snap_->registrations)
+      if (r.person == p.id)
+        regs.push_back(json::object{{"activity", r.activity},
+                                    {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
+                                    {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}});
+    j["registrations"] = std::move(regs);
+    return j;
+  }
+  std::string person_etag(const Person& p) const { return etag_of(person_representation(p)); }
+
+  // An answer about a person, with the ETag of their representation.
+  ApiResponse person_answer(unsigned status, const Person& p, const json::object& j) const {
     ApiResponse r = json_response(status, j);
     r.headers.emplace_back("ETag", person_etag(p));
     return r;
@@ -741,17 +783,12 @@ class Api {
   ApiResponse get_person() {
     const Person* p = config().find_person(segments_[1]);
     if (!p) return problem(404, "Not found", "no person \"" + segments_[1] + "\"");
-    const std::string etag = person_etag(*p);
+    const json::object j = person_representation(*p);
+    const std::string etag = etag_of(j);
     if (!req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, etag)) return not_modified(etag);
-    json::object j = person_view(config(), *p, today());
-    json::array regs;
-    for (const auto& r : snap_->registrations)
-      if (r.person == p->id)
-        regs.push_back(json::object{{"activity", r.activity},
-                                    {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
-                                    {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}});
-    j["registrations"] = std::move(regs);
-    return person_answer(200, *p, std::move(j));
+    ApiResponse r = json_response(200, j);
+    r.headers.emplace_back("ETag", etag);
+    return r;
   }
 
   static ApiResponse not_modified(const std::string& etag) {
@@ -925,6 +962,12 @@ class Api {
       const std::string current = old ? person_etag(*old) : std::string();
       if (!req_.if_match.empty() && !if_match_holds(req_.if_match, old ? &current : nullptr))
         return precondition_failed("person \"" + id + "\"", old ? &current : nullptr);
+      // If-None-Match: * asks to create only (RFC 9110 § 13.1.2).
+      if (old && !req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, current)) {
+        ApiResponse r = problem(412, "Precondition Failed", "person \"" + id + "\" exists; If-None-Match asked to create only");
+        r.headers.emplace_back("ETag", current);
+        return r;
+      }
       std::optional<json::object> merged;
       if (patch && !(merged = patched(body.as_object())))
         return problem(404, "Not found", "no person \"" + id + "\" to patch; PUT creates one");
@@ -938,7 +981,7 @@ class Api {
     if (auto refused = check(p)) return *refused;
     bool existed = false;
     std::optional<ApiResponse> refused;
-    host_.write_people("person " + id + " stored", {id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    auto after = host_.write_people("person " + id + " stored", {id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       // Again on the writer: a reload or another change may have come between.
       snap_ = current;
       if ((refused = check(p))) return false;
@@ -956,7 +999,7 @@ class Api {
       return true;
     });
     if (refused) return *refused;
-    snap_ = host_.snapshot();
+    snap_ = after;
     const Person* stored = config().find_person(id);
     const Person& shown = stored ? *stored : p;
     return person_answer(existed ? 200 : 201, shown, person_view(config(), shown, today()));
@@ -1140,7 +1183,7 @@ class Api {
                                            {"count", out.size()},
                                            {"total", total},
                                            {"occurrences", std::move(out)},
-                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
                                            {"as_of", as_of(snap_->built_at)}});
   }
 
@@ -1150,34 +1193,36 @@ class Api {
     return nullptr;
   }
 
-  // The version of an occurrence: what a move, cancel or new agenda may be
-  // made conditional on. Its participants follow the roster and are not part of it.
-  std::string occurrence_etag(const std::string& uid) const {
-    if (const Occurrence* o = live(uid)) return etag_of(occurrence_view(*snap_, *o));
-    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) return etag_of(cancelled_view(*snap_, it->second));
-    return {};
-  }
-
-  ApiResponse get_occurrence() {
-    const std::string uid = segments_[1];
-    const std::string etag = occurrence_etag(uid);
-    if (!etag.empty() && !req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, etag))
-      return not_modified(etag);
-    auto with_etag = [&](ApiResponse r) {
-      r.headers.emplace_back("ETag", etag);
-      return r;
-    };
+  // An occurrence as GET gives it: a live one with its participants, or a
+  // cancelled one; none when there is no such UID. Its ETag is the version a
+  // move, cancel or new agenda may be made conditional on.
+  std::optional<json::object> occurrence_representation(const std::string& uid) const {
     if (const Occurrence* o = live(uid)) {
       json::object j = occurrence_view(*snap_, *o);
       json::array people;
       for (const Person* p : participants(config(), *o)) people.emplace_back(p->id);
       j["participants"] = std::move(people);
-      return with_etag(json_response(200, j));
+      return j;
     }
-    if (auto it = snap_->stored.find(uid); it != snap_->stored.end())
-      return with_etag(json_response(200, cancelled_view(*snap_, it->second)));
-    return problem(404, "Not found", "no occurrence \"" + uid + "\" in " + format_date(snap_->horizon_from) + " to " +
-                                         format_date(snap_->horizon_to));
+    if (auto it = snap_->stored.find(uid); it != snap_->stored.end()) return cancelled_view(*snap_, it->second);
+    return std::nullopt;
+  }
+  std::string occurrence_etag(const std::string& uid) const {
+    const auto j = occurrence_representation(uid);
+    return j ? etag_of(*j) : std::string();
+  }
+
+  ApiResponse get_occurrence() {
+    const std::string uid = segments_[1];
+    const auto j = occurrence_representation(uid);
+    if (!j)
+      return problem(404, "Not found", "no occurrence \"" + uid + "\" in " + format_date(snap_->horizon_from) + " to " +
+                                           format_date(snap_->horizon_to));
+    const std::string etag = etag_of(*j);
+    if (!req_.if_none_match.empty() && if_none_match_names(req_.if_none_match, etag)) return not_modified(etag);
+    ApiResponse r = json_response(200, *j);
+    r.headers.emplace_back("ETag", etag);
+    return r;
   }
 
   // The new time of an occurrence from a body: start and end (or duration
@@ -1397,7 +1442,7 @@ class Api {
     Override ov;
     if (auto refused = check_move_or_cancel(kind, uid, body.as_object(), ov)) return *refused;
     std::optional<ApiResponse> refused;
-    host_.write(std::string(override_kind_name(kind)) + " " + uid,
+    auto after = host_.write(std::string(override_kind_name(kind)) + " " + uid,
                 [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
                   // Checked again where it is stored: a reload or another change may have come between.
                   snap_ = current;
@@ -1410,7 +1455,7 @@ class Api {
                   return true;
                 });
     if (refused) return *refused;
-    snap_ = host_.snapshot();
+    snap_ = after;
     if (const Occurrence* moved = live(uid)) {
       json::object j = occurrence_view(*snap_, *moved);
       if (kind == Override::Kind::move) {
@@ -1471,7 +1516,7 @@ class Api {
     if (auto refused = check_extra(body.as_object(), ov, day)) return *refused;
     Override stored;
     std::optional<ApiResponse> refused;
-    host_.write("extra " + ov.activity, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+    auto after = host_.write("extra " + ov.activity, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       // Checked again where it is stored, against the wheel the rebuild starts
       // from, so an override that is stored is one the rebuild places.
       snap_ = current;
@@ -1482,7 +1527,7 @@ class Api {
       return true;
     });
     if (refused) return *refused;
-    snap_ = host_.snapshot();
+    snap_ = after;
     if (const Occurrence* o = live(stored.uid)) return json_response(201, occurrence_view(*snap_, *o));
     throw std::logic_error("an extra occurrence within the horizon is not in the rebuilt snapshot: " + stored.uid);
   }
@@ -1552,7 +1597,7 @@ class Api {
     return json_response(200, json::object{{"days", std::move(days)},
                                            {"total", total},
                                            {"registrations", std::move(regs)},
-                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
                                            {"as_of", as_of(snap_->built_at)}});
   }
 
@@ -1586,7 +1631,6 @@ class Api {
     q.updated_since = since;
     q.after_id = after_id;
     q.limit = *limit + 1;  // one more than asked: is there a next page?
-    const SysSeconds read_at = now();
     const long long total = host_.storage().count_tasks(q);
     const std::vector<TaskState> page = host_.storage().tasks(q);
     json::array out;
@@ -1602,8 +1646,8 @@ class Api {
     const bool more = page.size() > out.size();
     return json_response(200, json::object{{"total", total},
                                            {"tasks", std::move(out)},
-                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
-                                           {"as_of", as_of(snap_->built_at, read_at)}});
+                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
+                                           {"as_of", as_of(snap_->built_at)}});
   }
 
   ApiResponse complete_task() {
@@ -1714,7 +1758,7 @@ class Api {
     const bool more = page.size() > out.size();
     return json_response(200, json::object{{"total", total},
                                            {"messages", std::move(out)},
-                                           {"next", next_link(req_.target, query_, more ? last : std::nullopt)},
+                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
                                            {"as_of", as_of(snap_->built_at, read_at)}});
   }
 

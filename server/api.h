@@ -68,14 +68,16 @@ class ApiHost {
   // An active feed subscription by its token's hash, as the feeds see it.
   virtual std::optional<Subscription> subscription(const std::string& token_hash) = 0;
   // Runs `change` on the daemon's one writer, rebuilds the wheel if asked,
-  // and returns once the rebuilt snapshot is current. Rethrows what the
-  // change or the rebuild threw.
-  virtual void write(const std::string& why, const Change& change) = 0;
+  // and returns once the rebuilt snapshot is current: that snapshot, which
+  // a later writer's cannot be, so an answer shows this change. Rethrows
+  // what the change or the rebuild threw.
+  virtual std::shared_ptr<const Snapshot> write(const std::string& why, const Change& change) = 0;
   // write() for a change to these people's stored rows only, which the
   // rebuild may then redo in part (scheduler/engine.h, PeopleChange).
-  virtual void write_people(const std::string& why, const std::vector<std::string>& people, const Change& change) {
+  virtual std::shared_ptr<const Snapshot> write_people(const std::string& why, const std::vector<std::string>& people,
+                                                       const Change& change) {
     (void)people;
-    write(why, change);
+    return write(why, change);
   }
   // For what the operator must see and the client must not (internal errors).
   virtual void log(const std::string& line) = 0;

@@ -184,9 +184,12 @@ class Daemon final : public ApiHost {
   const Clock& clock() override { return runner.clock(); }
   std::shared_ptr<const Snapshot> snapshot() override { return runner.snapshot(); }
   std::optional<Subscription> subscription(const std::string& hash) override { return runner.subscription(hash); }
-  void write(const std::string& why, const Change& change) override { runner.write(why, change); }
-  void write_people(const std::string& why, const std::vector<std::string>& people, const Change& change) override {
-    runner.write(why, change, people);
+  std::shared_ptr<const Snapshot> write(const std::string& why, const Change& change) override {
+    return runner.write(why, change);
+  }
+  std::shared_ptr<const Snapshot> write_people(const std::string& why, const std::vector<std::string>& people,
+                                               const Change& change) override {
+    return runner.write(why, change, people);
   }
   // Lines from parts that log only text get their level from what they say.
   void log(const std::string& line) override { log_.write(level_of(line), line); }
@@ -561,8 +564,14 @@ class Session : public std::enable_shared_from_this<Session> {
     ar.target = std::string(req.target());
     ar.authorization = std::string(req[http::field::authorization]);
     ar.content_type = std::string(req[http::field::content_type]);
-    ar.if_match = std::string(req[http::field::if_match]);
-    ar.if_none_match = std::string(req[http::field::if_none_match]);
+    // A list header may come as several lines (RFC 9110 § 5.3): all of them, joined.
+    auto joined = [&](http::field f) {
+      std::string v;
+      for (auto [it, end] = req.equal_range(f); it != end; ++it) v += (v.empty() ? "" : ", ") + std::string(it->value());
+      return v;
+    };
+    ar.if_match = joined(http::field::if_match);
+    ar.if_none_match = joined(http::field::if_none_match);
     ar.body = std::move(req.body());
     head_ = req.method() == http::verb::head;
     off_io(Route::api, [&d = d_, ar = std::move(ar)] {

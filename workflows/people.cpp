@@ -428,10 +428,12 @@ class CsvImport {
         if (strict_ || (near && !in_header(*near))) {
           if (near) misspelt.push_back(*near);
           error(r.line, i + 1, name, "unknown column " + quoted(name) + suggestion(name, known, true));
-        } else {
+        } else if (result_.warnings.size() < kMaxReportedCsvErrors) {
           result_.warnings.push_back({std::string(path_), r.line, static_cast<int>(i + 1), printable(name),
                                       "column " + quoted(name) + " is not one arshjul reads; its values are ignored (" +
                                           "strict=true refuses such a file)"});
+        } else {
+          ++unlisted_columns_;  // a header of a million columns must not make an answer of a million warnings
         }
         continue;
       }
@@ -557,6 +559,9 @@ class CsvImport {
   }
 
   PeopleCsv finish() {
+    if (unlisted_columns_ > 0)
+      result_.warnings.push_back({std::string(path_), 1, 0, "",
+                                  std::to_string(unlisted_columns_) + " more columns arshjul does not read are ignored"});
     if (result_.error_count == 0) {
       // Only now: errors name each role and seat where the file has it.
       for (Person& p : people_) drop_repeats(p);
@@ -582,6 +587,7 @@ class CsvImport {
   std::string_view path_;
   const Config& config_;
   bool strict_ = false;  // every unknown column an error
+  std::size_t unlisted_columns_ = 0;  // ignored columns past the first kMaxReportedCsvErrors
   std::vector<Found> found_;  // a max-heap by `earlier`, at most kMaxReportedCsvErrors
   std::size_t order_ = 0;
   std::vector<std::string> header_;

@@ -58,7 +58,8 @@ struct PeopleCsv {
                                        // column, field (column name) and message, always valid UTF-8
   std::size_t error_count = 0;         // every error found, listed or not
   // What was read but not used: columns arshjul does not know (an HR
-  // export's extra fields), each with the header's line and column.
+  // export's extra fields), each with the header's line and column; the
+  // first kMaxReportedCsvErrors, then one that counts the rest.
   std::vector<ConfigError> warnings;
   bool ok() const { return error_count == 0; }
 };

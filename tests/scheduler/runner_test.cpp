@@ -107,3 +107,25 @@ TEST_CASE("A person's change after another process committed is built on the who
   CHECK(r.runner->snapshot()->roster_patched);
   CHECK(r.runner->snapshot()->config.find_person(theirs.id)->name == theirs.name);
 }
+
+TEST_CASE("A write returns the snapshot its own change built, not a later writer's") {
+  StartedRunner r;
+  Person p = r.runner->snapshot()->config.people[0];
+  p.name = "Første endring";
+  const auto mine = r.runner->write(
+      "first", [&](Storage& storage, const std::shared_ptr<const Snapshot>&) {
+        storage.store_people({p}, {}, r.clock.now());
+        return true;
+      },
+      {p.id});
+  Person later = p;
+  later.name = "Andre endring";
+  store_through_runner(r, later);
+  REQUIRE(mine);
+  CHECK(mine->config.find_person(p.id)->name == "Første endring");
+  CHECK(r.runner->snapshot()->config.find_person(p.id)->name == "Andre endring");
+  CHECK(mine->generation < r.runner->snapshot()->generation);
+  // A write that rebuilds nothing returns the snapshot it found.
+  const auto found = r.runner->write("nothing", [](Storage&, const std::shared_ptr<const Snapshot>&) { return false; });
+  CHECK(found == r.runner->snapshot());
+}

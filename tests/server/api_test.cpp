@@ -129,7 +129,7 @@ class FailingHost final : public ApiHost {
   const Clock& clock() override { return inner.clock(); }
   std::shared_ptr<const Snapshot> snapshot() override { return inner.snapshot(); }
   std::optional<Subscription> subscription(const std::string& hash) override { return inner.subscription(hash); }
-  void write(const std::string&, const Change&) override {
+  std::shared_ptr<const Snapshot> write(const std::string&, const Change&) override {
     throw std::runtime_error("secret detail: /var/lib/arshjul/arshjul.db is locked by pid 4242");
   }
   void log(const std::string& line) override { logged.push_back(line); }
@@ -1249,4 +1249,57 @@ TEST_CASE("the tasks list pages by id with next links and total counts every mat
   CHECK(static_cast<long long>(ids.size()) == total);
   CHECK(std::is_sorted(ids.begin(), ids.end()));
   CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+}
+
+TEST_CASE("a person's ETag changes when who leads them changes and a 304 never hides it") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  const auto before = call(h, "GET", "/api/v1/people/ahmad-rahimi", hr);
+  REQUIRE(before.status == 200);
+  const std::string leader = str(body_of(before).at("leader"));
+  REQUIRE(call_if(h, "PATCH", "/api/v1/people/" + leader, hr, R"({"leader_end_date": "2027-01-09"})", "", "",
+                  "application/merge-patch+json")
+              .status == 200);
+  const auto after = call_if(h, "GET", "/api/v1/people/ahmad-rahimi", hr, "", "", header(before, "ETag"));
+  CHECK(after.status == 200);
+  CHECK(header(after, "ETag") != header(before, "ETag"));
+}
+
+TEST_CASE("If-None-Match star on a PUT creates only") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  CHECK(call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "", "*").status == 201);
+  problem_of(call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "", "*"), 412);
+}
+
+TEST_CASE("a next link encodes what it carries so that it reads back as sent") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  const json::object page =
+      body_of(call(h, "GET", "/api/v1/outbox?limit=1&recipient=a%2Bb&updated_since=2027-01-01T00:00:00%2B01:00", hr));
+  CHECK(page.at("next").is_null());  // nothing matches; the link is checked with people below
+  for (const char* id : {"eli-hagen", "ola-berg"})
+    REQUIRE(call(h, "PUT", std::string("/api/v1/people/") + id, hr,
+                 R"({"name": "Ny Ansatt", "unit": "skole", "roles": ["employee"]})").status == 201);
+  const json::object people = body_of(call(h, "GET", "/api/v1/%70eople?limit=1&updated_since=2026-01-01T00:00:00%2B01:00", hr));
+  REQUIRE(people.at("next").is_string());
+  const std::string next = str(people.at("next"));
+  CHECK(next.rfind("/api/v1/people?", 0) == 0);
+  CHECK_THAT(next, Catch::Contains("updated_since=2026-01-01T00%3A00%3A00%2B01%3A00"));
+  const json::object second = body_of(call(h, "GET", next, hr));
+  REQUIRE(second.at("people").as_array().size() == 1);
+  CHECK(str(second.at("people").as_array()[0].at("id")) == "ola-berg");
+}
+
+TEST_CASE("updated_since says full when the files brought another roster since") {
+  Config files = test::load("config/roros");
+  files.people_read_at = SysSeconds{date::sys_days{date::year{2027} / 2 / 1}};
+  Host h(files);
+  const auto hr = add_token(h, "hr");
+  const json::object all = body_of(call(h, "GET", "/api/v1/people?updated_since=2027-01-01T00:00:00Z", hr));
+  CHECK(all.at("full").as_bool());
+  CHECK(all.at("total").as_int64() == static_cast<std::int64_t>(h.snapshot()->config.people.size()));
+  const json::object none = body_of(call(h, "GET", "/api/v1/people?updated_since=2027-02-02T00:00:00Z", hr));
+  CHECK_FALSE(none.at("full").as_bool());
+  CHECK(none.at("total").as_int64() == 0);
 }

@@ -41,10 +41,11 @@ class FakeHost : public ApiHost {
       if (h == hash) return sub;
     return std::nullopt;
   }
-  void write(const std::string& why, const Change& change) override {
+  std::shared_ptr<const Snapshot> write(const std::string& why, const Change& change) override {
     writes.push_back(why);
     if (before_write) before_write();
     if (change(*store_, snap_)) rebuild();
+    return snap_;
   }
   void log(const std::string& line) override { logged.push_back(line); }
 

@@ -482,6 +482,19 @@ TEST_CASE("A name close to a column the header already has is the export's own f
   CHECK(csv.warnings[0].field == "emails");
 }
 
+TEST_CASE("A header of thousands of unknown columns gives a hundred warnings and one that counts the rest", "[people]") {
+  std::string header = "id,name,unit";
+  std::string row = "kari-lien,Kari Lien,skole";
+  for (int i = 0; i < 5000; ++i) {
+    header += ",x" + std::to_string(i);
+    row += ",1";
+  }
+  const auto csv = parse(header + "\n" + row + "\n");
+  REQUIRE(csv.ok());
+  REQUIRE(csv.warnings.size() == kMaxReportedCsvErrors + 1);
+  CHECK(csv.warnings.back().message == "4900 more columns arshjul does not read are ignored");
+}
+
 TEST_CASE("With strict every unknown column is an error", "[people]") {
   const auto csv = parse_people_csv("people.csv", "id,name,unit,telefon\nkari-lien,Kari Lien,skole,12345678\n", roros(), true);
   CHECK(where(csv) == std::vector<std::string>{"1:4:telefon"});
