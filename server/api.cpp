@@ -1165,7 +1165,8 @@ class Api {
         if (!activity.empty() && st.activity != activity) continue;
         if (!person.empty() && !feed_includes_stored(config(), pf, st.audience, st.wheel, st.unit)) continue;
         if (!stored_since(uid)) continue;
-        add(key(st.start, uid), [&] { return cancelled_view(*snap_, st); });
+        const StoredOccurrence& cancelled_one = st;  // a structured binding cannot be captured before C++20's P1091 in Clang
+        add(key(st.start, uid), [&] { return cancelled_view(*snap_, cancelled_one); });
       }
     }
     const std::size_t wanted = std::min(rows.size(), static_cast<std::size_t>(*limit) + 1);
