@@ -64,8 +64,9 @@ class FuzzHost final : public ApiHost {
       if (h == hash) return sub;
     return std::nullopt;
   }
-  void write(const std::string&, const Change& change) override {
+  std::shared_ptr<const Snapshot> write(const std::string&, const Change& change) override {
     if (change(*store_, snap_)) rebuild();
+    return snap_;
   }
   void log(const std::string& line) override { logged_ += line + "\n"; }
 

@@ -240,8 +240,10 @@ std::shared_ptr<const Snapshot> build_snapshot(Config files, Storage& storage, c
                                               : expected_tasks(s->config, s->expansion);
     const SysSeconds since = tasks_since(storage, now);
     std::erase_if(tasks, [&](const Task& t) { return t.due < since; });
+    const Config& roster = s->config;
     storage.sync_tasks(tasks, to_utc(LocalSeconds{s->horizon_from}, zone), now,
-                       s->tasks_scoped ? &change->people : nullptr);
+                       s->tasks_scoped ? &change->people : nullptr,
+                       [&roster](std::string_view id) { return roster.find_person(id) != nullptr; });
   }
   for (auto& o : storage.occurrences(s->config.organisation.id, s->horizon_from, s->horizon_to))
     s->stored.emplace(o.uid, std::move(o));

@@ -1065,7 +1065,8 @@ class SqliteStorage final : public Storage {
   }
 
   void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,
-                  const std::vector<std::string>* subjects) override {
+                  const std::vector<std::string>* subjects,
+                  const std::function<bool(std::string_view)>& on_roster) override {
     Call lock(this);
     // Read what is stored and write only the differences: a rebuild after one
     // API change must not rewrite 90,000 unchanged tasks.
@@ -1118,7 +1119,8 @@ class SqliteStorage final : public Storage {
         // A deadline that has passed was owed by whoever had the task then:
         // a new leader, or the leader of the unit its subject moved to,
         // takes over only what is still ahead, not old overdue tasks.
-        const bool owed_before = r.status != "cancelled" && r.due <= secs(now) && secs(t.due) <= secs(now);
+        const bool owed_before = r.status != "cancelled" && r.due <= secs(now) && secs(t.due) <= secs(now) &&
+                                 (!on_roster || on_roster(r.assignee));
         const std::string& assignee = owed_before ? r.assignee : t.assignee;
         if (r.assignee != assignee || r.due != secs(t.due) || r.status == "cancelled")
           up.bind(1, assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, t.key).run();

@@ -314,14 +314,17 @@ class Storage {
   // or after `from` (their due time, when it is not stored): a December
   // meeting's minutes due in January stay owed when the horizon moves on.
   // An open task whose due time had passed and still has at `now` keeps its
-  // assignee: a new leader takes over only what is still ahead.
+  // assignee (a new leader takes over only what is still ahead), unless
+  // `on_roster` (when given) says that assignee has left: then someone who
+  // can act on it must.
   // A meeting's paperwork new to storage whose due time has passed at `now`
   // is not stored: it was never owed in time (a rule added in November does
   // not make the year's documents overdue). Completed ones are kept as they are.
   // With `subjects`, `expected` holds only those people's own tasks, and only
   // theirs are compared: what one person's change costs.
   virtual void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,
-                          const std::vector<std::string>* subjects = nullptr) = 0;
+                          const std::vector<std::string>* subjects = nullptr,
+                          const std::function<bool(std::string_view)>& on_roster = {}) = 0;
   virtual std::vector<TaskState> tasks() = 0;  // open and completed, by due then key
   // A page of tasks as `query` asks, by id, and how many match it without the cursor and limit.
   virtual std::vector<TaskState> tasks(const TaskQuery& query) = 0;

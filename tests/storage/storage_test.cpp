@@ -458,6 +458,18 @@ TEST_CASE("An overdue task keeps its assignee when another leader takes over and
   for (const TaskState& t : s->tasks()) by_key[t.task.key] = t.task.assignee;
   CHECK(by_key["o|u|a"] == "gammel-leder");
   CHECK(by_key["o2|u|a"] == "ny-leder");
+  // An assignee who has left the roster cannot act on it: it is handed over.
+  Task left = past_now;
+  left.key = "o3|u|a";
+  left.assignee = "gammel-leder";
+  s->sync_tasks({past_now, ahead_now, left}, later, later);
+  left.assignee = "ny-leder";
+  s->sync_tasks({past_now, ahead_now, left}, later, later, nullptr,
+                [](std::string_view id) { return id != "gammel-leder"; });
+  for (const TaskState& t : s->tasks()) {
+    if (t.task.key == "o3|u|a") CHECK(t.task.assignee == "ny-leder");
+    if (t.task.key == "o|u|a") CHECK(t.task.assignee == "ny-leder");  // its assignee left too
+  }
   // A deadline moved ahead again makes it the new leader's after all.
   past_now.due = later + 24h * 5;
   s->sync_tasks({past_now, ahead_now}, later, later);
