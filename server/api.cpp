@@ -10,7 +10,6 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include "scheduler/import.h"
 #include "server/feeds.h"
