@@ -389,8 +389,9 @@ std::vector<std::string> entity_tags(std::string_view header) {
 // current representation, or one of its tags strongly equal to `current`
 // (nullptr: there is none). A weak tag never matches (§ 13.1.1).
 bool if_match_holds(std::string_view header, const std::string* current) {
-  for (const auto& tag : entity_tags(header)) {
-    if (tag == "*") return current != nullptr;
+  const auto tags = entity_tags(header);
+  for (const auto& tag : tags) {
+    if (tag == "*") return tags.size() == 1 && current != nullptr;  // "*" stands alone (§ 13.1.1)
     if (current && tag == *current) return true;
   }
   return false;
@@ -398,8 +399,9 @@ bool if_match_holds(std::string_view header, const std::string* current) {
 
 // Whether an If-None-Match header names `current` (weak comparison, § 13.1.2).
 bool if_none_match_names(std::string_view header, const std::string& current) {
-  for (auto tag : entity_tags(header)) {
-    if (tag == "*") return true;
+  const auto tags = entity_tags(header);
+  for (auto tag : tags) {
+    if (tag == "*") return tags.size() == 1;
     if (tag.rfind("W/", 0) == 0) tag.erase(0, 2);
     if (tag == current) return true;
   }
@@ -423,8 +425,8 @@ ApiResponse precondition_failed(std::string_view what, const std::string* curren
 std::optional<SysSeconds> instant_parameter(const Query& q, const std::string& name, std::optional<ApiResponse>& error) {
   if (!q.has(name)) return std::nullopt;
   std::string v = q.get(name);
-  if (v.size() > 19 && v[19] == '.') {  // fractions: the instant's second is what counts
-    std::size_t end = 20;
+  if (v.size() > 20 && v[19] == '.' && std::isdigit(static_cast<unsigned char>(v[20]))) {
+    std::size_t end = 20;  // fractions: the instant's second is what counts
     while (end < v.size() && std::isdigit(static_cast<unsigned char>(v[end]))) ++end;
     v.erase(19, end - 19);
   }

@@ -1303,3 +1303,12 @@ TEST_CASE("updated_since says full when the files brought another roster since")
   CHECK_FALSE(none.at("full").as_bool());
   CHECK(none.at("total").as_int64() == 0);
 }
+
+TEST_CASE("an If-Match that mixes star with tags matches nothing and a fraction needs its digits") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  problem_of(call_if(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli, "\"x\", *"), 412);
+  CHECK(call(h, "GET", "/api/v1/people?updated_since=2027-01-10T07:00:00.5Z", hr).status == 200);
+  problem_of(call(h, "GET", "/api/v1/people?updated_since=2027-01-10T07:00:00.Z", hr), 400);
+}
