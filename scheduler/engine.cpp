@@ -409,4 +409,48 @@ int plan_task_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
   return added;
 }
 
+// A week back, so a daemon stopped over a weekend still tells a leader who
+// started on Monday; never from before the wheel first ran here, so a new
+// install does not greet every leader of the roster.
+constexpr auto kLeaderStartLookback = date::days{7};
+
+int plan_leader_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
+                         std::unordered_set<std::string>& planned) {
+  const Config& c = snap.config;
+  if (c.hooks.empty()) return 0;
+  const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
+  const LocalDays first = std::max(today - kLeaderStartLookback + date::days{1},
+                                   date::floor<date::days>(to_local(tasks_since(storage, now), c.organisation.zone)));
+  struct Start {
+    const Person* leader;
+    std::string_view unit;
+    LocalDays from;
+    bool acting;
+    std::string key;
+  };
+  std::vector<Start> starts;
+  auto consider = [&](const Person& p, std::string_view unit, LocalDays from, bool acting) {
+    if (from < first || from > today) return;
+    std::string key = leader_start_key(p.id, unit, from);
+    if (!planned.count(key)) starts.push_back({&p, unit, from, acting, std::move(key)});
+  };
+  for (const Person& p : c.people) {
+    if (p.leader_start_date && holds_role(p, Role::leader, p.unit, *p.leader_start_date))
+      consider(p, p.unit, *p.leader_start_date, false);
+    if (p.acting) consider(p, p.acting->unit, p.acting->from, true);
+  }
+  if (starts.empty()) return 0;
+  const std::vector<TaskState> tasks = storage.tasks();
+  std::vector<OutboxMessage> rows;
+  for (const Start& s : starts) {
+    std::vector<const TaskState*> theirs;
+    for (const TaskState& t : tasks)
+      if (!t.completed && !t.cancelled && t.task.assignee == s.leader->id) theirs.push_back(&t);
+    for (auto& r : leader_start_messages(c, *s.leader, s.unit, s.from, s.acting, theirs, now)) rows.push_back(std::move(r));
+  }
+  const int added = storage.enqueue(rows, now);
+  for (const Start& s : starts) planned.insert(s.key);
+  return added;
+}
+
 }  // namespace arshjul

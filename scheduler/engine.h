@@ -86,6 +86,13 @@ std::string plan_outbox(const Snapshot& snapshot, Storage& storage, SysSeconds n
 int plan_task_messages(const Snapshot& snapshot, Storage& storage, SysSeconds now,
                        std::unordered_set<std::string>& planned);
 
+// Enqueues `leader.started` for each leader whose leader_start_date, and
+// each acting leader whose first day, came in the last week (and not before
+// the wheel first ran on this database), listing the open tasks now theirs.
+// Returns how many were new; `planned` as for plan_task_messages.
+int plan_leader_messages(const Snapshot& snapshot, Storage& storage, SysSeconds now,
+                         std::unordered_set<std::string>& planned);
+
 // The URL of a person's own feed, creating its subscription on first use.
 // The token is derived from a secret kept in storage, so it is never stored
 // itself and stays the same; empty if the person revoked it. A subscription

@@ -15,6 +15,11 @@
 #include <malloc.h>
 #endif
 
+#include <boost/json/serialize.hpp>
+
+#include "scheduler/json_views.h"
+#include "scheduler/webhooks.h"
+#include "workflows/people.h"
 #include "workflows/warnings.h"
 
 namespace arshjul {
@@ -335,6 +340,12 @@ void WheelRunner::tick_steps() {
       log_(std::string("tick: cannot read the subscriptions from the database: ") + e.what());
     }
     try {
+      apply_dated_changes();
+    } catch (const std::exception& e) {
+      tick_failures_++;
+      log_(std::string("tick: cannot apply the dated changes due today: ") + e.what());
+    }
+    try {
       const auto snap = snapshot();
       const SysSeconds now = clock_.now();
       const LocalDays today = date::floor<date::days>(to_local(now, snap->config.organisation.zone));
@@ -374,9 +385,80 @@ void WheelRunner::check_tasks() {
   const long long v = storage_.data_version();
   if (v == tasks_version_ && now < tasks_checked_ + std::chrono::minutes{1} && now >= tasks_checked_) return;
   const int n = plan_task_messages(*snapshot(), storage_, now, tasks_planned_);
+  const int leaders = plan_leader_messages(*snapshot(), storage_, now, tasks_planned_);
   tasks_version_ = v;
   tasks_checked_ = now;
   if (n) log_("tasks: " + std::to_string(n) + " reminders and overdue notices in the outbox");
+  if (leaders) log_("tasks: " + std::to_string(leaders) + " new leaders told what is theirs");
+}
+
+// HR's changes dated today or earlier (the daemon may have been down on
+// the day), each applied over the person as they are now, with its
+// messages, its audit row and the rebuild in one storage unit; a failure
+// stores none of it and the next tick tries again. A change that no longer
+// fits (the person was removed, its unit is gone) is dropped with a reason
+// in the audit trail, not retried forever.
+void WheelRunner::apply_dated_changes() {
+  const auto snap = snapshot();
+  const SysSeconds now = clock_.now();
+  const Config& c = snap->config;
+  const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
+  const auto due = storage_.scheduled_changes({}, today);
+  if (due.empty()) return;
+  std::optional<Built> built;
+  int applied = 0, dropped = 0;
+  storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
+    const bool narrow = !rebuild_owed_ && storage_.data_version() == data_version_;
+    std::unordered_map<std::string, Person> now_is;  // people changed here, for a second change of theirs
+    for (const ScheduledChange& ch : due) {
+      storage_.drop_scheduled_change(ch.person, ch.effective);
+      AuditEntry entry;
+      entry.at = now;
+      entry.actor = ch.actor;
+      entry.door = "schedule";
+      entry.target = "person/" + ch.person;
+      entry.before = boost::json::serialize(person_json(ch.before));
+      entry.after = boost::json::serialize(person_json(ch.after));
+      entry.reason = "effective " + format_date(ch.effective);
+      auto found = now_is.find(ch.person);
+      const Person* current = found != now_is.end() ? &found->second : c.find_person(ch.person);
+      std::string refused;
+      Person p;
+      if (!current) {
+        refused = "the person was removed before the day";
+      } else {
+        p = apply_dated_change(*current, ch.before, ch.after);
+        if (const auto problems = check_person(c, p); !problems.empty())
+          refused = problems.front().field + ": " + problems.front().message;
+      }
+      if (!refused.empty()) {
+        entry.action = "person.change_dropped";
+        entry.reason += ": " + refused;
+        storage_.append_audit(entry);
+        log_("dated change of person " + ch.person + " on " + format_date(ch.effective) + " dropped: " + refused);
+        dropped++;
+        continue;
+      }
+      entry.action = "person.change_applied";
+      entry.before = boost::json::serialize(person_json(*current));
+      entry.after = boost::json::serialize(person_json(p));
+      if (p != *current) {
+        storage_.store_people({p}, {}, now);
+        const auto moved = unit_move_messages(c, *current, p, now, ch.effective);
+        if (!moved.empty()) storage_.enqueue(moved, now);
+        now_is[ch.person] = p;
+      }
+      storage_.append_audit(entry);
+      applied++;
+    }
+    if (now_is.empty()) return;
+    std::vector<std::string> ids;
+    for (const auto& [id, person] : now_is) ids.push_back(id);
+    const PeopleChange touched{*snap, ids};
+    built = build(narrow ? &touched : nullptr);
+  });
+  if (built) adopt(std::move(*built), "dated changes");
+  log_("dated changes: " + std::to_string(applied) + " applied, " + std::to_string(dropped) + " dropped");
 }
 
 // One bounded batch per tick, so a first prune of a large outbox never

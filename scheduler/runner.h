@@ -4,8 +4,9 @@
 // snapshot, the subscription index and what has been planned into the
 // outbox. Everything that changes them runs on the runner's own thread: the
 // first build, API writes (write), reloads (reload) and the 1 s tick that
-// notices other processes' changes, moves the horizon and plans reminders
-// (and, once an hour of the wheel's time, prunes old delivered messages).
+// applies HR's dated changes on their day, notices other processes'
+// changes, moves the horizon and plans reminders (and, once an hour of the
+// wheel's time, prunes old delivered messages).
 // So a rebuild never runs on a thread that serves requests, and writers
 // never overlap.
 //
@@ -123,6 +124,7 @@ class WheelRunner {
   void tick_steps() EXCLUDES(owner_mu_);
   void schedule_tick();
   void check_tasks() REQUIRES(owner_mu_);
+  void apply_dated_changes() REQUIRES(owner_mu_);
   void prune_outbox() REQUIRES(owner_mu_);
   // True when another process changed the database since the last call.
   bool refresh_subscriptions(bool force) REQUIRES(owner_mu_) EXCLUDES(subscriptions_mu_);

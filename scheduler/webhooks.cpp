@@ -15,6 +15,9 @@ namespace json = boost::json;
 
 namespace {
 
+// A new leader's message lists this many of their tasks (and counts them all).
+constexpr std::size_t kMaxListedTasks = 50;
+
 json::object envelope(const Config& c, std::string_view type, SysSeconds when, json::object data) {
   data["organisation"] = json::object{{"id", c.organisation.id}, {"name", c.organisation.name}};
   return {{"type", type}, {"version", kPayloadVersion}, {"timestamp", iso_utc(when)}, {"data", std::move(data)}};
@@ -251,10 +254,10 @@ std::vector<OutboxMessage> subscription_messages(const Config& c, long long id, 
 }
 
 std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& before, const Person& after,
-                                              SysSeconds now) {
+                                              SysSeconds now, std::optional<LocalDays> on) {
   std::vector<OutboxMessage> out;
   if (before.unit == after.unit) return out;
-  const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
+  const LocalDays today = on.value_or(date::floor<date::days>(to_local(now, c.organisation.zone)));
   auto unit = [&](const std::string& id) {
     const Unit* u = c.find_unit(id);
     return id.empty() ? json::value(nullptr) : json::value(json::object{{"id", id}, {"name", u ? u->name : id}});
@@ -268,6 +271,7 @@ std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& bef
                       {"person", person_json(after)},
                       {"from_unit", unit(before.unit)},
                       {"to_unit", unit(after.unit)},
+                      {"on", format_date(today)},
                       {"new_leader", joins ? json::value(person_json(*joins)) : json::value(nullptr)}};
     // Once per move and recipient. An unchanged person is never stored again,
     // so the time tells apart a move there and back and there again in a day.
@@ -280,6 +284,39 @@ std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& bef
     out.insert(out.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
   }
   return out;
+}
+
+std::string leader_start_key(std::string_view leader, std::string_view unit, LocalDays from) {
+  return message_key("leader.started", "", 0,
+                     "person/" + std::string(leader) + "|" + std::string(unit) + "|" + format_date(from), leader);
+}
+
+std::vector<OutboxMessage> leader_start_messages(const Config& c, const Person& leader, std::string_view unit,
+                                                 LocalDays from, bool acting,
+                                                 const std::vector<const TaskState*>& tasks, SysSeconds now) {
+  const Unit* u = c.find_unit(unit);
+  const Person* before = pick_leader(c.leaders_in(unit), unit, from - date::days{1});
+  json::array listed;
+  for (const TaskState* t : tasks) {
+    if (listed.size() == kMaxListedTasks) break;
+    json::object task{{"id", t->id},      {"key", t->task.key}, {"activity", t->task.activity},
+                      {"unit", t->task.unit}, {"due", iso_utc(t->task.due)}, {"kind", task_kind_name(t->task.kind)}};
+    if (!t->task.subject.empty()) {
+      const Person* subject = c.find_person(t->task.subject);
+      task["subject"] = subject ? json::value(person_json(*subject)) : json::value(json::object{{"id", t->task.subject}});
+    }
+    listed.push_back(std::move(task));
+  }
+  json::object data{{"recipient", person_json(leader)},
+                    {"unit", json::object{{"id", unit}, {"name", u ? u->name : std::string(unit)}}},
+                    {"from", format_date(from)},
+                    {"acting", acting},
+                    {"former_leader", before && before->id != leader.id ? json::value(person_json(*before))
+                                                                        : json::value(nullptr)},
+                    {"open_tasks", tasks.size()},
+                    {"tasks", std::move(listed)}};
+  return rows_for_hooks(c, "leader.started", leader_start_key(leader.id, unit, from), "", leader.id,
+                        json::serialize(envelope(c, "leader.started", now, std::move(data))), now);
 }
 
 std::string mark_late(const std::string& payload) {

@@ -85,8 +85,18 @@ std::vector<OutboxMessage> subscription_messages(const Config& config, long long
 // leader of the unit they join (`role` "new_leader") and of the one they
 // leave ("former_leader"), each once per move (keyed by `now`). `before` is the person as
 // they were, `after` as stored; `config` the organisation before the change.
+// `on` is the day the move took effect (a dated change's day; else today).
 std::vector<OutboxMessage> unit_move_messages(const Config& config, const Person& before, const Person& after,
-                                              SysSeconds now);
+                                              SysSeconds now, std::optional<LocalDays> on = std::nullopt);
+
+// `leader.started`: `leader` leads `unit` from `from` (their
+// leader_start_date, or the first day they act), told what is theirs now:
+// `tasks`, their open tasks, and who led the unit the day before. Once per
+// person, unit and day.
+std::string leader_start_key(std::string_view leader, std::string_view unit, LocalDays from);
+std::vector<OutboxMessage> leader_start_messages(const Config& config, const Person& leader, std::string_view unit,
+                                                 LocalDays from, bool acting,
+                                                 const std::vector<const TaskState*>& tasks, SysSeconds now);
 
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);

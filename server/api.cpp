@@ -628,6 +628,7 @@ class Api {
     if (is("PUT", {"people", "*"})) return hr_only([&] { return put_person(); });
     if (is("PATCH", {"people", "*"})) return hr_only([&] { return patch_person(); });
     if (is("DELETE", {"people", "*"})) return hr_only([&] { return delete_person(); });
+    if (is("DELETE", {"people", "*", "scheduled", "*"})) return hr_only([&] { return withdraw_dated_change(); });
     if (is("GET", {"occurrences"})) return list_occurrences();
     if (is("POST", {"occurrences"})) return hr_only([&] { return add_extra(); });
     if (is("GET", {"occurrences", "*"})) return get_occurrence();
@@ -770,6 +771,19 @@ class Api {
                                     {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
                                     {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}});
     j["registrations"] = std::move(regs);
+    // Changes dated ahead, each as the merge patch its day applies.
+    json::array scheduled;
+    for (const ScheduledChange& ch : host_.storage().scheduled_changes(p.id)) {
+      const json::object was = stored_view(ch.before), becomes = stored_view(ch.after);
+      json::object changes;
+      for (const auto& kv : becomes)
+        if (const json::value* w = was.if_contains(kv.key()); !w || *w != kv.value()) changes[kv.key()] = kv.value();
+      scheduled.push_back(json::object{{"effective", format_date(ch.effective)},
+                                       {"changes", std::move(changes)},
+                                       {"created", iso_utc(ch.created)},
+                                       {"by", ch.actor}});
+    }
+    j["scheduled"] = std::move(scheduled);
     return j;
   }
   std::string person_etag(const Person& p) const { return etag_of(person_representation(p)); }
@@ -954,6 +968,15 @@ class Api {
   ApiResponse patch_person() { return store_person(true); }
 
   ApiResponse store_person(bool patch) {
+    if (auto e = check_params(query_, {"effective"})) return *e;
+    // A change dated ahead is kept and applied on its day (by the runner);
+    // today or a day gone is now.
+    std::optional<LocalDays> effective;
+    if (query_.has("effective")) {
+      const auto day = parse_date(query_.get("effective"));
+      if (!day) return bad_parameter("effective", "expected a date YYYY-MM-DD, got \"" + printable(query_.get("effective")) + "\"");
+      if (*day > today()) effective = *day;
+    }
     json::value body;
     if (auto e = parse_object(req_, body, patch)) return *e;
     const std::string id = segments_[1];
@@ -969,6 +992,9 @@ class Api {
         r.headers.emplace_back("ETag", current);
         return r;
       }
+      if (effective && !old)
+        return problem(404, "Not found", "no person \"" + id + "\" to change on " + format_date(*effective) +
+                                             "; a PUT without effective creates one");
       std::optional<json::object> merged;
       if (patch && !(merged = patched(body.as_object())))
         return problem(404, "Not found", "no person \"" + id + "\" to patch; PUT creates one");
@@ -980,7 +1006,7 @@ class Api {
     };
     Person p;
     if (auto refused = check(p)) return *refused;
-    bool existed = false;
+    bool existed = false, scheduled = false;
     std::optional<ApiResponse> refused;
     auto after = host_.write_people("person " + id + " stored", {id}, [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
       // Again on the writer: a reload or another change may have come between.
@@ -988,6 +1014,21 @@ class Api {
       if ((refused = check(p))) return false;
       const Person* old = config().find_person(id);
       existed = old != nullptr;
+      if (effective) {
+        // Kept as before and after, so the day applies only what this
+        // request changed. The same person as now withdraws that day's change.
+        const std::string on = "effective " + format_date(*effective);
+        if (*old == p) {
+          if (storage.drop_scheduled_change(id, *effective))
+            storage.append_audit(audit("person.unschedule", "person/" + id, nullptr, nullptr, on));
+          return false;
+        }
+        storage.schedule_change(ScheduledChange{id, *effective, *old, p, now(), caller_.name});
+        storage.append_audit(audit("person.schedule", "person/" + id, person_view(config(), *old, today()),
+                                   person_view(config(), p, today()), on));
+        scheduled = true;
+        return false;
+      }
       if (old && *old == p) return false;  // nothing to store: the same version, the same ETag
       storage.store_people({p}, {}, now());
       if (old) {
@@ -1003,6 +1044,9 @@ class Api {
     snap_ = after;
     const Person* stored = config().find_person(id);
     const Person& shown = stored ? *stored : p;
+    // A dated change: the person as they are until its day, with what is
+    // scheduled for them (the version If-Match names now).
+    if (effective) return person_answer(scheduled ? 202 : 200, shown, person_representation(shown));
     return person_answer(existed ? 200 : 201, shown, person_view(config(), shown, today()));
   }
 
@@ -1026,6 +1070,39 @@ class Api {
       storage.store_people({}, {id}, now());
       storage.append_audit(audit("person.remove", "person/" + id, person_view(config(), *old, today()), nullptr));
       return true;
+    });
+    if (refused) return *refused;
+    ApiResponse r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
+
+  // DELETE /people/{id}/scheduled/{day}: the change dated that day is not
+  // made. Withdrawn already (or never made) is what was asked: 204.
+  ApiResponse withdraw_dated_change() {
+    const std::string id = segments_[1];
+    const auto day = parse_date(segments_[3]);
+    if (!day)
+      return problem(404, "Not found", "expected the day of a dated change (YYYY-MM-DD) after /scheduled/, got \"" +
+                                           printable(segments_[3]) + "\"");
+    std::optional<ApiResponse> refused;
+    host_.write("dated change of person " + id + " withdrawn", [&](Storage& storage, const std::shared_ptr<const Snapshot>& current) {
+      snap_ = current;
+      const Person* p = config().find_person(id);
+      if (!p) {
+        refused = problem(404, "Not found", "no person \"" + id + "\"");
+        return false;
+      }
+      if (const std::string etag = person_etag(*p); !req_.if_match.empty() && !if_match_holds(req_.if_match, &etag)) {
+        refused = precondition_failed("person \"" + id + "\"", &etag);
+        return false;
+      }
+      for (const ScheduledChange& ch : storage.scheduled_changes(id))
+        if (ch.effective == *day && storage.drop_scheduled_change(id, *day))
+          storage.append_audit(audit("person.unschedule", "person/" + id, person_view(config(), ch.after, today()),
+                                     nullptr, "effective " + format_date(*day)));
+      return false;
     });
     if (refused) return *refused;
     ApiResponse r;

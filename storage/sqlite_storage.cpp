@@ -282,6 +282,31 @@ CREATE INDEX outbox_by_updated ON outbox (updated_utc);
 CREATE INDEX person_by_updated ON person (updated_utc);
 CREATE INDEX registration_by_updated ON registration (updated_utc);
 )sql",
+    // 15: dated HR events (issue 16): a change to a person that takes effect
+    // on a later day, kept as the person before and after it (one row each,
+    // the person table's columns), applied by the daemon on its day.
+    R"sql(
+CREATE TABLE person_change (
+  person_id          TEXT NOT NULL,
+  effective          TEXT NOT NULL,               -- YYYY-MM-DD, the organisation's day
+  side               TEXT NOT NULL CHECK (side IN ('before', 'after')),
+  name               TEXT NOT NULL,
+  email              TEXT NOT NULL DEFAULT '',
+  unit               TEXT NOT NULL DEFAULT '',
+  roles              TEXT NOT NULL DEFAULT '',
+  union_name         TEXT NOT NULL DEFAULT '',
+  committees         TEXT NOT NULL DEFAULT '',
+  start_date         TEXT NOT NULL DEFAULT '',
+  leader_start_date  TEXT NOT NULL DEFAULT '',
+  manager            TEXT NOT NULL DEFAULT '',
+  leader_end_date    TEXT NOT NULL DEFAULT '',
+  acting             TEXT NOT NULL DEFAULT '',
+  created_utc        INTEGER NOT NULL,
+  actor              TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (person_id, effective, side)
+);
+CREATE INDEX person_change_by_day ON person_change (effective);
+)sql",
 };
 
 // Lists kept in one column: "a;b;c" (roles, committees), or one item a line
@@ -894,6 +919,75 @@ class SqliteStorage final : public Storage {
       "SELECT id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
       "manager, removed, updated_utc, leader_end_date, acting FROM person";
 
+  // A person's columns at 1..13 as kPersonColumns reads them back; `stamp` at 11.
+  static void bind_person(Statement& up, const Person& p, SysSeconds stamp) {
+    std::vector<std::string> roles;
+    for (Role r : p.roles) roles.emplace_back(role_name(r));
+    std::vector<std::string> seats;
+    for (const auto& m : p.committees) seats.push_back(membership_text(m));
+    up.bind(1, p.id).bind(2, p.name).bind(3, p.email).bind(4, p.unit).bind(5, join_list(roles));
+    up.bind(6, p.union_name).bind(7, join_list(seats)).bind(8, date_or_empty(p.start_date));
+    up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(stamp));
+    up.bind(12, date_or_empty(p.leader_end_date));
+    up.bind(13, p.acting ? join_list({p.acting->unit, format_date(p.acting->from), format_date(p.acting->to)})
+                         : std::string());
+  }
+
+  // ---- dated changes ------------------------------------------------------------
+
+  void schedule_change(const ScheduledChange& change) override {
+    Call lock(this);
+    transaction([&]() REQUIRES(mu_) {
+      Statement ins(db_,
+                    "INSERT OR REPLACE INTO person_change (person_id, name, email, unit, roles, union_name, committees, "
+                    "start_date, leader_start_date, manager, created_utc, leader_end_date, acting, effective, side, "
+                    "actor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      for (auto [side, p] : {std::pair{"before", &change.before}, std::pair{"after", &change.after}}) {
+        Person row = *p;
+        row.id = change.person;
+        bind_person(ins, row, change.created);
+        ins.bind(14, format_date(change.effective)).bind(15, side).bind(16, change.actor);
+        ins.run();
+      }
+    });
+  }
+
+  std::vector<ScheduledChange> scheduled_changes(std::string_view person, std::optional<LocalDays> due_by) override {
+    Call lock(this);
+    std::string sql =
+        "SELECT person_id, name, email, unit, roles, union_name, committees, start_date, leader_start_date, "
+        "manager, 0, created_utc, leader_end_date, acting, effective, side, actor FROM person_change WHERE 1";
+    if (!person.empty()) sql += " AND person_id = ?1";
+    if (due_by) sql += " AND effective <= ?2";
+    sql += " ORDER BY effective, person_id, side";
+    Statement q(db_, sql.c_str());
+    if (!person.empty()) q.bind(1, person);
+    if (due_by) q.bind(2, format_date(*due_by));
+    std::vector<ScheduledChange> out;
+    while (q.step()) {
+      StoredPerson sp = person_row(q);
+      const std::string day = q.text(14);
+      if (out.empty() || out.back().person != sp.person.id || format_date(out.back().effective) != day) {
+        ScheduledChange c;
+        c.person = sp.person.id;
+        if (auto d = parse_date(day)) c.effective = *d;
+        c.created = sp.updated;
+        c.actor = q.text(16);
+        out.push_back(std::move(c));
+      }
+      (q.text(15) == "after" ? out.back().after : out.back().before) = std::move(sp.person);
+    }
+    return out;
+  }
+
+  bool drop_scheduled_change(std::string_view person, LocalDays effective) override {
+    Call lock(this);
+    Statement del(db_, "DELETE FROM person_change WHERE person_id = ? AND effective = ?");
+    del.bind(1, person).bind(2, format_date(effective));
+    del.run();
+    return sqlite3_changes(db_) > 0;
+  }
+
   static StoredPerson person_row(Statement& q) {
     StoredPerson sp;
     Person& p = sp.person;
@@ -942,16 +1036,7 @@ class SqliteStorage final : public Storage {
                    "manager=excluded.manager, removed=0, updated_utc=excluded.updated_utc, "
                    "leader_end_date=excluded.leader_end_date, acting=excluded.acting");
       for (const Person& p : people) {
-        std::vector<std::string> roles;
-        for (Role r : p.roles) roles.emplace_back(role_name(r));
-        std::vector<std::string> seats;
-        for (const auto& m : p.committees) seats.push_back(membership_text(m));
-        up.bind(1, p.id).bind(2, p.name).bind(3, p.email).bind(4, p.unit).bind(5, join_list(roles));
-        up.bind(6, p.union_name).bind(7, join_list(seats)).bind(8, date_or_empty(p.start_date));
-        up.bind(9, date_or_empty(p.leader_start_date)).bind(10, p.manager).bind(11, secs(now));
-        up.bind(12, date_or_empty(p.leader_end_date));
-        up.bind(13, p.acting ? join_list({p.acting->unit, format_date(p.acting->from), format_date(p.acting->to)})
-                             : std::string());
+        bind_person(up, p, now);
         up.run();
       }
       // A tombstone, so a person of the config's own roster stays removed too.
@@ -1078,21 +1163,33 @@ class SqliteStorage final : public Storage {
       bool seen = false;
     };
     std::unordered_map<std::string, Row> rows;
+    // A person's task by occurrence, subject and kind, of those not
+    // cancelled: its key names the unit, so after a unit move the task
+    // expected has another key than the one owed before the move.
+    std::unordered_map<std::string, std::string> owed_by_subject;
+    auto subject_key = [](std::string_view uid, std::string_view subject, std::string_view kind) {
+      return std::string(uid) + '\n' + std::string(subject) + '\n' + std::string(kind);
+    };
     {
       const std::string select =
           "SELECT t.key, t.assignee, t.due_utc, t.status, CASE WHEN o.status = 'cancelled' THEN 9223372036854775807 "
-          "ELSE COALESCE(o.start_utc, t.due_utc) END FROM task t "
+          "ELSE COALESCE(o.start_utc, t.due_utc) END, t.occurrence_uid, t.subject, t.kind FROM task t "
           "LEFT JOIN occurrence o ON o.uid = t.occurrence_uid";
+      auto read = [&](Statement& q) {
+        auto [it, added] = rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+        if (added && it->second.status != "cancelled" && !q.text(6).empty())
+          owed_by_subject.emplace(subject_key(q.text(5), q.text(6), q.text(7)), it->first);
+      };
       if (!subjects) {
         Statement q(db_, select.c_str());
-        while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+        while (q.step()) read(q);
       } else {
         // Only these people's own tasks (task_by_subject); a unit's task has no subject.
         Statement q(db_, (select + " WHERE t.subject = ?").c_str());
         for (const std::string& subject : *subjects) {
           if (subject.empty()) continue;
           q.bind(1, subject);
-          while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
+          while (q.step()) read(q);
           q.reset();
         }
       }
@@ -1107,6 +1204,13 @@ class SqliteStorage final : public Storage {
       Statement cancel(db_, "UPDATE task SET status='cancelled', updated_utc=? WHERE key=?");
       for (const Task& t : expected) {
         auto it = rows.find(t.key);
+        if (it == rows.end() && !t.subject.empty() && t.due <= now) {
+          // The subject moved unit after this deadline: the task owed (or
+          // done) before the move is this one, not a new overdue task for
+          // the leader they joined.
+          const auto owed = owed_by_subject.find(subject_key(t.occurrence_uid, t.subject, task_kind_name(t.kind)));
+          if (owed != owed_by_subject.end() && rows.at(owed->second).due <= secs(now)) it = rows.find(owed->second);
+        }
         if (it == rows.end()) {
           if (t.kind != TaskKind::follow_up && t.due <= now) continue;
           ins.bind(1, t.key).bind(2, t.activity).bind(3, t.occurrence_uid).bind(4, t.unit).bind(5, t.assignee);
@@ -1123,7 +1227,7 @@ class SqliteStorage final : public Storage {
                                  (!on_roster || on_roster(r.assignee));
         const std::string& assignee = owed_before ? r.assignee : t.assignee;
         if (r.assignee != assignee || r.due != secs(t.due) || r.status == "cancelled")
-          up.bind(1, assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, t.key).run();
+          up.bind(1, assignee).bind(2, secs(t.due)).bind(3, secs(now)).bind(4, it->first).run();
       }
       for (const auto& [key, r] : rows)
         if (!r.seen && r.status == "open" && r.since >= secs(from)) cancel.bind(1, secs(now)).bind(2, key).run();

@@ -143,6 +143,18 @@ struct StoredPerson {
   SysSeconds updated{};
 };
 
+// A change to a person that HR dated ahead: on `effective` (the
+// organisation's day) the daemon applies it field by field over the person
+// as they are then (apply_dated_change), so what changed in between stays.
+struct ScheduledChange {
+  std::string person;    // the person's id
+  LocalDays effective{};
+  Person before;         // as they were when the change was made
+  Person after;          // as the change makes them
+  SysSeconds created{};
+  std::string actor;     // who made it, for the audit trail
+};
+
 // An API bearer token, kept by hash: `hr` may change things, `read` may only read.
 struct ApiToken {
   long long id = 0;
@@ -296,6 +308,13 @@ class Storage {
                             SysSeconds now) = 0;
   // The people stored or removed at or after `since`, by id.
   virtual std::vector<StoredPerson> people_updated_since(SysSeconds since) = 0;
+  // Dated changes: one per person and day (a new one replaces it); listed
+  // by day then person, of one person (empty: everyone's), and only those
+  // due by `due_by` when given. drop says whether there was one.
+  virtual void schedule_change(const ScheduledChange& change) = 0;
+  virtual std::vector<ScheduledChange> scheduled_changes(std::string_view person = {},
+                                                         std::optional<LocalDays> due_by = std::nullopt) = 0;
+  virtual bool drop_scheduled_change(std::string_view person, LocalDays effective) = 0;
 
   // HR's overrides, oldest first. The id of an extra occurrence is part of
   // its UID, so add_override returns it before the UID is known and
@@ -316,7 +335,9 @@ class Storage {
   // An open task whose due time had passed and still has at `now` keeps its
   // assignee (a new leader takes over only what is still ahead), unless
   // `on_roster` (when given) says that assignee has left: then someone who
-  // can act on it must.
+  // can act on it must. So does a person's task (open or done) when they
+  // have moved unit since its deadline: it stands for the task expected
+  // under the new unit's key, which is not stored.
   // A meeting's paperwork new to storage whose due time has passed at `now`
   // is not stored: it was never owed in time (a rule added in November does
   // not make the year's documents overdue). Completed ones are kept as they are.

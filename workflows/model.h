@@ -310,7 +310,8 @@ struct Organisation {
 inline constexpr std::string_view kEventTypes[] = {
     "reminder.due",         "notice.early",          "occurrence.changed", "occurrence.cancelled",
     "registration.created", "registration.moved",    "registration.cancelled", "registration.waiting",
-    "task.due",             "task.overdue",          "subscription.created", "person.moved"};
+    "task.due",             "task.overdue",          "subscription.created", "person.moved",
+    "leader.started"};
 
 // An HTTP endpoint that receives signed event messages (Standard Webhooks).
 struct Hook {

@@ -676,4 +676,23 @@ RosterChange diff_roster(const Roster& before, const std::vector<Person>& after)
   return out;
 }
 
+Person apply_dated_change(const Person& current, const Person& before, const Person& after) {
+  Person out = current;
+  auto take = [](auto& field, const auto& was, const auto& becomes) {
+    if (was != becomes) field = becomes;
+  };
+  take(out.name, before.name, after.name);
+  take(out.email, before.email, after.email);
+  take(out.unit, before.unit, after.unit);
+  take(out.roles, before.roles, after.roles);
+  take(out.union_name, before.union_name, after.union_name);
+  take(out.committees, before.committees, after.committees);
+  take(out.start_date, before.start_date, after.start_date);
+  take(out.leader_start_date, before.leader_start_date, after.leader_start_date);
+  take(out.leader_end_date, before.leader_end_date, after.leader_end_date);
+  take(out.acting, before.acting, after.acting);
+  take(out.manager, before.manager, after.manager);
+  return out;
+}
+
 }  // namespace arshjul

@@ -31,6 +31,12 @@ struct PersonProblem {
 // (load_config), the CSV import (parse_people_csv) and the API all use it.
 std::vector<PersonProblem> check_person(const Config& config, const Person& person);
 
+// A change dated ahead, applied on its day over the person as they are then
+// (`current`): each field the change made differ (`before` → `after`) takes
+// its new value; every other field stays as it is now, so an e-mail stored
+// in between survives a unit move scheduled before it.
+Person apply_dated_change(const Person& current, const Person& before, const Person& after);
+
 // check_person for every person of `config.people`, with the lookups built
 // once; each problem names the index of its person in `config.people`.
 struct RosterProblem {

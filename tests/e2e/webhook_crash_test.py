@@ -65,7 +65,8 @@ dupes = len(got) - len(set(got))
 bodies = {}
 consistent = True
 for w, _, p in rx.received:
-    key = (p["type"], p["data"]["occurrence"]["uid"], p["data"]["recipient"]["id"])
+    occurrence = p["data"].get("occurrence") or {}  # a new leader's leader.started has none
+    key = (p["type"], occurrence.get("uid"), p["data"]["recipient"]["id"])
     consistent = consistent and bodies.setdefault(w, key) == key
 check(consistent, f"{dupes} duplicates, each with the same webhook-id and content as the first delivery")
 check(not rx.bad, "every signature valid")

@@ -1312,3 +1312,85 @@ TEST_CASE("an If-Match that mixes star with tags matches nothing and a fraction 
   CHECK(call(h, "GET", "/api/v1/people?updated_since=2027-01-10T07:00:00.5Z", hr).status == 200);
   problem_of(call(h, "GET", "/api/v1/people?updated_since=2027-01-10T07:00:00.Z", hr), 400);
 }
+
+// ---- dated HR events (issue 16) ---------------------------------------------------------------
+
+TEST_CASE("a PATCH with a later effective day is kept for that day, answered 202, and shown on the person") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const std::string before = header(call(h, "GET", "/api/v1/people/eli-hagen", hr), "ETag");
+  const auto r = call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+                      "application/merge-patch+json");
+  INFO(r.body);
+  REQUIRE(r.status == 202);
+  const auto answer = body_of(r);
+  CHECK(str(answer.at("unit")) == "skole");  // until the day
+  REQUIRE(answer.at("scheduled").as_array().size() == 1);
+  const auto& change = answer.at("scheduled").as_array()[0].as_object();
+  CHECK(str(change.at("effective")) == "2027-06-01");
+  CHECK(change.at("changes") == json::value(json::object{{"unit", "helse"}}));
+  CHECK(h.snapshot()->config.find_person("eli-hagen")->unit == "skole");
+  // The person's version now names the change, so If-Match sees it.
+  const auto got = call(h, "GET", "/api/v1/people/eli-hagen", hr);
+  CHECK(header(got, "ETag") == header(r, "ETag"));
+  CHECK(header(got, "ETag") != before);
+  CHECK(body_of(got).at("scheduled") == answer.at("scheduled"));
+}
+
+TEST_CASE("an effective day of today or before is made at once") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto r = call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-03-01", hr, R"({"unit": "helse"})",
+                      "application/merge-patch+json");
+  CHECK(r.status == 200);
+  CHECK(h.snapshot()->config.find_person("eli-hagen")->unit == "helse");
+  CHECK(h.storage().scheduled_changes().empty());
+}
+
+TEST_CASE("a dated change that is not valid, not a date or of nobody is refused and nothing is kept") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto bad = problem_of(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr,
+                                   R"({"unit": "nowhere"})", "application/merge-patch+json"),
+                              422);
+  CHECK(has_error_at(bad, "/unit"));
+  const auto day = problem_of(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=1.%20juni", hr,
+                                   R"({"unit": "helse"})", "application/merge-patch+json"),
+                              400);
+  CHECK(str(day.at("detail")).find("effective: expected a date YYYY-MM-DD") == 0);
+  const auto nobody = problem_of(call(h, "PUT", "/api/v1/people/per-berg?effective=2027-06-01", hr, kEli), 404);
+  CHECK(str(nobody.at("detail")).find("a PUT without effective creates one") != std::string::npos);
+  problem_of(call(h, "PUT", "/api/v1/people/eli-hagen?efective=2027-06-01", hr, kEli), 400);
+  CHECK(h.storage().scheduled_changes().empty());
+}
+
+TEST_CASE("a dated change with a stale If-Match is a 412") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  problem_of(call_if(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+                     "\"stale\"", "", "application/merge-patch+json"),
+             412);
+  CHECK(h.storage().scheduled_changes().empty());
+}
+
+TEST_CASE("a dated change is withdrawn by DELETE on its day, twice with 204") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  REQUIRE(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+               "application/merge-patch+json")
+              .status == 202);
+  CHECK(call(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/2027-06-01", hr).status == 204);
+  CHECK(h.storage().scheduled_changes().empty());
+  CHECK(call(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/2027-06-01", hr).status == 204);
+  CHECK(body_of(call(h, "GET", "/api/v1/people/eli-hagen", hr)).at("scheduled").as_array().empty());
+  problem_of(call(h, "DELETE", "/api/v1/people/nobody/scheduled/2027-06-01", hr), 404);
+  problem_of(call(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/juni", hr), 404);
+  AuditQuery q;
+  q.action = "person.unschedule";
+  CHECK(h.storage().audit(q).size() == 1);
+}

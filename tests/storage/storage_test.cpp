@@ -57,9 +57,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 14);
+  CHECK(s->schema_version() == 15);
   s.reset();
-  CHECK(open(db)->schema_version() == 14);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 15);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -256,6 +256,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
+                         "DROP TABLE person_change; "  // version 15
                          "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
                          "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
                          "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; "  // version 13
@@ -270,7 +271,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 14);
+  CHECK(s->schema_version() == 15);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -333,6 +334,41 @@ TEST_CASE("Stored people keep every field, and a removal hides even a person the
   CHECK_FALSE(s->people()[0].removed);
 }
 
+TEST_CASE("A dated change keeps the person before and after it, one per person and day, until dropped") {
+  TempDb db;
+  auto s = open(db);
+  Person before;
+  before.id = "kari";
+  before.name = "Kari Nordmann";
+  before.unit = "skole";
+  before.roles = {Role::leader};
+  before.committees = {{"amu", LocalDays{2027_y / 1 / 1}, std::nullopt}};
+  before.acting = Person::Acting{"helse", LocalDays{2027_y / 5 / 1}, LocalDays{2027_y / 5 / 31}};
+  Person after = before;
+  after.unit = "helse";
+  after.leader_start_date = LocalDays{2027_y / 6 / 1};
+  s->schedule_change({"kari", LocalDays{2027_y / 6 / 1}, before, after, kNow, "hr-test"});
+  Person later = after;
+  later.email = "kari@helse.no";
+  s->schedule_change({"kari", LocalDays{2027_y / 9 / 1}, after, later, kNow, "hr-test"});
+  s->schedule_change({"kari", LocalDays{2027_y / 9 / 1}, after, later, kNow, "hr-test"});  // the same day again: replaced
+
+  const auto all = s->scheduled_changes();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].effective == LocalDays{2027_y / 6 / 1});
+  CHECK(all[0].before == before);
+  CHECK(all[0].after == after);
+  CHECK(all[0].actor == "hr-test");
+  CHECK(all[0].created == kNow);
+  CHECK(all[1].after == later);
+  CHECK(s->scheduled_changes("kari", LocalDays{2027_y / 8 / 31}).size() == 1);
+  CHECK(s->scheduled_changes("ola").empty());
+  CHECK(s->drop_scheduled_change("kari", LocalDays{2027_y / 6 / 1}));
+  CHECK_FALSE(s->drop_scheduled_change("kari", LocalDays{2027_y / 6 / 1}));
+  CHECK(s->scheduled_changes().size() == 1);
+  CHECK(s->people().empty());  // nothing stored as the person until its day
+}
+
 TEST_CASE("An extra occurrence's override gets a UID built from its own id") {
   TempDb db;
   auto s = open(db);
@@ -383,6 +419,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     const char* sql =
         "DELETE FROM schema_migrations WHERE version >= 5;"
+        "DROP TABLE person_change; "  // version 15
         "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
         "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
         "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; DROP TRIGGER subscription_removed;"
@@ -413,7 +450,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 14);
+  CHECK(s->schema_version() == 15);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -475,6 +512,33 @@ TEST_CASE("An overdue task keeps its assignee when another leader takes over and
   s->sync_tasks({past_now, ahead_now}, later, later);
   for (const TaskState& t : s->tasks())
     if (t.task.key == "o|u|a") CHECK(t.task.assignee == "ny-leder");
+}
+
+TEST_CASE("A person who moves unit after a deadline leaves that task with the leader who owed it, done or not") {
+  TempDb db;
+  auto s = open(db);
+  const Task overdue{"o|sykehjem|a", "samtaler", "o", "sykehjem", "hanne", "a", kNow + 24h};
+  const Task done{"o|sykehjem|b", "samtaler", "o", "sykehjem", "hanne", "b", kNow + 24h};
+  const Task ahead{"o2|sykehjem|a", "samtaler", "o2", "sykehjem", "hanne", "a", kNow + 24h * 60};
+  s->sync_tasks({overdue, done, ahead}, kNow, kNow);
+  for (const TaskState& t : s->tasks())
+    if (t.task.key == done.key) REQUIRE(s->complete_task(t.id, "hanne", kNow));
+  // Ten days on, both are in skole: the config expects their tasks under skole's keys.
+  const SysSeconds later = kNow + 24h * 10;
+  auto in_skole = [](Task t) {
+    t.key = t.occurrence_uid + "|skole|" + t.subject;
+    t.unit = "skole";
+    t.assignee = "eirik";
+    return t;
+  };
+  s->sync_tasks({in_skole(overdue), in_skole(done), in_skole(ahead)}, kNow, later);
+  std::map<std::string, std::pair<std::string, bool>> by_key;
+  for (const TaskState& t : s->tasks()) by_key[t.task.key] = {t.task.assignee, t.completed};
+  CHECK(by_key.size() == 3);
+  CHECK(by_key["o|sykehjem|a"] == std::pair<std::string, bool>{"hanne", false});
+  CHECK(by_key["o|sykehjem|b"] == std::pair<std::string, bool>{"hanne", true});
+  CHECK(by_key["o2|skole|a"] == std::pair<std::string, bool>{"eirik", false});
+  CHECK_FALSE(by_key.count("o|skole|a"));
 }
 
 TEST_CASE("A meeting's minutes stay owed when the horizon moves past the meeting, and go when it is cancelled") {
@@ -629,7 +693,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 14);
+  CHECK(done->schema_version == 15);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -648,7 +712,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 14);  // untouched
+  CHECK(storage->schema_version() == 15);  // untouched
 }
 
 namespace {

@@ -615,3 +615,22 @@ TEST_CASE("The listed errors are the first in the file, though the rows' checks 
   CHECK(csv.errors.front().line == 2);
   CHECK(csv.errors.back().line == 101);
 }
+
+TEST_CASE("A dated change applies the fields it changed and keeps what changed in between", "[people]") {
+  using namespace date::literals;
+  Person before = *roros().find_person("hilde-aune");
+  Person after = before;
+  after.unit = "skole";
+  after.roles = {Role::leader};
+  after.leader_start_date = LocalDays{2027_y / 6 / 1};
+  Person now = before;
+  now.email = "hilde@ny.no";
+  now.name = "Hilde Aune Berg";
+  const Person applied = apply_dated_change(now, before, after);
+  CHECK(applied.unit == "skole");
+  CHECK(applied.roles == after.roles);
+  CHECK(applied.leader_start_date == after.leader_start_date);
+  CHECK(applied.email == "hilde@ny.no");
+  CHECK(applied.name == "Hilde Aune Berg");
+  CHECK(apply_dated_change(now, before, before) == now);
+}

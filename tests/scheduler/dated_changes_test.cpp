@@ -1,0 +1,217 @@
+// Dated HR events: a change HR makes ahead takes effect on its day, hands
+// over only what falls after it, and tells the leaders concerned.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <unistd.h>
+
+#include "scheduler/runner.h"
+#include "scheduler/webhooks.h"
+#include "tests/fixtures.h"
+
+using namespace arshjul;
+using namespace date::literals;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+SysSeconds at(date::year_month_day day, Seconds time = 9h) { return SysSeconds{date::sys_days{day}} + time; }
+
+// Røros with a hook, run by a runner on a clock the test moves: installed
+// on 1 March 2027, before the year's appraisals are due.
+struct Roros {
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("arshjul-dated-test-" + std::to_string(::getpid()) + ".db")).string();
+  std::unique_ptr<Storage> storage;
+  ManualClock clock{at(2027_y / 3 / 1)};
+  std::unique_ptr<WheelRunner> runner;
+
+  Roros() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+    storage = std::move(open_sqlite_storage(path)).value();
+    Config files = test::load("config/roros");
+    Hook h;
+    h.id = "hr-system";
+    h.url = "http://127.0.0.1:9/hook";
+    h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
+    files.hooks.push_back(std::move(h));
+    runner = std::make_unique<WheelRunner>(
+        *storage, clock, [files](bool) -> Expected<Config> { return files; }, [](const std::string&) {});
+    REQUIRE(runner->start(files));
+  }
+  ~Roros() {
+    runner.reset();
+    storage.reset();
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
+  }
+
+  // Waits (real time, with a deadline) until the runner's tick has made
+  // `holds` true of the current snapshot.
+  template <class Pred>
+  bool wait_for(Pred holds) {
+    for (int i = 0; i < 300; ++i) {
+      if (holds(*runner->snapshot())) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::vector<OutboxMessage> messages(std::string_view event) {
+    OutboxQuery q;
+    q.event_type = std::string(event);
+    q.limit = 1000;
+    return storage->outbox(q);
+  }
+
+  // Who owes `subject`'s appraisal due in `year`, and whether it is open.
+  std::optional<TaskState> appraisal(std::string_view subject, int year) {
+    for (const TaskState& t : storage->tasks())
+      if (t.task.subject == subject && t.task.activity == "medarbeidersamtaler" &&
+          date::year_month_day{date::floor<date::days>(t.task.due)}.year() == date::year{year})
+        return t;
+    return std::nullopt;
+  }
+};
+
+ScheduledChange move_to(const Person& before, std::string unit, LocalDays on, SysSeconds made) {
+  Person after = before;
+  after.unit = std::move(unit);
+  return ScheduledChange{before.id, on, before, after, made, "hr-test"};
+}
+
+}  // namespace
+
+TEST_CASE("A unit move dated ahead changes nothing before its day") {
+  Roros r;
+  r.clock.set(at(2027_y / 5 / 20));
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  std::this_thread::sleep_for(2500ms);  // two ticks on the day before
+  CHECK(r.runner->snapshot()->config.find_person("helene-rugelsjoen")->unit == "sykehjem");
+  REQUIRE(r.appraisal("helene-rugelsjoen", 2028));
+  CHECK(r.appraisal("helene-rugelsjoen", 2028)->task.assignee == "hanne-moen");
+  CHECK(r.storage->scheduled_changes("helene-rugelsjoen").size() == 1);
+  CHECK(r.messages("person.moved").empty());
+}
+
+TEST_CASE("On its day a unit move hands the new leader only the tasks due after it, and tells both leaders") {
+  Roros r;
+  r.clock.set(at(2027_y / 5 / 20));
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  r.clock.set(at(2027_y / 6 / 1, 6h));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("helene-rugelsjoen")->unit == "skole"; }));
+
+  // The 2027 appraisal, due 30 April and not held, stays owed by the leader she had then.
+  REQUIRE(r.appraisal("helene-rugelsjoen", 2027));
+  CHECK(r.appraisal("helene-rugelsjoen", 2027)->task.assignee == "hanne-moen");
+  CHECK_FALSE(r.appraisal("helene-rugelsjoen", 2027)->completed);
+  REQUIRE(r.appraisal("helene-rugelsjoen", 2028));
+  CHECK(r.appraisal("helene-rugelsjoen", 2028)->task.assignee == "eirik-molmann");
+
+  const auto moved = r.messages("person.moved");
+  REQUIRE(moved.size() == 2);
+  std::set<std::string> told;
+  for (const auto& m : moved) {
+    told.insert(m.recipient);
+    const auto data = json::parse(m.payload).at("data");
+    CHECK(data.at("on") == "2027-06-01");
+    CHECK(data.at("to_unit").at("id") == "skole");
+    CHECK(data.at("new_leader").at("id") == "eirik-molmann");
+  }
+  CHECK(told == std::set<std::string>{"eirik-molmann", "hanne-moen"});
+  CHECK(r.storage->scheduled_changes().empty());
+
+  AuditQuery q;
+  q.action = "person.change_applied";
+  const auto rows = r.storage->audit(q);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].actor == "hr-test");
+  CHECK(rows[0].door == "schedule");
+  CHECK(rows[0].reason == "effective 2027-06-01");
+}
+
+TEST_CASE("A dated change applies only the fields it changed, over what was stored in between") {
+  Roros r;
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  Person new_mail = helene;
+  new_mail.email = "helene.rugelsjoen@skole.roros.kommune.no";
+  r.runner->write("e-mail", [&](Storage& s, const std::shared_ptr<const Snapshot>&) {
+    s.store_people({new_mail}, {}, r.clock.now());
+    return true;
+  });
+  r.clock.set(at(2027_y / 6 / 1, 6h));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("helene-rugelsjoen")->unit == "skole"; }));
+  CHECK(r.runner->snapshot()->config.find_person("helene-rugelsjoen")->email == new_mail.email);
+}
+
+TEST_CASE("A dated change that no longer fits on its day is dropped with its reason in the audit trail") {
+  Roros r;
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  r.runner->write("removed", [&](Storage& s, const std::shared_ptr<const Snapshot>&) {
+    s.store_people({}, {"helene-rugelsjoen"}, r.clock.now());
+    return true;
+  });
+  r.clock.set(at(2027_y / 6 / 1, 6h));
+  AuditQuery q;
+  q.action = "person.change_dropped";
+  bool dropped = false;
+  for (int i = 0; i < 300 && !dropped; ++i) {
+    dropped = !r.storage->audit(q).empty();
+    if (!dropped) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(dropped);
+  CHECK(r.storage->audit(q)[0].reason == "effective 2027-06-01: the person was removed before the day");
+  CHECK(r.storage->scheduled_changes().empty());
+  CHECK_FALSE(r.runner->snapshot()->config.find_person("helene-rugelsjoen"));
+  CHECK(r.messages("person.moved").empty());
+}
+
+TEST_CASE("A new leader is told on their first day what is theirs and who led before, once") {
+  Roros r;
+  // Tone Nesvold leads the kindergartens from 16 August; Gunhild Sletten acts until then.
+  auto started = [&] {
+    std::vector<OutboxMessage> out;
+    for (auto& m : r.messages("leader.started"))
+      if (m.recipient == "tone-nesvold") out.push_back(std::move(m));
+    return out;
+  };
+  r.clock.set(at(2027_y / 8 / 15, 12h));
+  std::this_thread::sleep_for(2500ms);
+  CHECK(started().empty());
+  r.clock.set(at(2027_y / 8 / 16, 7h));
+  std::vector<OutboxMessage> told;
+  for (int i = 0; i < 300 && told.empty(); ++i) {
+    told = started();
+    if (told.empty()) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(told.size() == 1);
+  const auto data = json::parse(told[0].payload).at("data");
+  CHECK(data.at("unit").at("id") == "barnehage");
+  CHECK(data.at("from") == "2027-08-16");
+  CHECK(data.at("acting") == false);
+  CHECK(data.at("former_leader").at("id") == "gunhild-sletten");
+  // Her tasks: the kindergarten employees' 2028 appraisals, none due before she started.
+  REQUIRE(data.at("open_tasks").as_int64() > 0);
+  for (const auto& t : data.at("tasks").as_array())
+    CHECK(std::string(t.at("due").as_string()) > std::string("2027-08-16"));
+  r.clock.advance(24h);
+  std::this_thread::sleep_for(2500ms);
+  CHECK(started().size() == 1);
+}
+
+TEST_CASE("A new install does not greet the leaders who started before it") {
+  Roros r;
+  std::this_thread::sleep_for(2500ms);
+  // Ingvild Stensli starts on the install day: told. Leaders before it are not.
+  std::set<std::string> told;
+  for (const auto& m : r.messages("leader.started")) told.insert(m.recipient);
+  CHECK(told == std::set<std::string>{"ingvild-stensli"});
+}
