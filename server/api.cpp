@@ -502,6 +502,24 @@ json::value next_link(const std::vector<std::string>& segments, const Query& q, 
   return json::value(link);
 }
 
+// Cuts `rows` (key, row) to one page: those after the cursor `after`, in
+// key order, past the first `skip` (the older ?offset), at most `limit`.
+// Sorts only as far as the page reaches. Returns the last key when more
+// follow: the next link's cursor.
+template <class Row>
+std::optional<std::string> cut_page(std::vector<std::pair<std::string, Row>>& rows, const std::optional<std::string>& after,
+                                    std::size_t skip, std::size_t limit) {
+  if (after) std::erase_if(rows, [&](const auto& r) { return r.first <= *after; });
+  const std::size_t reach = std::min(rows.size(), skip + limit + 1);
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<long>(reach), rows.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  const bool more = reach > skip + limit;
+  rows.resize(std::min(reach, skip + limit));
+  rows.erase(rows.begin(), rows.begin() + static_cast<long>(std::min(skip, rows.size())));
+  if (!more || rows.empty()) return std::nullopt;
+  return rows.back().first;
+}
+
 // How far an answer read from storage trusts that what was stamped before
 // it is committed: the dispatcher stamps a batch's time and may wait on the
 // database (a long rebuild) before its write lands.
@@ -719,31 +737,20 @@ class Api {
         else if (!config().find_person(sp.person.id)) removed.emplace_back(sp.person.id);
       }
     }
-    std::vector<const Person*> matching;
+    std::vector<std::pair<std::string, const Person*>> matching;
     for (const Person& p : config().people) {
       if (!unit.empty() && p.unit != unit) continue;
       if (r && std::find(p.roles.begin(), p.roles.end(), *r) == p.roles.end()) continue;
       if (since && !files_changed && !changed.count(p.id)) continue;
-      matching.push_back(&p);
+      matching.emplace_back(p.id, &p);
     }
     const std::size_t total = matching.size();
-    if (after)
-      std::erase_if(matching, [&](const Person* p) { return p->id <= *after; });
-    else if (static_cast<std::size_t>(*offset) >= matching.size())
-      matching.clear();
-    const std::size_t wanted = std::min(matching.size(), static_cast<std::size_t>(*offset) + *limit + 1);
-    auto by_id = [](const Person* a, const Person* b) { return a->id < b->id; };
-    std::partial_sort(matching.begin(), matching.begin() + static_cast<long>(wanted), matching.end(), by_id);
+    const auto next = cut_page(matching, after, after ? 0 : static_cast<std::size_t>(*offset), static_cast<std::size_t>(*limit));
     json::array people;
-    std::optional<std::string> last;
-    for (std::size_t i = after ? 0 : *offset; i < wanted && static_cast<int>(people.size()) < *limit; ++i) {
-      people.push_back(person_view(config(), *matching[i], today()));
-      last = matching[i]->id;
-    }
-    const bool more = wanted > (after ? 0 : static_cast<std::size_t>(*offset)) + people.size();
+    for (const auto& [id, p] : matching) people.push_back(person_view(config(), *p, today()));
     json::object answer{{"total", total},
                         {"people", std::move(people)},
-                        {"next", next_link(segments_, query_, more ? last : std::nullopt)},
+                        {"next", next_link(segments_, query_, next)},
                         {"as_of", as_of(snap_->built_at)}};
     if (since) {
       answer["removed"] = std::move(removed);
@@ -1222,7 +1229,7 @@ class Api {
     std::size_t total = 0;
     auto add = [&](std::string k, auto&& view) {
       ++total;
-      if (after && k <= *after) return;
+      if (after && k <= *after) return;  // no view made for rows before the page
       rows.emplace_back(std::move(k), view());
     };
     for (const Occurrence& o : snap_->expansion.occurrences) {
@@ -1247,22 +1254,15 @@ class Api {
         add(key(st.start, uid), [&] { return cancelled_view(*snap_, cancelled_one); });
       }
     }
-    const std::size_t wanted = std::min(rows.size(), static_cast<std::size_t>(*limit) + 1);
-    std::partial_sort(rows.begin(), rows.begin() + static_cast<long>(wanted), rows.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto next = cut_page(rows, after, 0, static_cast<std::size_t>(*limit));
     json::array out;
-    std::optional<std::string> last;
-    for (std::size_t i = 0; i < wanted && static_cast<int>(out.size()) < *limit; ++i) {
-      out.push_back(std::move(rows[i].second));
-      last = rows[i].first;
-    }
-    const bool more = wanted > out.size();
+    for (auto& row : rows) out.push_back(std::move(row.second));
     return json_response(200, json::object{{"from", format_date(from)},
                                            {"to", format_date(to)},
                                            {"count", out.size()},
                                            {"total", total},
                                            {"occurrences", std::move(out)},
-                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
+                                           {"next", next_link(segments_, query_, next)},
                                            {"as_of", as_of(snap_->built_at)}});
   }
 
@@ -1655,15 +1655,10 @@ class Api {
       matching.emplace_back(r.activity + '\n' + r.person, &r);
     }
     const std::size_t total = matching.size();
-    if (after) std::erase_if(matching, [&](const auto& m) { return m.first <= *after; });
-    const std::size_t wanted = std::min(matching.size(), static_cast<std::size_t>(*limit) + 1);
-    std::partial_sort(matching.begin(), matching.begin() + static_cast<long>(wanted), matching.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto next = cut_page(matching, after, 0, static_cast<std::size_t>(*limit));
     json::array regs;
-    std::optional<std::string> last;
-    for (std::size_t i = 0; i < wanted && static_cast<int>(regs.size()) < *limit; ++i) {
-      const Registration& r = *matching[i].second;
-      last = matching[i].first;
+    for (const auto& [key, reg] : matching) {
+      const Registration& r = *reg;
       json::object j{{"activity", r.activity}, {"person", r.person},
                      {"status", r.occurrence_uid.empty() ? "waiting" : "registered"},
                      {"occurrence_uid", r.occurrence_uid.empty() ? json::value(nullptr) : json::value(r.occurrence_uid)}};
@@ -1672,11 +1667,10 @@ class Api {
         j["start"] = local_iso(it->second->start, config().organisation.zone);
       regs.push_back(std::move(j));
     }
-    const bool more = wanted > regs.size();
     return json_response(200, json::object{{"days", std::move(days)},
                                            {"total", total},
                                            {"registrations", std::move(regs)},
-                                           {"next", next_link(segments_, query_, more ? last : std::nullopt)},
+                                           {"next", next_link(segments_, query_, next)},
                                            {"as_of", as_of(snap_->built_at)}});
   }
 
