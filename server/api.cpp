@@ -1667,11 +1667,22 @@ class Api {
         j["start"] = local_iso(it->second->start, config().organisation.zone);
       regs.push_back(std::move(j));
     }
-    return json_response(200, json::object{{"days", std::move(days)},
-                                           {"total", total},
-                                           {"registrations", std::move(regs)},
-                                           {"next", next_link(segments_, query_, next)},
-                                           {"as_of", as_of(snap_->built_at)}});
+    json::object answer{{"days", std::move(days)},
+                        {"total", total},
+                        {"registrations", std::move(regs)},
+                        {"next", next_link(segments_, query_, next)},
+                        {"as_of", as_of(snap_->built_at)}};
+    if (since) {
+      // Gone since: a withdrawn hire, a day no longer in the plan. Not by
+      // occurrence: a removed registration has none.
+      json::array removed;
+      for (const auto& [act, who] : host_.storage().registrations_removed_since(*since)) {
+        if ((!activity.empty() && act != activity) || (!person.empty() && who != person)) continue;
+        removed.push_back(json::object{{"activity", act}, {"person", who}});
+      }
+      answer["removed"] = std::move(removed);
+    }
+    return json_response(200, answer);
   }
 
   // Paged by id (?limit, ?cursor), from storage; ?updated_since gives

@@ -307,6 +307,17 @@ CREATE TABLE person_change (
 );
 CREATE INDEX person_change_by_day ON person_change (effective);
 )sql",
+    // 16: a registration the plan no longer has leaves a tombstone, so an
+    // integrator reading what changed since also hears what went (issue 16).
+    R"sql(
+CREATE TABLE registration_gone (
+  activity     TEXT NOT NULL,
+  person       TEXT NOT NULL,
+  removed_utc  INTEGER NOT NULL,
+  PRIMARY KEY (activity, person)
+);
+CREATE INDEX registration_gone_by_time ON registration_gone (removed_utc);
+)sql",
 };
 
 // Lists kept in one column: "a;b;c" (roles, committees), or one item a line
@@ -1145,8 +1156,25 @@ class SqliteStorage final : public Storage {
         up.bind(1, r.activity).bind(2, r.person).bind(3, r.occurrence_uid).bind(4, date_or_empty(r.occurrence_day));
         up.bind(5, secs(now)).run();
       }
+      Statement gone(db_,
+                     "INSERT OR REPLACE INTO registration_gone (activity, person, removed_utc) "
+                     "SELECT activity, person, ? FROM registration "
+                     "WHERE (activity, person) NOT IN (SELECT activity, person FROM wanted_registration)");
+      gone.bind(1, secs(now)).run();
       exec("DELETE FROM registration WHERE (activity, person) NOT IN (SELECT activity, person FROM wanted_registration)");
     });
+  }
+
+  std::vector<std::pair<std::string, std::string>> registrations_removed_since(SysSeconds since) override {
+    Call lock(this);
+    Statement q(db_,
+                "SELECT g.activity, g.person FROM registration_gone g WHERE g.removed_utc >= ? AND NOT EXISTS "
+                "(SELECT 1 FROM registration r WHERE r.activity = g.activity AND r.person = g.person) "
+                "ORDER BY g.activity, g.person");
+    q.bind(1, secs(since));
+    std::vector<std::pair<std::string, std::string>> out;
+    while (q.step()) out.emplace_back(q.text(0), q.text(1));
+    return out;
   }
 
   void sync_tasks(const std::vector<Task>& expected, SysSeconds from, SysSeconds now,

@@ -327,6 +327,9 @@ class Storage {
   virtual void save_registrations(const std::vector<Registration>& registrations, SysSeconds now) = 0;
   // The registrations made or moved at or after `since`.
   virtual std::vector<Registration> registrations_updated_since(SysSeconds since) = 0;
+  // The (activity, person) of registrations removed at or after `since` and
+  // not made again since, by activity then person.
+  virtual std::vector<std::pair<std::string, std::string>> registrations_removed_since(SysSeconds since) = 0;
 
   // Tasks: sync inserts new ones open, updates assignee and due, and cancels
   // open ones no longer expected whose occurrence is cancelled or starts at

@@ -1394,3 +1394,24 @@ TEST_CASE("a dated change is withdrawn by DELETE on its day, twice with 204") {
   q.action = "person.unschedule";
   CHECK(h.storage().audit(q).size() == 1);
 }
+
+TEST_CASE("updated_since on the registrations names those removed since, and not one made again") {
+  Host h(test::load("config/roros"));
+  const auto hr = add_token(h, "hr");
+  const char* hire = R"({"name": "Ny Ansatt", "unit": "skole", "roles": ["employee"], "start_date": "2027-03-15"})";
+  REQUIRE(call(h, "PUT", "/api/v1/people/ny-ansatt", hr, hire).status == 201);
+  const std::string as_of = str(body_of(call(h, "GET", "/api/v1/registrations", hr)).at("as_of"));
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "DELETE", "/api/v1/people/ny-ansatt", hr).status == 204);
+  const json::object changed = body_of(call(h, "GET", "/api/v1/registrations?updated_since=" + as_of, hr));
+  CHECK(changed.at("removed") == json::value(json::array{json::object{{"activity", "ansattdag"}, {"person", "ny-ansatt"}}}));
+  CHECK(body_of(call(h, "GET", "/api/v1/registrations?updated_since=" + as_of + "&person=hanne-moen", hr))
+            .at("removed")
+            .as_array()
+            .empty());
+  // Back again: registered, so no longer removed.
+  REQUIRE(call(h, "PUT", "/api/v1/people/ny-ansatt", hr, hire).status == 201);
+  const json::object again = body_of(call(h, "GET", "/api/v1/registrations?updated_since=" + as_of, hr));
+  CHECK(again.at("removed").as_array().empty());
+  CHECK_FALSE(body_of(call(h, "GET", "/api/v1/registrations", hr)).contains("removed"));
+}

@@ -57,9 +57,9 @@ const StoredOccurrence* find(const std::vector<StoredOccurrence>& v, const std::
 TEST_CASE("Opening a new database applies every migration") {
   TempDb db;
   auto s = open(db);
-  CHECK(s->schema_version() == 15);
+  CHECK(s->schema_version() == 16);
   s.reset();
-  CHECK(open(db)->schema_version() == 15);  // reopening applies nothing twice
+  CHECK(open(db)->schema_version() == 16);  // reopening applies nothing twice
 }
 
 TEST_CASE("Storing the same config twice changes nothing") {
@@ -256,7 +256,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     REQUIRE(sqlite3_exec(raw,
-                         "DROP TABLE person_change; "  // version 15
+                         "DROP TABLE registration_gone; DROP TABLE person_change; "  // versions 16, 15
                          "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
                          "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
                          "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; "  // version 13
@@ -271,7 +271,7 @@ TEST_CASE("Upgrading to schema 6 gives the cancellations already stored HR's rea
     sqlite3_close(raw);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 15);
+  CHECK(s->schema_version() == 16);
   const auto rows = s->occurrences("mini", kFrom, kTo);
   CHECK(find(rows, "drofting.20270315@mini.arshjul")->cancel_reason == "Kollisjon med budsjettmøtet");
   CHECK(find(rows, "drofting.20270419@mini.arshjul")->cancel_reason.empty());
@@ -419,7 +419,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
     const char* sql =
         "DELETE FROM schema_migrations WHERE version >= 5;"
-        "DROP TABLE person_change; "  // version 15
+        "DROP TABLE registration_gone; DROP TABLE person_change; "  // versions 16, 15
         "DROP INDEX task_by_updated; ALTER TABLE task DROP COLUMN updated_utc; DROP INDEX outbox_by_updated; "  // version 14
         "ALTER TABLE outbox DROP COLUMN updated_utc; DROP INDEX person_by_updated; DROP INDEX registration_by_updated; "
         "DROP TRIGGER subscription_added; DROP TRIGGER subscription_changed; DROP TRIGGER subscription_removed;"
@@ -450,7 +450,7 @@ TEST_CASE("Registrations stored before their day was get it from their UID once,
     REQUIRE(rc == SQLITE_OK);
   }
   auto s = open(db);
-  CHECK(s->schema_version() == 15);
+  CHECK(s->schema_version() == 16);
   const auto regs = s->registrations();
   REQUIRE(regs.size() == 5);
   CHECK(regs[0].occurrence_day == LocalDays{2027_y / 2 / 10});
@@ -693,7 +693,7 @@ TEST_CASE("A backup is a checked copy with every row, written while the database
   auto done = backup_sqlite(db.path, copy.path);
   REQUIRE(done);
   CHECK(done->path == copy.path);
-  CHECK(done->schema_version == 15);
+  CHECK(done->schema_version == 16);
   CHECK(done->pages > 0);
   CHECK(done->bytes == static_cast<long long>(std::filesystem::file_size(copy.path)));
   CHECK_FALSE(std::filesystem::exists(copy.path + ".tmp"));
@@ -712,7 +712,7 @@ TEST_CASE("A backup over the database itself, or of no database, is refused with
   auto none = backup_sqlite(copy.path, db.path + ".copy");
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error(), Catch::Contains(copy.path + ": no such database"));
-  CHECK(storage->schema_version() == 15);  // untouched
+  CHECK(storage->schema_version() == 16);  // untouched
 }
 
 namespace {
