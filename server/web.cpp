@@ -410,6 +410,69 @@ std::string gone_and_bulk_replay(Storage& storage, const Config& c, const std::s
   return out;
 }
 
+// What a dated change does, field by field: "enhet: Røros sykehjem → Røros skole".
+std::vector<std::string> dated_change_lines(const Config& c, const Person& before, const Person& after) {
+  std::vector<std::string> out;
+  auto unit = [&](const std::string& id) {
+    if (id.empty()) return std::string("ingen");
+    const Unit* u = c.find_unit(id);
+    return u ? u->name : id;
+  };
+  auto person = [&](const std::string& id) {
+    if (id.empty()) return std::string("ingen");
+    const Person* p = c.find_person(id);
+    return p ? p->name : id;
+  };
+  auto day = [](const std::optional<LocalDays>& d) { return d ? norwegian_date(*d) : std::string("ingen"); };
+  auto roles = [](const std::vector<Role>& rs) {
+    std::string t;
+    for (Role r : rs) t += (t.empty() ? "" : ", ") + std::string(role_name(r));
+    return t.empty() ? std::string("ingen") : t;
+  };
+  auto seats = [](const std::vector<Membership>& ms) {
+    std::string t;
+    for (const auto& m : ms) t += (t.empty() ? "" : ", ") + membership_text(m);
+    return t.empty() ? std::string("ingen") : t;
+  };
+  auto acting = [&](const std::optional<Person::Acting>& a) {
+    return a ? unit(a->unit) + " " + format_date(a->from) + "–" + format_date(a->to) : std::string("ingen");
+  };
+  auto line = [&](const char* what, const std::string& was, const std::string& becomes) {
+    if (was != becomes) out.push_back(std::string(what) + ": " + was + " → " + becomes);
+  };
+  line("navn", before.name, after.name);
+  line("e-post", before.email, after.email);
+  line("enhet", unit(before.unit), unit(after.unit));
+  line("roller", roles(before.roles), roles(after.roles));
+  line("fagforening", before.union_name, after.union_name);
+  line("utvalg", seats(before.committees), seats(after.committees));
+  line("startdato", day(before.start_date), day(after.start_date));
+  line("leder fra", day(before.leader_start_date), day(after.leader_start_date));
+  line("leder til", day(before.leader_end_date), day(after.leader_end_date));
+  line("konstituert", acting(before.acting), acting(after.acting));
+  line("nærmeste leder", person(before.manager), person(after.manager));
+  return out;
+}
+
+// HR's changes dated ahead (the API's `effective`), by day: what will happen, and who made it.
+std::string dated_changes_section(Storage& storage, const Config& c) {
+  std::string out = "<section aria-labelledby=\"datert\"><h2 id=\"datert\">Planlagte endringer</h2>";
+  const auto changes = storage.scheduled_changes();
+  if (changes.empty())
+    return out + "<p>Ingen. En endring HR-systemet daterer fram i tid (for eksempel et bytte av enhet fra "
+                 "1. juni) vises her til dagen den gjøres.</p></section>";
+  out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Person</th><th scope=\"col\">Endring</th>"
+         "<th scope=\"col\">Registrert av</th></tr></thead><tbody>";
+  for (const ScheduledChange& ch : changes) {
+    const Person* now = c.find_person(ch.person);
+    std::string lines;
+    for (const auto& l : dated_change_lines(c, ch.before, ch.after)) lines += (lines.empty() ? "" : "<br>") + esc(l);
+    out += "<tr><td>" + esc(norwegian_date(ch.effective)) + "</td><td>" + esc(now ? now->name : ch.person) +
+           "</td><td>" + lines + "</td><td>" + esc(ch.actor) + "</td></tr>";
+  }
+  return out + "</tbody></table></section>";
+}
+
 std::string dead_letters_section(Storage& storage, const Config& c, const std::string& csrf) {
   std::string out = "<section aria-labelledby=\"dead\"><h2 id=\"dead\">Meldinger som ikke kom fram</h2>";
   const auto dead = storage.outbox("dead", 200);
@@ -800,6 +863,7 @@ class Web {
     body += hr_pages_nav();
     body += registrations_section(*snap_);
     body += tasks_section(*snap_, host_.storage().tasks(), t);
+    body += dated_changes_section(host_.storage(), snap_->config);
     if (auto it = query_.find("replayed_all"); it != query_.end())
       body += "<p class=\"ok\" role=\"status\">" + esc(it->second) + " meldinger sendes på nytt.</p>";
     body += dead_letters_section(host_.storage(), snap_->config, who_->hr() ? who_->csrf : std::string());

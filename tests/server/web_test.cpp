@@ -152,6 +152,20 @@ TEST_CASE("The HR page says why a hire waits and which day comes next") {
                                         "dager etter tiltredelse</li>"));
 }
 
+TEST_CASE("The HR page lists the changes dated ahead, what each does and who made it") {
+  Host h("config/roros");
+  WebSessions s;
+  const Person helene = *h.snapshot()->config.find_person("helene-rugelsjoen");
+  Person after = helene;
+  after.unit = "skole";
+  h.storage().schedule_change({helene.id, LocalDays{date::year{2027} / 6 / 1}, helene, after, h.clock().now(), "hr-system"});
+  const WebResponse page = get(h, s, "/hr", sign_in(h, s, "hr"));
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("<h2 id=\"datert\">Planlagte endringer</h2>"));
+  CHECK_THAT(page.body, Catch::Contains("<tr><td>tirsdag 1. juni 2027</td><td>Helene Rugelsjøen</td><td>enhet: Røros "
+                                        "sykehjem → Røros skole</td><td>hr-system</td></tr>"));
+}
+
 TEST_CASE("A login form posted from another site is refused") {
   Host h;
   WebSessions s;
