@@ -23,6 +23,17 @@ inline Config load(const std::string& dir) {
 
 inline Config mini() { return load("tests/fixtures/mini"); }
 
+// `c` with a hook `id` for every event type, as `serve --hook` adds one. Its
+// URL refuses connections: a unit test reads the outbox, nothing is sent.
+inline Config with_hook(Config c, std::string id = "test") {
+  Hook h;
+  h.id = std::move(id);
+  h.url = "http://127.0.0.1:9/hook";
+  h.secret = "whsec_YSBrZXkgb2YgdGhpcnR5LXR3byBieXRlcywgZXhhY3Q=";  // base64 of "a key of thirty-two bytes, exact"
+  c.hooks.push_back(std::move(h));
+  return c;
+}
+
 // The roster's person `id`, to change (their chunk of the roster unshared).
 inline Person& person(Config& c, std::string_view id) {
   for (std::size_t i = 0; i < c.people.size(); ++i)

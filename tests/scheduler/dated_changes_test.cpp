@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "scheduler/runner.h"
-#include "scheduler/webhooks.h"
 #include "tests/fixtures.h"
 
 using namespace arshjul;
@@ -34,12 +33,7 @@ struct Roros {
   Roros() {
     for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(path + ext);
     storage = std::move(open_sqlite_storage(path)).value();
-    Config files = test::load("config/roros");
-    Hook h;
-    h.id = "hr-system";
-    h.url = "http://127.0.0.1:9/hook";
-    h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
-    files.hooks.push_back(std::move(h));
+    const Config files = test::with_hook(test::load("config/roros"), "hr-system");
     runner = std::make_unique<WheelRunner>(
         *storage, clock, [files](bool) -> Expected<Config> { return files; }, [](const std::string&) {});
     REQUIRE(runner->start(files));

@@ -47,15 +47,7 @@ const SysSeconds kJan4 = oslo(LocalDays{2027_y / 1 / 4}, 9h);  // a Monday morni
 constexpr Seconds kPlanAhead = 24h * 31;                       // as the daemon plans
 
 // The roros config with a hook, as `serve --hook-url` adds one.
-Config roros_with_hook() {
-  Config c = test::load("config/roros");
-  Hook h;
-  h.id = "test";
-  h.url = "http://127.0.0.1:9/hook";
-  h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
-  c.hooks.push_back(std::move(h));
-  return c;
-}
+Config roros_with_hook() { return test::with_hook(test::load("config/roros")); }
 
 // One wheel: its config files, its database and its clock.
 struct Harness {

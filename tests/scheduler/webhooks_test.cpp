@@ -84,12 +84,7 @@ TEST_CASE("A simulated clock's start is read with its offset") {
 }
 
 TEST_CASE("A person stored in another unit is announced to the leader they join and the one they leave") {
-  Config c = test::load("config/roros");
-  Hook h;
-  h.id = "hr";
-  h.url = "http://127.0.0.1:9/hook";
-  h.secret = "whsec_" + base64_encode("a key of thirty-two bytes, exact");
-  c.hooks.push_back(h);
+  Config c = test::with_hook(test::load("config/roros"), "hr");
   const Person* before = nullptr;
   for (const Person& p : c.people)
     if (p.unit == "skole" && p.roles == std::vector<Role>{Role::employee}) before = &p;
