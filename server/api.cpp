@@ -737,12 +737,24 @@ class Api {
         else if (!config().find_person(sp.person.id)) removed.emplace_back(sp.person.id);
       }
     }
+    auto selected = [&](const Person& p) {
+      return (unit.empty() || p.unit == unit) && (!r || std::find(p.roles.begin(), p.roles.end(), *r) != p.roles.end());
+    };
     std::vector<std::pair<std::string, const Person*>> matching;
     for (const Person& p : config().people) {
-      if (!unit.empty() && p.unit != unit) continue;
-      if (r && std::find(p.roles.begin(), p.roles.end(), *r) == p.roles.end()) continue;
+      if (!selected(p)) continue;
       if (since && !files_changed && !changed.count(p.id)) continue;
       matching.emplace_back(p.id, &p);
+    }
+    // Changed since and outside the filter now: who moved out of the unit
+    // (or lost the role) is among them, so a filtered copy can drop them.
+    json::array left;
+    if (since && (!unit.empty() || r)) {
+      std::vector<std::string> ids;
+      for (const std::string& id : changed)
+        if (const Person* p = config().find_person(id); p && !selected(*p)) ids.push_back(id);
+      std::sort(ids.begin(), ids.end());
+      for (auto& id : ids) left.emplace_back(std::move(id));
     }
     const std::size_t total = matching.size();
     const auto next = cut_page(matching, after, after ? 0 : static_cast<std::size_t>(*offset), static_cast<std::size_t>(*limit));
@@ -755,6 +767,7 @@ class Api {
     if (since) {
       answer["removed"] = std::move(removed);
       answer["full"] = files_changed;
+      if (!unit.empty() || r) answer["outside_filter"] = std::move(left);
     }
     return json_response(200, answer);
   }

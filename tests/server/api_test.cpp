@@ -1415,3 +1415,19 @@ TEST_CASE("updated_since on the registrations names those removed since, and not
   CHECK(again.at("removed").as_array().empty());
   CHECK_FALSE(body_of(call(h, "GET", "/api/v1/registrations", hr)).contains("removed"));
 }
+
+TEST_CASE("updated_since with a unit filter names who moved out of the unit since under outside_filter") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);  // in skole
+  const std::string as_of = str(body_of(call(h, "GET", "/api/v1/people?unit=skole", hr)).at("as_of"));
+  h.manual_clock().advance(std::chrono::minutes{5});
+  REQUIRE(call(h, "PATCH", "/api/v1/people/eli-hagen", hr, R"({"unit": "helse"})", "application/merge-patch+json").status == 200);
+  const json::object skole = body_of(call(h, "GET", "/api/v1/people?unit=skole&updated_since=" + as_of, hr));
+  CHECK(skole.at("people").as_array().empty());
+  CHECK(skole.at("outside_filter") == json::value(json::array{"eli-hagen"}));
+  const json::object helse = body_of(call(h, "GET", "/api/v1/people?unit=helse&updated_since=" + as_of, hr));
+  CHECK(helse.at("people").as_array().size() == 1);
+  CHECK(helse.at("outside_filter").as_array().empty());
+  CHECK_FALSE(body_of(call(h, "GET", "/api/v1/people?updated_since=" + as_of, hr)).contains("outside_filter"));
+}
