@@ -446,7 +446,9 @@ int plan_leader_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
     std::vector<const TaskState*> theirs;
     for (const TaskState& t : tasks)
       if (!t.completed && !t.cancelled && t.task.assignee == s.leader->id) theirs.push_back(&t);
-    for (auto& r : leader_start_messages(c, *s.leader, s.unit, s.from, s.acting, theirs, now)) rows.push_back(std::move(r));
+    const Person* former = pick_leader(c.leaders_in(s.unit), s.unit, s.from - date::days{1});
+    for (auto& r : leader_start_messages(c, *s.leader, s.unit, s.from, s.acting, former, theirs, now))
+      rows.push_back(std::move(r));
   }
   const int added = storage.enqueue(rows, now);
   for (const Start& s : starts) planned.insert(s.key);

@@ -29,6 +29,27 @@ json::object person_json(const Person& p) {
   return {{"id", p.id}, {"name", p.name}, {"email", p.email}, {"unit", p.unit}, {"roles", std::move(roles)}};
 }
 
+json::object person_record_json(const Person& p) {
+  json::object j = person_json(p);
+  j["union"] = p.union_name;
+  json::array committees;  // an id, or {id, from, to} for a dated seat
+  for (const auto& m : p.committees) {
+    if (!m.from && !m.to) committees.emplace_back(m.committee);
+    else
+      committees.push_back(json::object{{"id", m.committee}, {"from", date_or_null(m.from)}, {"to", date_or_null(m.to)}});
+  }
+  j["committees"] = std::move(committees);
+  j["start_date"] = date_or_null(p.start_date);
+  j["leader_start_date"] = date_or_null(p.leader_start_date);
+  j["leader_end_date"] = date_or_null(p.leader_end_date);
+  j["acting"] = p.acting ? json::value(json::object{{"unit", p.acting->unit},
+                                                   {"from", format_date(p.acting->from)},
+                                                   {"to", format_date(p.acting->to)}})
+                         : json::value(nullptr);
+  j["manager"] = p.manager.empty() ? json::value(nullptr) : json::value(p.manager);
+  return j;
+}
+
 json::object occurrence_json(const Config& c, const Occurrence& o, int sequence, bool cancelled) {
   json::array agenda;
   for (const auto& item : agenda_of(o)) agenda.emplace_back(item);

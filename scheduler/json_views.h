@@ -15,6 +15,9 @@
 namespace arshjul {
 
 boost::json::object person_json(const Person& person);
+// Everything stored of a person (person_json and union, committees, the
+// dates, acting, manager): the API's person and the audit trail's before/after.
+boost::json::object person_record_json(const Person& person);
 boost::json::object occurrence_json(const Config& config, const Occurrence& occurrence, int sequence, bool cancelled);
 
 // "2027-03-02T10:00:00+01:00": local time with its offset.

@@ -397,28 +397,36 @@ void WheelRunner::check_tasks() {
 // messages, its audit row and the rebuild in one storage unit; a failure
 // stores none of it and the next tick tries again. A change that no longer
 // fits (the person was removed, its unit is gone) is dropped with a reason
-// in the audit trail, not retried forever.
+// in the audit trail, not retried forever. Only on a snapshot that holds
+// all storage has: another process's commit (an import) is rebuilt first,
+// so a change is never applied over a person as they were before it.
 void WheelRunner::apply_dated_changes() {
   const auto snap = snapshot();
   const SysSeconds now = clock_.now();
   const Config& c = snap->config;
   const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
-  const auto due = storage_.scheduled_changes({}, today);
-  if (due.empty()) return;
+  if (rebuild_owed_ || storage_.scheduled_changes({}, today).empty()) return;
+  struct Applied {
+    Person before, after;
+    LocalDays on;
+  };
   std::optional<Built> built;
   int applied = 0, dropped = 0;
   storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
-    const bool narrow = !rebuild_owed_ && storage_.data_version() == data_version_;
+    // Asked inside the transaction: no commit can come between the answer and the change.
+    if (storage_.data_version() != data_version_) {
+      rebuild_owed_ = true;
+      return;
+    }
+    std::vector<Applied> done;
     std::unordered_map<std::string, Person> now_is;  // people changed here, for a second change of theirs
-    for (const ScheduledChange& ch : due) {
+    for (const ScheduledChange& ch : storage_.scheduled_changes({}, today)) {
       storage_.drop_scheduled_change(ch.person, ch.effective);
       AuditEntry entry;
       entry.at = now;
       entry.actor = ch.actor;
       entry.door = "schedule";
       entry.target = "person/" + ch.person;
-      entry.before = boost::json::serialize(person_json(ch.before));
-      entry.after = boost::json::serialize(person_json(ch.after));
       entry.reason = "effective " + format_date(ch.effective);
       auto found = now_is.find(ch.person);
       const Person* current = found != now_is.end() ? &found->second : c.find_person(ch.person);
@@ -432,7 +440,10 @@ void WheelRunner::apply_dated_changes() {
           refused = problems.front().field + ": " + problems.front().message;
       }
       if (!refused.empty()) {
+        // What the change would have made, so the trail keeps it.
         entry.action = "person.change_dropped";
+        entry.before = boost::json::serialize(person_record_json(ch.before));
+        entry.after = boost::json::serialize(person_record_json(ch.after));
         entry.reason += ": " + refused;
         storage_.append_audit(entry);
         log_("dated change of person " + ch.person + " on " + format_date(ch.effective) + " dropped: " + refused);
@@ -440,25 +451,42 @@ void WheelRunner::apply_dated_changes() {
         continue;
       }
       entry.action = "person.change_applied";
-      entry.before = boost::json::serialize(person_json(*current));
-      entry.after = boost::json::serialize(person_json(p));
+      entry.before = boost::json::serialize(person_record_json(*current));
+      entry.after = boost::json::serialize(person_record_json(p));
       if (p != *current) {
         storage_.store_people({p}, {}, now);
-        const auto moved = unit_move_messages(c, *current, p, now, ch.effective);
-        if (!moved.empty()) storage_.enqueue(moved, now);
+        done.push_back({*current, p, ch.effective});
         now_is[ch.person] = p;
       }
       storage_.append_audit(entry);
       applied++;
     }
-    if (now_is.empty()) return;
+    if (done.empty()) return;
     std::vector<std::string> ids;
     for (const auto& [id, person] : now_is) ids.push_back(id);
     const PeopleChange touched{*snap, ids};
-    built = build(narrow ? &touched : nullptr);
+    built = build(&touched);
+    // Told from the organisation after all of the day's changes (a new
+    // leader of the unit joined is among them), with the leader before
+    // from the one before them (a leader demoted the same day still led).
+    const Config& after = built->next->config;
+    const std::vector<TaskState> tasks = storage_.tasks();
+    std::vector<OutboxMessage> messages;
+    auto add = [&](std::vector<OutboxMessage> rows) {
+      messages.insert(messages.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    };
+    for (const Applied& a : done) {
+      const Person* stored = after.find_person(a.after.id);
+      const Person& p = stored ? *stored : a.after;
+      add(unit_move_messages(c, a.before, p, now, a.on, &after));
+      add(dated_leader_messages(c, after, a.before, p, a.on, tasks, now));
+    }
+    if (!messages.empty()) storage_.enqueue(messages, now);
   });
   if (built) adopt(std::move(*built), "dated changes");
-  log_("dated changes: " + std::to_string(applied) + " applied, " + std::to_string(dropped) + " dropped");
+  if (applied || dropped)
+    log_("dated changes: " + std::to_string(applied) + " applied" +
+         (dropped ? ", " + std::to_string(dropped) + " dropped (see the audit trail)" : std::string()));
 }
 
 // One bounded batch per tick, so a first prune of a large outbox never

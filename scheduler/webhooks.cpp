@@ -1,5 +1,6 @@
 #include "scheduler/webhooks.h"
 
+#include <algorithm>
 #include <array>
 
 #include <boost/json.hpp>
@@ -254,15 +255,17 @@ std::vector<OutboxMessage> subscription_messages(const Config& c, long long id, 
 }
 
 std::vector<OutboxMessage> unit_move_messages(const Config& c, const Person& before, const Person& after,
-                                              SysSeconds now, std::optional<LocalDays> on) {
+                                              SysSeconds now, std::optional<LocalDays> on, const Config* after_config) {
   std::vector<OutboxMessage> out;
   if (before.unit == after.unit) return out;
+  const Config& ac = after_config ? *after_config : c;
   const LocalDays today = on.value_or(date::floor<date::days>(to_local(now, c.organisation.zone)));
   auto unit = [&](const std::string& id) {
-    const Unit* u = c.find_unit(id);
+    const Unit* u = ac.find_unit(id);
+    if (!u) u = c.find_unit(id);
     return id.empty() ? json::value(nullptr) : json::value(json::object{{"id", id}, {"name", u ? u->name : id}});
   };
-  const Person* joins = leader_of(c, after, today);
+  const Person* joins = leader_of(ac, after, today);
   const Person* leaves = leader_of(c, before, today);
   for (auto [leader, role] : {std::pair{joins, "new_leader"}, std::pair{leaves, "former_leader"}}) {
     if (!leader || leader->id == after.id || (role == std::string_view("former_leader") && leader == joins)) continue;
@@ -292,10 +295,9 @@ std::string leader_start_key(std::string_view leader, std::string_view unit, Loc
 }
 
 std::vector<OutboxMessage> leader_start_messages(const Config& c, const Person& leader, std::string_view unit,
-                                                 LocalDays from, bool acting,
+                                                 LocalDays from, bool acting, const Person* former,
                                                  const std::vector<const TaskState*>& tasks, SysSeconds now) {
   const Unit* u = c.find_unit(unit);
-  const Person* before = pick_leader(c.leaders_in(unit), unit, from - date::days{1});
   json::array listed;
   for (const TaskState* t : tasks) {
     if (listed.size() == kMaxListedTasks) break;
@@ -311,12 +313,30 @@ std::vector<OutboxMessage> leader_start_messages(const Config& c, const Person& 
                     {"unit", json::object{{"id", unit}, {"name", u ? u->name : std::string(unit)}}},
                     {"from", format_date(from)},
                     {"acting", acting},
-                    {"former_leader", before && before->id != leader.id ? json::value(person_json(*before))
+                    {"former_leader", former && former->id != leader.id ? json::value(person_json(*former))
                                                                         : json::value(nullptr)},
                     {"open_tasks", tasks.size()},
                     {"tasks", std::move(listed)}};
   return rows_for_hooks(c, "leader.started", leader_start_key(leader.id, unit, from), "", leader.id,
                         json::serialize(envelope(c, "leader.started", now, std::move(data))), now);
+}
+
+std::vector<OutboxMessage> dated_leader_messages(const Config& before_config, const Config& after_config,
+                                                 const Person& before, const Person& after, LocalDays on,
+                                                 const std::vector<TaskState>& tasks, SysSeconds now) {
+  std::vector<OutboxMessage> out;
+  const RoleUnits led = role_units(before, Role::leader, on - date::days{1});
+  std::vector<const TaskState*> theirs;
+  for (const TaskState& t : tasks)
+    if (!t.completed && !t.cancelled && t.task.assignee == after.id) theirs.push_back(&t);
+  for (std::string_view unit : role_units(after, Role::leader, on)) {
+    if (std::find(led.begin(), led.end(), unit) != led.end()) continue;
+    const bool acting = after.acting && after.acting->unit == unit && after.acting->from <= on && on <= after.acting->to;
+    const Person* former = pick_leader(before_config.leaders_in(unit), unit, on - date::days{1});
+    auto rows = leader_start_messages(after_config, after, unit, on, acting, former, theirs, now);
+    out.insert(out.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+  }
+  return out;
 }
 
 std::string mark_late(const std::string& payload) {

@@ -86,17 +86,30 @@ std::vector<OutboxMessage> subscription_messages(const Config& config, long long
 // leave ("former_leader"), each once per move (keyed by `now`). `before` is the person as
 // they were, `after` as stored; `config` the organisation before the change.
 // `on` is the day the move took effect (a dated change's day; else today).
+// `after_config`, when given, is the organisation after it (a day's dated
+// changes applied together, a new leader among them): who leads the unit
+// they join is looked up there.
 std::vector<OutboxMessage> unit_move_messages(const Config& config, const Person& before, const Person& after,
-                                              SysSeconds now, std::optional<LocalDays> on = std::nullopt);
+                                              SysSeconds now, std::optional<LocalDays> on = std::nullopt,
+                                              const Config* after_config = nullptr);
 
 // `leader.started`: `leader` leads `unit` from `from` (their
-// leader_start_date, or the first day they act), told what is theirs now:
-// `tasks`, their open tasks, and who led the unit the day before. Once per
-// person, unit and day.
+// leader_start_date, the first day they act, or a dated change's day),
+// told what is theirs now: `tasks`, their open tasks, and `former`, who led
+// the unit the day before (null: nobody). Once per person, unit and day.
 std::string leader_start_key(std::string_view leader, std::string_view unit, LocalDays from);
 std::vector<OutboxMessage> leader_start_messages(const Config& config, const Person& leader, std::string_view unit,
-                                                 LocalDays from, bool acting,
+                                                 LocalDays from, bool acting, const Person* former,
                                                  const std::vector<const TaskState*>& tasks, SysSeconds now);
+
+// leader_start_messages for a dated change applied on `on`: each unit
+// `after` leads that day and `before` did not lead the day before (made a
+// leader, moved to lead another unit, made acting). The former leader comes
+// from `before_config`, where a leader demoted or moved the same day still
+// leads. `tasks` are the open and done tasks after the change.
+std::vector<OutboxMessage> dated_leader_messages(const Config& before_config, const Config& after_config,
+                                                 const Person& before, const Person& after, LocalDays on,
+                                                 const std::vector<TaskState>& tasks, SysSeconds now);
 
 // Marks a payload as sent after its due time (an early notice that is late).
 std::string mark_late(const std::string& payload);

@@ -238,23 +238,7 @@ std::optional<ApiResponse> parse_object(const ApiRequest& req, json::value& out,
 // ---- views -----------------------------------------------------------------------------
 
 json::object person_view(const Config& c, const Person& p, std::optional<LocalDays> today) {
-  json::object j = person_json(p);
-  j["union"] = p.union_name;
-  json::array committees;  // an id, or {id, from, to} for a dated seat
-  for (const auto& m : p.committees) {
-    if (!m.from && !m.to) committees.emplace_back(m.committee);
-    else
-      committees.push_back(json::object{{"id", m.committee}, {"from", date_or_null(m.from)}, {"to", date_or_null(m.to)}});
-  }
-  j["committees"] = std::move(committees);
-  j["start_date"] = date_or_null(p.start_date);
-  j["leader_start_date"] = date_or_null(p.leader_start_date);
-  j["leader_end_date"] = date_or_null(p.leader_end_date);
-  j["acting"] = p.acting ? json::value(json::object{{"unit", p.acting->unit},
-                                                   {"from", format_date(p.acting->from)},
-                                                   {"to", format_date(p.acting->to)}})
-                         : json::value(nullptr);
-  j["manager"] = p.manager.empty() ? json::value(nullptr) : json::value(p.manager);
+  json::object j = person_record_json(p);
   const Person* leader = leader_of(c, p, today);  // who leads them today (dated leadership)
   j["leader"] = leader ? json::value(leader->id) : json::value(nullptr);
   return j;
@@ -519,6 +503,10 @@ std::optional<std::string> cut_page(std::vector<std::pair<std::string, Row>>& ro
   if (!more || rows.empty()) return std::nullopt;
   return rows.back().first;
 }
+
+// How many changes dated ahead one person may have: a bound on what each
+// GET of them reads and shows, far above what an HR system sends.
+constexpr std::size_t kMaxDatedChanges = 100;
 
 // How far an answer read from storage trusts that what was stamped before
 // it is committed: the dispatcher stamps a batch's time and may wait on the
@@ -977,11 +965,20 @@ class Api {
   }
 
   // The body a PATCH makes of the person as they are in snap_; nullopt when there is none.
-  std::optional<json::object> patched(const json::object& patch) const {
-    const Person* old = config().find_person(segments_[1]);
+  std::optional<json::object> patched(const json::object& patch, const Person* base = nullptr) const {
+    const Person* old = base ? base : config().find_person(segments_[1]);
     if (!old) return std::nullopt;
     json::value merged = merge_patch(stored_view(*old), patch);
     return merged.as_object();
+  }
+
+  // The person as they will be on `day`: as now, with the changes dated
+  // before it applied in order. What a change dated `day` starts from.
+  Person as_on(const Person& now, LocalDays day) const {
+    Person p = now;
+    for (const ScheduledChange& ch : host_.storage().scheduled_changes(now.id))
+      if (ch.effective < day) p = apply_dated_change(p, ch.before, ch.after);
+    return p;
   }
 
   ApiResponse put_person() { return store_person(false); }
@@ -994,13 +991,16 @@ class Api {
     std::optional<LocalDays> effective;
     if (query_.has("effective")) {
       const auto day = parse_date(query_.get("effective"));
-      if (!day) return bad_parameter("effective", "expected a date YYYY-MM-DD, got \"" + printable(query_.get("effective")) + "\"");
+      if (!day) return bad_parameter("effective", printable(day.error()));
       if (*day > today()) effective = *day;
     }
     json::value body;
     if (auto e = parse_object(req_, body, patch)) return *e;
     const std::string id = segments_[1];
-    // Checked here for a quick answer, and again on the writer, where it counts.
+    // Checked here for a quick answer, and again on the writer, where it
+    // counts. A dated change starts from the person as they will be on its
+    // day (`baseline`), so a move back after an earlier dated move is one.
+    Person baseline;
     auto check = [&](Person& p) -> std::optional<ApiResponse> {
       const Person* old = config().find_person(id);
       const std::string current = old ? person_etag(*old) : std::string();
@@ -1015,8 +1015,9 @@ class Api {
       if (effective && !old)
         return problem(404, "Not found", "no person \"" + id + "\" to change on " + format_date(*effective) +
                                              "; a PUT without effective creates one");
+      if (effective) baseline = as_on(*old, *effective);
       std::optional<json::object> merged;
-      if (patch && !(merged = patched(body.as_object())))
+      if (patch && !(merged = patched(body.as_object(), effective ? &baseline : nullptr)))
         return problem(404, "Not found", "no person \"" + id + "\" to patch; PUT creates one");
       Problems problems;
       p = read_person(patch ? *merged : body.as_object(), problems);
@@ -1036,15 +1037,25 @@ class Api {
       existed = old != nullptr;
       if (effective) {
         // Kept as before and after, so the day applies only what this
-        // request changed. The same person as now withdraws that day's change.
+        // request changed. A request that changes nothing on its day
+        // leaves that day without a change: one made before is withdrawn.
         const std::string on = "effective " + format_date(*effective);
-        if (*old == p) {
-          if (storage.drop_scheduled_change(id, *effective))
-            storage.append_audit(audit("person.unschedule", "person/" + id, nullptr, nullptr, on));
+        const auto pending = storage.scheduled_changes(id);
+        const auto same_day = std::find_if(pending.begin(), pending.end(),
+                                           [&](const ScheduledChange& ch) { return ch.effective == *effective; });
+        if (baseline == p) {
+          if (same_day != pending.end() && storage.drop_scheduled_change(id, *effective))
+            storage.append_audit(audit("person.unschedule", "person/" + id, person_view(config(), same_day->after, today()),
+                                       nullptr, on));
           return false;
         }
-        storage.schedule_change(ScheduledChange{id, *effective, *old, p, now(), caller_.name});
-        storage.append_audit(audit("person.schedule", "person/" + id, person_view(config(), *old, today()),
+        if (same_day == pending.end() && pending.size() >= kMaxDatedChanges) {
+          refused = problem(409, "Conflict", "person \"" + id + "\" has " + std::to_string(pending.size()) +
+                                                 " changes dated ahead, the most one person may have; withdraw one first");
+          return false;
+        }
+        storage.schedule_change(ScheduledChange{id, *effective, baseline, p, now(), caller_.name});
+        storage.append_audit(audit("person.schedule", "person/" + id, person_view(config(), baseline, today()),
                                    person_view(config(), p, today()), on));
         scheduled = true;
         return false;
@@ -1101,6 +1112,7 @@ class Api {
   // DELETE /people/{id}/scheduled/{day}: the change dated that day is not
   // made. Withdrawn already (or never made) is what was asked: 204.
   ApiResponse withdraw_dated_change() {
+    if (auto e = check_params(query_, {})) return *e;
     const std::string id = segments_[1];
     const auto day = parse_date(segments_[3]);
     if (!day)
@@ -1114,14 +1126,16 @@ class Api {
         refused = problem(404, "Not found", "no person \"" + id + "\"");
         return false;
       }
+      const auto pending = storage.scheduled_changes(id);
+      const auto it = std::find_if(pending.begin(), pending.end(), [&](const ScheduledChange& ch) { return ch.effective == *day; });
+      if (it == pending.end()) return false;  // withdrawn already: what a retry asks for
       if (const std::string etag = person_etag(*p); !req_.if_match.empty() && !if_match_holds(req_.if_match, &etag)) {
         refused = precondition_failed("person \"" + id + "\"", &etag);
         return false;
       }
-      for (const ScheduledChange& ch : storage.scheduled_changes(id))
-        if (ch.effective == *day && storage.drop_scheduled_change(id, *day))
-          storage.append_audit(audit("person.unschedule", "person/" + id, person_view(config(), ch.after, today()),
-                                     nullptr, "effective " + format_date(*day)));
+      storage.drop_scheduled_change(id, *day);
+      storage.append_audit(audit("person.unschedule", "person/" + id, person_view(config(), it->after, today()), nullptr,
+                                 "effective " + format_date(*day)));
       return false;
     });
     if (refused) return *refused;

@@ -1055,6 +1055,10 @@ class SqliteStorage final : public Storage {
                    "INSERT INTO person (id, name, removed, updated_utc) VALUES (?, '', 1, ?) "
                    "ON CONFLICT (id) DO UPDATE SET removed=1, updated_utc=excluded.updated_utc");
       for (const auto& id : remove) rm.bind(1, id).bind(2, secs(now)).run();
+      // Their dated changes go with them: none may apply to someone stored
+      // again under the same id.
+      Statement forget(db_, "DELETE FROM person_change WHERE person_id = ?");
+      for (const auto& id : remove) forget.bind(1, id).run();
     });
   }
 
@@ -1232,12 +1236,14 @@ class SqliteStorage final : public Storage {
       Statement cancel(db_, "UPDATE task SET status='cancelled', updated_utc=? WHERE key=?");
       for (const Task& t : expected) {
         auto it = rows.find(t.key);
-        if (it == rows.end() && !t.subject.empty() && t.due <= now) {
+        if ((it == rows.end() || it->second.status == "cancelled") && !t.subject.empty() && t.due <= now) {
           // The subject moved unit after this deadline: the task owed (or
           // done) before the move is this one, not a new overdue task for
-          // the leader they joined.
+          // the leader they joined, nor one cancelled when they moved away
+          // from this unit before.
           const auto owed = owed_by_subject.find(subject_key(t.occurrence_uid, t.subject, task_kind_name(t.kind)));
-          if (owed != owed_by_subject.end() && rows.at(owed->second).due <= secs(now)) it = rows.find(owed->second);
+          if (owed != owed_by_subject.end() && owed->second != t.key && rows.at(owed->second).due <= secs(now))
+            it = rows.find(owed->second);
         }
         if (it == rows.end()) {
           if (t.kind != TaskKind::follow_up && t.due <= now) continue;

@@ -304,6 +304,7 @@ class Storage {
   virtual std::vector<StoredPerson> people() = 0;
   // One person as stored (removed ones too); nullopt if never stored.
   virtual std::optional<StoredPerson> stored_person(std::string_view id) = 0;
+  // A removed person's dated changes are dropped with them.
   virtual void store_people(const std::vector<Person>& upsert, const std::vector<std::string>& remove,
                             SysSeconds now) = 0;
   // The people stored or removed at or after `since`, by id.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -147,12 +148,9 @@ TEST_CASE("A dated change applies only the fields it changed, over what was stor
 
 TEST_CASE("A dated change that no longer fits on its day is dropped with its reason in the audit trail") {
   Roros r;
+  // Made when a unit "kultur" was in the config; a reload since took it away.
   const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
-  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
-  r.runner->write("removed", [&](Storage& s, const std::shared_ptr<const Snapshot>&) {
-    s.store_people({}, {"helene-rugelsjoen"}, r.clock.now());
-    return true;
-  });
+  r.storage->schedule_change(move_to(helene, "kultur", LocalDays{2027_y / 6 / 1}, r.clock.now()));
   r.clock.set(at(2027_y / 6 / 1, 6h));
   AuditQuery q;
   q.action = "person.change_dropped";
@@ -162,9 +160,11 @@ TEST_CASE("A dated change that no longer fits on its day is dropped with its rea
     if (!dropped) std::this_thread::sleep_for(100ms);
   }
   REQUIRE(dropped);
-  CHECK(r.storage->audit(q)[0].reason == "effective 2027-06-01: the person was removed before the day");
+  const AuditEntry row = r.storage->audit(q)[0];
+  CHECK_THAT(row.reason, Catch::StartsWith("effective 2027-06-01: unit: ") && Catch::Contains("kultur"));
+  CHECK(json::parse(row.after).at("unit") == "kultur");  // what it would have made, kept in the trail
   CHECK(r.storage->scheduled_changes().empty());
-  CHECK_FALSE(r.runner->snapshot()->config.find_person("helene-rugelsjoen"));
+  CHECK(r.runner->snapshot()->config.find_person("helene-rugelsjoen")->unit == "sykehjem");
   CHECK(r.messages("person.moved").empty());
 }
 
@@ -208,4 +208,74 @@ TEST_CASE("A new install does not greet the leaders who started before it") {
   std::set<std::string> told;
   for (const auto& m : r.messages("leader.started")) told.insert(m.recipient);
   CHECK(told == std::set<std::string>{"ingvild-stensli"});
+}
+
+TEST_CASE("A dated change is applied over what another process stored since the last build, not over the snapshot") {
+  Roros r;
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  // arshjul import, in another process, just before midnight: the runner has not rebuilt on it yet.
+  r.clock.set(at(2027_y / 6 / 1, 6h));
+  {
+    auto other = std::move(open_sqlite_storage(r.path)).value();
+    Person imported = helene;
+    imported.email = "helene@import.no";
+    other->store_people({imported}, {}, r.clock.now());
+  }
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("helene-rugelsjoen")->unit == "skole"; }));
+  CHECK(r.runner->snapshot()->config.find_person("helene-rugelsjoen")->email == "helene@import.no");
+}
+
+TEST_CASE("On a reorganisation day the one who joins is announced to the unit's new leader, who hears who led before") {
+  Roros r;
+  const Config& c = r.runner->snapshot()->config;
+  const LocalDays day{2027_y / 4 / 5};
+  Person eirik = *c.find_person("eirik-molmann"), magnus = *c.find_person("magnus-lovas"),
+         ahmad = *c.find_person("ahmad-rahimi");
+  Person eirik_after = eirik, magnus_after = magnus;
+  eirik_after.roles = {Role::employee};
+  magnus_after.roles = {Role::leader};
+  magnus_after.leader_start_date = day;
+  r.storage->schedule_change({eirik.id, day, eirik, eirik_after, r.clock.now(), "hr-test"});
+  r.storage->schedule_change({magnus.id, day, magnus, magnus_after, r.clock.now(), "hr-test"});
+  r.storage->schedule_change(move_to(ahmad, "skole", day, r.clock.now()));
+  r.clock.set(at(2027_y / 4 / 5, 6h));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("ahmad-rahimi")->unit == "skole"; }));
+
+  std::map<std::string, std::string> moved;  // recipient → role
+  for (const auto& m : r.messages("person.moved"))
+    moved[m.recipient] = std::string(json::parse(m.payload).at("data").at("role").as_string());
+  CHECK(moved == std::map<std::string, std::string>{{"hanne-moen", "former_leader"}, {"magnus-lovas", "new_leader"}});
+  const auto started = r.messages("leader.started");
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].recipient == "magnus-lovas");
+  const auto data = json::parse(started[0].payload).at("data");
+  CHECK(data.at("former_leader").at("id") == "eirik-molmann");
+  CHECK(data.at("from") == "2027-04-05");
+
+  AuditQuery q;
+  q.action = "person.change_applied";
+  q.target = "person/magnus-lovas";
+  const auto rows = r.storage->audit(q);
+  REQUIRE(rows.size() == 1);
+  CHECK(json::parse(rows[0].after).at("leader_start_date") == "2027-04-05");  // the whole record, not only the summary
+}
+
+TEST_CASE("A leader moved to lead another unit on a dated day is told what is theirs there") {
+  Roros r;
+  const Person arne = *r.runner->snapshot()->config.find_person("arne-vintervold");  // leads teknisk
+  Person eirik = *r.runner->snapshot()->config.find_person("eirik-molmann");
+  Person eirik_after = eirik;
+  eirik_after.roles = {Role::employee};
+  const LocalDays day{2027_y / 4 / 5};
+  r.storage->schedule_change({eirik.id, day, eirik, eirik_after, r.clock.now(), "hr-test"});
+  r.storage->schedule_change(move_to(arne, "skole", day, r.clock.now()));
+  r.clock.set(at(2027_y / 4 / 5, 6h));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("arne-vintervold")->unit == "skole"; }));
+  const auto started = r.messages("leader.started");
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].recipient == "arne-vintervold");
+  const auto data = json::parse(started[0].payload).at("data");
+  CHECK(data.at("unit").at("id") == "skole");
+  CHECK(data.at("former_leader").at("id") == "eirik-molmann");
 }

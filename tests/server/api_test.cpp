@@ -1360,7 +1360,7 @@ TEST_CASE("a dated change that is not valid, not a date or of nobody is refused 
   const auto day = problem_of(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=1.%20juni", hr,
                                    R"({"unit": "helse"})", "application/merge-patch+json"),
                               400);
-  CHECK(str(day.at("detail")).find("effective: expected a date YYYY-MM-DD") == 0);
+  CHECK(str(day.at("detail")).find("effective: expected a date as YYYY-MM-DD") == 0);
   const auto nobody = problem_of(call(h, "PUT", "/api/v1/people/per-berg?effective=2027-06-01", hr, kEli), 404);
   CHECK(str(nobody.at("detail")).find("a PUT without effective creates one") != std::string::npos);
   problem_of(call(h, "PUT", "/api/v1/people/eli-hagen?efective=2027-06-01", hr, kEli), 400);
@@ -1430,4 +1430,65 @@ TEST_CASE("updated_since with a unit filter names who moved out of the unit sinc
   CHECK(helse.at("people").as_array().size() == 1);
   CHECK(helse.at("outside_filter").as_array().empty());
   CHECK_FALSE(body_of(call(h, "GET", "/api/v1/people?updated_since=" + as_of, hr)).contains("outside_filter"));
+}
+
+TEST_CASE("a dated change starts from the person as they will be on its day, so a move back is kept") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);  // in skole
+  REQUIRE(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+               "application/merge-patch+json")
+              .status == 202);
+  const auto back = call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-09-01", hr, R"({"unit": "skole"})",
+                         "application/merge-patch+json");
+  REQUIRE(back.status == 202);
+  const json::array scheduled = body_of(back).at("scheduled").as_array();
+  REQUIRE(scheduled.size() == 2);
+  CHECK(scheduled[1].at("changes") == json::value(json::object{{"unit", "skole"}}));
+  // A request that changes nothing on its day leaves that day without a change.
+  const auto none = call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-09-01", hr, R"({"unit": "helse"})",
+                         "application/merge-patch+json");
+  CHECK(none.status == 200);
+  CHECK(body_of(none).at("scheduled").as_array().size() == 1);
+}
+
+TEST_CASE("a removed person's dated changes go with them and do not reach someone stored again under the id") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  REQUIRE(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+               "application/merge-patch+json")
+              .status == 202);
+  REQUIRE(call(h, "DELETE", "/api/v1/people/eli-hagen", hr).status == 204);
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  CHECK(body_of(call(h, "GET", "/api/v1/people/eli-hagen", hr)).at("scheduled").as_array().empty());
+}
+
+TEST_CASE("withdrawing a dated change again with the If-Match of the first try answers 204") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  const auto made = call(h, "PATCH", "/api/v1/people/eli-hagen?effective=2027-06-01", hr, R"({"unit": "helse"})",
+                         "application/merge-patch+json");
+  const std::string etag = header(made, "ETag");
+  CHECK(call_if(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/2027-06-01", hr, "", etag).status == 204);
+  CHECK(call_if(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/2027-06-01", hr, "", etag).status == 204);
+  problem_of(call(h, "DELETE", "/api/v1/people/eli-hagen/scheduled/2027-06-01?x=1", hr), 400);
+}
+
+TEST_CASE("one person may have at most 100 changes dated ahead") {
+  Host h;
+  const auto hr = add_token(h, "hr");
+  REQUIRE(call(h, "PUT", "/api/v1/people/eli-hagen", hr, kEli).status == 201);
+  LocalDays day{date::year{2027} / 6 / 1};
+  for (int i = 0; i < 100; ++i, day += date::days{1}) {
+    const std::string unit = i % 2 ? "skole" : "helse";
+    REQUIRE(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=" + format_date(day), hr, R"({"unit": ")" + unit + "\"}",
+                 "application/merge-patch+json")
+                .status == 202);
+  }
+  const auto p = problem_of(call(h, "PATCH", "/api/v1/people/eli-hagen?effective=" + format_date(day), hr,
+                                 R"({"unit": "helse"})", "application/merge-patch+json"),
+                            409);
+  CHECK(str(p.at("detail")).find("withdraw one first") != std::string::npos);
 }

@@ -541,6 +541,36 @@ TEST_CASE("A person who moves unit after a deadline leaves that task with the le
   CHECK_FALSE(by_key.count("o|skole|a"));
 }
 
+TEST_CASE("A person who moves back to a unit after a deadline does not revive that unit's cancelled task") {
+  TempDb db;
+  auto s = open(db);
+  const SysSeconds due = kNow + 24h * 20;
+  const Task in_a{"o|a|p", "samtaler", "o", "a", "leder-a", "p", due};
+  const Task in_b{"o|b|p", "samtaler", "o", "b", "leder-b", "p", due};
+  s->sync_tasks({in_a}, kNow, kNow);
+  s->sync_tasks({in_b}, kNow, kNow + 24h);       // moved to b before the deadline: a's task cancelled
+  s->sync_tasks({in_a}, kNow, kNow + 24h * 2);   // back to a, still before it: a's again, b's cancelled
+  s->sync_tasks({in_b}, kNow, kNow + 24h * 30);  // to b after the deadline: a's leader still owes it
+  std::map<std::string, std::string> open;
+  for (const TaskState& t : s->tasks()) open[t.task.key] = t.task.assignee;
+  CHECK(open == std::map<std::string, std::string>{{"o|a|p", "leder-a"}});
+}
+
+TEST_CASE("A removed person's dated changes are dropped with them") {
+  TempDb db;
+  auto s = open(db);
+  Person p;
+  p.id = "kari";
+  p.name = "Kari";
+  p.unit = "skole";
+  s->store_people({p}, {}, kNow);
+  Person after = p;
+  after.unit = "helse";
+  s->schedule_change({"kari", LocalDays{2027_y / 6 / 1}, p, after, kNow, "hr"});
+  s->store_people({}, {"kari"}, kNow);
+  CHECK(s->scheduled_changes().empty());
+}
+
 TEST_CASE("A meeting's minutes stay owed when the horizon moves past the meeting, and go when it is cancelled") {
   TempDb db;
   auto s = open(db);
