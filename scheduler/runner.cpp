@@ -111,6 +111,7 @@ std::shared_ptr<const Snapshot> WheelRunner::write(const std::string& why, const
     boost::asio::post(io_, [&] {
       try {
         MutexLock owner(&owner_mu_);
+        catch_up();
         const auto current = snapshot();
         // The change, the wheel rebuilt on it and the messages it implies
         // commit together: a failure anywhere stores none of them, and the
@@ -146,6 +147,23 @@ std::shared_ptr<const Snapshot> WheelRunner::write(const std::string& why, const
   }
   if (auto error = finished.get()) throw std::runtime_error(*error);
   return after;
+}
+
+// Another process (arshjul import) committed since the current snapshot:
+// rebuild before a change is made against it, so the change starts from
+// what is stored and never writes a person back as they were before that
+// commit. A few tries, for a process that commits all the time; what
+// comes after the last one is still built whole (write's `narrow`).
+void WheelRunner::catch_up() {
+  try {
+    for (int tries = 0; tries < 3; ++tries) {
+      if (!rebuild_owed_ && storage_.data_version() == data_version_) return;
+      rebuild("database changed");
+    }
+  } catch (const std::exception& e) {
+    // Still owed; the change that follows is built whole, as before.
+    log_(std::string("cannot rebuild on another process's change first: ") + e.what());
+  }
 }
 
 void WheelRunner::post(std::function<void()> job) {
@@ -395,32 +413,37 @@ void WheelRunner::check_tasks() {
 // HR's changes dated today or earlier (the daemon may have been down on
 // the day), each applied over the person as they are now, with its
 // messages, its audit row and the rebuild in one storage unit; a failure
-// stores none of it and the next tick tries again. A change that no longer
-// fits (the person was removed, its unit is gone) is dropped with a reason
-// in the audit trail, not retried forever. Only on a snapshot that holds
-// all storage has: another process's commit (an import) is rebuilt first,
-// so a change is never applied over a person as they were before it.
+// stores none of it and the next tick tries again. One day's changes a
+// tick, oldest first, so what each day's messages say (who leads the unit
+// joined, who led before) is that day's organisation. A change that no
+// longer fits (its unit is gone) is dropped with a reason in the audit
+// trail, not retried forever. Another process's commit (an import) is
+// built first (catch_up), so a change never writes a person back as they
+// were before it.
 void WheelRunner::apply_dated_changes() {
+  if (storage_.scheduled_changes({}, date::floor<date::days>(to_local(clock_.now(), files_.organisation.zone))).empty())
+    return;
+  catch_up();
   const auto snap = snapshot();
   const SysSeconds now = clock_.now();
   const Config& c = snap->config;
   const LocalDays today = date::floor<date::days>(to_local(now, c.organisation.zone));
-  if (rebuild_owed_ || storage_.scheduled_changes({}, today).empty()) return;
   struct Applied {
     Person before, after;
-    LocalDays on;
   };
   std::optional<Built> built;
   int applied = 0, dropped = 0;
+  LocalDays day{};
   storage_.all_or_nothing([&]() REQUIRES(owner_mu_) {
-    // Asked inside the transaction: no commit can come between the answer and the change.
-    if (storage_.data_version() != data_version_) {
-      rebuild_owed_ = true;
-      return;
-    }
+    auto due = storage_.scheduled_changes({}, today);
+    if (due.empty()) return;
+    day = due.front().effective;
+    std::erase_if(due, [&](const ScheduledChange& ch) { return ch.effective != day; });
+    // A commit that came after catch_up: the people are read from storage,
+    // which this transaction sees whole, and the wheel is built whole.
+    const bool fresh = !rebuild_owed_ && storage_.data_version() == data_version_;
     std::vector<Applied> done;
-    std::unordered_map<std::string, Person> now_is;  // people changed here, for a second change of theirs
-    for (const ScheduledChange& ch : storage_.scheduled_changes({}, today)) {
+    for (const ScheduledChange& ch : due) {
       storage_.drop_scheduled_change(ch.person, ch.effective);
       AuditEntry entry;
       entry.at = now;
@@ -428,8 +451,14 @@ void WheelRunner::apply_dated_changes() {
       entry.door = "schedule";
       entry.target = "person/" + ch.person;
       entry.reason = "effective " + format_date(ch.effective);
-      auto found = now_is.find(ch.person);
-      const Person* current = found != now_is.end() ? &found->second : c.find_person(ch.person);
+      std::optional<Person> current;
+      if (fresh) {
+        if (const Person* p = c.find_person(ch.person)) current = *p;
+      } else if (const auto stored = storage_.stored_person(ch.person)) {
+        if (!stored->removed) current = stored->person;
+      } else if (const Person* p = files_.find_person(ch.person)) {
+        current = *p;
+      }
       std::string refused;
       Person p;
       if (!current) {
@@ -455,20 +484,19 @@ void WheelRunner::apply_dated_changes() {
       entry.after = boost::json::serialize(person_record_json(p));
       if (p != *current) {
         storage_.store_people({p}, {}, now);
-        done.push_back({*current, p, ch.effective});
-        now_is[ch.person] = p;
+        done.push_back({*current, p});
       }
       storage_.append_audit(entry);
       applied++;
     }
     if (done.empty()) return;
     std::vector<std::string> ids;
-    for (const auto& [id, person] : now_is) ids.push_back(id);
+    for (const Applied& a : done) ids.push_back(a.after.id);
     const PeopleChange touched{*snap, ids};
-    built = build(&touched);
-    // Told from the organisation after all of the day's changes (a new
-    // leader of the unit joined is among them), with the leader before
-    // from the one before them (a leader demoted the same day still led).
+    built = build(fresh ? &touched : nullptr);
+    // Told from the organisation after the day's changes (a new leader of
+    // the unit joined is among them), with the leader before from the one
+    // before them (a leader demoted the same day still led).
     const Config& after = built->next->config;
     const std::vector<TaskState> tasks = storage_.tasks();
     std::vector<OutboxMessage> messages;
@@ -478,14 +506,14 @@ void WheelRunner::apply_dated_changes() {
     for (const Applied& a : done) {
       const Person* stored = after.find_person(a.after.id);
       const Person& p = stored ? *stored : a.after;
-      add(unit_move_messages(c, a.before, p, now, a.on, &after));
-      add(dated_leader_messages(c, after, a.before, p, a.on, tasks, now));
+      add(unit_move_messages(c, a.before, p, now, day, &after));
+      add(dated_leader_messages(c, after, a.before, p, day, tasks, now));
     }
     if (!messages.empty()) storage_.enqueue(messages, now);
   });
-  if (built) adopt(std::move(*built), "dated changes");
+  if (built) adopt(std::move(*built), "dated changes of " + format_date(day));
   if (applied || dropped)
-    log_("dated changes: " + std::to_string(applied) + " applied" +
+    log_("dated changes of " + format_date(day) + ": " + std::to_string(applied) + " applied" +
          (dropped ? ", " + std::to_string(dropped) + " dropped (see the audit trail)" : std::string()));
 }
 

@@ -125,6 +125,7 @@ class WheelRunner {
   void schedule_tick();
   void check_tasks() REQUIRES(owner_mu_);
   void apply_dated_changes() REQUIRES(owner_mu_);
+  void catch_up() REQUIRES(owner_mu_);
   void prune_outbox() REQUIRES(owner_mu_);
   // True when another process changed the database since the last call.
   bool refresh_subscriptions(bool force) REQUIRES(owner_mu_) EXCLUDES(subscriptions_mu_);

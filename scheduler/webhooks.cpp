@@ -332,8 +332,12 @@ std::vector<OutboxMessage> dated_leader_messages(const Config& before_config, co
   for (std::string_view unit : role_units(after, Role::leader, on)) {
     if (std::find(led.begin(), led.end(), unit) != led.end()) continue;
     const bool acting = after.acting && after.acting->unit == unit && after.acting->from <= on && on <= after.acting->to;
-    const Person* former = pick_leader(before_config.leaders_in(unit), unit, on - date::days{1});
-    auto rows = leader_start_messages(after_config, after, unit, on, acting, former, theirs, now);
+    // A first day the change dates a little before its own day is the one
+    // plan_leader_messages announces too: the same key, one message.
+    const auto first = acting ? std::optional<LocalDays>(after.acting->from) : after.leader_start_date;
+    const LocalDays from = first && *first <= on && *first > on - date::days{7} ? *first : on;
+    const Person* former = pick_leader(before_config.leaders_in(unit), unit, from - date::days{1});
+    auto rows = leader_start_messages(after_config, after, unit, from, acting, former, theirs, now);
     out.insert(out.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
   }
   return out;

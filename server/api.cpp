@@ -814,6 +814,13 @@ class Api {
     return r;
   }
 
+  static ApiResponse no_content() {
+    ApiResponse r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
+
   static ApiResponse not_modified(const std::string& etag) {
     ApiResponse r;
     r.status = 304;
@@ -1103,10 +1110,7 @@ class Api {
       return true;
     });
     if (refused) return *refused;
-    ApiResponse r;
-    r.status = 204;
-    r.content_type.clear();
-    return r;
+    return no_content();
   }
 
   // DELETE /people/{id}/scheduled/{day}: the change dated that day is not
@@ -1139,10 +1143,7 @@ class Api {
       return false;
     });
     if (refused) return *refused;
-    ApiResponse r;
-    r.status = 204;
-    r.content_type.clear();
-    return r;
+    return no_content();
   }
 
   ApiResponse import() {

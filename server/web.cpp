@@ -426,7 +426,7 @@ std::vector<std::string> dated_change_lines(const Config& c, const Person& befor
   auto day = [](const std::optional<LocalDays>& d) { return d ? norwegian_date(*d) : std::string("ingen"); };
   auto roles = [](const std::vector<Role>& rs) {
     std::string t;
-    for (Role r : rs) t += (t.empty() ? "" : ", ") + std::string(role_name(r));
+    for (Role r : rs) t += (t.empty() ? "" : ", ") + std::string(role_word(r));
     return t.empty() ? std::string("ingen") : t;
   };
   auto seats = [](const std::vector<Membership>& ms) {
@@ -435,7 +435,7 @@ std::vector<std::string> dated_change_lines(const Config& c, const Person& befor
     return t.empty() ? std::string("ingen") : t;
   };
   auto acting = [&](const std::optional<Person::Acting>& a) {
-    return a ? unit(a->unit) + " " + format_date(a->from) + "–" + format_date(a->to) : std::string("ingen");
+    return a ? unit(a->unit) + " " + norwegian_date(a->from) + " – " + norwegian_date(a->to) : std::string("ingen");
   };
   auto line = [&](const char* what, const std::string& was, const std::string& becomes) {
     if (was != becomes) out.push_back(std::string(what) + ": " + was + " → " + becomes);
@@ -463,14 +463,20 @@ std::string dated_changes_section(Storage& storage, const Config& c) {
                  "1. juni) vises her til dagen den gjøres.</p></section>";
   out += "<table><thead><tr><th scope=\"col\">Dag</th><th scope=\"col\">Person</th><th scope=\"col\">Endring</th>"
          "<th scope=\"col\">Registrert av</th></tr></thead><tbody>";
-  for (const ScheduledChange& ch : changes) {
+  // A page, not an export: the first ones by day, and how many more (the API lists them all).
+  constexpr std::size_t kShown = 200;
+  for (std::size_t i = 0; i < changes.size() && i < kShown; ++i) {
+    const ScheduledChange& ch = changes[i];
     const Person* now = c.find_person(ch.person);
     std::string lines;
     for (const auto& l : dated_change_lines(c, ch.before, ch.after)) lines += (lines.empty() ? "" : "<br>") + esc(l);
     out += "<tr><td>" + esc(norwegian_date(ch.effective)) + "</td><td>" + esc(now ? now->name : ch.person) +
            "</td><td>" + lines + "</td><td>" + esc(ch.actor) + "</td></tr>";
   }
-  return out + "</tbody></table></section>";
+  out += "</tbody></table>";
+  if (changes.size() > kShown)
+    out += "<p>… og " + std::to_string(changes.size() - kShown) + " til (API-et viser alle under personens «scheduled»).</p>";
+  return out + "</section>";
 }
 
 std::string dead_letters_section(Storage& storage, const Config& c, const std::string& csrf) {

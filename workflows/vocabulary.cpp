@@ -14,6 +14,21 @@ std::string_view kind_word(ActivityKind kind) {
   return "";
 }
 
+std::string_view role_word(Role role) {
+  switch (role) {
+    case Role::leader: return "leder";
+    case Role::employee: return "ansatt";
+    case Role::hr: return "HR";
+    case Role::hovedtillitsvalgt: return "hovedtillitsvalgt";
+    case Role::plasstillitsvalgt: return "plasstillitsvalgt";
+    case Role::hovedverneombud: return "hovedverneombud";
+    case Role::verneombud: return "verneombud";
+    case Role::bht: return "bedriftshelsetjeneste";
+    case Role::folkevalgt: return "folkevalgt";
+  }
+  return "";
+}
+
 std::string_view non_working_word(NonWorkingReason::Kind kind) {
   switch (kind) {
     case NonWorkingReason::Kind::weekend: return "helg";

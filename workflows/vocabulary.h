@@ -30,6 +30,9 @@ namespace arshjul {
 // What an activity is, in running text: "møte", "frist", "periode".
 std::string_view kind_word(ActivityKind kind);
 
+// A role in running text: "leder", "ansatt", "hovedtillitsvalgt", "bedriftshelsetjeneste".
+std::string_view role_word(Role role);
+
 // Why a day is not a working day: "helg", "helligdag", "ferieperiode",
 // "halv arbeidsdag", "politisk møte".
 std::string_view non_working_word(NonWorkingReason::Kind kind);

@@ -2,6 +2,7 @@
 // over only what falls after it, and tells the leaders concerned.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -278,4 +279,85 @@ TEST_CASE("A leader moved to lead another unit on a dated day is told what is th
   const auto data = json::parse(started[0].payload).at("data");
   CHECK(data.at("unit").at("id") == "skole");
   CHECK(data.at("former_leader").at("id") == "eirik-molmann");
+}
+
+TEST_CASE("A dated change is applied on its day although another process commits every fraction of a second") {
+  Roros r;
+  const Person helene = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  r.storage->schedule_change(move_to(helene, "skole", LocalDays{2027_y / 6 / 1}, r.clock.now()));
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    auto other = std::move(open_sqlite_storage(r.path)).value();
+    Person hanne = *r.runner->snapshot()->config.find_person("hanne-moen");
+    for (int i = 0; !stop; ++i) {
+      hanne.email = "hanne" + std::to_string(i) + "@roros.kommune.no";
+      other->store_people({hanne}, {}, r.clock.now());
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  r.clock.set(at(2027_y / 6 / 1, 6h));
+  const bool applied =
+      r.wait_for([](const Snapshot& s) { return s.config.find_person("helene-rugelsjoen")->unit == "skole"; });
+  stop = true;
+  busy.join();
+  CHECK(applied);
+}
+
+TEST_CASE("Changes of several days applied after a downtime are told day by day, each from that day's organisation") {
+  Roros r;
+  const Person ahmad = *r.runner->snapshot()->config.find_person("ahmad-rahimi");  // sykehjem, Hanne Moen
+  Person in_skole = ahmad;
+  in_skole.unit = "skole";
+  r.storage->schedule_change({ahmad.id, LocalDays{2027_y / 4 / 21}, ahmad, in_skole, r.clock.now(), "hr-test"});
+  r.storage->schedule_change(move_to(in_skole, "teknisk", LocalDays{2027_y / 4 / 28}, r.clock.now()));
+  r.clock.set(at(2027_y / 5 / 5));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("ahmad-rahimi")->unit == "teknisk"; }));
+  std::set<std::string> told;  // on|recipient|role|to
+  for (const auto& m : r.messages("person.moved")) {
+    const auto d = json::parse(m.payload).at("data");
+    told.insert(std::string(d.at("on").as_string()) + "|" + m.recipient + "|" + std::string(d.at("role").as_string()) +
+                "|" + std::string(d.at("to_unit").at("id").as_string()));
+  }
+  CHECK(told == std::set<std::string>{"2027-04-21|hanne-moen|former_leader|skole",
+                                      "2027-04-21|eirik-molmann|new_leader|skole",
+                                      "2027-04-28|eirik-molmann|former_leader|teknisk",
+                                      "2027-04-28|arne-vintervold|new_leader|teknisk"});
+}
+
+TEST_CASE("A dated change that starts an acting period a few days before its own day announces it once") {
+  Roros r;
+  const Person bjorn = *r.runner->snapshot()->config.find_person("bjorn-holm");
+  Person acting = bjorn;
+  acting.acting = Person::Acting{"teknisk", LocalDays{2027_y / 4 / 8}, LocalDays{2027_y / 6 / 30}};
+  r.storage->schedule_change({bjorn.id, LocalDays{2027_y / 4 / 12}, bjorn, acting, r.clock.now(), "hr-test"});
+  r.clock.set(at(2027_y / 4 / 12, 6h));
+  REQUIRE(r.wait_for([](const Snapshot& s) { return s.config.find_person("bjorn-holm")->acting.has_value(); }));
+  std::this_thread::sleep_for(2500ms);  // the tick's own leader check has run too
+  std::vector<std::string> from;
+  for (const auto& m : r.messages("leader.started"))
+    if (m.recipient == "bjorn-holm") from.emplace_back(json::parse(m.payload).at("data").at("from").as_string());
+  CHECK(from == std::vector<std::string>{"2027-04-08"});
+}
+
+TEST_CASE("A change written right after another process's commit starts from that commit, not from the snapshot before it") {
+  Roros r;
+  {
+    auto other = std::move(open_sqlite_storage(r.path)).value();  // arshjul import, a moment ago
+    Person imported = *r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+    imported.email = "helene@import.no";
+    other->store_people({imported}, {}, r.clock.now());
+  }
+  // What an API PATCH of her name does on the writer: read her from the snapshot it is handed, store her whole.
+  r.runner->write(
+      "person helene-rugelsjoen stored",
+      [&](Storage& s, const std::shared_ptr<const Snapshot>& current) {
+        Person p = *current->config.find_person("helene-rugelsjoen");
+        p.name = "Helene Rugelsjøen Aas";
+        s.store_people({p}, {}, r.clock.now());
+        return true;
+      },
+      {"helene-rugelsjoen"});
+  const Person* now = r.runner->snapshot()->config.find_person("helene-rugelsjoen");
+  CHECK(now->name == "Helene Rugelsjøen Aas");
+  CHECK(now->email == "helene@import.no");
 }

@@ -159,11 +159,15 @@ TEST_CASE("The HR page lists the changes dated ahead, what each does and who mad
   Person after = helene;
   after.unit = "skole";
   h.storage().schedule_change({helene.id, LocalDays{date::year{2027} / 6 / 1}, helene, after, h.clock().now(), "hr-system"});
+  Person leads = after;
+  leads.roles = {Role::leader};
+  h.storage().schedule_change({helene.id, LocalDays{date::year{2027} / 8 / 1}, after, leads, h.clock().now(), "hr-system"});
   const WebResponse page = get(h, s, "/hr", sign_in(h, s, "hr"));
   REQUIRE(page.status == 200);
   CHECK_THAT(page.body, Catch::Contains("<h2 id=\"datert\">Planlagte endringer</h2>"));
   CHECK_THAT(page.body, Catch::Contains("<tr><td>tirsdag 1. juni 2027</td><td>Helene Rugelsjøen</td><td>enhet: Røros "
                                         "sykehjem → Røros skole</td><td>hr-system</td></tr>"));
+  CHECK_THAT(page.body, Catch::Contains("<td>roller: ansatt → leder</td>"));  // in bokmål, not the config's ids
 }
 
 TEST_CASE("A login form posted from another site is refused") {
