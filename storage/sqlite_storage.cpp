@@ -1195,37 +1195,56 @@ class SqliteStorage final : public Storage {
       bool seen = false;
     };
     std::unordered_map<std::string, Row> rows;
-    // A person's task by occurrence, subject and kind, of those not
-    // cancelled: its key names the unit, so after a unit move the task
-    // expected has another key than the one owed before the move.
-    std::unordered_map<std::string, std::string> owed_by_subject;
-    auto subject_key = [](std::string_view uid, std::string_view subject, std::string_view kind) {
-      return std::string(uid) + '\n' + std::string(subject) + '\n' + std::string(kind);
-    };
     {
       const std::string select =
           "SELECT t.key, t.assignee, t.due_utc, t.status, CASE WHEN o.status = 'cancelled' THEN 9223372036854775807 "
-          "ELSE COALESCE(o.start_utc, t.due_utc) END, t.occurrence_uid, t.subject, t.kind FROM task t "
+          "ELSE COALESCE(o.start_utc, t.due_utc) END FROM task t "
           "LEFT JOIN occurrence o ON o.uid = t.occurrence_uid";
-      auto read = [&](Statement& q) {
-        auto [it, added] = rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
-        if (added && it->second.status != "cancelled" && !q.text(6).empty())
-          owed_by_subject.emplace(subject_key(q.text(5), q.text(6), q.text(7)), it->first);
-      };
       if (!subjects) {
         Statement q(db_, select.c_str());
-        while (q.step()) read(q);
+        while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
       } else {
         // Only these people's own tasks (task_by_subject); a unit's task has no subject.
         Statement q(db_, (select + " WHERE t.subject = ?").c_str());
         for (const std::string& subject : *subjects) {
           if (subject.empty()) continue;
           q.bind(1, subject);
-          while (q.step()) read(q);
+          while (q.step()) rows.emplace(q.text(0), Row{q.text(1), q.integer(2), q.text(3), q.integer(4)});
           q.reset();
         }
       }
     }
+    // A person's task by occurrence, subject and kind, of those not
+    // cancelled: its key names the unit, so after a unit move the task
+    // expected has another key than the one owed before the move. Read
+    // only when a build first needs it (someone moved after a deadline), so
+    // the usual build of 90,000 unchanged tasks does not pay for it.
+    std::optional<std::unordered_map<std::string, std::string>> owed_by_subject;
+    auto subject_key = [](std::string_view uid, std::string_view subject, std::string_view kind) {
+      return std::string(uid) + '\n' + std::string(subject) + '\n' + std::string(kind);
+    };
+    auto owed_for = [&](const Task& t) REQUIRES(mu_) -> const std::string* {
+      if (!owed_by_subject) {
+        owed_by_subject.emplace();
+        const std::string select = "SELECT key, occurrence_uid, subject, kind FROM task WHERE status <> 'cancelled' AND ";
+        auto read = [&](Statement& q) {
+          while (q.step()) owed_by_subject->emplace(subject_key(q.text(1), q.text(2), q.text(3)), q.text(0));
+        };
+        if (!subjects) {
+          Statement q(db_, (select + "subject <> ''").c_str());
+          read(q);
+        } else {
+          Statement q(db_, (select + "subject = ?").c_str());
+          for (const std::string& subject : *subjects) {
+            q.bind(1, subject);
+            read(q);
+            q.reset();
+          }
+        }
+      }
+      const auto it = owed_by_subject->find(subject_key(t.occurrence_uid, t.subject, task_kind_name(t.kind)));
+      return it == owed_by_subject->end() ? nullptr : &it->second;
+    };
     transaction([&]() REQUIRES(mu_) {
       Statement ins(db_,
                     "INSERT OR IGNORE INTO task (key, activity, occurrence_uid, unit, assignee, subject, due_utc, created_utc, kind, "
@@ -1241,9 +1260,9 @@ class SqliteStorage final : public Storage {
           // done) before the move is this one, not a new overdue task for
           // the leader they joined, nor one cancelled when they moved away
           // from this unit before.
-          const auto owed = owed_by_subject.find(subject_key(t.occurrence_uid, t.subject, task_kind_name(t.kind)));
-          if (owed != owed_by_subject.end() && owed->second != t.key && rows.at(owed->second).due <= secs(now))
-            it = rows.find(owed->second);
+          const std::string* owed = owed_for(t);
+          if (const auto o = owed ? rows.find(*owed) : rows.end(); o != rows.end() && o->first != t.key && o->second.due <= secs(now))
+            it = o;
         }
         if (it == rows.end()) {
           if (t.kind != TaskKind::follow_up && t.due <= now) continue;
