@@ -443,11 +443,8 @@ int plan_leader_messages(const Snapshot& snap, Storage& storage, SysSeconds now,
   const std::vector<TaskState> tasks = storage.tasks();
   std::vector<OutboxMessage> rows;
   for (const Start& s : starts) {
-    std::vector<const TaskState*> theirs;
-    for (const TaskState& t : tasks)
-      if (!t.completed && !t.cancelled && t.task.assignee == s.leader->id) theirs.push_back(&t);
     const Person* former = pick_leader(c.leaders_in(s.unit), s.unit, s.from - date::days{1});
-    for (auto& r : leader_start_messages(c, *s.leader, s.unit, s.from, s.acting, former, theirs, now))
+    for (auto& r : leader_start_messages(c, *s.leader, s.unit, s.from, s.acting, former, tasks, now))
       rows.push_back(std::move(r));
   }
   const int added = storage.enqueue(rows, now);

@@ -296,8 +296,11 @@ std::string leader_start_key(std::string_view leader, std::string_view unit, Loc
 
 std::vector<OutboxMessage> leader_start_messages(const Config& c, const Person& leader, std::string_view unit,
                                                  LocalDays from, bool acting, const Person* former,
-                                                 const std::vector<const TaskState*>& tasks, SysSeconds now) {
+                                                 const std::vector<TaskState>& all_tasks, SysSeconds now) {
   const Unit* u = c.find_unit(unit);
+  std::vector<const TaskState*> tasks;  // theirs, open
+  for (const TaskState& t : all_tasks)
+    if (!t.completed && !t.cancelled && t.task.assignee == leader.id) tasks.push_back(&t);
   json::array listed;
   for (const TaskState* t : tasks) {
     if (listed.size() == kMaxListedTasks) break;
@@ -326,9 +329,6 @@ std::vector<OutboxMessage> dated_leader_messages(const Config& before_config, co
                                                  const std::vector<TaskState>& tasks, SysSeconds now) {
   std::vector<OutboxMessage> out;
   const RoleUnits led = role_units(before, Role::leader, on - date::days{1});
-  std::vector<const TaskState*> theirs;
-  for (const TaskState& t : tasks)
-    if (!t.completed && !t.cancelled && t.task.assignee == after.id) theirs.push_back(&t);
   for (std::string_view unit : role_units(after, Role::leader, on)) {
     if (std::find(led.begin(), led.end(), unit) != led.end()) continue;
     const bool acting = after.acting && after.acting->unit == unit && after.acting->from <= on && on <= after.acting->to;
@@ -337,7 +337,7 @@ std::vector<OutboxMessage> dated_leader_messages(const Config& before_config, co
     const auto first = acting ? std::optional<LocalDays>(after.acting->from) : after.leader_start_date;
     const LocalDays from = first && *first <= on && *first > on - date::days{7} ? *first : on;
     const Person* former = pick_leader(before_config.leaders_in(unit), unit, from - date::days{1});
-    auto rows = leader_start_messages(after_config, after, unit, from, acting, former, theirs, now);
+    auto rows = leader_start_messages(after_config, after, unit, from, acting, former, tasks, now);
     out.insert(out.end(), std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
   }
   return out;

@@ -95,12 +95,13 @@ std::vector<OutboxMessage> unit_move_messages(const Config& config, const Person
 
 // `leader.started`: `leader` leads `unit` from `from` (their
 // leader_start_date, the first day they act, or a dated change's day),
-// told what is theirs now: `tasks`, their open tasks, and `former`, who led
-// the unit the day before (null: nobody). Once per person, unit and day.
+// told what is theirs now: their open tasks of `tasks` (everyone's, as
+// Storage::tasks gives them), and `former`, who led the unit the day before
+// (null: nobody). Once per person, unit and day.
 std::string leader_start_key(std::string_view leader, std::string_view unit, LocalDays from);
 std::vector<OutboxMessage> leader_start_messages(const Config& config, const Person& leader, std::string_view unit,
                                                  LocalDays from, bool acting, const Person* former,
-                                                 const std::vector<const TaskState*>& tasks, SysSeconds now);
+                                                 const std::vector<TaskState>& tasks, SysSeconds now);
 
 // leader_start_messages for a dated change applied on `on`: each unit
 // `after` leads that day and `before` did not lead the day before (made a
